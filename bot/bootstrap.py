@@ -1,0 +1,106 @@
+"""The composition root: builds every long-lived object once and wires them together."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import httpx
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.clock import SystemClock
+from bot.effects import Effects
+from bot.listeners import Listeners
+from bot.runner import Runner
+from bot.scheduler import build_scheduler
+from bot.settings import Settings
+from bot.slack_app import build_bolt_app, slack_client
+from bot.worker import Worker
+from connectors.registry import build_registry
+from store.catalog import sync_catalog
+from store.db import make_engine, session_factory
+from store.deliveries import forget_before
+from store.migrate import upgrade
+from workflows.catalog import Config
+from workflows.ports import Clock, Connector
+from workflows.reminders import TickReport, tick
+
+DELIVERY_MEMORY = dt.timedelta(days=2)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    config: Config
+    engine: Engine
+    clock: Clock
+    runner: Runner
+    slack: WebClient
+    http: httpx.Client
+    connectors: Mapping[str, Connector]
+    effects: Effects
+    worker: Worker
+    bolt: App | None
+    passes: dict = field(default_factory=dict)
+
+    def reminders(self) -> TickReport:
+        """One pass of reminders, escalations, expiry and the waitlist."""
+        return self.runner(tick)
+
+    def housekeeping(self) -> None:
+        """Forget old Slack delivery ids."""
+        forget_before(self.engine, self.clock.now() - DELIVERY_MEMORY)
+
+    def scheduler(self):
+        """The APScheduler instance for `serve` (not started)."""
+        return build_scheduler(self.engine, self.clock, self.passes)
+
+    def close(self) -> None:
+        """Release connections."""
+        self.http.close()
+        self.engine.dispose()
+
+
+def build(
+    settings: Settings,
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    env: Mapping[str, str] | None = None,
+    migrate: bool = True,
+) -> Container:
+    """Everything the app needs, from settings and a loaded config."""
+    clock = clock or SystemClock()
+    env = os.environ if env is None else env
+    engine = make_engine(settings.seatkeeper_database_url)
+    if migrate:
+        upgrade(engine)
+    sync_catalog(engine, config)
+    runner = Runner(session_factory(engine), config, clock)
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    slack = slack_client(token, settings.slack_api_url)
+    http = httpx.Client(timeout=httpx.Timeout(20.0), follow_redirects=False)
+    connectors = build_registry(config.apps, client=http, env=env)
+    effects = Effects(runner, slack, connectors)
+    worker = Worker(runner, effects.handlers(), interval=settings.seatkeeper_worker_interval)
+    bolt = None
+    if settings.slack_signing_secret is not None and token:
+        bolt = build_bolt_app(
+            client=slack,
+            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            listeners=Listeners(runner, effects),
+            engine=engine,
+            clock=clock,
+        )
+    container = Container(
+        settings, config, engine, clock, runner, slack, http, connectors, effects, worker, bolt
+    )
+    container.passes = {
+        "reminders": (config.schedule.reminders, container.reminders),
+        "housekeeping": ("17 3 * * *", container.housekeeping),
+    }
+    return container

@@ -1,0 +1,53 @@
+"""`seatkeeper check`: is everything this server depends on reachable and accepted?"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_sdk.errors import SlackApiError
+
+from bot.bootstrap import Container
+from store.db import ping
+from store.migrate import is_current
+from workflows.ports import ConnectorError
+
+
+def run_checks(container: Container, say: Callable[[str], None]) -> bool:
+    """Check the database, Slack and each connector; say one line each; True if all pass."""
+    results = [_database(container), _slack(container)]
+    results += [_connector(key, container) for key in sorted(container.connectors)]
+    for ok, line in results:
+        say(f"{'ok  ' if ok else 'FAIL'} {line}")
+    return all(ok for ok, _ in results)
+
+
+def _database(container: Container) -> tuple[bool, str]:
+    try:
+        ping(container.engine)
+        current = is_current(container.engine)
+    except Exception as exc:  # any driver error means the same thing to an operator
+        return False, f"database: cannot connect ({type(exc).__name__}: {exc})"
+    if not current:
+        return False, "database: schema is behind; run `seatkeeper db upgrade`"
+    return True, f"database: {container.engine.dialect.name}, schema up to date"
+
+
+def _slack(container: Container) -> tuple[bool, str]:
+    if not container.slack.token:
+        return False, "slack: SLACK_BOT_TOKEN is not set"
+    try:
+        auth = container.slack.auth_test()
+    except SlackApiError as exc:
+        return False, f"slack: auth.test refused the bot token ({exc.response.get('error')})"
+    except OSError as exc:
+        return False, f"slack: cannot reach {container.slack.base_url} ({exc})"
+    if container.bolt is None:
+        return False, "slack: SLACK_SIGNING_SECRET is not set"
+    return True, f"slack: signed in as {auth.get('user')} in {auth.get('team')}"
+
+
+def _connector(key: str, container: Container) -> tuple[bool, str]:
+    try:
+        return True, f"{key}: {container.connectors[key].check()}"
+    except ConnectorError as exc:
+        return False, f"{key}: {exc}"

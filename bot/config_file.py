@@ -1,0 +1,405 @@
+"""The strict loader for `seatkeeper.yml`: every problem reported with file, line and reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import types
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from inspect import isclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import yaml
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from workflows.catalog import Config
+
+Loc = tuple[str | int, ...]
+Q = "'"
+DEFAULT_CONFIG_SOURCE = "default_config.yml (built in)"
+SECRET_KEY = re.compile(r"^(.*[_-])?(token|secret|password|passwd|api_?key|private_?key)$", re.I)
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+TOKEN_HINT = "secrets go in environment variables, named with token_env"
+KEY_PATTERN = "^[a-z0-9][a-z0-9_-]{0,62}$"
+PATTERN_WORDS = {
+    KEY_PATTERN: "should be lowercase letters, digits, '-' or '_' (like figma or pro-plan)",
+    "^[A-Z]{3}$": "should be a three-letter currency code like USD or EUR",
+}
+BOUNDS = {
+    "greater_than_equal": "should be at least {ge}",
+    "greater_than": "should be more than {gt}",
+    "less_than_equal": "should be at most {le}",
+    "string_too_short": "should not be empty",
+    "string_too_long": "should be at most {max_length} characters long",
+}
+MAPPING = "a mapping of keys and values"
+TYPE_WORDS = {
+    "int": "a whole number",
+    "bool": "true or false",
+    "decimal": "a number",
+    "float": "a number",
+    "string": "text",
+    "date": "a date like 2027-03-31",
+    "list": "a list like [a, b]",
+    "dict": MAPPING,
+    "model": MAPPING,
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a config file, at a line when known."""
+
+    file: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.reason}"
+
+
+class ConfigError(Exception):
+    """The config file was refused; `problems` says every reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(problem) for problem in self.problems)
+
+
+def load_config(path: Path, *, env: Mapping[str, str]) -> Config:
+    """Read and validate a config file, raising ConfigError with every problem."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError([Problem(str(path), None, "is not UTF-8 text")]) from None
+    except OSError as exc:
+        raise ConfigError([Problem(str(path), None, f"cannot be read: {exc.strerror}")]) from None
+    return parse_config(text, source=str(path), env=env)
+
+
+def default_config_text() -> str:
+    """The embedded default config, used when no config file exists."""
+    return resources.files("bot").joinpath("default_config.yml").read_text(encoding="utf-8")
+
+
+def load_default_config(*, env: Mapping[str, str]) -> Config:
+    """The embedded default config, validated like any other."""
+    return parse_config(default_config_text(), source=DEFAULT_CONFIG_SOURCE, env=env)
+
+
+def load_config_or_default(path: Path, *, env: Mapping[str, str]) -> Config:
+    """The config at `path`, or the embedded default when that file does not exist."""
+    return load_config(path, env=env) if Path(path).exists() else load_default_config(env=env)
+
+
+def parse_config(text: str, *, source: str, env: Mapping[str, str]) -> Config:
+    """Validate config text; `source` names the file in problems."""
+    doc = _Document(source)
+    try:
+        data = doc.read(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        if getattr(exc, "context", None):
+            reason += f" ({exc.context})"
+        raise ConfigError([Problem(source, line, f"not valid YAML: {reason}")]) from None
+    if data is None and not doc.problems:
+        return Config()
+    if not isinstance(data, dict):
+        found = "a list" if isinstance(data, list) else f"{_show(data)}"
+        doc.add(
+            (), f"the file should be a mapping of keys (slack:, admins:, apps:, …); found {found}"
+        )
+        raise ConfigError(doc.problems)
+    _extra_checks(doc, data, env)
+    config = None
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            _add_pydantic(doc, error)
+    if doc.problems or config is None:
+        raise ConfigError(sorted(doc.problems, key=lambda p: p.line or 0))
+    return config
+
+
+class _Document:
+    """YAML text turned into plain data plus the line of every key and value."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.lines: dict[Loc, int] = {}
+        self.key_lines: dict[Loc, int] = {}
+        self.problems: list[Problem] = []
+        self.quiet: set[Loc] = set()
+        self.data: Any = None
+
+    def read(self, text: str) -> Any:
+        """Compose the text and construct its data, recording lines and duplicate keys."""
+        loader = yaml.SafeLoader(text)
+        try:
+            root = loader.get_single_node()
+            self.data = None if root is None else self._build(loader, root, (), set())
+            return self.data
+        finally:
+            loader.dispose()
+
+    def line(self, loc: Loc) -> int | None:
+        """The line of the key naming `loc`, else of its value, else of its nearest parent."""
+        while loc not in self.key_lines and loc not in self.lines and loc:
+            loc = loc[:-1]
+        return self.key_lines.get(loc) or self.lines.get(loc)
+
+    def add(self, loc: Loc, reason: str, *, line: int | None = None) -> None:
+        """Record a problem at `loc` (or at an explicit line)."""
+        prefix = f"{_path(loc)}: " if loc else ""
+        where = line if line is not None else self.line(loc)
+        self.problems.append(Problem(self.source, where, prefix + reason))
+
+    def _build(self, loader: yaml.SafeLoader, node: yaml.Node, loc: Loc, seen: set[int]) -> Any:
+        self.lines[loc] = node.start_mark.line + 1
+        if id(node) in seen:
+            self.add(loc, "an alias refers to itself; write the value out instead")
+            return None
+        seen = seen | {id(node)}
+        if isinstance(node, yaml.SequenceNode):
+            return [self._build(loader, item, (*loc, i), seen) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(loader, node, loc, seen)
+        try:
+            return loader.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError) as exc:
+            self.quiet.add(loc)
+            self.add(loc, f"cannot read value {node.value!r}: {getattr(exc, 'problem', exc)}")
+            return None
+
+    def _mapping(
+        self, loader: yaml.SafeLoader, node: yaml.MappingNode, loc: Loc, seen: set[int]
+    ) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.add(
+                    loc, "YAML merge keys (<<) are not supported; write the keys out", line=key_line
+                )
+                continue
+            key = self._build(loader, key_node, (*loc, "<key>"), seen)
+            if not isinstance(key, str):
+                self.add(loc, f"key {_show(key)} should be a word like 'name'", line=key_line)
+                continue
+            if key in result:
+                first = self.key_lines[(*loc, key)]
+                self.add(
+                    loc,
+                    f"duplicate key {key!r} (first at line {first}); "
+                    "YAML would silently keep only the last one",
+                    line=key_line,
+                )
+                continue
+            self.key_lines[(*loc, key)] = key_line
+            result[key] = self._build(loader, value_node, (*loc, key), seen)
+        self.lines.pop((*loc, "<key>"), None)
+        return result
+
+
+def _path(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    if value is None or isinstance(value, bool):
+        return {None: "nothing (null)", True: "true", False: "false"}[value]
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _extra_checks(doc: _Document, data: dict[Any, Any], env: Mapping[str, str]) -> None:
+    for loc, key, value in _walk(data, ()):
+        if isinstance(key, str) and SECRET_KEY.match(key) and value not in (None, ""):
+            doc.quiet.add((*loc, key))
+            doc.add(
+                (*loc, key),
+                f"looks like a secret; {TOKEN_HINT} (for example token_env: FIGMA_SCIM_TOKEN)",
+            )
+        if key == "token_env" and isinstance(value, str):
+            _check_token_env(doc, (*loc, key), value, env)
+    schedule = data.get("schedule")
+    for name, expr in schedule.items() if isinstance(schedule, dict) else ():
+        if isinstance(expr, str):
+            try:
+                CronTrigger.from_crontab(expr, timezone=dt.UTC)
+            except ValueError as exc:
+                doc.add(
+                    ("schedule", name),
+                    f"{expr!r} is not a valid crontab (5 fields: minute "
+                    f"hour day-of-month month day-of-week): {exc}",
+                )
+    directory = data.get("directory")
+    if (
+        isinstance(directory, dict)
+        and directory.get("source", "csv") == "csv"
+        and not directory.get("path")
+    ):
+        doc.add(("directory",), "source csv needs path, the people CSV file (path: people.csv)")
+    _check_unique(doc, data.get("apps"), ("apps",), "app")
+    for i, app in enumerate(data.get("apps") or []):
+        if isinstance(app, dict):
+            _check_unique(doc, app.get("tiers"), ("apps", i, "tiers"), "tier")
+
+
+def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, Any, Any]]:
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        yield loc, key, item
+        if isinstance(item, dict | list):
+            yield from _walk(item, (*loc, key))
+
+
+def _check_token_env(doc: _Document, loc: Loc, name: str, env: Mapping[str, str]) -> None:
+    if not ENV_NAME.match(name) or name.lower().startswith(("xox", "ghp_", "sk-")):
+        doc.add(
+            loc,
+            "token_env names an environment variable (like FIGMA_SCIM_TOKEN), "
+            f"it does not hold the secret itself; {TOKEN_HINT}",
+        )
+    elif not env.get(name):
+        doc.add(
+            loc,
+            f"{name} is not set in the environment; "
+            "connector secrets come only from environment variables",
+        )
+
+
+def _check_unique(doc: _Document, items: Any, loc: Loc, what: str) -> None:
+    first: dict[Any, int] = {}
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        key = item.get("key") if isinstance(item, dict) else None
+        if isinstance(key, str) and key in first:
+            doc.add(
+                (*loc, i, "key"),
+                f"duplicate {what} key {key!r} "
+                f"(first at line {doc.line((*loc, first[key], 'key'))})",
+            )
+        elif isinstance(key, str):
+            first[key] = i
+
+
+def _add_pydantic(doc: _Document, error: ErrorDetails) -> None:
+    kind, msg = error["type"], error["msg"].removeprefix("Value error, ")
+    if "must be unique" in msg:
+        return  # reported with lines by _check_unique
+    loc = _present(doc, tuple(error["loc"]))
+    if loc in doc.quiet:
+        return
+    if kind in ("extra_forbidden", "missing"):
+        doc.add(loc[:-1], _key_reason(kind, error), line=doc.line(loc))
+        return
+    doc.add(_refine(doc, loc, msg), _reason(error, msg))
+
+
+def _present(doc: _Document, loc: Loc) -> Loc:
+    """Drop union tags pydantic inserts into `loc` (they are not keys in the file)."""
+    kept: Loc = ()
+    for i, part in enumerate(loc):
+        here = (*kept, part)
+        if here in doc.lines or here in doc.key_lines or i == len(loc) - 1:
+            kept = here
+    return kept
+
+
+def _refine(doc: _Document, loc: Loc, msg: str) -> Loc:
+    """Point model-level errors at the key they are about."""
+    found = re.match(r"app (\S+):", msg)
+    if not loc and found:
+        apps = doc.data.get("apps") if isinstance(doc.data, dict) else None
+        for i, app in enumerate(apps if isinstance(apps, list) else []):
+            if isinstance(app, dict) and app.get("key") == found.group(1):
+                loc = ("apps", i)
+    key = (
+        "action"
+        if "needs downgrade_to" in msg
+        else "downgrade_to"
+        if "downgrade_to" in msg
+        else None
+    )
+    if key and (*loc, "reclaim", key) in doc.key_lines:
+        return (*loc, "reclaim", key)
+    return loc
+
+
+def _key_reason(kind: str, error: ErrorDetails) -> str:
+    key = error["loc"][-1]
+    if kind == "missing":
+        return f"missing required key {key!r}"
+    model = _model_at(tuple(error["loc"][:-1]))
+    allowed = f"; allowed keys: {', '.join(model.model_fields)}" if model else ""
+    return f"unknown key {key!r}{allowed}"
+
+
+def _reason(error: ErrorDetails, msg: str) -> str:
+    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+    shown = "" if any(SECRET_KEY.match(str(p)) for p in error["loc"]) else f", got {_show(value)}"
+    if kind == "union_tag_invalid":
+        expected = ctx["expected_tags"].replace(Q, "")
+        return f"unknown {ctx['discriminator'].strip(Q)} {ctx['tag']!r}; use one of {expected}"
+    if kind == "union_tag_not_found":
+        return f"needs a {ctx['discriminator']} key (manual, csv or scim)"
+    if kind == "string_pattern_mismatch":
+        return PATTERN_WORDS.get(ctx["pattern"], f"should match {ctx['pattern']}") + shown
+    if kind == "too_short":
+        return f"should have at least {ctx['min_length']} item(s), not {ctx['actual_length']}"
+    if kind in BOUNDS:
+        return BOUNDS[kind].format(**ctx) + shown
+    word = TYPE_WORDS.get(kind.split("_")[0])
+    if word and kind.endswith(("_type", "_parsing", "_from_float", "_inexact")):
+        return f"should be {word}{shown}"
+    return msg if kind == "value_error" else msg.replace("Input should", "should") + shown
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    """The config model class found at `loc`, following lists and tagged unions."""
+    current: Any = Config
+    for part in loc:
+        current = _step(current, part)
+    return next((m for m in _members(current) if isclass(m) and issubclass(m, BaseModel)), None)
+
+
+def _step(current: Any, part: str | int) -> Any:
+    for member in _members(current):
+        if isinstance(part, int) and get_origin(member) is list:
+            return get_args(member)[0]
+        if isinstance(part, str) and isclass(member) and issubclass(member, BaseModel):
+            field = member.model_fields.get(part)
+            if field is not None:
+                return field.annotation
+            tag = member.model_fields.get("type")
+            if (
+                tag is not None
+                and get_origin(tag.annotation) is Literal
+                and part in get_args(tag.annotation)
+            ):
+                return member
+    return None
+
+
+def _members(tp: Any) -> list[Any]:
+    if get_origin(tp) is Annotated:
+        return _members(get_args(tp)[0])
+    if get_origin(tp) in (Union, types.UnionType):
+        return [m for arg in get_args(tp) for m in _members(arg)]
+    return [] if tp is None or tp is type(None) else [tp]

@@ -1,0 +1,34 @@
+"""People the app meets in Slack but has not imported yet."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.runner import Runner
+from workflows.errors import Refused
+from workflows.model import Person
+
+
+def ensure_person(runner: Runner, client: WebClient, user: str) -> None:
+    """Make sure the directory knows `user` (from Slack's profile) so a seat can be assigned."""
+    with runner.uow() as uow:
+        if uow.people.by_slack_id(user) is not None:
+            return
+    try:
+        profile = client.users_info(user=user)["user"]
+    except SlackApiError as exc:
+        raise Refused("Slack would not tell us who you are; please ask IT.") from exc
+    email = (profile.get("profile") or {}).get("email")
+    if not email:
+        raise Refused("Your Slack profile has no email address, so no seat can be assigned.")
+    name = profile.get("real_name") or profile.get("name") or ""
+    runner(_add_person, Person(email=email.lower(), name=name, slack_user_id=user))
+
+
+def _add_person(person: Person, *, uow, config, clock) -> None:
+    existing = uow.people.by_email(person.email)
+    if existing is None:
+        uow.people.add(person)
+    elif existing.slack_user_id is None:
+        existing.slack_user_id = person.slack_user_id

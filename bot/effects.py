@@ -1,0 +1,236 @@
+"""Job handlers: the slow side effects (Slack messages, vendor calls) run after the ack.
+
+Each handler reads the current state, talks to Slack or a vendor, and records what it posted.
+A handler that raises is retried with backoff by the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.present import decision, home_view, request_card, task_card
+from bot.runner import Runner
+from messages import render
+from store.uow import SqlUnitOfWork
+from workflows import jobs
+from workflows.model import Job, Request, RequestStatus
+from workflows.ports import Assignee, Connector, ConnectorError, NotSupported, Retryable
+from workflows.seats import provisioned, provisioning_failed
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Job], None]
+IT_EVENTS = {"no_approver": "Request #{request_id} has nobody who can approve it: add admins."}
+
+
+class RetryLater(Exception):
+    """Not ready yet (or a passing failure); run the job again after `delay` seconds."""
+
+    def __init__(self, message: str, delay: float | None = None) -> None:
+        super().__init__(message)
+        self.delay = delay
+
+
+class Effects:
+    """The handlers for every job kind, sharing the Slack client and the connectors."""
+
+    def __init__(self, runner: Runner, slack: WebClient, connectors: Mapping[str, Connector]):
+        self.runner = runner
+        self.slack = slack
+        self.connectors = connectors
+        self.config = runner.config
+
+    def handlers(self) -> dict[str, Handler]:
+        """Job kind → handler."""
+        return {
+            jobs.REQUESTER_UPDATE: self.requester_update,
+            jobs.APPROVERS_ASK: self.approvers_ask,
+            jobs.APPROVERS_CLOSE: self.approvers_close,
+            jobs.APPROVERS_REMIND: self.approvers_remind,
+            jobs.IT_TASK: self.it_task,
+            jobs.IT_TASK_DONE: self.it_task_done,
+            jobs.IT_NOTICE: self.it_notice,
+            jobs.PROVISION: self.provision,
+            jobs.HOME_REFRESH: self.home_refresh,
+        }
+
+    def requester_update(self, job: Job) -> None:
+        """Keep the requester's DM root current and add the news to its thread."""
+        p = job.payload
+        with self.runner.uow() as uow:
+            request = _request(uow, p["request_id"], lock=True)
+            root = render.requester_root(request_card(request, uow, self.config))
+            if request.thread_ts is None:
+                posted = self.slack.chat_postMessage(channel=self._dm(request.requester), **root)
+                request.thread_channel, request.thread_ts = posted["channel"], posted["ts"]
+                uow.commit()
+            else:
+                self.slack.chat_update(channel=request.thread_channel, ts=request.thread_ts, **root)
+            if p["event"] == "submitted":
+                return
+            reply = render.requester_update(
+                request_card(request, uow, self.config),
+                p["event"],
+                actor=p.get("actor"),
+                reason=p.get("reason"),
+                position=p.get("position"),
+            )
+            self.slack.chat_postMessage(
+                channel=request.thread_channel, thread_ts=request.thread_ts, **reply
+            )
+
+    def approvers_ask(self, job: Job) -> None:
+        """Send the step's approvers the request with Approve and Deny buttons."""
+        with self.runner.uow() as uow:
+            request = _request(uow, job.payload["request_id"], lock=True)
+            step = _step(request, job.payload["step_id"])
+            if request.status != RequestStatus.PENDING or step is not request.current_step():
+                return
+            message = render.approval_request(request_card(request, uow, self.config), step.id or 0)
+            sent = [list(m) for m in step.messages]
+            asked = {m[2] for m in sent}
+            channel = self.config.slack.approvals_channel
+            for approver in step.approvers:
+                if approver in asked or (channel and sent):
+                    continue
+                posted = self.slack.chat_postMessage(
+                    channel=channel or self._dm(approver), **message
+                )
+                sent.append([posted["channel"], posted["ts"], approver])
+            step.messages = sent
+            uow.commit()
+
+    def approvers_close(self, job: Job) -> None:
+        """Replace the step's approval messages so no stale button stays clickable."""
+        with self.runner.uow() as uow:
+            request = _request(uow, job.payload["request_id"])
+            step = _step(request, job.payload["step_id"])
+            closed = render.approval_closed(
+                request_card(request, uow, self.config),
+                decision=decision(step),
+                note=job.payload.get("note"),
+            )
+        for channel, ts, *_ in step.messages:
+            self.slack.chat_update(channel=channel, ts=ts, **closed)
+
+    def approvers_remind(self, job: Job) -> None:
+        """One reminder per approver: in the request's thread, or one list for several."""
+        approver = job.payload["approver"]
+        with self.runner.uow() as uow:
+            waiting = []
+            for request_id, step_id in job.payload["items"]:
+                request = _request(uow, request_id)
+                step = _step(request, step_id)
+                if step is request.current_step():
+                    waiting.append((request_card(request, uow, self.config), step))
+        if len(waiting) == 1:
+            card, step = waiting[0]
+            ref = next((m for m in step.messages if m[2] == approver), None)
+            target = (
+                {"channel": ref[0], "thread_ts": ref[1]} if ref else {"channel": self._dm(approver)}
+            )
+            self.slack.chat_postMessage(**target, **render.approval_reminder(card))
+        elif waiting:
+            cards = [card for card, _ in waiting]
+            self.slack.chat_postMessage(
+                channel=self._dm(approver), **render.approval_reminders(cards)
+            )
+
+    def it_task(self, job: Job) -> None:
+        """Post an IT task with its Done button, once."""
+        with self.runner.uow() as uow:
+            task = uow.tasks.get(job.payload["task_id"], for_update=True)
+            if task is None or task.ts is not None:
+                return
+            posted = self.slack.chat_postMessage(
+                channel=self._it_channel(), **render.it_task(task_card(task, uow, self.config))
+            )
+            task.channel, task.ts = posted["channel"], posted["ts"]
+            uow.commit()
+
+    def it_task_done(self, job: Job) -> None:
+        """Update the task message in place: done, by whom, when."""
+        with self.runner.uow() as uow:
+            task = uow.tasks.get(job.payload["task_id"])
+            if task is None or task.ts is None:
+                raise RetryLater("the task message is not posted yet", delay=5)
+            done = render.it_task_done(task_card(task, uow, self.config))
+        self.slack.chat_update(channel=task.channel, ts=task.ts, **done)
+
+    def it_notice(self, job: Job) -> None:
+        """Tell the IT channel about something that needs attention."""
+        p = job.payload
+        if p["event"] == "waitlisted":
+            with self.runner.uow() as uow:
+                request = _request(uow, p["request_id"])
+                app = self.config.app(request.app_key)
+                seats = app.contract.seats if app else None
+                message = render.it_waitlist(request_card(request, uow, self.config), seats)
+        else:
+            message = render.it_notice(p.get("text") or IT_EVENTS[p["event"]].format(**p))
+        self.slack.chat_postMessage(channel=self._it_channel(), **message)
+
+    def provision(self, job: Job) -> None:
+        """Assign the seat through the app's connector; hand it to IT when that fails for good."""
+        with self.runner.uow() as uow:
+            request = _request(uow, job.payload["request_id"])
+            if request.status != RequestStatus.PROVISIONING:
+                return
+            person = uow.people.by_slack_id(request.requester)
+        connector = self.connectors.get(request.app_key)
+        try:
+            if person is None or connector is None:
+                raise NotSupported("the requester or the app's connector is unknown")
+            connector.assign(
+                Assignee(person.email, person.name, person.slack_user_id), request.tier_key
+            )
+        except Retryable as exc:
+            if job.attempts + 1 < job.max_attempts:
+                raise RetryLater(str(exc), delay=exc.retry_after) from exc
+            self._to_it(request, f"the vendor kept failing: {exc}")
+        except ConnectorError as exc:
+            self._to_it(request, f"the vendor refused: {exc}")
+        else:
+            self.runner(lambda **kw: provisioned(request.id or 0, uow=kw["uow"], clock=kw["clock"]))
+
+    def home_refresh(self, job: Job) -> None:
+        """Re-publish someone's App Home after something changed for them."""
+        self.publish_home(job.payload["user"])
+
+    def publish_home(self, user: str) -> None:
+        """Render and publish the App Home tab for `user`."""
+        with self.runner.uow() as uow:
+            view = render.home(home_view(user, uow, self.config))
+        self.slack.views_publish(user_id=user, view=view)
+
+    def _to_it(self, request: Request, why: str) -> None:
+        log.warning("provisioning request %s failed: %s", request.id, why)
+        self.runner(provisioning_failed, request.id or 0, why)
+
+    def _dm(self, user: str) -> str:
+        return self.slack.conversations_open(users=user)["channel"]["id"]
+
+    def _it_channel(self) -> str:
+        channel = self.config.slack.it_channel
+        if channel:
+            return channel
+        if self.config.admins:
+            return self._dm(self.config.admins[0])
+        raise RetryLater("no slack.it_channel and no admins are configured", delay=3600)
+
+
+def _request(uow: SqlUnitOfWork, request_id: int, *, lock: bool = False) -> Request:
+    request = uow.requests.get(request_id, for_update=lock)
+    if request is None:
+        raise LookupError(f"request {request_id} is gone")
+    return request
+
+
+def _step(request: Request, step_id: int) -> Any:
+    step = next((s for s in request.steps if s.id == step_id), None)
+    if step is None:
+        raise LookupError(f"step {step_id} of request {request.id} is gone")
+    return step

@@ -1,0 +1,45 @@
+"""The HTTP surface: `POST /slack/events`, `GET /healthz` (and the REST API under /api/)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from slack_bolt.request import BoltRequest
+
+from bot.bootstrap import Container
+from store.db import ping
+
+NOT_CONFIGURED = "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET."
+
+
+def create_app(container: Container) -> FastAPI:
+    """The FastAPI app; Bolt's sync dispatch runs in a worker thread, off the event loop."""
+    api = FastAPI(title="Seatkeeper", docs_url=None, redoc_url=None)
+
+    @api.post("/slack/events")
+    async def slack_events(request: Request) -> Response:
+        if container.bolt is None:
+            return JSONResponse({"ok": False, "error": NOT_CONFIGURED}, status_code=503)
+        body = (await request.body()).decode("utf-8", errors="replace")
+        bolt_request = BoltRequest(
+            body=body, query=request.url.query, headers=dict(request.headers), mode="http"
+        )
+        response = await run_in_threadpool(container.bolt.dispatch, bolt_request)
+        return Response(
+            status_code=response.status,
+            content=response.body,
+            headers={
+                k: v[0] for k, v in response.headers.items() if v and k.lower() != "content-length"
+            },
+        )
+
+    @api.get("/healthz")
+    async def healthz() -> Response:
+        try:
+            await run_in_threadpool(ping, container.engine)
+        except Exception:
+            return JSONResponse({"ok": False, "database": "unreachable"}, status_code=503)
+        return JSONResponse({"ok": True, "slack": container.bolt is not None})
+
+    return api

@@ -1,0 +1,145 @@
+"""Bolt listeners: parse, ack, run one workflow verb, say the outcome. No business rules here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import parse
+from bot.directory import ensure_person
+from bot.effects import Effects
+from bot.present import request_card, tier_options
+from bot.runner import Runner
+from messages import ids, render
+from workflows.commands import CancelRequest, CompleteTask, Decide
+from workflows.errors import Refused
+from workflows.requests import cancel_request, check_can_decide, decide, submit_request
+from workflows.seats import complete_task
+
+log = logging.getLogger(__name__)
+Body = dict[str, Any]
+
+
+class Listeners:
+    """Every listener, sharing the runner (verbs), the effects (Slack output) and the config."""
+
+    def __init__(self, runner: Runner, effects: Effects) -> None:
+        self.run = runner
+        self.effects = effects
+        self.config = runner.config
+
+    def register(self, app: App) -> None:
+        """Attach each listener to its Slack command, action, view or event."""
+        app.command("/license")(self.command)
+        app.action(ids.REQUEST_OPEN)(self.open_from_home)
+        app.view(ids.REQUEST_MODAL)(self.submit)
+        app.action(ids.STEP_APPROVE)(self.approve)
+        app.action(ids.STEP_DENY)(self.ask_deny_reason)
+        app.view(ids.DENY_MODAL)(self.deny)
+        app.action(ids.REQUEST_CANCEL)(self.cancel)
+        app.action(ids.TASK_DONE)(self.task_done)
+        app.event("app_home_opened")(self.home_opened)
+
+    def command(self, ack: Ack, command: Body, client: WebClient) -> None:
+        """`/license [request <app> | help]`."""
+        words = (command.get("text") or "").split()
+        if words[:1] == ["help"] or (words and words[0] != "request"):
+            ack(**render.help_message(), response_type="ephemeral")
+            return
+        ack()
+        app_key = words[1].lower() if len(words) > 1 else None
+        if app_key and self.config.app(app_key) is None:
+            raise Refused(f"There is no app called {app_key!r} in the catalog.")
+        modal = render.request_modal(tier_options(self.config), app_key=app_key)
+        client.views_open(trigger_id=command["trigger_id"], view=modal)
+
+    def open_from_home(self, ack: Ack, body: Body, client: WebClient) -> None:
+        """The Request button beside an app in the App Home catalog."""
+        ack()
+        app_key = body["actions"][0].get("value")
+        modal = render.request_modal(tier_options(self.config), app_key=app_key)
+        client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+    def submit(self, ack: Ack, body: Body, view: Body, client: WebClient) -> None:
+        """The request modal was submitted: store the request or show what is wrong inline."""
+        user = body["user"]["id"]
+        try:
+            cmd = parse.submit_request(user, view)
+            ensure_person(self.run, client, user)
+            self.run(submit_request, cmd)
+        except Refused as refusal:
+            ack(response_action="errors", errors={refusal.field or ids.REASON: refusal.message})
+            return
+        ack()
+
+    def approve(self, ack: Ack, body: Body) -> None:
+        """Approve button."""
+        ack()
+        ref = ids.StepRef.loads(body["actions"][0]["value"])
+        self.run(
+            decide,
+            Decide(
+                request_id=ref.request_id,
+                step_id=ref.step_id,
+                actor=body["user"]["id"],
+                approve=True,
+            ),
+        )
+        self._refresh_home(body)
+
+    def ask_deny_reason(self, ack: Ack, body: Body, client: WebClient) -> None:
+        """Deny button: check who clicked, then ask for a reason in a modal."""
+        ack()
+        ref = ids.StepRef.loads(body["actions"][0]["value"])
+        with self.run.uow() as uow:
+            request = uow.requests.get(ref.request_id)
+            step = (
+                next((s for s in request.steps if s.id == ref.step_id), None) if request else None
+            )
+            if request is None or step is None:
+                raise Refused("That request does not exist any more.")
+            check_can_decide(request, step, body["user"]["id"], self.config)
+            modal = render.deny_modal(request_card(request, uow, self.config), ref)
+        client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+    def deny(self, ack: Ack, body: Body, view: Body) -> None:
+        """The deny modal was submitted with a reason."""
+        ref = ids.StepRef.loads(view.get("private_metadata", ""))
+        cmd = Decide(
+            request_id=ref.request_id,
+            step_id=ref.step_id,
+            actor=body["user"]["id"],
+            approve=False,
+            reason=parse.deny_reason(view),
+        )
+        try:
+            self.run(decide, cmd)
+        except Refused as refusal:
+            ack(response_action="errors", errors={ids.DENY_REASON: refusal.message})
+            return
+        ack()
+
+    def cancel(self, ack: Ack, body: Body) -> None:
+        """Cancel button in the requester's thread or App Home."""
+        ack()
+        ref = ids.RequestRef.loads(body["actions"][0]["value"])
+        self.run(cancel_request, CancelRequest(request_id=ref.request_id, actor=body["user"]["id"]))
+        self._refresh_home(body)
+
+    def task_done(self, ack: Ack, body: Body) -> None:
+        """Done button on an IT task."""
+        ack()
+        ref = ids.TaskRef.loads(body["actions"][0]["value"])
+        self.run(complete_task, CompleteTask(task_id=ref.task_id, actor=body["user"]["id"]))
+
+    def home_opened(self, event: Body) -> None:
+        """Publish the App Home when someone opens its Home tab."""
+        if event.get("tab", "home") == "home":
+            self.effects.publish_home(event["user"])
+
+    def _refresh_home(self, body: Body) -> None:
+        if (body.get("container") or {}).get("type") == "view":
+            self.effects.publish_home(body["user"]["id"])

@@ -1,0 +1,81 @@
+"""Turn domain objects into the view models `messages` renders (what people see)."""
+
+from __future__ import annotations
+
+from messages.views import Decision, HomeView, RequestCard, SeatLine, TaskCard, TierOption
+from store.uow import SqlUnitOfWork
+from workflows.catalog import Config
+from workflows.model import ApprovalStep, Request, RequestStatus, StepStatus, Task
+from workflows.seats import seats_left
+
+CANCELLABLE = (RequestStatus.PENDING, RequestStatus.WAITLISTED)
+
+
+def tier_options(config: Config) -> list[TierOption]:
+    """Every requestable app and tier, in catalog order."""
+    return [
+        TierOption(app.key, app.name, tier.key, tier.name, tier.monthly_price, config.currency)
+        for app in config.apps
+        for tier in app.tiers
+    ]
+
+
+def request_card(request: Request, uow: SqlUnitOfWork, config: Config) -> RequestCard:
+    """The summary of a request shown to requesters, approvers and IT."""
+    app = config.app(request.app_key)
+    tier = app.tier(request.tier_key) if app else None
+    step = request.current_step()
+    return RequestCard(
+        id=request.id or 0,
+        app_name=app.name if app else request.app_key,
+        tier_name=tier.name if tier else request.tier_key,
+        monthly_price=tier.monthly_price if tier else 0,
+        currency=config.currency,
+        requester=request.requester,
+        reason=request.reason,
+        end_date=request.end_date,
+        status=request.status.value,
+        waiting_on=tuple(step.approvers) if step else (),
+        seats_left=seats_left(request.app_key, uow=uow, config=config),
+        created_at=request.created_at,
+        can_cancel=request.status in CANCELLABLE,
+    )
+
+
+def decision(step: ApprovalStep) -> Decision | None:
+    """The decision taken on a step, if it was approved or denied."""
+    if step.status not in (StepStatus.APPROVED, StepStatus.DENIED) or not step.decided_by:
+        return None
+    assert step.decided_at is not None
+    return Decision(step.status.value, step.decided_by, step.decided_at, step.reason)  # type: ignore[arg-type]
+
+
+def task_card(task: Task, uow: SqlUnitOfWork, config: Config) -> TaskCard:
+    """An IT task as the IT channel sees it."""
+    request = uow.requests.get(task.request_id) if task.request_id else None
+    card = request_card(request, uow, config) if request else None
+    return TaskCard(task.id or 0, card, task.summary, task.why, task.done_by, task.done_at)
+
+
+def home_view(user: str, uow: SqlUnitOfWork, config: Config) -> HomeView:
+    """Everything the App Home shows one person."""
+    person = uow.people.by_slack_id(user)
+    seats = uow.seats.held_by(person.email) if person else []
+    approvals = []
+    for request in uow.requests.waiting_on(user):
+        step = request.current_step()
+        if step is not None:
+            approvals.append((request_card(request, uow, config), step.id or 0))
+    return HomeView(
+        user=user,
+        catalog=tier_options(config),
+        requests=[request_card(r, uow, config) for r in uow.requests.for_requester(user)],
+        seats=[_seat_line(seat.app_key, seat.tier_key, seat.assigned_on, config) for seat in seats],
+        approvals=approvals,
+    )
+
+
+def _seat_line(app_key: str, tier_key: str, since: object, config: Config) -> SeatLine:
+    app = config.app(app_key)
+    tier = app.tier(tier_key) if app else None
+    return SeatLine(app.name if app else app_key, tier.name if tier else tier_key, since)  # type: ignore[arg-type]

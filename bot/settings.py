@@ -1,0 +1,74 @@
+"""Process settings, read from environment variables only; secrets stay `SecretStr`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextvars import ContextVar
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_GIVEN_ONLY: ContextVar[bool] = ContextVar("_GIVEN_ONLY", default=False)
+
+
+class Settings(BaseSettings):
+    """Every environment variable Seatkeeper reads (connector secrets are named in the config)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="", case_sensitive=False, extra="ignore", env_ignore_empty=True, frozen=True
+    )
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    seatkeeper_database_url: str = "sqlite:///seatkeeper.db"
+    seatkeeper_config: Path = Path("./seatkeeper.yml")
+    seatkeeper_log_level: str = "INFO"
+    seatkeeper_worker_interval: float = Field(default=1.0, gt=0)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the process environment; no .env or secrets files."""
+        return (init_settings,) if _GIVEN_ONLY.get() else (init_settings, env_settings)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"SLACK_API_URL must start with http:// or https://, not {value!r}")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("seatkeeper_log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"SEATKEEPER_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from `environ` only, or from the process environment when it is None."""
+    if environ is None:
+        return Settings()
+    values = {
+        key.lower(): value
+        for key, value in environ.items()
+        if key.lower() in Settings.model_fields and value != ""
+    }
+    token = _GIVEN_ONLY.set(True)
+    try:
+        return Settings(**values)
+    finally:
+        _GIVEN_ONLY.reset(token)

@@ -1,0 +1,90 @@
+"""The Bolt app: signature checks, de-duplication of deliveries, listeners, one error handler."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy import Engine
+
+from bot.listeners import Listeners
+from bot.parse import delivery_key
+from messages import render
+from store.deliveries import first_delivery
+from workflows.errors import Refused
+from workflows.ports import Clock
+
+log = logging.getLogger(__name__)
+
+
+def slack_client(token: str | None, base_url: str) -> WebClient:
+    """A Web API client that waits and retries when Slack answers 429."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+    )
+
+
+def build_bolt_app(
+    *, client: WebClient, signing_secret: str, listeners: Listeners, engine: Engine, clock: Clock
+) -> App:
+    """A sync Bolt app that answers as soon as a listener returns (it only writes and queues)."""
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=True,
+        token_verification_enabled=False,
+        raise_error_for_unhandled_request=False,
+    )
+    app.middleware(_deduplicate(engine, clock))
+    listeners.register(app)
+    app.error(_handle_error)
+    return app
+
+
+def _deduplicate(engine: Engine, clock: Clock) -> Callable[..., Any]:
+    def deduplicate(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        key = delivery_key(body)
+        if key is not None and not first_delivery(engine, key, clock.now()):
+            log.info("ignoring a repeated Slack delivery %s", key)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    return deduplicate
+
+
+def _handle_error(
+    error: Exception, body: dict[str, Any], response: BoltResponse | None, client: WebClient
+) -> None:
+    """Refusals go to the clicker alone; anything else gets a short reference that is logged."""
+    if isinstance(error, Refused):
+        text = error.message
+    else:
+        ref = secrets.token_hex(4)
+        log.error("listener failed (ref %s)", ref, exc_info=error)
+        text = f"Sorry, something went wrong on our side (ref {ref}). Please try again later."
+    if response is not None:
+        response.status, response.body = 200, ""
+    _tell_privately(client, body, text)
+
+
+def _tell_privately(client: WebClient, body: dict[str, Any], text: str) -> None:
+    user = (body.get("user") or {}).get("id") or body.get("user_id")
+    channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
+    if not user:
+        return
+    try:
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user, **render.error_message(text))
+        else:
+            dm = client.conversations_open(users=user)["channel"]["id"]
+            client.chat_postEphemeral(channel=dm, user=user, **render.error_message(text))
+    except SlackApiError:
+        log.warning("could not tell %s: %s", user, text)

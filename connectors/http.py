@@ -1,0 +1,191 @@
+"""Vendor HTTP calls on an injected `httpx.Client`, with failures mapped to the connector errors.
+
+How a failure maps onto the error tree of `workflows.ports`::
+
+    transport error, timeout, 5xx, 408, 412, 429  →  Retryable (429/503: ``retry_after`` from
+                                                     ``Retry-After``, seconds or an HTTP date)
+    401, 403                                      →  Rejected, naming the app and the credential
+    any other 4xx                                 →  HttpRejected, carrying the vendor's message
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from workflows.ports import Rejected, Retryable
+
+Clock = Callable[[], dt.datetime]
+MAX_DETAIL = 300
+# 408 and 412 say "the request or the resource moved under you": a fresh attempt can succeed.
+RETRYABLE_4XX = frozenset({408, 412, 429})
+
+
+def utc_now() -> dt.datetime:
+    """The current time, timezone-aware in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """Whom a call goes to, in the words error messages use."""
+
+    app_name: str
+    service: str = "the vendor"
+    credential: str = "its token"
+
+
+class HttpRejected(Rejected):
+    """A 4xx refusal with the HTTP status and the vendor's own message kept apart."""
+
+    def __init__(self, message: str, *, status: int, detail: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+
+
+def send(
+    client: httpx.Client,
+    vendor: Vendor,
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str | int] | None = None,
+    json: Any = None,
+    timeout: float | None = None,
+    now: Clock = utc_now,
+) -> httpx.Response:
+    """Send one request; return a 2xx/3xx response or raise Retryable/Rejected."""
+    secrets = _secrets(headers or {})
+    try:
+        response = client.request(
+            method,
+            url,
+            headers=headers,
+            params=params,
+            json=json,
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        )
+    except httpx.TimeoutException as exc:
+        raise Retryable(
+            f"{vendor.app_name}: {vendor.service} timed out ({type(exc).__name__})"
+        ) from exc
+    except httpx.TransportError as exc:
+        reason = _redact(f"{type(exc).__name__}: {exc}", secrets)
+        raise Retryable(f"{vendor.app_name}: could not reach {vendor.service} ({reason})") from exc
+    if response.status_code >= 400:
+        raise _error(vendor, response, secrets, now)
+    return response
+
+
+def _error(
+    vendor: Vendor, response: httpx.Response, secrets: Iterable[str], now: Clock
+) -> Exception:
+    status = response.status_code
+    detail = _redact(vendor_message(response), secrets)
+    call = f"{response.request.method} {response.request.url.path}"
+    prefix = f"{vendor.app_name}: {vendor.service}"
+    if status >= 500 or status in RETRYABLE_4XX:
+        wait = retry_after_seconds(response.headers.get("Retry-After"), now())
+        said = f": {detail}" if detail else ""
+        return Retryable(f"{prefix} could not serve {call} (HTTP {status}){said}", wait)
+    if status == 401:
+        return Rejected(
+            f"{prefix} refused {vendor.credential} (HTTP 401); "
+            "check that it is valid and not expired"
+        )
+    if status == 403:
+        return Rejected(
+            f"{prefix} refused {vendor.credential} (HTTP 403); "
+            "check that it is allowed to manage users and their access"
+        )
+    said = f": {detail}" if detail else ""
+    message = f"{prefix} refused {call} (HTTP {status}){said}"
+    return HttpRejected(message, status=status, detail=detail)
+
+
+def json_body(
+    response: httpx.Response, vendor: Vendor, *, lower_keys: bool = False
+) -> dict[str, Any]:
+    """The JSON object a successful call returned ({} when empty), keys lower-cased on request."""
+    if not response.content:
+        return {}
+    try:
+        data = response.json()
+    except ValueError:
+        raise Rejected(
+            f"{vendor.app_name}: {vendor.service} answered {response.request.method} "
+            f"{response.request.url.path} with something other than JSON; check its base URL"
+        ) from None
+    if not isinstance(data, dict):
+        return {}
+    return _lower_keys(data) if lower_keys else data
+
+
+def vendor_message(response: httpx.Response) -> str:
+    """The vendor's own error text: SCIM `detail`, a JSON `message`/`error`, or the raw body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return _clip(response.text.strip())
+    if not isinstance(body, dict):
+        return _clip(str(body))
+    fields = {str(key).lower(): value for key, value in body.items()}
+    for key in ("detail", "message", "error_description", "error"):
+        value = fields.get(key)
+        if isinstance(value, dict):
+            value = value.get("message")
+        if isinstance(value, str) and value.strip():
+            kind = fields.get("scimtype")
+            return _clip(f"{value.strip()} ({kind})" if isinstance(kind, str) else value.strip())
+    return _clip(response.text.strip())
+
+
+def retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:
+    """Seconds to wait from a `Retry-After` value (delta-seconds or an HTTP date), else None."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _lower_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(key).lower(): _lower_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_lower_keys(item) for item in value]
+    return value
+
+
+def _secrets(headers: Mapping[str, str]) -> list[str]:
+    found = []
+    for name, value in headers.items():
+        if name.lower() in ("authorization", "proxy-authorization", "x-api-key"):
+            found.append(value.partition(" ")[2] or value)
+    return [secret for secret in found if secret]
+
+
+def _redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "[redacted]")
+    return text
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 1] + "…"

@@ -1,0 +1,43 @@
+"""The `manual` connector: IT fulfils seats by hand, so every write becomes an IT task."""
+
+from __future__ import annotations
+
+from workflows.ports import Assignee, ContractFigures, NotSupported, SeatRecord
+
+
+class ManualConnector:
+    """A connector for apps without an API: it knows no seats and refuses writes."""
+
+    manual: bool = True
+
+    def __init__(self, app_key: str, app_name: str, *, kind: str = "manual") -> None:
+        self.app_key = app_key
+        self.app_name = app_name
+        self.kind = kind
+
+    def list_seats(self) -> list[SeatRecord]:
+        """No seats: the vendor is not asked."""
+        return []
+
+    def assign(self, who: Assignee, tier: str) -> None:
+        """Refuse: IT gives the seat by hand."""
+        raise self._by_hand(f"giving {who.email} a seat on {tier}")
+
+    def revoke(self, who: Assignee) -> None:
+        """Refuse: IT takes the seat away by hand."""
+        raise self._by_hand(f"taking the seat from {who.email}")
+
+    def change_tier(self, who: Assignee, tier: str) -> None:
+        """Refuse: IT changes the tier by hand."""
+        raise self._by_hand(f"moving {who.email} to {tier}")
+
+    def contract(self) -> ContractFigures | None:
+        """No contract figures."""
+        return None
+
+    def check(self) -> str:
+        """Nothing to reach; say how seats are fulfilled."""
+        return f"{self.kind}: IT fulfils by hand"
+
+    def _by_hand(self, what: str) -> NotSupported:
+        return NotSupported(f"{self.app_name}: {what} is fulfilled by IT by hand")

@@ -1,0 +1,81 @@
+"""View models: the plain data the templates render, built by `bot/` from domain objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class TierOption:
+    """One app tier a person can request, with its price per seat per month."""
+
+    app_key: str
+    app_name: str
+    tier_key: str
+    tier_name: str
+    monthly_price: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class RequestCard:
+    """A request as the people involved see it."""
+
+    id: int
+    app_name: str
+    tier_name: str
+    monthly_price: Decimal
+    currency: str
+    requester: str
+    reason: str
+    end_date: date | None
+    status: str
+    waiting_on: tuple[str, ...]
+    seats_left: int | None
+    created_at: datetime
+    can_cancel: bool
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The decision that closed an approval step."""
+
+    outcome: Literal["approved", "denied"]
+    by: str
+    at: datetime
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskCard:
+    """A piece of work for IT, such as assigning a seat by hand."""
+
+    id: int
+    request: RequestCard | None
+    summary: str
+    why: str
+    done_by: str | None = None
+    done_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SeatLine:
+    """A seat someone holds."""
+
+    app_name: str
+    tier_name: str
+    since: date | None
+
+
+@dataclass(frozen=True)
+class HomeView:
+    """Everything the App Home tab shows one person."""
+
+    user: str
+    catalog: list[TierOption] = field(default_factory=list)
+    requests: list[RequestCard] = field(default_factory=list)
+    seats: list[SeatLine] = field(default_factory=list)
+    approvals: list[tuple[RequestCard, int]] = field(default_factory=list)

@@ -1,0 +1,4 @@
+"""Persistence: SQLAlchemy tables, repositories, the unit of work and Alembic migrations.
+
+May import `workflows` and sqlalchemy/alembic; never `bot`, `connectors` or `messages`.
+"""

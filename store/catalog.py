@@ -1,0 +1,56 @@
+"""Keep the apps, tiers and contracts tables in step with the config file."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from store import tables
+from workflows.catalog import Config
+
+
+def sync_catalog(engine: Engine, config: Config) -> None:
+    """Upsert every app, tier and contract; mark those the config dropped as retired."""
+    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    with engine.begin() as connection:
+        connection.execute(update(tables.apps).values(retired=True))
+        connection.execute(update(tables.tiers).values(retired=True))
+        for app in config.apps:
+            row = {
+                "key": app.key,
+                "name": app.name,
+                "owner": app.owner,
+                "connector_type": app.connector.type,
+                "retired": False,
+            }
+            stmt = insert(tables.apps).values(row)
+            connection.execute(stmt.on_conflict_do_update(index_elements=["key"], set_=row))
+            for tier in app.tiers:
+                row = {
+                    "app_key": app.key,
+                    "key": tier.key,
+                    "name": tier.name,
+                    "monthly_price": tier.monthly_price,
+                    "retired": False,
+                }
+                stmt = insert(tables.tiers).values(row)
+                connection.execute(
+                    stmt.on_conflict_do_update(index_elements=["app_key", "key"], set_=row)
+                )
+            contract = app.contract
+            row = {
+                "app_key": app.key,
+                "seats": contract.seats,
+                "renews_on": contract.renews_on,
+                "notice_days": contract.notice_days,
+                "auto_renew": contract.auto_renew,
+            }
+            stmt = insert(tables.contracts).values(row)
+            connection.execute(stmt.on_conflict_do_update(index_elements=["app_key"], set_=row))
+
+
+def retired_apps(engine: Engine) -> list[str]:
+    """Keys of apps that are no longer in the config."""
+    with engine.connect() as connection:
+        query = select(tables.apps.c.key).where(tables.apps.c.retired.is_(True))
+        return list(connection.scalars(query))

@@ -1,0 +1,42 @@
+"""Classical mapping of the domain dataclasses onto the tables (the domain stays pure)."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy.orm import registry, relationship
+
+from store import tables
+from workflows import model
+
+_mapped = False
+_lock = threading.Lock()
+
+
+def start_mappers() -> None:
+    """Map the domain classes once per process."""
+    global _mapped
+    with _lock:
+        if _mapped:
+            return
+        mapper = registry()
+        mapper.map_imperatively(model.Person, tables.people)
+        mapper.map_imperatively(model.ApprovalStep, tables.approval_steps)
+        mapper.map_imperatively(
+            model.Request,
+            tables.requests,
+            properties={
+                "steps": relationship(
+                    model.ApprovalStep,
+                    order_by=tables.approval_steps.c.position,
+                    lazy="selectin",
+                    cascade="all, delete-orphan",
+                )
+            },
+            version_id_col=tables.requests.c.version,
+        )
+        mapper.map_imperatively(model.Seat, tables.seats)
+        mapper.map_imperatively(model.Task, tables.tasks)
+        mapper.map_imperatively(model.Job, tables.jobs)
+        mapper.map_imperatively(model.AuditEvent, tables.audit_events)
+        _mapped = True

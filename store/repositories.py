@@ -1,0 +1,232 @@
+"""Repositories: load and save domain objects in the unit of work's session. Never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, or_, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store import tables
+from workflows.audit import seal
+from workflows.model import (
+    OPEN_REQUEST_STATUSES,
+    AuditEvent,
+    Job,
+    JobStatus,
+    Person,
+    Request,
+    RequestStatus,
+    Seat,
+    SeatStatus,
+    Task,
+    TaskStatus,
+)
+
+HELD = (SeatStatus.ACTIVE, SeatStatus.RELEASING)
+AUDIT_LOCK_KEY = 0x5EA7
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+class SqlRequestRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, request: Request) -> None:
+        """Stage a new request (and its steps)."""
+        self.session.add(request)
+
+    def get(self, request_id: int, *, for_update: bool = False) -> Request | None:
+        """The request with this id; `for_update` locks its row until commit."""
+        query = select(Request).where(tables.requests.c.id == request_id)
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return self.session.scalars(query).first()
+
+    def open_for(self, requester: str, app_key: str, tier_key: str) -> Request | None:
+        """The person's open request for this app and tier, if any."""
+        c = tables.requests.c
+        query = select(Request).where(
+            c.requester == requester,
+            c.app_key == app_key,
+            c.tier_key == tier_key,
+            c.status.in_(list(OPEN_REQUEST_STATUSES)),
+        )
+        return self.session.scalars(query).first()
+
+    def with_status(self, *statuses: RequestStatus, app_key: str | None = None) -> list[Request]:
+        """Requests in any of `statuses`, oldest first."""
+        c = tables.requests.c
+        query = select(Request).where(c.status.in_(list(statuses))).order_by(c.id)
+        if app_key is not None:
+            query = query.where(c.app_key == app_key)
+        return list(self.session.scalars(query))
+
+    def count_with_status(self, app_key: str, *statuses: RequestStatus) -> int:
+        """How many of the app's requests are in any of `statuses`."""
+        c = tables.requests.c
+        query = select(func.count()).where(c.app_key == app_key, c.status.in_(list(statuses)))
+        return self.session.scalar(query) or 0
+
+    def for_requester(self, requester: str, *, limit: int = 50) -> list[Request]:
+        """The person's most recent requests, newest first."""
+        c = tables.requests.c
+        query = select(Request).where(c.requester == requester).order_by(c.id.desc())
+        return list(self.session.scalars(query.limit(limit)))
+
+    def waiting_on(self, approver: str, *, limit: int = 50) -> list[Request]:
+        """Pending requests whose current step `approver` may decide."""
+        found = []
+        for request in self.with_status(RequestStatus.PENDING):
+            step = request.current_step()
+            if step is not None and approver in step.approvers:
+                found.append(request)
+        return found[:limit]
+
+
+class SqlPeopleRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_slack_id(self, slack_user_id: str) -> Person | None:
+        """The person with this Slack user id."""
+        query = select(Person).where(tables.people.c.slack_user_id == slack_user_id)
+        return self.session.scalars(query).first()
+
+    def by_email(self, email: str) -> Person | None:
+        """The person with this email (case-insensitive)."""
+        query = select(Person).where(func.lower(tables.people.c.email) == email.lower())
+        return self.session.scalars(query).first()
+
+    def add(self, person: Person) -> None:
+        """Stage a new person."""
+        self.session.add(person)
+
+    def all(self) -> list[Person]:
+        """Everyone in the directory, by email."""
+        return list(self.session.scalars(select(Person).order_by(tables.people.c.email)))
+
+
+class SqlSeatRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, seat: Seat) -> None:
+        """Stage a new seat."""
+        self.session.add(seat)
+
+    def active_for(self, email: str, app_key: str) -> Seat | None:
+        """The seat this person holds on the app, if any."""
+        c = tables.seats.c
+        query = select(Seat).where(
+            func.lower(c.email) == email.lower(), c.app_key == app_key, c.status.in_(HELD)
+        )
+        return self.session.scalars(query).first()
+
+    def count_active(self, app_key: str) -> int:
+        """Seats held on the app."""
+        c = tables.seats.c
+        return (
+            self.session.scalar(
+                select(func.count()).where(c.app_key == app_key, c.status.in_(HELD))
+            )
+            or 0
+        )
+
+    def held_by(self, email: str) -> list[Seat]:
+        """Seats this person holds."""
+        c = tables.seats.c
+        query = select(Seat).where(func.lower(c.email) == email.lower(), c.status.in_(HELD))
+        return list(self.session.scalars(query.order_by(c.app_key)))
+
+
+class SqlTaskRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, task: Task) -> None:
+        """Stage a new IT task."""
+        self.session.add(task)
+
+    def get(self, task_id: int, *, for_update: bool = False) -> Task | None:
+        """The task with this id; `for_update` locks it."""
+        query = select(Task).where(tables.tasks.c.id == task_id)
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return self.session.scalars(query).first()
+
+    def open_tasks(self) -> list[Task]:
+        """Tasks not done yet, oldest first."""
+        c = tables.tasks.c
+        return list(
+            self.session.scalars(select(Task).where(c.status == TaskStatus.OPEN).order_by(c.id))
+        )
+
+
+class SqlJobRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, job: Job) -> bool:
+        """Stage a job unless one with the same key exists; True when added."""
+        exists = select(tables.jobs.c.id).where(tables.jobs.c.key == job.key)
+        if self.session.scalar(exists) is not None:
+            return False
+        try:
+            with self.session.begin_nested():
+                self.session.add(job)
+        except IntegrityError:
+            return False
+        return True
+
+    def get(self, job_id: int) -> Job | None:
+        """The job with this id."""
+        return self.session.get(Job, job_id)
+
+    def claim(self, now: dt.datetime, lease: dt.timedelta, limit: int) -> list[Job]:
+        """Lease up to `limit` due jobs (or ones whose lease ran out), oldest first."""
+        c = tables.jobs.c
+        due = or_(
+            (c.status == JobStatus.QUEUED) & (c.run_after <= now),
+            (c.status == JobStatus.RUNNING) & (c.leased_until < now),
+        )
+        query = select(Job).where(due).order_by(c.id).limit(limit)
+        query = query.with_for_update(skip_locked=True).execution_options(populate_existing=True)
+        claimed = list(self.session.scalars(query))
+        for job in claimed:
+            job.status, job.leased_until = JobStatus.RUNNING, now + lease
+        return claimed
+
+
+class SqlAuditLog:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def append(self, event: AuditEvent) -> None:
+        """Chain the event to the last one and stage it; concurrent writers queue up."""
+        if _is_postgres(self.session):
+            self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY}
+            )
+        c = tables.audit_events.c
+        last = self.session.execute(select(c.seq, c.hash).order_by(c.seq.desc()).limit(1)).first()
+        self.session.add(seal(event, (last.seq + 1) if last else 1, last.hash if last else None))
+        self.session.flush()
+
+    def all(self) -> list[AuditEvent]:
+        """Every event in order."""
+        return list(self.session.scalars(select(AuditEvent).order_by(tables.audit_events.c.seq)))
+
+
+class SqlAppRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def lock(self, app_key: str) -> None:
+        """Serialise seat allocation for one app until commit (a row lock on PostgreSQL)."""
+        query = select(tables.apps.c.key).where(tables.apps.c.key == app_key).with_for_update()
+        self.session.execute(query)

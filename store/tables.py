@@ -1,0 +1,218 @@
+"""The schema. Uniqueness constraints here make retries and double clicks harmless."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from store.types import StrEnumType, UTCDateTime
+from workflows.model import (
+    OPEN_REQUEST_STATUSES,
+    JobStatus,
+    RequestStatus,
+    SeatStatus,
+    StepStatus,
+    TaskStatus,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+SLACK_ID = String(32)
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("slack_user_id", SLACK_ID, unique=True),
+    Column("manager_email", String(320)),
+    Column("department", String(200), nullable=False, default=""),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+apps = Table(
+    "apps",
+    metadata,
+    Column("key", String(63), primary_key=True),
+    Column("name", String(60), nullable=False),
+    Column("owner", SLACK_ID),
+    Column("connector_type", String(32), nullable=False),
+    Column("retired", Boolean, nullable=False, default=False),
+)
+
+tiers = Table(
+    "tiers",
+    metadata,
+    Column("app_key", String(63), ForeignKey("apps.key"), primary_key=True),
+    Column("key", String(63), primary_key=True),
+    Column("name", String(60), nullable=False),
+    Column("monthly_price", Numeric(12, 2), nullable=False),
+    Column("retired", Boolean, nullable=False, default=False),
+)
+
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("app_key", String(63), ForeignKey("apps.key"), primary_key=True),
+    Column("seats", Integer),
+    Column("renews_on", Date),
+    Column("notice_days", Integer, nullable=False),
+    Column("auto_renew", Boolean, nullable=False),
+)
+
+requests = Table(
+    "requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("requester", SLACK_ID, nullable=False),
+    Column("app_key", String(63), nullable=False),
+    Column("tier_key", String(63), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("end_date", Date),
+    Column("status", StrEnumType(RequestStatus), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("approved_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),
+    Column("thread_channel", SLACK_ID),
+    Column("thread_ts", String(32)),
+    Column("version", Integer, nullable=False),
+    ForeignKeyConstraint(["app_key", "tier_key"], ["tiers.app_key", "tiers.key"]),
+    Index("ix_requests_status_app", "status", "app_key"),
+)
+_open = requests.c.status.in_(sorted(s.value for s in OPEN_REQUEST_STATUSES))
+Index(
+    "uq_requests_one_open",
+    requests.c.requester,
+    requests.c.app_key,
+    requests.c.tier_key,
+    unique=True,
+    sqlite_where=_open,
+    postgresql_where=_open,
+)
+
+approval_steps = Table(
+    "approval_steps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("request_id", Integer, ForeignKey("requests.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("rule", String(32), nullable=False),
+    Column("status", StrEnumType(StepStatus), nullable=False),
+    Column("approvers", JSON, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("reminded_at", UTCDateTime),
+    Column("escalated_at", UTCDateTime),
+    Column("decided_by", SLACK_ID),
+    Column("decided_at", UTCDateTime),
+    Column("reason", Text),
+    Column("messages", JSON, nullable=False),
+    UniqueConstraint("request_id", "position"),
+)
+
+seats = Table(
+    "seats",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("app_key", String(63), ForeignKey("apps.key"), nullable=False),
+    Column("tier_key", String(63), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("slack_user_id", SLACK_ID),
+    Column("status", StrEnumType(SeatStatus), nullable=False),
+    Column("assigned_on", Date),
+    Column("last_active_on", Date),
+    Column("ended_on", Date),
+    Column("request_id", Integer, ForeignKey("requests.id")),
+)
+_held = seats.c.status.in_([SeatStatus.ACTIVE.value, SeatStatus.RELEASING.value])
+Index(
+    "uq_seats_one_active",
+    seats.c.email,
+    seats.c.app_key,
+    unique=True,
+    sqlite_where=_held,
+    postgresql_where=_held,
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("why", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("request_id", Integer, ForeignKey("requests.id")),
+    Column("status", StrEnumType(TaskStatus), nullable=False),
+    Column("channel", SLACK_ID),
+    Column("ts", String(32)),
+    Column("done_by", SLACK_ID),
+    Column("done_at", UTCDateTime),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("payload", JSON, nullable=False),
+    Column("status", StrEnumType(JobStatus), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("run_after", UTCDateTime, nullable=False),
+    Column("leased_until", UTCDateTime),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime),
+    Index("ix_jobs_status_run_after", "status", "run_after"),
+)
+
+slack_deliveries = Table(
+    "slack_deliveries",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("prev_hash", String(64), unique=True),
+    Column("hash", String(64), nullable=False),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("until", UTCDateTime, nullable=False),
+)

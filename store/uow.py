@@ -1,0 +1,82 @@
+"""The unit of work: owns the session and the commit; repositories never commit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from store.repositories import (
+    SqlAppRepository,
+    SqlAuditLog,
+    SqlJobRepository,
+    SqlPeopleRepository,
+    SqlRequestRepository,
+    SqlSeatRepository,
+    SqlTaskRepository,
+)
+
+
+class SqlUnitOfWork:
+    """A transaction with the repositories bound to it. Use as a context manager."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self.session: Session | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        session = self._sessions()
+        self.session = session
+        self.requests = SqlRequestRepository(session)
+        self.people = SqlPeopleRepository(session)
+        self.seats = SqlSeatRepository(session)
+        self.tasks = SqlTaskRepository(session)
+        self.jobs = SqlJobRepository(session)
+        self.audit = SqlAuditLog(session)
+        self.apps = SqlAppRepository(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self.session is not None
+        try:
+            if exc_type is not None:
+                self.session.rollback()
+        finally:
+            # close() ends any open transaction without expiring what was read, so objects
+            # loaded for display stay readable after the block.
+            self.session.close()
+            self.session = None
+
+    def flush(self) -> None:
+        """Send pending changes so generated ids are known."""
+        self._live().flush()
+
+    def commit(self) -> None:
+        """Make every change of this unit of work permanent, or none of them."""
+        self._live().commit()
+
+    def rollback(self) -> None:
+        """Forget every change of this unit of work."""
+        self._live().rollback()
+
+    def _live(self) -> Session:
+        if self.session is None:
+            raise RuntimeError("unit of work used outside its `with` block")
+        return self.session
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """True when another transaction changed the same rows first, so a re-run is safe."""
+    if isinstance(exc, IntegrityError | StaleDataError):
+        return True
+    if isinstance(exc, OperationalError):
+        code = getattr(exc.orig, "sqlstate", None)
+        return code in ("40001", "40P01") or "database is locked" in str(exc)
+    return False

@@ -1,0 +1,29 @@
+"""Shared fixtures: a fresh database per test and, for scenarios, a whole running app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.database import fresh_database_url
+from tests.fakes.scim_server import scim_server_fixture  # noqa: F401
+from tests.scenario.world import World, start_world, stop_world
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """An empty, migrated database (SQLite, or PostgreSQL when configured)."""
+    return fresh_database_url(tmp_path)
+
+
+@pytest.fixture
+def world(database_url: str, scim_server) -> Iterator[World]:
+    """Seatkeeper running against a fake Slack, a real SCIM server and a fake clock."""
+    running = start_world(database_url, scim_server)
+    try:
+        yield running
+        assert running.slack.invalid == [], f"Slack refused content: {running.slack.invalid}"
+    finally:
+        stop_world(running)

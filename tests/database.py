@@ -1,0 +1,34 @@
+"""Test databases: a fresh SQLite file per test, or a wiped PostgreSQL schema per test."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import text
+
+from store.db import make_engine
+from store.migrate import upgrade
+from store.tables import metadata
+
+POSTGRES_URL = os.environ.get("SEATKEEPER_TEST_DATABASE_URL")
+_migrated: set[str] = set()
+
+
+def fresh_database_url(tmp_path: Path) -> str:
+    """A database URL with the current schema and no rows."""
+    if not POSTGRES_URL:
+        return f"sqlite:///{tmp_path / 'seatkeeper.db'}"
+    engine = make_engine(POSTGRES_URL)
+    try:
+        if POSTGRES_URL not in _migrated:
+            with engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            upgrade(engine)
+            _migrated.add(POSTGRES_URL)
+        names = ", ".join(table.name for table in metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+    return POSTGRES_URL

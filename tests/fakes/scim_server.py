@@ -1,0 +1,87 @@
+"""A real SCIM 2.0 peer for tests: scim2-server's in-memory WSGI app on a free local port."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from scim2_models import ScimProvider
+from scim2_server.memory import InMemoryStorage
+from scim2_server.service import ScimService
+from scim2_server.testserver.application import BEARER_TOKEN_SCHEME, BearerTokenApplication
+from scim2_server.utils import (
+    load_default_resource_types,
+    load_default_schemas,
+    load_default_service_provider_config,
+)
+
+SCIM_TOKEN = "test-scim-token-do-not-log"
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep request lines out of the test output."""
+
+
+@dataclass
+class RunningScimServer:
+    """A started server: its base URL, the token it accepts, and its storage."""
+
+    base_url: str
+    token: str
+    storage: InMemoryStorage
+
+
+@functools.cache
+def _service() -> ScimService:
+    config = load_default_service_provider_config()
+    config.authentication_schemes = [*(config.authentication_schemes or []), BEARER_TOKEN_SCHEME]
+    provider = ScimProvider.from_discovery(
+        load_default_schemas().values(), load_default_resource_types().values(), config=config
+    )
+    return ScimService(provider, secret="test-cursor-secret")
+
+
+def _application(storage: InMemoryStorage, token: str) -> BearerTokenApplication:
+    service = _service()
+    return BearerTokenApplication(storage, service.provider, service=service, bearer_tokens=[token])
+
+
+def start_scim_server(token: str = SCIM_TOKEN) -> tuple[RunningScimServer, WSGIServer]:
+    """Serve a fresh in-memory SCIM server on 127.0.0.1 in a background thread."""
+    storage = InMemoryStorage()
+    app = _application(storage, token)
+    server = make_server(
+        "127.0.0.1", 0, app, server_class=_ThreadingServer, handler_class=_QuietHandler
+    )
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
+    base_url = f"http://127.0.0.1:{server.server_port}/v2"
+    return RunningScimServer(base_url, token, storage), server
+
+
+def stop_scim_server(server: WSGIServer) -> None:
+    """Stop a server started by `start_scim_server` and free its port."""
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(name="scim_server")
+def scim_server_fixture() -> Iterator[RunningScimServer]:
+    """A real SCIM server with empty storage, stopped after the test."""
+    running, server = start_scim_server()
+    try:
+        yield running
+    finally:
+        stop_scim_server(server)

@@ -1,0 +1,499 @@
+"""A local fake of the Slack Web API on loopback, for slack_sdk clients (`base_url=fake.url`).
+
+It answers like Slack: HTTP 200 with `ok: false` for ordinary errors, HTTP 429 with
+`Retry-After` when told to, `not_authed`/`invalid_auth` for token problems, and it refuses
+messages and views that break Block Kit limits (recording them in `fake.invalid`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
+
+from tests.fakes.blockkit import validate_message, validate_view
+
+JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
+TRIGGER_TTL_SECONDS = 3.0
+Reply = tuple[int, dict[str, Any], dict[str, str]]  # HTTP status, JSON body, extra headers
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the fake received: decoded params (no token) and the error it answered."""
+
+    method: str
+    params: dict[str, Any]
+    error: str | None = None
+
+
+class FakeSlack:
+    """The Slack Web API methods Seatkeeper uses, served on `http://127.0.0.1:<port>/api/`."""
+
+    def __init__(
+        self,
+        token: str = "xoxb-test-token",
+        team_id: str = "T0TEAM001",
+        bot_user_id: str = "U0BOT0001",
+        *,
+        bot_id: str = "B0BOT0001",
+        app_id: str = "A0APP0001",
+        team_name: str = "Seatkeeper Test",
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.token, self.team_id, self.bot_user_id = token, team_id, bot_user_id
+        self.bot_id, self.app_id, self.team_name = bot_id, app_id, team_name
+        self._now = now
+        self._lock = threading.RLock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._seq = itertools.count(1)
+        self.calls: list[Call] = []
+        self.invalid: list[tuple[str, list[str]]] = []
+        self.ephemerals: list[dict[str, Any]] = []
+        self.views: dict[str, dict[str, Any]] = {}  # view id -> current view
+        self._messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> message
+        self._users: dict[str, dict[str, Any]] = {}
+        self._triggers: dict[str, float | None] = {}  # trigger id -> issued at, None once used
+        self._failures: dict[str, deque[tuple[int, int, str | None]]] = defaultdict(deque)
+        self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "auth.test": self._auth_test,
+            "conversations.open": self._conversations_open,
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update,
+            "chat.postEphemeral": self._post_ephemeral,
+            "views.open": self._views_open,
+            "views.publish": self._views_publish,
+            "views.update": self._views_update,
+            "users.lookupByEmail": self._lookup_by_email,
+            "users.info": self._users_info,
+        }
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    @property
+    def methods(self) -> list[str]:
+        """The Web API methods this fake serves."""
+        return sorted(self._handlers)
+
+    @property
+    def url(self) -> str:
+        """The base URL for `slack_sdk.WebClient(base_url=...)`, ending in `/api/`."""
+        if self._server is None:
+            raise RuntimeError("FakeSlack is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/api/"
+
+    def start(self) -> Self:
+        """Serve on a free loopback port in a daemon thread."""
+        handler = type("_Handler", (_Handler,), {"fake": self})
+        self._server = _Server(("127.0.0.1", 0), handler)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- test controls ---------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        email: str,
+        name: str = "",
+        tz: str = "Europe/London",
+        is_bot: bool = False,
+        deleted: bool = False,
+    ) -> dict[str, Any]:
+        """Register a workspace member for users.info / users.lookupByEmail; returns the user."""
+        user = _user_object(user_id, self.team_id, email, name or email.split("@")[0], tz)
+        user.update(is_bot=is_bot, deleted=deleted)
+        with self._lock:
+            self._users[user_id] = user
+        return user
+
+    def new_trigger_id(self) -> str:
+        """Issue a trigger id that views.open accepts once, within 3 seconds."""
+        with self._lock:
+            trigger = f"{next(self._seq)}.{secrets.randbelow(10**10)}.{secrets.token_hex(16)}"
+            self._triggers[trigger] = self._now()
+            return trigger
+
+    def fail_next(
+        self, method: str, *, status: int = 429, retry_after: int = 1, error: str | None = None
+    ) -> None:
+        """Make the next call to `method` fail: HTTP `status` (429 adds Retry-After) or,
+        with `error`, HTTP 200 `{"ok": false, "error": error}`. Calls queue up."""
+        with self._lock:
+            self._failures[method].append((status, retry_after, error))
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        """The params of every call to `method`, oldest first (failed calls included)."""
+        with self._lock:
+            return [call.params for call in self.calls if call.method == method]
+
+    def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Posted messages as they are now (after updates), oldest first."""
+        with self._lock:
+            found = [m for (ch, _), m in self._messages.items() if channel in (None, ch)]
+            return [dict(m) for m in sorted(found, key=lambda m: m["ts"])]
+
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        """The Home tab last published for `user_id`, if any."""
+        with self._lock:
+            homes = [v for v in self.views.values() if v.get("_user_id") == user_id]
+            return _public(homes[-1]) if homes else None
+
+    def reset_calls(self) -> None:
+        """Forget recorded calls and invalid payloads (state such as messages stays)."""
+        with self._lock:
+            self.calls.clear()
+            self.invalid.clear()
+
+    # --- dispatch --------------------------------------------------------------------
+
+    def handle(self, method: str, params: dict[str, Any], token: str | None) -> Reply:
+        """Answer one API call as Slack would; used by the HTTP handler."""
+        with self._lock:
+            status, body, headers = self._answer(method, params, token)
+            error = None if body.get("ok") else str(body.get("error"))
+            self.calls.append(Call(method, params, error))
+            return status, body, headers
+
+    def _answer(self, method: str, params: dict[str, Any], token: str | None) -> Reply:
+        if method not in self._handlers:
+            return 200, _err("unknown_method"), {}
+        if not token:
+            return 200, _err("not_authed"), {}
+        if token != self.token:
+            return 200, _err("invalid_auth"), {}
+        if self._failures[method]:
+            status, retry_after, error = self._failures[method].popleft()
+            if error is not None:
+                return 200, _err(error), {}
+            if status == 429:
+                return 429, _err("ratelimited"), {"Retry-After": str(retry_after)}
+            return status, _err("fatal_error"), {}
+        try:
+            return 200, {"ok": True, **self._handlers[method](params)}, {}
+        except _SlackError as refused:
+            return 200, refused.body, {}
+
+    # --- methods ---------------------------------------------------------------------
+
+    def _auth_test(self, _: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": "https://seatkeeper-test.slack.com/",
+            "team": self.team_name,
+            "user": "seatkeeper",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "is_enterprise_install": False,
+        }
+
+    def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        users = [u for u in str(params.get("users", "")).split(",") if u]
+        if not users:
+            raise _SlackError("users_list_not_supplied")
+        for user_id in users:
+            if self._users.get(user_id, {}).get("deleted"):
+                raise _SlackError("user_disabled")
+        channel = _dm_id(users[0]) if len(users) == 1 else "G" + "".join(u[1:] for u in users)
+        return {"channel": {"id": channel}, "no_op": True, "already_open": True}
+
+    def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        if not channel:
+            raise _SlackError("channel_not_found")
+        self._check_message("chat.postMessage", params)
+        channel = _dm_id(channel) if channel[:1] in ("U", "W") else channel
+        ts = self._next_ts()
+        message = self._message(params, ts) | {"channel": channel}
+        self._messages[(channel, ts)] = message
+        return {"channel": channel, "ts": ts, "message": _public(message)}
+
+    def _update(self, params: dict[str, Any]) -> dict[str, Any]:
+        key = (str(params.get("channel", "")), str(params.get("ts", "")))
+        if key not in self._messages:
+            raise _SlackError("message_not_found")
+        current = self._messages[key]
+        params = {"blocks": current["blocks"]} | params  # omitted blocks are kept
+        self._check_message("chat.update", params)
+        edited = {"user": self.bot_user_id, "ts": self._next_ts()}
+        current.update(text=params["text"], blocks=params["blocks"], edited=edited)
+        return {
+            "channel": key[0],
+            "ts": key[1],
+            "text": params["text"],
+            "message": _public(current),
+        }
+
+    def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("channel"):
+            raise _SlackError("channel_not_found")
+        if not params.get("user"):
+            raise _SlackError("user_not_in_channel")
+        self._check_message("chat.postEphemeral", params)
+        ts = self._next_ts()
+        self.ephemerals.append(
+            self._message(params, ts) | {"channel": params["channel"], "user": params["user"]}
+        )
+        return {"message_ts": ts}
+
+    def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        trigger = str(params.get("trigger_id", ""))
+        issued = self._triggers.get(trigger)
+        if issued is None:
+            raise _SlackError("invalid_trigger_id")
+        if self._now() - issued > TRIGGER_TTL_SECONDS:
+            raise _SlackError("expired_trigger_id")
+        view = self._check_view("views.open", params, kind="modal")
+        self._triggers[trigger] = None
+        return {"view": self._store_view(view, f"V{next(self._seq):08d}")}
+
+    def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        user_id = str(params.get("user_id", ""))
+        if not user_id:
+            raise _SlackError("invalid_arguments")
+        view = self._check_view("views.publish", params, kind="home")
+        current = self.home_view(user_id)
+        _check_hash(params, current)
+        view_id = current["id"] if current else f"V{next(self._seq):08d}"
+        return {"view": self._store_view(view | {"_user_id": user_id}, view_id)}
+
+    def _views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        view_id, external_id = params.get("view_id"), params.get("external_id")
+        if not (view_id or external_id):
+            raise _SlackError("invalid_arguments")
+        current = next(
+            (
+                v
+                for v in self.views.values()
+                if v["id"] == view_id or (external_id and v.get("external_id") == external_id)
+            ),
+            None,
+        )
+        if current is None:
+            raise _SlackError("not_found")
+        _check_hash(params, current)
+        view = self._check_view("views.update", params, kind=current["type"])
+        view["_user_id"] = current.get("_user_id")
+        return {"view": self._store_view(view, current["id"])}
+
+    def _lookup_by_email(self, params: dict[str, Any]) -> dict[str, Any]:
+        email = str(params.get("email", "")).lower()
+        for user in self._users.values():
+            if user["profile"].get("email", "").lower() == email and not user["deleted"]:
+                return {"user": json.loads(json.dumps(user))}
+        raise _SlackError("users_not_found")  # deactivated users are not found either
+
+    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = self._users.get(str(params.get("user", "")))
+        if user is None:
+            raise _SlackError("user_not_found")
+        return {"user": json.loads(json.dumps(user)) | {"locale": "en-GB"}}
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def _check_message(self, method: str, params: dict[str, Any]) -> None:
+        errors = validate_message({"text": params.get("text"), "blocks": params.get("blocks")})
+        if not errors:
+            return
+        self.invalid.append((method, errors))
+        text = params.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise _SlackError("no_text", errors)
+        if any(e.startswith("text:") for e in errors):
+            raise _SlackError("msg_too_long", errors)
+        raise _SlackError("invalid_blocks", errors)
+
+    def _check_view(self, method: str, params: dict[str, Any], *, kind: str) -> dict[str, Any]:
+        view = params.get("view")
+        errors = validate_view(view)
+        if not errors and view["type"] != kind:
+            errors = [f"type: {method} needs a {kind} view, not {view['type']!r}"]
+        if errors:
+            self.invalid.append((method, errors))
+            raise _SlackError("invalid_blocks", errors)
+        return dict(view)
+
+    def _store_view(self, view: dict[str, Any], view_id: str) -> dict[str, Any]:
+        external_id = view.get("external_id")
+        if external_id and any(
+            v.get("external_id") == external_id and v["id"] != view_id for v in self.views.values()
+        ):
+            raise _SlackError("duplicate_external_id")
+        stored = {
+            "id": view_id,
+            "team_id": self.team_id,
+            "state": {"values": {}},
+            "hash": f"{next(self._seq)}.{secrets.token_hex(6)}",
+            "private_metadata": "",
+            "callback_id": "",
+            "external_id": "",
+            "root_view_id": view_id,
+            "previous_view_id": None,
+            "app_id": self.app_id,
+            "bot_id": self.bot_id,
+        } | view
+        self.views[view_id] = stored
+        return _public(stored)
+
+    def _message(self, params: dict[str, Any], ts: str) -> dict[str, Any]:
+        return {
+            "type": "message",
+            "ts": ts,
+            "thread_ts": params.get("thread_ts"),
+            "text": params.get("text"),
+            "blocks": params.get("blocks") or [],
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "team": self.team_id,
+        }
+
+    def _next_ts(self) -> str:
+        micros = next(self._seq) * 100  # unique, increasing, fixed width like Slack's ts
+        return f"{1_700_000_000 + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+
+class _SlackError(Exception):
+    def __init__(self, error: str, errors: list[str] | None = None) -> None:
+        super().__init__(error)
+        self.body = _err(error) | ({"errors": errors} if errors else {})
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default 5 drops bursts of parallel connections for ~1 s
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeSlack
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def _serve(self) -> None:
+        split = urlsplit(self.path)
+        method = split.path.removeprefix("/api/")
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            params = dict(parse_qsl(split.query)) | _decode_body(raw, self.headers)
+        except ValueError as unreadable:
+            status, body, headers = 200, _err(str(unreadable)), {}
+        else:
+            auth = self.headers.get("Authorization", "")
+            token = auth.removeprefix("Bearer ").strip() or params.pop("token", None)
+            params.pop("token", None)
+            status, body, headers = self.fake.handle(method, params, token)
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        for name, value in {"Content-Type": "application/json; charset=utf-8", **headers}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _decode_body(raw: bytes, headers: Any) -> dict[str, Any]:
+    """JSON or form body to params; JSON-encoded fields (blocks, view...) become objects.
+
+    Raises ValueError carrying the error code Slack gives for an unreadable body.
+    """
+    content_type = str(headers.get("Content-Type", "")).split(";")[0].strip().lower()
+    if not raw.strip():
+        return {}
+    if content_type == "application/json":
+        try:
+            params = json.loads(raw)
+        except ValueError:
+            raise ValueError("invalid_json") from None
+        if not isinstance(params, dict):
+            raise ValueError("json_not_object")
+    elif content_type in ("application/x-www-form-urlencoded", ""):
+        try:
+            params = dict(parse_qsl(raw.decode(), keep_blank_values=True, strict_parsing=True))
+        except ValueError:
+            raise ValueError("invalid_form_data") from None
+    else:
+        raise ValueError("invalid_post_type")  # e.g. multipart: files.* are not faked
+    for field in JSON_FIELDS:
+        if isinstance(params.get(field), str):
+            with contextlib.suppress(ValueError):  # left as a string: validation reports it
+                params[field] = json.loads(params[field])
+    return params
+
+
+def _err(error: str) -> dict[str, Any]:
+    return {"ok": False, "error": error}
+
+
+def _public(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if not k.startswith("_") and k != "channel"}
+
+
+def _dm_id(user_id: str) -> str:
+    return "D" + user_id[1:]
+
+
+def _check_hash(params: dict[str, Any], current: dict[str, Any] | None) -> None:
+    if params.get("hash") and current is not None and params["hash"] != current["hash"]:
+        raise _SlackError("hash_conflict")
+
+
+def _user_object(user_id: str, team_id: str, email: str, name: str, tz: str) -> dict[str, Any]:
+    """A user as users.info shows it (field names from the java-slack-sdk samples)."""
+    now = datetime.now(ZoneInfo(tz))
+    offset = now.utcoffset()
+    names = ("real_name", "real_name_normalized", "display_name", "display_name_normalized")
+    flags = ("is_admin", "is_owner", "is_primary_owner", "is_restricted", "is_ultra_restricted")
+    return {
+        "id": user_id,
+        "team_id": team_id,
+        "name": name,
+        "deleted": False,
+        "real_name": name,
+        "tz": tz,
+        "tz_label": now.tzname() or tz,
+        "tz_offset": int(offset.total_seconds()) if offset else 0,
+        "profile": dict.fromkeys(names, name) | {"email": email, "team": team_id},
+        **dict.fromkeys((*flags, "is_bot", "is_app_user"), False),
+        "updated": 1_700_000_000,
+    }

@@ -1,0 +1,190 @@
+"""A running Seatkeeper wired to a fake Slack Web API, a real SCIM server and a fake clock."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi.testclient import TestClient
+
+from bot.bootstrap import Container, build
+from bot.config_file import parse_config
+from bot.http import create_app
+from bot.settings import settings_from_env
+from messages import ids
+from store.tables import audit_events
+from tests.fakes.clock import FakeClock
+from tests.fakes.scim_server import RunningScimServer
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import SlackSender, static_select, text_input
+from workflows.model import Person
+
+SIGNING_SECRET = "test-signing-secret"
+ALICE, DANA, FIONA, ADMIN, MALLORY = "U0ALICE01", "U0DANA001", "U0FIGOWN1", "U0ADMIN01", "U0MALLRY1"
+IT_CHANNEL = "C0ITOPS01"
+PEOPLE = [
+    {
+        "email": "alice@acme.test",
+        "name": "Alice Archer",
+        "slack_user_id": ALICE,
+        "manager_email": "dana@acme.test",
+        "department": "Design",
+    },
+    {"email": "dana@acme.test", "name": "Dana Diaz", "slack_user_id": DANA},
+    {"email": "fiona@acme.test", "name": "Fiona Fox", "slack_user_id": FIONA},
+    {"email": "admin@acme.test", "name": "Ada Admin", "slack_user_id": ADMIN},
+    {"email": "mallory@acme.test", "name": "Mallory M", "slack_user_id": MALLORY},
+]
+
+CONFIG = """
+slack: {{it_channel: {it_channel}, approvals_channel: null}}
+admins: [{admin}]
+defaults:
+  approval: [manager]
+  reminder_hours: 24
+  escalate_hours: 48
+  expire_days: 7
+apps:
+  - key: figma
+    name: Figma
+    owner: {owner}
+    connector: {{type: scim, base_url: "{scim_url}", token_env: FIGMA_SCIM_TOKEN}}
+    tiers:
+      - {{key: professional, name: Professional, monthly_price: 15, approval: [manager, owner]}}
+      - {{key: viewer, name: Viewer, monthly_price: 0, approval: []}}
+    contract: {{seats: 50, renews_on: 2027-03-31, notice_days: 60, auto_renew: true}}
+  - key: miro
+    name: Miro
+    owner: {owner}
+    connector: {{type: manual}}
+    tiers: [{{key: standard, name: Standard, monthly_price: 10}}]
+    contract: {{seats: {miro_seats}, renews_on: 2026-12-31, notice_days: 30}}
+"""
+
+
+@dataclass
+class World:
+    slack: FakeSlack
+    scim: RunningScimServer
+    clock: FakeClock
+    app: Container
+    http: TestClient
+    sender: SlackSender
+
+    def as_user(self, user: str) -> SlackSender:
+        """A sender whose requests come from `user`."""
+        return SlackSender(
+            self.http, SIGNING_SECRET, user_id=user, trigger_ids=self.slack.new_trigger_id
+        )
+
+    def drain(self) -> int:
+        """Run every due job (messages, vendor calls) now."""
+        return self.app.worker.drain()
+
+    def request(self, user: str, app_tier: str, reason: str = "Design work", **extra: Any) -> Any:
+        """Submit the request modal as `user`."""
+        state = {
+            ids.APP_TIER: {ids.APP_TIER: static_select(app_tier)},
+            ids.REASON: {ids.REASON: text_input(reason)},
+        }
+        if "end_date" in extra:
+            state[ids.END_DATE] = {
+                ids.END_DATE: {"type": "datepicker", "selected_date": extra["end_date"]}
+            }
+        return self.as_user(user).submit(ids.REQUEST_MODAL, state)
+
+    def approval_messages(self, user: str) -> list[dict[str, Any]]:
+        """Messages in `user`'s DM that carry approval buttons (or did)."""
+        return [
+            m
+            for m in self.slack.messages(f"D{user[1:]}")
+            if "approval" in _action_ids(m) or "Request #" in m.get("text", "")
+        ]
+
+    def button(self, message: dict[str, Any], action_id: str) -> str | None:
+        """The value of a button in a message, or None when it has no such button."""
+        for block in message.get("blocks", []):
+            for element in [*block.get("elements", []), block.get("accessory") or {}]:
+                if element.get("action_id") == action_id:
+                    return element.get("value")
+        return None
+
+    def click(self, user: str, message: dict[str, Any], action_id: str) -> Any:
+        """Click a button of a posted message as `user`."""
+        value = self.button(message, action_id)
+        assert value is not None, f"no {action_id} button in {message.get('text')}"
+        return self.as_user(user).click(
+            action_id,
+            value,
+            container={
+                "type": "message",
+                "message_ts": message["ts"],
+                "channel_id": message["channel"],
+            },
+            channel_id=message["channel"],
+            message_ts=message["ts"],
+        )
+
+    def audit(self) -> list[dict[str, Any]]:
+        """Every audit event as a row."""
+        with self.app.engine.connect() as connection:
+            rows = connection.execute(audit_events.select().order_by(audit_events.c.seq))
+            return [dict(row._mapping) for row in rows]
+
+    def thread(self, user: str) -> list[dict[str, Any]]:
+        """Messages in `user`'s DM with the bot (roots and replies), oldest first."""
+        return self.slack.messages(f"D{user[1:]}")
+
+
+def _action_ids(message: dict[str, Any]) -> str:
+    return json.dumps(message.get("blocks", []))
+
+
+def start_world(database_url: str, scim: RunningScimServer, *, miro_seats: int = 20) -> World:
+    """Build the app against fresh fakes; the caller closes it with `stop_world`."""
+    slack = FakeSlack().start()
+    for person in PEOPLE:
+        slack.add_user(person["slack_user_id"], person["email"], person["name"])
+    clock = FakeClock()
+    env = {
+        "SLACK_BOT_TOKEN": slack.token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.url,
+        "SEATKEEPER_DATABASE_URL": database_url,
+        "FIGMA_SCIM_TOKEN": scim.token,
+    }
+    text = CONFIG.format(
+        it_channel=IT_CHANNEL,
+        admin=ADMIN,
+        owner=FIONA,
+        scim_url=scim.base_url,
+        miro_seats=miro_seats,
+    )
+    config = parse_config(text, source="scenario.yml", env=env)
+    container = build(settings_from_env(env), config, clock=clock, env=env)
+    container.runner(_add_people)
+    httpx.post(
+        f"{scim.base_url}/Groups",
+        json={
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "professional",
+        },
+        headers={"Authorization": f"Bearer {scim.token}"},
+    ).raise_for_status()
+    client = TestClient(create_app(container))
+    sender = SlackSender(client, SIGNING_SECRET, user_id=ALICE, trigger_ids=slack.new_trigger_id)
+    return World(slack, scim, clock, container, client, sender)
+
+
+def stop_world(world: World) -> None:
+    """Close everything `start_world` opened."""
+    world.http.close()
+    world.app.close()
+    world.slack.stop()
+
+
+def _add_people(*, uow: Any, config: Any, clock: Any) -> None:
+    for person in PEOPLE:
+        uow.people.add(Person(**person))

@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from connectors.http import HttpRejected, Vendor, retry_after_seconds, send
+from connectors.scim import ScimConnector
+from workflows.ports import Assignee, Rejected, Retryable
+
+NOW = dt.datetime(2025, 3, 14, 12, 0, 0, tzinfo=dt.UTC)
+TOKEN = "s3cr3t-token-value"
+FIGMA = Vendor("Figma", "the SCIM service", "the token in FIGMA_SCIM_TOKEN")
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def call(handler: Handler, method: str = "GET", path: str = "/Users") -> httpx.Response:
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+        return send(
+            client,
+            FIGMA,
+            method,
+            f"https://scim.example.com/v2{path}",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            now=lambda: NOW,
+        )
+
+
+def answer(status: int, body: Any = None, **headers: str) -> Handler:
+    return lambda request: httpx.Response(status, json=body, headers=headers)
+
+
+def test_a_successful_call_returns_the_response() -> None:
+    assert call(answer(200, {"totalResults": 0})).json() == {"totalResults": 0}
+
+
+def test_429_with_retry_after_in_seconds_is_retryable_after_that_many_seconds() -> None:
+    with pytest.raises(Retryable) as error:
+        call(answer(429, {"detail": "slow down"}, **{"Retry-After": "30"}))
+
+    assert error.value.retry_after == 30
+    assert "HTTP 429" in str(error.value)
+
+
+def test_429_with_retry_after_as_an_http_date_waits_until_that_date() -> None:
+    later = "Fri, 14 Mar 2025 12:02:00 GMT"
+
+    with pytest.raises(Retryable) as error:
+        call(answer(429, None, **{"Retry-After": later}))
+
+    assert error.value.retry_after == 120
+
+
+def test_a_retry_after_date_in_the_past_means_no_wait_and_garbage_means_unknown() -> None:
+    assert retry_after_seconds("Fri, 14 Mar 2025 11:00:00 GMT", NOW) == 0
+    assert retry_after_seconds("soon", NOW) is None
+    assert retry_after_seconds(None, NOW) is None
+
+
+def test_503_is_retryable() -> None:
+    with pytest.raises(Retryable) as error:
+        call(answer(503, {"detail": "maintenance"}))
+
+    assert error.value.retry_after is None
+    assert "maintenance" in str(error.value)
+
+
+def test_412_from_a_stale_etag_is_retryable_so_the_write_is_redone_on_fresh_data() -> None:
+    with pytest.raises(Retryable, match="HTTP 412"):
+        call(answer(412, {"detail": "Resource has changed on the server"}), "PATCH")
+
+
+def test_a_connect_error_is_retryable() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    with pytest.raises(Retryable, match="Figma: could not reach the SCIM service"):
+        call(refuse)
+
+
+def test_a_timeout_is_retryable() -> None:
+    def hang(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    with pytest.raises(Retryable, match="timed out"):
+        call(hang)
+
+
+def test_401_is_rejected_naming_the_app_and_the_variable_but_not_the_token() -> None:
+    with pytest.raises(Rejected) as error:
+        call(answer(401, {"detail": f"bad token {TOKEN}"}))
+
+    assert str(error.value) == (
+        "Figma: the SCIM service refused the token in FIGMA_SCIM_TOKEN (HTTP 401); "
+        "check that it is valid and not expired"
+    )
+    assert not isinstance(error.value, Retryable)
+
+
+def test_403_is_rejected_with_a_hint_about_permissions() -> None:
+    with pytest.raises(Rejected, match=r"FIGMA_SCIM_TOKEN \(HTTP 403\); check that it is allowed"):
+        call(answer(403))
+
+
+def test_400_with_a_scim_detail_is_rejected_carrying_the_vendors_message() -> None:
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": "400",
+        "scimType": "invalidValue",
+        "detail": "Field 'userName' is required",
+    }
+
+    with pytest.raises(HttpRejected) as error:
+        call(answer(400, body), "POST")
+
+    assert error.value.status == 400
+    assert error.value.detail == "Field 'userName' is required (invalidValue)"
+    assert str(error.value) == (
+        "Figma: the SCIM service refused POST /v2/Users (HTTP 400): "
+        "Field 'userName' is required (invalidValue)"
+    )
+
+
+def test_a_vendor_message_that_echoes_the_token_is_redacted() -> None:
+    with pytest.raises(Rejected) as error:
+        call(answer(422, {"message": f"token {TOKEN} cannot do that"}))
+
+    assert TOKEN not in str(error.value)
+    assert "[redacted]" in str(error.value)
+
+
+def test_a_plain_text_error_body_is_carried_as_it_is() -> None:
+    def plain(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, text="no such tenant")
+
+    with pytest.raises(Rejected, match="HTTP 404\\): no such tenant"):
+        call(plain)
+
+
+def test_assigning_a_tier_whose_group_the_service_lacks_is_rejected() -> None:
+    seen: list[str] = []
+
+    def scim(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+        return httpx.Response(200, json={"totalResults": 0, "Resources": []})
+
+    with httpx.Client(transport=httpx.MockTransport(scim)) as client:
+        figma = ScimConnector("figma", "Figma", "https://scim.example.com/v2", TOKEN, client)
+        with pytest.raises(Rejected, match="Figma: the SCIM service has no group named pro"):
+            figma.assign(Assignee("ann@example.com"), "pro")
+
+    assert seen == ["GET /v2/Groups"]
+
+
+def test_scim_responses_are_read_whatever_the_case_of_their_attribute_names() -> None:
+    user = {
+        "ID": "u1",
+        "USERNAME": "Ann@Example.com",
+        "Active": True,
+        "Roles": [{"Value": "pro", "Primary": True}],
+    }
+
+    def scim(request: httpx.Request) -> httpx.Response:
+        assert request.headers["Accept"] == "application/scim+json"
+        return httpx.Response(200, json={"TOTALRESULTS": 1, "resources": [user]})
+
+    with httpx.Client(transport=httpx.MockTransport(scim)) as client:
+        figma = ScimConnector(
+            "figma", "Figma", "https://scim.example.com/v2", TOKEN, client, "roles"
+        )
+        seats = figma.list_seats()
+
+    assert [(seat.email, seat.tier) for seat in seats] == [("ann@example.com", "pro")]
+
+
+def test_a_success_that_is_not_json_is_rejected_with_a_hint_about_the_base_url() -> None:
+    def html(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text="<html>Sign in</html>")
+
+    with httpx.Client(transport=httpx.MockTransport(html)) as client:
+        figma = ScimConnector("figma", "Figma", "https://scim.example.com/v2", TOKEN, client)
+        with pytest.raises(Rejected, match="something other than JSON; check its base URL"):
+            figma.revoke(Assignee("ann@example.com"))

@@ -1,0 +1,213 @@
+"""The configuration model: IT channel, admins, defaults and the catalog of apps.
+
+Every model refuses unknown keys; cross-references (approval steps, `downgrade_to`, owners)
+are checked here so a bad file is refused before anything runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+APPROVER_KEYWORDS = ("manager", "owner", "admins")
+KEY = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _approval_step(value: str) -> str:
+    if value in APPROVER_KEYWORDS or SLACK_USER_ID.match(value):
+        return value
+    raise ValueError(
+        f"approval step {value!r} is not one of manager, owner, admins or a Slack user id (U…)"
+    )
+
+
+def _slack_user(value: str) -> str:
+    if not SLACK_USER_ID.match(value):
+        raise ValueError(f"{value!r} is not a Slack user id (U… or W…)")
+    return value
+
+
+ApprovalChain = list[Annotated[str, AfterValidator(_approval_step)]]
+SlackUserId = Annotated[str, AfterValidator(_slack_user)]
+
+
+class SlackConfig(Strict):
+    it_channel: str | None = None
+    approvals_channel: str | None = None
+
+    @field_validator("it_channel", "approvals_channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if value is not None and not SLACK_CHANNEL_ID.match(value):
+            raise ValueError(f"{value!r} is not a Slack channel id (C…)")
+        return value
+
+
+class ReclaimOverrides(Strict):
+    """A reclaim policy where every key is optional; unset keys fall back to `defaults`."""
+
+    idle_days: int | None = Field(default=None, ge=1)
+    grace_days: int | None = Field(default=None, ge=0)
+    reminder_days: int | None = Field(default=None, ge=0)
+    new_seat_days: int | None = Field(default=None, ge=0)
+    action: Literal["revoke", "downgrade"] | None = None
+    downgrade_to: str | None = None
+    review: bool | None = None
+    exempt: list[str] | None = None
+
+
+class ReclaimPolicy(Strict):
+    idle_days: int = Field(default=30, ge=1)
+    grace_days: int = Field(default=7, ge=0)
+    reminder_days: int = Field(default=3, ge=0)
+    new_seat_days: int = Field(default=14, ge=0)
+    action: Literal["revoke", "downgrade"] = "revoke"
+    downgrade_to: str | None = None
+    review: bool = False
+    exempt: list[str] = Field(default_factory=list)
+
+    def merged(self, overrides: ReclaimOverrides | None) -> ReclaimPolicy:
+        """This policy with the keys `overrides` sets replaced."""
+        if overrides is None:
+            return self
+        return self.model_copy(update=overrides.model_dump(exclude_none=True))
+
+
+class Defaults(Strict):
+    approval: ApprovalChain = Field(default_factory=lambda: ["manager"])
+    reminder_hours: int = Field(default=24, ge=1)
+    escalate_hours: int = Field(default=48, ge=1)
+    expire_days: int = Field(default=7, ge=1)
+    reclaim: ReclaimPolicy = Field(default_factory=ReclaimPolicy)
+
+
+class Schedule(Strict):
+    sync: str | None = "0 */6 * * *"
+    reclaim: str | None = "0 9 * * 1-5"
+    digest: str | None = "0 9 * * 1"
+    reminders: str | None = "*/5 * * * *"
+
+
+class Directory(Strict):
+    source: Literal["csv", "scim", "okta", "slack"] = "csv"
+    path: str | None = None
+    base_url: str | None = None
+    token_env: str | None = None
+
+    @model_validator(mode="after")
+    def _needs(self) -> Directory:
+        if self.source in ("scim", "okta") and not (self.base_url and self.token_env):
+            raise ValueError(f"directory source {self.source} needs base_url and token_env")
+        return self
+
+
+class ManualConnector(Strict):
+    type: Literal["manual"]
+
+
+class CsvConnector(Strict):
+    type: Literal["csv"]
+
+
+class ScimConnector(Strict):
+    type: Literal["scim"]
+    base_url: str
+    token_env: str
+    tiers_as: Literal["groups", "roles"] = "groups"
+    timeout_seconds: float = Field(default=20, gt=0)
+
+
+ConnectorConfig = Annotated[
+    ManualConnector | CsvConnector | ScimConnector, Field(discriminator="type")
+]
+
+
+class Tier(Strict):
+    key: str = Field(pattern=KEY)
+    name: str = Field(min_length=1, max_length=60)
+    monthly_price: Decimal = Field(default=Decimal(0), ge=0)
+    approval: ApprovalChain | None = None
+
+
+class Contract(Strict):
+    seats: int | None = Field(default=None, ge=0)
+    renews_on: dt.date | None = None
+    notice_days: int = Field(default=30, ge=0)
+    auto_renew: bool = False
+
+
+class AppConfig(Strict):
+    key: str = Field(pattern=KEY)
+    name: str = Field(min_length=1, max_length=60)
+    owner: SlackUserId | None = None
+    connector: ConnectorConfig = Field(default_factory=lambda: ManualConnector(type="manual"))
+    approval: ApprovalChain | None = None
+    tiers: list[Tier] = Field(min_length=1)
+    contract: Contract = Field(default_factory=Contract)
+    reclaim: ReclaimOverrides | None = None
+
+    @model_validator(mode="after")
+    def _references(self) -> AppConfig:
+        keys = [tier.key for tier in self.tiers]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"app {self.key}: tier keys must be unique")
+        target = self.reclaim.downgrade_to if self.reclaim else None
+        if target is not None and target not in keys:
+            raise ValueError(f"app {self.key}: downgrade_to {target!r} is not one of its tiers")
+        if self.reclaim and self.reclaim.action == "downgrade" and target is None:
+            raise ValueError(f"app {self.key}: action downgrade needs downgrade_to")
+        return self
+
+    def tier(self, key: str) -> Tier | None:
+        """The tier with this key, or None."""
+        return next((tier for tier in self.tiers if tier.key == key), None)
+
+
+class Config(Strict):
+    slack: SlackConfig = Field(default_factory=SlackConfig)
+    admins: list[SlackUserId] = Field(default_factory=list)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    directory: Directory = Field(default_factory=Directory)
+    schedule: Schedule = Field(default_factory=Schedule)
+    defaults: Defaults = Field(default_factory=Defaults)
+    apps: list[AppConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_apps(self) -> Config:
+        keys = [app.key for app in self.apps]
+        dupes = sorted({key for key in keys if keys.count(key) > 1})
+        if dupes:
+            raise ValueError(f"app keys must be unique: {', '.join(dupes)}")
+        for app in self.apps:
+            policy = self.reclaim_policy(app)
+            if policy.action == "downgrade" and app.tier(policy.downgrade_to or "") is None:
+                raise ValueError(
+                    f"app {app.key}: reclaim action downgrade (from defaults.reclaim) needs "
+                    f"downgrade_to naming one of its tiers, not {policy.downgrade_to!r}"
+                )
+        return self
+
+    def app(self, key: str) -> AppConfig | None:
+        """The app with this key, or None."""
+        return next((app for app in self.apps if app.key == key), None)
+
+    def chain(self, app: AppConfig, tier: Tier) -> list[str]:
+        """The approval chain for a tier: the tier's, else the app's, else the default."""
+        for chain in (tier.approval, app.approval):
+            if chain is not None:
+                return chain
+        return self.defaults.approval
+
+    def reclaim_policy(self, app: AppConfig) -> ReclaimPolicy:
+        """The app's reclaim policy with defaults filled in."""
+        return self.defaults.reclaim.merged(app.reclaim)

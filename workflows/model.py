@@ -1,0 +1,178 @@
+"""Domain models: people, requests and their approval steps, seats, IT tasks, jobs, audit.
+
+Plain dataclasses; `store` maps them onto tables without the domain knowing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    WAITLISTED = "waitlisted"
+    PROVISIONING = "provisioning"
+    MANUAL_TASK = "manual_task"
+    FULFILLED = "fulfilled"
+    DENIED = "denied"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+OPEN_REQUEST_STATUSES = frozenset(
+    {
+        RequestStatus.PENDING,
+        RequestStatus.APPROVED,
+        RequestStatus.WAITLISTED,
+        RequestStatus.PROVISIONING,
+        RequestStatus.MANUAL_TASK,
+    }
+)
+
+
+class StepStatus(StrEnum):
+    UPCOMING = "upcoming"
+    WAITING = "waiting"
+    ESCALATED = "escalated"
+    APPROVED = "approved"
+    DENIED = "denied"
+    SKIPPED = "skipped"
+
+
+DECIDABLE_STEP_STATUSES = frozenset({StepStatus.WAITING, StepStatus.ESCALATED})
+
+
+class SeatStatus(StrEnum):
+    ACTIVE = "active"
+    RELEASING = "releasing"
+    REVOKED = "revoked"
+    DOWNGRADED = "downgraded"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    DEAD = "dead"
+
+
+@dataclass(eq=False)
+class Person:
+    email: str
+    name: str = ""
+    slack_user_id: str | None = None
+    manager_email: str | None = None
+    department: str = ""
+    active: bool = True
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class ApprovalStep:
+    position: int
+    rule: str
+    status: StepStatus = StepStatus.UPCOMING
+    approvers: list[str] = field(default_factory=list)
+    started_at: dt.datetime | None = None
+    reminded_at: dt.datetime | None = None
+    escalated_at: dt.datetime | None = None
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    reason: str | None = None
+    messages: list[list[str]] = field(default_factory=list)
+    request_id: int | None = None
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class Request:
+    requester: str
+    app_key: str
+    tier_key: str
+    reason: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    end_date: dt.date | None = None
+    status: RequestStatus = RequestStatus.PENDING
+    updated_at: dt.datetime | None = None
+    approved_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    thread_channel: str | None = None
+    thread_ts: str | None = None
+    steps: list[ApprovalStep] = field(default_factory=list)
+    version: int = 0
+    id: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """True while the request still needs something to happen."""
+        return self.status in OPEN_REQUEST_STATUSES
+
+    def current_step(self) -> ApprovalStep | None:
+        """The step waiting for a decision, if any."""
+        return next((s for s in self.steps if s.status in DECIDABLE_STEP_STATUSES), None)
+
+
+@dataclass(eq=False)
+class Seat:
+    app_key: str
+    tier_key: str
+    email: str
+    status: SeatStatus = SeatStatus.ACTIVE
+    slack_user_id: str | None = None
+    assigned_on: dt.date | None = None
+    last_active_on: dt.date | None = None
+    ended_on: dt.date | None = None
+    request_id: int | None = None
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class Task:
+    kind: str
+    summary: str
+    why: str
+    created_at: dt.datetime
+    request_id: int | None = None
+    status: TaskStatus = TaskStatus.OPEN
+    channel: str | None = None
+    ts: str | None = None
+    done_by: str | None = None
+    done_at: dt.datetime | None = None
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class Job:
+    kind: str
+    key: str
+    payload: dict[str, Any]
+    run_after: dt.datetime
+    status: JobStatus = JobStatus.QUEUED
+    attempts: int = 0
+    max_attempts: int = 8
+    leased_until: dt.datetime | None = None
+    last_error: str | None = None
+    created_at: dt.datetime | None = None
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class AuditEvent:
+    at: dt.datetime
+    actor: str
+    action: str
+    subject: str
+    data: dict[str, Any] = field(default_factory=dict)
+    seq: int | None = None
+    prev_hash: str | None = None
+    hash: str | None = None

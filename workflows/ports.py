@@ -1,0 +1,174 @@
+"""Ports: the Protocols the domain needs from the outside world.
+
+Connector errors form a small tree, so callers decide on the class alone::
+
+    ConnectorError            any failure talking to a vendor
+    ├── Retryable             transport error, 5xx, 429 — try again later
+    │                         (``retry_after``: seconds the vendor asked us to wait, if any)
+    ├── Rejected              the vendor refused the call (other 4xx); ``str()`` is its message
+    │   └── UnknownUser       the vendor has no such user and cannot create one
+    └── NotSupported          this connector cannot do that operation (e.g. ``manual``)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+from workflows.model import AuditEvent, Job, Person, Request, RequestStatus, Seat, Task
+
+
+class ConnectorError(Exception):
+    """A vendor call failed; the message says what happened and, where known, what to fix."""
+
+
+class Retryable(ConnectorError):
+    """A passing failure: transport error, 5xx or 429. Safe to try again later."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Rejected(ConnectorError):
+    """The vendor refused the call (a 4xx other than 429); retrying will not help."""
+
+
+class UnknownUser(Rejected):
+    """The vendor has no such user and the connector cannot create one."""
+
+
+class NotSupported(ConnectorError):
+    """The connector cannot do this operation; a person has to do it instead."""
+
+
+@dataclass(frozen=True)
+class SeatRecord:
+    """One seat as a vendor reports it."""
+
+    email: str
+    tier: str | None = None
+    assigned_on: dt.date | None = None
+    last_active_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class ContractFigures:
+    """Contract numbers a vendor exposes (e.g. prepaid vs consumed licences)."""
+
+    seats: int | None = None
+    assigned: int | None = None
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """Who a seat is for, as the connector needs to know them."""
+
+    email: str
+    name: str = ""
+    slack_user_id: str | None = None
+
+
+class Connector(Protocol):
+    """The small interface every vendor connector implements.
+
+    Writes are idempotent: assigning a seat the person already has, or revoking one they do not
+    have, succeeds without change. Manual connectors raise `NotSupported` for writes so the
+    workflow turns them into IT tasks.
+    """
+
+    manual: bool
+
+    def list_seats(self) -> list[SeatRecord]:
+        """Every seat the vendor knows, across all pages."""
+        ...
+
+    def assign(self, who: Assignee, tier: str) -> None:
+        """Give `who` a seat on `tier` (create or re-activate the account)."""
+        ...
+
+    def revoke(self, who: Assignee) -> None:
+        """Take the seat away from `who`."""
+        ...
+
+    def change_tier(self, who: Assignee, tier: str) -> None:
+        """Move `who` to another tier."""
+        ...
+
+    def contract(self) -> ContractFigures | None:
+        """Contract figures where the vendor exposes them, else None."""
+        ...
+
+    def check(self) -> str:
+        """Verify credentials and reachability; return a one-line description or raise."""
+        ...
+
+
+class Clock(Protocol):
+    """Where the domain gets the time; always timezone-aware UTC."""
+
+    def now(self) -> dt.datetime: ...
+
+
+class RequestRepository(Protocol):
+    def add(self, request: Request) -> None: ...
+    def get(self, request_id: int, *, for_update: bool = False) -> Request | None: ...
+    def open_for(self, requester: str, app_key: str, tier_key: str) -> Request | None: ...
+    def with_status(
+        self, *statuses: RequestStatus, app_key: str | None = None
+    ) -> list[Request]: ...
+    def count_with_status(self, app_key: str, *statuses: RequestStatus) -> int: ...
+    def for_requester(self, requester: str, *, limit: int = 50) -> list[Request]: ...
+    def waiting_on(self, approver: str, *, limit: int = 50) -> list[Request]: ...
+
+
+class PeopleRepository(Protocol):
+    def by_slack_id(self, slack_user_id: str) -> Person | None: ...
+    def by_email(self, email: str) -> Person | None: ...
+    def add(self, person: Person) -> None: ...
+    def all(self) -> list[Person]: ...
+
+
+class SeatRepository(Protocol):
+    def add(self, seat: Seat) -> None: ...
+    def active_for(self, email: str, app_key: str) -> Seat | None: ...
+    def count_active(self, app_key: str) -> int: ...
+    def held_by(self, email: str) -> list[Seat]: ...
+
+
+class TaskRepository(Protocol):
+    def add(self, task: Task) -> None: ...
+    def get(self, task_id: int, *, for_update: bool = False) -> Task | None: ...
+    def open_tasks(self) -> list[Task]: ...
+
+
+class JobRepository(Protocol):
+    def add(self, job: Job) -> bool: ...
+    def get(self, job_id: int) -> Job | None: ...
+    def claim(self, now: dt.datetime, lease: dt.timedelta, limit: int) -> list[Job]: ...
+
+
+class AuditLog(Protocol):
+    def append(self, event: AuditEvent) -> None: ...
+    def all(self) -> list[AuditEvent]: ...
+
+
+class AppRepository(Protocol):
+    def lock(self, app_key: str) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: repositories share it; nothing is saved until `commit`."""
+
+    requests: RequestRepository
+    people: PeopleRepository
+    seats: SeatRepository
+    tasks: TaskRepository
+    jobs: JobRepository
+    audit: AuditLog
+    apps: AppRepository
+
+    def flush(self) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...

@@ -1,0 +1,96 @@
+"""Silent approvers: remind once, escalate to the admins, expire — and keep the waitlist moving."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from workflows import jobs
+from workflows.audit import SYSTEM, record
+from workflows.catalog import Config
+from workflows.model import ApprovalStep, Request, RequestStatus, StepStatus
+from workflows.notify import ask_approvers, subject, tell_requester
+from workflows.ports import Clock, UnitOfWork
+from workflows.requests import close_open_steps
+from workflows.seats import promote_waitlist
+from workflows.states import REQUEST, STEP, next_state
+
+
+@dataclass
+class TickReport:
+    reminded: list[int] = field(default_factory=list)
+    escalated: list[int] = field(default_factory=list)
+    expired: list[int] = field(default_factory=list)
+    promoted: int = 0
+
+
+def tick(*, uow: UnitOfWork, config: Config, clock: Clock) -> TickReport:
+    """One pass over pending requests: reminders grouped per approver, escalations, expiry."""
+    report = TickReport()
+    now = clock.now()
+    due: dict[str, list[list[int]]] = defaultdict(list)
+    for request in uow.requests.with_status(RequestStatus.PENDING):
+        step = request.current_step()
+        if now >= request.expires_at:
+            _expire(request, uow=uow, clock=clock)
+            report.expired.append(request.id or 0)
+        elif step is None or step.started_at is None:
+            continue
+        elif step.status == StepStatus.WAITING and now >= step.started_at + _hours(
+            config.defaults.escalate_hours
+        ):
+            _escalate(request, step, uow=uow, config=config, clock=clock)
+            report.escalated.append(request.id or 0)
+        elif step.reminded_at is None and now >= step.started_at + _hours(
+            config.defaults.reminder_hours
+        ):
+            step.reminded_at = now
+            for approver in step.approvers:
+                due[approver].append([request.id or 0, step.id or 0])
+            tell_requester(uow, clock, request, "reminded", step=step)
+            report.reminded.append(request.id or 0)
+    for approver, items in due.items():
+        jobs.enqueue(
+            uow,
+            clock,
+            jobs.APPROVERS_REMIND,
+            f"{approver}:{now.isoformat()}",
+            approver=approver,
+            items=items,
+        )
+    for app in config.apps:
+        report.promoted += promote_waitlist(app.key, uow=uow, config=config, clock=clock)
+    return report
+
+
+def _expire(request: Request, *, uow: UnitOfWork, clock: Clock) -> None:
+    request.status = next_state(REQUEST, request.status, "expire")
+    request.updated_at = request.closed_at = clock.now()
+    record(uow, clock, SYSTEM, "request.expired", subject(request))
+    close_open_steps(request, uow, clock, note="Expired without a decision")
+    tell_requester(uow, clock, request, "expired")
+
+
+def _escalate(
+    request: Request, step: ApprovalStep, *, uow: UnitOfWork, config: Config, clock: Clock
+) -> None:
+    step.status = next_state(STEP, step.status, "escalate")
+    step.escalated_at = clock.now()
+    admins = [a for a in config.admins if a != request.requester]
+    step.approvers = list(dict.fromkeys([*step.approvers, *admins]))
+    record(
+        uow,
+        clock,
+        SYSTEM,
+        "step.escalated",
+        subject(request),
+        step=step.position,
+        approvers=step.approvers,
+    )
+    ask_approvers(uow, clock, request, step)
+    tell_requester(uow, clock, request, "escalated", step=step)
+
+
+def _hours(hours: int) -> dt.timedelta:
+    return dt.timedelta(hours=hours)

@@ -1,0 +1,182 @@
+"""Seats for approved requests: allocation against the contract, the waitlist, fulfilment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workflows import jobs
+from workflows.audit import SYSTEM, record
+from workflows.catalog import Config
+from workflows.commands import CompleteTask
+from workflows.errors import NotFound, Refused
+from workflows.model import Request, RequestStatus, Seat, Task, TaskStatus
+from workflows.notify import subject, tell_it, tell_requester
+from workflows.ports import Clock, UnitOfWork
+from workflows.states import REQUEST, TASK, next_state
+
+RESERVING = (RequestStatus.PROVISIONING, RequestStatus.MANUAL_TASK)
+MANUAL_CONNECTORS = ("manual", "csv")
+
+
+@dataclass(frozen=True)
+class TaskCompleted:
+    task_id: int
+    repeated: bool = False
+
+
+def seats_left(app_key: str, *, uow: UnitOfWork, config: Config) -> int | None:
+    """Free seats on the app's contract (held and being set up both count); None = no limit."""
+    app = config.app(app_key)
+    if app is None or app.contract.seats is None:
+        return None
+    used = uow.seats.count_active(app_key) + uow.requests.count_with_status(app_key, *RESERVING)
+    return max(app.contract.seats - used, 0)
+
+
+def allocate(request: Request, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
+    """Give an approved request a seat, or put it on the waitlist when none is free."""
+    uow.apps.lock(request.app_key)
+    if seats_left(request.app_key, uow=uow, config=config) == 0:
+        _waitlist(request, uow=uow, config=config, clock=clock)
+        return
+    request.status = next_state(REQUEST, request.status, "allocate")
+    request.updated_at = clock.now()
+    app = config.app(request.app_key)
+    if app is None or app.connector.type in MANUAL_CONNECTORS:
+        hand_to_it(
+            request,
+            f"{app.name if app else request.app_key} is set up by hand",
+            uow=uow,
+            config=config,
+            clock=clock,
+        )
+        return
+    tell_requester(uow, clock, request, "provisioning")
+    jobs.enqueue(uow, clock, jobs.PROVISION, f"{request.id}", request_id=request.id)
+
+
+def promote_waitlist(app_key: str, *, uow: UnitOfWork, config: Config, clock: Clock) -> int:
+    """Hand free seats to the earliest waitlisted requests; return how many moved on."""
+    uow.apps.lock(app_key)
+    waiting = uow.requests.with_status(RequestStatus.WAITLISTED, app_key=app_key)
+    moved = 0
+    for request in sorted(waiting, key=lambda r: (r.approved_at or r.created_at, r.id or 0)):
+        if seats_left(app_key, uow=uow, config=config) == 0:
+            break
+        allocate(request, uow=uow, config=config, clock=clock)
+        moved += 1
+    return moved
+
+
+def fulfil(request: Request, email: str, actor: str, *, uow: UnitOfWork, clock: Clock) -> Seat:
+    """Record the seat as live and tell the requester."""
+    now = clock.now()
+    request.status = next_state(REQUEST, request.status, "fulfil")
+    request.updated_at = request.closed_at = now
+    seat = uow.seats.active_for(email, request.app_key)
+    if seat is None:
+        seat = Seat(
+            app_key=request.app_key,
+            tier_key=request.tier_key,
+            email=email,
+            slack_user_id=request.requester,
+            assigned_on=now.date(),
+            request_id=request.id,
+        )
+        uow.seats.add(seat)
+        action = "seat.assigned"
+    else:
+        seat.tier_key, seat.request_id = request.tier_key, request.id
+        action = "seat.tier_changed"
+    record(
+        uow,
+        clock,
+        actor,
+        action,
+        f"seat:{request.app_key}:{email}",
+        tier=request.tier_key,
+        request=request.id,
+    )
+    tell_requester(uow, clock, request, "fulfilled")
+    return seat
+
+
+def requester_email(request: Request, uow: UnitOfWork) -> str:
+    """The requester's email from the directory (stored when they first asked)."""
+    person = uow.people.by_slack_id(request.requester)
+    if person is None:
+        raise NotFound(f"<@{request.requester}> is not in the directory; import people first.")
+    return person.email
+
+
+def provisioned(request_id: int, *, uow: UnitOfWork, clock: Clock) -> None:
+    """The vendor confirmed the seat; close the request."""
+    request = uow.requests.get(request_id, for_update=True)
+    if request is None or request.status != RequestStatus.PROVISIONING:
+        return
+    fulfil(request, requester_email(request, uow), SYSTEM, uow=uow, clock=clock)
+
+
+def provisioning_failed(
+    request_id: int, why: str, *, uow: UnitOfWork, config: Config, clock: Clock
+) -> None:
+    """The vendor call failed for good: IT finishes the job by hand."""
+    request = uow.requests.get(request_id, for_update=True)
+    if request is None or request.status != RequestStatus.PROVISIONING:
+        return
+    hand_to_it(request, why, uow=uow, config=config, clock=clock)
+
+
+def hand_to_it(
+    request: Request, why: str, *, uow: UnitOfWork, config: Config, clock: Clock
+) -> Task:
+    """Turn a provisioning request into an IT task with a Done button."""
+    app = config.app(request.app_key)
+    tier = app.tier(request.tier_key) if app else None
+    what = f"{app.name} {tier.name}" if app and tier else f"{request.app_key} {request.tier_key}"
+    request.status = next_state(REQUEST, request.status, "hand_to_it")
+    task = Task(
+        kind="provision",
+        summary=f"Give <@{request.requester}> a {what} seat",
+        why=why,
+        created_at=clock.now(),
+        request_id=request.id,
+    )
+    uow.tasks.add(task)
+    uow.flush()
+    record(uow, clock, SYSTEM, "task.opened", subject(request), task=task.id, why=why)
+    jobs.enqueue(uow, clock, jobs.IT_TASK, f"{task.id}", task_id=task.id)
+    tell_requester(uow, clock, request, "manual_task")
+    return task
+
+
+def complete_task(
+    cmd: CompleteTask, *, uow: UnitOfWork, config: Config, clock: Clock
+) -> TaskCompleted:
+    """IT pressed Done: close the task and, for a request, record the seat."""
+    task = uow.tasks.get(cmd.task_id, for_update=True)
+    if task is None:
+        raise NotFound("That task does not exist.")
+    if task.status == TaskStatus.DONE:
+        return TaskCompleted(task.id or 0, repeated=True)
+    if cmd.actor not in config.admins:
+        raise Refused("Only Seatkeeper admins can complete IT tasks.")
+    task.status = next_state(TASK, task.status, "done")
+    task.done_by, task.done_at = cmd.actor, clock.now()
+    record(uow, clock, cmd.actor, "task.done", f"task:{task.id}")
+    jobs.enqueue(uow, clock, jobs.IT_TASK_DONE, f"{task.id}", task_id=task.id)
+    request = uow.requests.get(task.request_id, for_update=True) if task.request_id else None
+    if request is not None and request.status == RequestStatus.MANUAL_TASK:
+        fulfil(request, requester_email(request, uow), cmd.actor, uow=uow, clock=clock)
+    return TaskCompleted(task.id or 0)
+
+
+def _waitlist(request: Request, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
+    if request.status == RequestStatus.WAITLISTED:
+        return
+    request.status = next_state(REQUEST, request.status, "waitlist")
+    request.updated_at = clock.now()
+    position = len(uow.requests.with_status(RequestStatus.WAITLISTED, app_key=request.app_key))
+    record(uow, clock, SYSTEM, "request.waitlisted", subject(request), position=position)
+    tell_requester(uow, clock, request, "waitlisted", position=position)
+    tell_it(uow, clock, f"waitlist:{request.id}", "waitlisted", request_id=request.id)
