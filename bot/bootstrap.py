@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import httpx
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
 from bot.clock import SystemClock
@@ -45,6 +46,7 @@ class Container:
     effects: Effects
     worker: Worker
     bolt: App | None
+    bolt_verifier: SignatureVerifier | None = None
     passes: dict = field(default_factory=dict)
 
     def reminders(self) -> TickReport:
@@ -87,17 +89,30 @@ def build(
     connectors = build_registry(config.apps, client=http, env=env)
     effects = Effects(runner, slack, connectors)
     worker = Worker(runner, effects.handlers(), interval=settings.seatkeeper_worker_interval)
-    bolt = None
+    bolt, verifier = None, None
     if settings.slack_signing_secret is not None and token:
+        secret = settings.slack_signing_secret.get_secret_value()
+        verifier = SignatureVerifier(secret)
         bolt = build_bolt_app(
             client=slack,
-            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            signing_secret=secret,
             listeners=Listeners(runner, effects),
             engine=engine,
             clock=clock,
         )
     container = Container(
-        settings, config, engine, clock, runner, slack, http, connectors, effects, worker, bolt
+        settings,
+        config,
+        engine,
+        clock,
+        runner,
+        slack,
+        http,
+        connectors,
+        effects,
+        worker,
+        bolt,
+        verifier,
     )
     container.passes = {
         "reminders": (config.schedule.reminders, container.reminders),

@@ -22,9 +22,17 @@ def create_app(container: Container) -> FastAPI:
         if container.bolt is None:
             return JSONResponse({"ok": False, "error": NOT_CONFIGURED}, status_code=503)
         body = (await request.body()).decode("utf-8", errors="replace")
-        bolt_request = BoltRequest(
-            body=body, query=request.url.query, headers=dict(request.headers), mode="http"
-        )
+        try:
+            bolt_request = BoltRequest(
+                body=body, query=request.url.query, headers=dict(request.headers), mode="http"
+            )
+        except ValueError:
+            # Bolt parses the body before checking the signature; answer as it would have.
+            verifier = container.bolt_verifier
+            signed = verifier is not None and verifier.is_valid_request(body, dict(request.headers))
+            if not signed:
+                return JSONResponse({"error": "invalid request"}, status_code=401)
+            return JSONResponse({"error": "malformed payload"}, status_code=400)
         response = await run_in_threadpool(container.bolt.dispatch, bolt_request)
         return Response(
             status_code=response.status,

@@ -66,6 +66,8 @@ def _handle_error(
     """Refusals go to the clicker alone; anything else gets a short reference that is logged."""
     if isinstance(error, Refused):
         text = error.message
+    elif _slack_error(error) in ("expired_trigger_id", "invalid_trigger_id"):
+        text = "Slack took too long to open the form. Please try again."
     else:
         ref = secrets.token_hex(4)
         log.error("listener failed (ref %s)", ref, exc_info=error)
@@ -73,6 +75,12 @@ def _handle_error(
     if response is not None:
         response.status, response.body = 200, ""
     _tell_privately(client, body, text)
+
+
+def _slack_error(error: Exception) -> str | None:
+    if isinstance(error, SlackApiError) and error.response is not None:
+        return error.response.get("error")
+    return None
 
 
 def _tell_privately(client: WebClient, body: dict[str, Any], text: str) -> None:

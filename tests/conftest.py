@@ -19,9 +19,9 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def world(database_url: str, scim_server) -> Iterator[World]:
+def world(database_url: str) -> Iterator[World]:
     """Seatkeeper running against a fake Slack, a real SCIM server and a fake clock."""
-    running = start_world(database_url, scim_server)
+    running = start_world(database_url)
     try:
         yield running
         assert running.slack.invalid == [], f"Slack refused content: {running.slack.invalid}"

@@ -57,12 +57,14 @@ def _application(storage: InMemoryStorage, token: str) -> BearerTokenApplication
     return BearerTokenApplication(storage, service.provider, service=service, bearer_tokens=[token])
 
 
-def start_scim_server(token: str = SCIM_TOKEN) -> tuple[RunningScimServer, WSGIServer]:
+def start_scim_server(
+    token: str = SCIM_TOKEN, port: int = 0
+) -> tuple[RunningScimServer, WSGIServer]:
     """Serve a fresh in-memory SCIM server on 127.0.0.1 in a background thread."""
     storage = InMemoryStorage()
     app = _application(storage, token)
     server = make_server(
-        "127.0.0.1", 0, app, server_class=_ThreadingServer, handler_class=_QuietHandler
+        "127.0.0.1", port, app, server_class=_ThreadingServer, handler_class=_QuietHandler
     )
     threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

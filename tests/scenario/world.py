@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from bot.settings import settings_from_env
 from messages import ids
 from store.tables import audit_events
 from tests.fakes.clock import FakeClock
-from tests.fakes.scim_server import RunningScimServer
+from tests.fakes.scim_server import RunningScimServer, start_scim_server, stop_scim_server
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackSender, static_select, text_input
 from workflows.model import Person
@@ -72,6 +73,23 @@ class World:
     app: Container
     http: TestClient
     sender: SlackSender
+    slack_time_offset: list[float]
+    scim_handle: Any = None
+
+    def scim_stop(self) -> None:
+        """Take the SCIM service down: vendor calls now fail at the transport."""
+        stop_scim_server(self.scim_handle)
+        self.scim_handle = None
+
+    def scim_restart(self) -> None:
+        """Bring a fresh SCIM service back on the same address."""
+        port = int(self.scim.base_url.split(":")[2].split("/")[0])
+        self.scim, self.scim_handle = start_scim_server(self.scim.token, port=port)
+        _create_tier_group(self.scim)
+
+    def let_slack_time_pass(self, seconds: float) -> None:
+        """Move the fake Slack's own clock (trigger ids expire 3 s after they are issued)."""
+        self.slack_time_offset[0] += seconds
 
     def as_user(self, user: str) -> SlackSender:
         """A sender whose requests come from `user`."""
@@ -142,9 +160,11 @@ def _action_ids(message: dict[str, Any]) -> str:
     return json.dumps(message.get("blocks", []))
 
 
-def start_world(database_url: str, scim: RunningScimServer, *, miro_seats: int = 20) -> World:
+def start_world(database_url: str, *, miro_seats: int = 20) -> World:
     """Build the app against fresh fakes; the caller closes it with `stop_world`."""
-    slack = FakeSlack().start()
+    scim, scim_handle = start_scim_server()
+    offset = [0.0]
+    slack = FakeSlack(now=lambda: time.monotonic() + offset[0]).start()
     for person in PEOPLE:
         slack.add_user(person["slack_user_id"], person["email"], person["name"])
     clock = FakeClock()
@@ -165,6 +185,13 @@ def start_world(database_url: str, scim: RunningScimServer, *, miro_seats: int =
     config = parse_config(text, source="scenario.yml", env=env)
     container = build(settings_from_env(env), config, clock=clock, env=env)
     container.runner(_add_people)
+    _create_tier_group(scim)
+    client = TestClient(create_app(container))
+    sender = SlackSender(client, SIGNING_SECRET, user_id=ALICE, trigger_ids=slack.new_trigger_id)
+    return World(slack, scim, clock, container, client, sender, offset, scim_handle)
+
+
+def _create_tier_group(scim: RunningScimServer) -> None:
     httpx.post(
         f"{scim.base_url}/Groups",
         json={
@@ -173,9 +200,6 @@ def start_world(database_url: str, scim: RunningScimServer, *, miro_seats: int =
         },
         headers={"Authorization": f"Bearer {scim.token}"},
     ).raise_for_status()
-    client = TestClient(create_app(container))
-    sender = SlackSender(client, SIGNING_SECRET, user_id=ALICE, trigger_ids=slack.new_trigger_id)
-    return World(slack, scim, clock, container, client, sender)
 
 
 def stop_world(world: World) -> None:
@@ -183,6 +207,8 @@ def stop_world(world: World) -> None:
     world.http.close()
     world.app.close()
     world.slack.stop()
+    if world.scim_handle is not None:
+        stop_scim_server(world.scim_handle)
 
 
 def _add_people(*, uow: Any, config: Any, clock: Any) -> None:

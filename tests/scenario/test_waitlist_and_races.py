@@ -1,0 +1,112 @@
+"""Seats that run out, and decisions racing each other."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from bot.http import create_app
+from messages import ids
+from store.tables import seats
+from tests.database import POSTGRES_URL
+from tests.fakes.slack_requests import SlackSender
+from tests.scenario.world import (
+    ADMIN,
+    ALICE,
+    DANA,
+    IT_CHANNEL,
+    MALLORY,
+    SIGNING_SECRET,
+    World,
+    start_world,
+    stop_world,
+)
+
+
+@pytest.fixture
+def one_seat_world(database_url: str) -> Iterator[World]:
+    """The scenario app with a single Miro seat on the contract."""
+    running = start_world(database_url, miro_seats=1)
+    try:
+        yield running
+        assert running.slack.invalid == []
+    finally:
+        stop_world(running)
+
+
+def _approve_in_dm(world: World, approver: str) -> None:
+    message = [m for m in world.thread(approver) if world.button(m, ids.STEP_APPROVE)][-1]
+    world.click(approver, message, ids.STEP_APPROVE)
+    world.drain()
+
+
+def _done_buttons(world: World) -> list[dict]:
+    return [m for m in world.slack.messages(IT_CHANNEL) if world.button(m, ids.TASK_DONE)]
+
+
+def test_with_no_free_seat_the_request_is_waitlisted_and_gets_the_next_free_seat(
+    one_seat_world: World,
+) -> None:
+    world = one_seat_world
+    world.request(ALICE, "miro:standard")
+    world.drain()
+    _approve_in_dm(world, DANA)
+    world.click(ADMIN, _done_buttons(world)[0], ids.TASK_DONE)
+    world.drain()
+
+    world.request(MALLORY, "miro:standard")  # no manager: the admins approve
+    world.drain()
+    _approve_in_dm(world, ADMIN)
+    mallory = " ".join(m["text"] for m in world.thread(MALLORY)).lower()
+    assert "waitlist" in mallory
+    assert any("waitlist" in m["text"].lower() for m in world.slack.messages(IT_CHANNEL))
+    assert _done_buttons(world) == []
+
+    with world.app.engine.begin() as connection:  # the seat is freed (as a reclaim would)
+        connection.execute(update(seats).values(status="revoked"))
+    world.app.reminders()
+    world.drain()
+    assert len(_done_buttons(world)) == 1
+    assert f"<@{MALLORY}>" in _done_buttons(world)[0]["text"]
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs SEATKEEPER_TEST_DATABASE_URL (PostgreSQL)")
+def test_two_concurrent_clicks_on_the_same_step_make_one_decision(world: World) -> None:
+    world.request(ALICE, "miro:standard")
+    world.drain()
+    message = [m for m in world.thread(DANA) if world.button(m, ids.STEP_APPROVE)][-1]
+    value = world.button(message, ids.STEP_APPROVE)
+    start = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def click(user: str, n: int) -> None:
+        with TestClient(create_app(world.app)) as client:
+            sender = SlackSender(
+                client, SIGNING_SECRET, user_id=user, trigger_ids=world.slack.new_trigger_id
+            )
+            start.wait()
+            response = sender.click(
+                ids.STEP_APPROVE,
+                value,
+                action_ts=f"1700000000.00000{n}",
+                container={
+                    "type": "message",
+                    "message_ts": message["ts"],
+                    "channel_id": message["channel"],
+                },
+            )
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=click, args=(who, n)) for n, who in enumerate((DANA, ADMIN))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    world.drain()
+    assert statuses == [200, 200]
+    assert len([e for e in world.audit() if e["action"] == "step.approved"]) == 1
+    assert len(_done_buttons(world)) == 1
