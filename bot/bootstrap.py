@@ -89,6 +89,7 @@ def build(
     connectors = build_registry(config.apps, client=http, env=env)
     effects = Effects(runner, slack, connectors)
     worker = Worker(runner, effects.handlers(), interval=settings.seatkeeper_worker_interval)
+    runner.after_commit = worker.wake
     bolt, verifier = None, None
     if settings.slack_signing_secret is not None and token:
         secret = settings.slack_signing_secret.get_secret_value()

@@ -24,6 +24,7 @@ class Runner:
         self.sessions = sessions
         self.config = config
         self.clock = clock
+        self.after_commit: Callable[[], None] = lambda: None
 
     def uow(self) -> SqlUnitOfWork:
         """A fresh unit of work (for reads and for the job worker)."""
@@ -35,6 +36,7 @@ class Runner:
                 with self.uow() as uow:
                     result = verb(*args, uow=uow, config=self.config, clock=self.clock, **kwargs)
                     uow.commit()
+                    self.after_commit()
                     return result
             except Exception as exc:
                 if not is_conflict(exc) or attempt == ATTEMPTS:

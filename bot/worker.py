@@ -40,6 +40,7 @@ class Worker:
         self.handlers = handlers
         self.interval = interval
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
@@ -64,9 +65,14 @@ class Worker:
         self._thread = threading.Thread(target=self._loop, name="seatkeeper-worker", daemon=True)
         self._thread.start()
 
+    def wake(self) -> None:
+        """New work was committed: look for it now instead of at the next interval."""
+        self._wake.set()
+
     def stop(self) -> None:
         """Ask the background thread to finish and wait for it."""
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
 
@@ -78,7 +84,8 @@ class Worker:
                 log.exception("job worker pass failed; trying again shortly")
                 ran = 0
             if not ran:
-                self._stop.wait(self.interval)
+                self._wake.wait(self.interval)
+                self._wake.clear()
 
     def _claim(self) -> list[_Claimed]:
         with self.runner.uow() as uow:

@@ -40,7 +40,7 @@ PEOPLE = [
 ]
 
 CONFIG = """
-slack: {{it_channel: {it_channel}, approvals_channel: null}}
+slack: {{it_channel: {it_channel}, approvals_channel: {approvals_channel}}}
 admins: [{admin}]
 defaults:
   approval: [manager]
@@ -160,7 +160,9 @@ def _action_ids(message: dict[str, Any]) -> str:
     return json.dumps(message.get("blocks", []))
 
 
-def start_world(database_url: str, *, miro_seats: int = 20) -> World:
+def start_world(
+    database_url: str, *, miro_seats: int = 20, approvals_channel: str | None = None
+) -> World:
     """Build the app against fresh fakes; the caller closes it with `stop_world`."""
     scim, scim_handle = start_scim_server()
     offset = [0.0]
@@ -181,6 +183,7 @@ def start_world(database_url: str, *, miro_seats: int = 20) -> World:
         owner=FIONA,
         scim_url=scim.base_url,
         miro_seats=miro_seats,
+        approvals_channel=approvals_channel or "null",
     )
     config = parse_config(text, source="scenario.yml", env=env)
     container = build(settings_from_env(env), config, clock=clock, env=env)

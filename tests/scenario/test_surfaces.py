@@ -1,0 +1,98 @@
+"""Where people meet Seatkeeper: the approvals channel, the App Home, the running worker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from messages import ids
+from tests.fakes.slack_requests import app_home_opened
+from tests.scenario.world import ALICE, DANA, World, start_world, stop_world
+
+APPROVALS = "C0APPROVE1"
+
+
+@pytest.fixture
+def channel_world(database_url: str) -> Iterator[World]:
+    """The scenario app with approvals going to a shared approvals channel."""
+    running = start_world(database_url, approvals_channel=APPROVALS)
+    try:
+        yield running
+        assert running.slack.invalid == []
+    finally:
+        stop_world(running)
+
+
+def test_with_an_approvals_channel_the_approval_is_posted_there_naming_the_approver(
+    channel_world: World,
+) -> None:
+    world = channel_world
+    world.request(ALICE, "miro:standard")
+    world.drain()
+    posted = world.slack.messages(APPROVALS)
+    assert len(posted) == 1 and world.button(posted[0], ids.STEP_APPROVE)
+    assert f"<@{DANA}>" in str(posted[0]["blocks"])
+    assert [m for m in world.thread(DANA) if world.button(m, ids.STEP_APPROVE)] == []
+    world.click(DANA, posted[0], ids.STEP_APPROVE)
+    world.drain()
+    assert world.button(world.slack.messages(APPROVALS)[0], ids.STEP_APPROVE) is None
+
+
+def test_the_reminder_goes_into_the_approval_thread_in_the_channel(channel_world: World) -> None:
+    world = channel_world
+    world.request(ALICE, "miro:standard")
+    world.drain()
+    world.clock.advance(hours=25)
+    world.app.reminders()
+    world.drain()
+    root, *replies = world.slack.messages(APPROVALS)
+    assert replies and replies[0]["thread_ts"] == root["ts"]
+
+
+def test_the_app_home_lists_the_seats_a_person_holds_and_cancels_from_there(
+    world: World,
+) -> None:
+    world.request(ALICE, "figma:professional")
+    world.drain()
+    world.as_user(ALICE).send(app_home_opened(ALICE))
+    home = world.slack.home_view(ALICE)
+    assert home is not None
+    value = next(
+        element["value"]
+        for block in home["blocks"]
+        for element in [*block.get("elements", []), block.get("accessory") or {}]
+        if element.get("action_id") == ids.REQUEST_CANCEL
+    )
+    world.as_user(ALICE).click(ids.REQUEST_CANCEL, value, container={"type": "view"})
+    world.drain()
+    assert ids.REQUEST_CANCEL not in str(world.slack.home_view(ALICE))
+    assert "cancelled" in str(world.slack.home_view(ALICE)).lower()
+
+
+def test_a_fulfilled_seat_shows_in_the_app_home(world: World) -> None:
+    world.request(ALICE, "miro:standard")
+    world.drain()
+    approval = [m for m in world.thread(DANA) if world.button(m, ids.STEP_APPROVE)][-1]
+    world.click(DANA, approval, ids.STEP_APPROVE)
+    world.drain()
+    task = next(m for m in world.slack.messages("C0ITOPS01") if world.button(m, ids.TASK_DONE))
+    world.click("U0ADMIN01", task, ids.TASK_DONE)
+    world.drain()
+    world.as_user(ALICE).send(app_home_opened(ALICE))
+    home = str(world.slack.home_view(ALICE))
+    assert "You hold no seats yet" not in home
+    assert "*Miro* Standard · since" in home
+
+
+def test_the_running_worker_sends_the_messages_without_being_asked(world: World) -> None:
+    world.app.worker.start()
+    try:
+        world.request(ALICE, "miro:standard")
+        deadline = time.monotonic() + 10
+        while not world.thread(DANA) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        world.app.worker.stop()
+    assert world.thread(ALICE) and world.thread(DANA)
