@@ -73,15 +73,15 @@ def build(
     *,
     clock: Clock | None = None,
     env: Mapping[str, str] | None = None,
-    migrate: bool = True,
+    prepare_database: bool = True,
 ) -> Container:
     """Everything the app needs, from settings and a loaded config."""
     clock = clock or SystemClock()
     env = os.environ if env is None else env
     engine = make_engine(settings.seatkeeper_database_url)
-    if migrate:
+    if prepare_database:
         upgrade(engine)
-    sync_catalog(engine, config)
+        sync_catalog(engine, config)
     runner = Runner(session_factory(engine), config, clock)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     slack = slack_client(token, settings.slack_api_url)

@@ -6,12 +6,16 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bootstrap import Container, build
 from bot.config_file import ConfigError, load_config_or_default
 from bot.settings import Settings, settings_from_env
+from workflows.catalog import Config
 
 log = logging.getLogger("seatkeeper")
 PASSES = ("sync", "reclaim", "reminders", "digest")
@@ -30,7 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    return args.handler(args, settings)
+    try:
+        return args.handler(args, settings)
+    except _Exit as exit_:
+        return exit_.code
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,13 +77,36 @@ def _command(commands, name: str, help: str, handler: Callable | None):
     return parser
 
 
-def _container(settings: Settings, **kwargs: object) -> Container | None:
+class _Exit(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+@contextmanager
+def _open(settings: Settings, *, prepare_database: bool = True) -> Iterator[Container]:
+    """The app built from settings and the config; closed on the way out."""
+    config = _config(settings)
     try:
-        config = load_config_or_default(settings.seatkeeper_config, env=os.environ)
+        container = build(settings, config, prepare_database=prepare_database)
+    except SQLAlchemyError as exc:
+        print(
+            f"seatkeeper: cannot open the database: {exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0]}",
+            file=sys.stderr,
+        )
+        raise _Exit(1) from exc
+    try:
+        yield container
+    finally:
+        container.close()
+
+
+def _config(settings: Settings) -> Config:
+    try:
+        return load_config_or_default(settings.seatkeeper_config, env=os.environ)
     except ConfigError as exc:
         print(f"seatkeeper: the configuration is not valid:\n{exc}", file=sys.stderr)
-        return None
-    return build(settings, config, **kwargs)  # type: ignore[arg-type]
+        raise _Exit(2) from exc
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -84,25 +114,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.http import create_app
 
-    container = _container(settings)
-    if container is None:
-        return 2
-    if container.bolt is None:
-        log.warning(
-            "Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): "
-            "/slack/events answers 503 until they are set"
-        )
-    scheduler = container.scheduler()
-    container.worker.start()
-    scheduler.start()
-    if args.socket_mode:
-        _start_socket_mode(container, settings)
-    try:
-        uvicorn.run(create_app(container), host=args.host, port=args.port, log_level="info")
-    finally:
-        scheduler.shutdown(wait=False)
-        container.worker.stop()
-        container.close()
+    with _open(settings) as container:
+        if container.bolt is None:
+            log.warning(
+                "Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): "
+                "/slack/events answers 503 until they are set"
+            )
+        if args.socket_mode:
+            _start_socket_mode(container, settings)
+        scheduler = container.scheduler()
+        container.worker.start()
+        scheduler.start()
+        try:
+            uvicorn.run(create_app(container), host=args.host, port=args.port, log_level="info")
+        finally:
+            scheduler.shutdown(wait=False)
+            container.worker.stop()
     return 0
 
 
@@ -110,10 +137,12 @@ def _start_socket_mode(container: Container, settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     if container.bolt is None or settings.slack_app_token is None:
-        raise SystemExit(
+        print(
             "seatkeeper: --socket-mode needs SLACK_APP_TOKEN, SLACK_BOT_TOKEN and "
-            "SLACK_SIGNING_SECRET"
+            "SLACK_SIGNING_SECRET",
+            file=sys.stderr,
         )
+        raise _Exit(2)
     SocketModeHandler(container.bolt, settings.slack_app_token.get_secret_value()).connect()
 
 
@@ -121,8 +150,12 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from store.db import make_engine
     from store.migrate import upgrade
 
+    _config(settings)
     engine = make_engine(settings.seatkeeper_database_url)
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
     print("database schema is up to date")
     return 0
 
@@ -130,14 +163,10 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.checks import run_checks
 
-    container = _container(settings)
-    if container is None:
-        return 2
-    path = settings.seatkeeper_config
-    print(f"config: ok ({path if path.exists() else 'built-in defaults'})")
-    ok = run_checks(container, print)
-    container.close()
-    return 0 if ok else 1
+    with _open(settings, prepare_database=False) as container:
+        path = settings.seatkeeper_config
+        print(f"config: ok ({path if path.exists() else 'built-in defaults'})")
+        return 0 if run_checks(container, print) else 1
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
@@ -148,11 +177,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             f"seatkeeper: importing {args.kind} is not available in this version", file=sys.stderr
         )
         return 2
-    container = _container(settings)
-    if container is None:
-        return 2
-    result = import_people(args.file, runner=container.runner, slack=container.slack)
-    container.close()
+    with _open(settings) as container:
+        result = import_people(args.file, runner=container.runner, slack=container.slack)
     if result.problems:
         print(
             f"{args.file}: nothing was imported; fix these lines and run it again:", file=sys.stderr
@@ -165,16 +191,13 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.passes import run_reminders
+
     if args.job != "reminders":
         print(f"seatkeeper: the {args.job} pass is not available in this version", file=sys.stderr)
         return 2
-    container = _container(settings)
-    if container is None:
-        return 2
-    from bot.passes import run_reminders
-
-    print(run_reminders(container, dry_run=args.dry_run))
-    container.close()
+    with _open(settings) as container:
+        print(run_reminders(container, dry_run=args.dry_run))
     return 0
 
 

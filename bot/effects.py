@@ -61,47 +61,43 @@ class Effects:
         """Keep the requester's DM root current and add the news to its thread."""
         p = job.payload
         with self.runner.uow() as uow:
-            request = _request(uow, p["request_id"], lock=True)
-            root = render.requester_root(request_card(request, uow, self.config))
-            if request.thread_ts is None:
-                posted = self.slack.chat_postMessage(channel=self._dm(request.requester), **root)
-                request.thread_channel, request.thread_ts = posted["channel"], posted["ts"]
-                uow.commit()
-            else:
-                self.slack.chat_update(channel=request.thread_channel, ts=request.thread_ts, **root)
-            if p["event"] == "submitted":
-                return
+            request = _request(uow, p["request_id"])
+            card = request_card(request, uow, self.config)
+        root = render.requester_root(card)
+        channel, ts = request.thread_channel, request.thread_ts
+        if channel is None or ts is None:
+            posted = self.slack.chat_postMessage(channel=self._dm(request.requester), **root)
+            channel, ts = posted["channel"], posted["ts"]
+            self.runner(_record_thread, request.id, channel, ts)
+        else:
+            self.slack.chat_update(channel=channel, ts=ts, **root)
+        if p["event"] != "submitted":
             reply = render.requester_update(
-                request_card(request, uow, self.config),
+                card,
                 p["event"],
                 actor=p.get("actor"),
                 reason=p.get("reason"),
                 position=p.get("position"),
             )
-            self.slack.chat_postMessage(
-                channel=request.thread_channel, thread_ts=request.thread_ts, **reply
-            )
+            self.slack.chat_postMessage(channel=channel, thread_ts=ts, **reply)
 
     def approvers_ask(self, job: Job) -> None:
         """Send the step's approvers the request with Approve and Deny buttons."""
         with self.runner.uow() as uow:
-            request = _request(uow, job.payload["request_id"], lock=True)
+            request = _request(uow, job.payload["request_id"])
             step = _step(request, job.payload["step_id"])
             if request.status != RequestStatus.PENDING or step is not request.current_step():
                 return
             message = render.approval_request(request_card(request, uow, self.config), step.id or 0)
-            sent = [list(m) for m in step.messages]
-            asked = {m[2] for m in sent}
-            channel = self.config.slack.approvals_channel
-            for approver in step.approvers:
-                if approver in asked or (channel and sent):
-                    continue
-                posted = self.slack.chat_postMessage(
-                    channel=channel or self._dm(approver), **message
-                )
-                sent.append([posted["channel"], posted["ts"], approver])
-            step.messages = sent
-            uow.commit()
+        channel = self.config.slack.approvals_channel
+        asked = {m[2] for m in step.messages}
+        targets = [a for a in step.approvers if a not in asked]
+        if channel:
+            targets = targets[:1] if not step.messages else []
+        for approver in targets:
+            posted = self.slack.chat_postMessage(channel=channel or self._dm(approver), **message)
+            ref = [posted["channel"], posted["ts"], approver]
+            self.runner(_record_approval_message, request.id, step.id, ref)
 
     def approvers_close(self, job: Job) -> None:
         """Replace the step's approval messages so no stale button stays clickable."""
@@ -142,14 +138,12 @@ class Effects:
     def it_task(self, job: Job) -> None:
         """Post an IT task with its Done button, once."""
         with self.runner.uow() as uow:
-            task = uow.tasks.get(job.payload["task_id"], for_update=True)
+            task = uow.tasks.get(job.payload["task_id"])
             if task is None or task.ts is not None:
                 return
-            posted = self.slack.chat_postMessage(
-                channel=self._it_channel(), **render.it_task(task_card(task, uow, self.config))
-            )
-            task.channel, task.ts = posted["channel"], posted["ts"]
-            uow.commit()
+            message = render.it_task(task_card(task, uow, self.config))
+        posted = self.slack.chat_postMessage(channel=self._it_channel(), **message)
+        self.runner(_record_task_message, task.id, posted["channel"], posted["ts"])
 
     def it_task_done(self, job: Job) -> None:
         """Update the task message in place: done, by whom, when."""
@@ -234,3 +228,24 @@ def _step(request: Request, step_id: int) -> Any:
     if step is None:
         raise LookupError(f"step {step_id} of request {request.id} is gone")
     return step
+
+
+def _record_thread(request_id: int, channel: str, ts: str, *, uow: SqlUnitOfWork, **_: Any) -> None:
+    request = _request(uow, request_id, lock=True)
+    if request.thread_ts is None:
+        request.thread_channel, request.thread_ts = channel, ts
+
+
+def _record_approval_message(
+    request_id: int, step_id: int, ref: list[str], *, uow: SqlUnitOfWork, **_: Any
+) -> None:
+    step = _step(_request(uow, request_id, lock=True), step_id)
+    step.messages = [*step.messages, ref]
+
+
+def _record_task_message(
+    task_id: int, channel: str, ts: str, *, uow: SqlUnitOfWork, **_: Any
+) -> None:
+    task = uow.tasks.get(task_id, for_update=True)
+    if task is not None and task.ts is None:
+        task.channel, task.ts = channel, ts

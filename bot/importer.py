@@ -9,7 +9,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.runner import Runner
-from workflows.people import LineProblem, PersonRow, apply_people, parse_people
+from workflows.people import (
+    LineProblem,
+    PersonRow,
+    apply_people,
+    directory_conflicts,
+    parse_people,
+)
 
 
 @dataclass
@@ -27,6 +33,8 @@ def import_people(path: Path, *, runner: Runner, slack: WebClient | None) -> Imp
         return ImportResult(problems=[LineProblem(str(path), 0, f"cannot read the file: {exc}")])
     rows, problems = parse_people(text, str(path))
     problems += _resolve_slack_ids(rows, slack, str(path))
+    with runner.uow() as uow:
+        problems += directory_conflicts(rows, str(path), uow=uow)
     if problems:
         return ImportResult(problems=sorted(problems, key=lambda p: p.line))
     added, updated = runner(lambda **kw: apply_people(rows, uow=kw["uow"]))

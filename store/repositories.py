@@ -190,10 +190,20 @@ class SqlJobRepository:
     def claim(self, now: dt.datetime, lease: dt.timedelta, limit: int) -> list[Job]:
         """Lease up to `limit` due jobs (or ones whose lease ran out), oldest first."""
         c = tables.jobs.c
+        earlier = tables.jobs.alias("earlier")
+        blocked = (
+            select(earlier.c.id)
+            .where(
+                earlier.c.queue == c.queue,
+                earlier.c.id < c.id,
+                earlier.c.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]),
+            )
+            .exists()
+        )
         due = or_(
             (c.status == JobStatus.QUEUED) & (c.run_after <= now),
             (c.status == JobStatus.RUNNING) & (c.leased_until < now),
-        )
+        ) & (c.queue.is_(None) | ~blocked)
         query = select(Job).where(due).order_by(c.id).limit(limit)
         query = query.with_for_update(skip_locked=True).execution_options(populate_existing=True)
         claimed = list(self.session.scalars(query))

@@ -186,7 +186,9 @@ jobs = Table(
     Column("leased_until", UTCDateTime),
     Column("last_error", Text),
     Column("created_at", UTCDateTime),
+    Column("queue", String(64)),
     Index("ix_jobs_status_run_after", "status", "run_after"),
+    Index("ix_jobs_queue_status", "queue", "status"),
 )
 
 slack_deliveries = Table(

@@ -23,7 +23,11 @@ BACKOFF_CAP_SECONDS = 3600
 
 
 def enqueue(uow: UnitOfWork, clock: Clock, kind: str, key: str, **payload: Any) -> None:
-    """Queue a side effect in the current transaction; a repeated key is ignored."""
+    """Queue a side effect in the current transaction; a repeated key is ignored.
+
+    Jobs about the same request (or task) share a queue and run one after another in the
+    order they were queued, so a thread's replies never overtake its first message.
+    """
     uow.jobs.add(
         Job(
             kind=kind,
@@ -31,8 +35,18 @@ def enqueue(uow: UnitOfWork, clock: Clock, kind: str, key: str, **payload: Any) 
             payload=payload,
             run_after=clock.now(),
             created_at=clock.now(),
+            queue=queue_of(payload),
         )
     )
+
+
+def queue_of(payload: dict[str, Any]) -> str | None:
+    """The ordering queue of a job: its request, else its task, else none."""
+    if payload.get("request_id") is not None:
+        return f"request:{payload['request_id']}"
+    if payload.get("task_id") is not None:
+        return f"task:{payload['task_id']}"
+    return None
 
 
 def retry_delay(attempts: int, retry_after: float | None = None) -> dt.timedelta:

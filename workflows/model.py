@@ -163,6 +163,7 @@ class Job:
     leased_until: dt.datetime | None = None
     last_error: str | None = None
     created_at: dt.datetime | None = None
+    queue: str | None = None
     id: int | None = None
 
 

@@ -41,6 +41,7 @@ def parse_people(text: str, file: str) -> tuple[list[PersonRow], list[LineProble
     """Every valid row and every problem (file, line, reason); a header problem stops early."""
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]
+    reader.fieldnames = header
     if header != list(PEOPLE_COLUMNS):
         expected = ",".join(PEOPLE_COLUMNS)
         return [], [LineProblem(file, 1, f"the header must be exactly {expected}")]
@@ -48,11 +49,12 @@ def parse_people(text: str, file: str) -> tuple[list[PersonRow], list[LineProble
     for record in reader:
         line = reader.line_num
         row, reasons = _row(record, line)
-        if row is not None and row.email in seen:
-            reasons.append(f"{row.email} is already on line {seen[row.email]}")
+        for key in (row.email, row.slack_user_id) if row is not None else ():
+            if key is not None and key in seen:
+                reasons.append(f"{key} is already on line {seen[key]}")
         problems += [LineProblem(file, line, reason) for reason in reasons]
         if row is not None and not reasons:
-            seen[row.email] = line
+            seen.update({key: line for key in (row.email, row.slack_user_id) if key})
             rows.append(row)
     if not rows and not problems:
         problems.append(LineProblem(file, 1, "the file has a header but no people"))
@@ -82,6 +84,23 @@ def _row(record: dict[str | None, str | None], line: int) -> tuple[PersonRow | N
         line, email, values["name"], slack, manager, values["department"], active in TRUE
     )
     return row, reasons
+
+
+def directory_conflicts(rows: list[PersonRow], file: str, *, uow: UnitOfWork) -> list[LineProblem]:
+    """Lines whose Slack id already belongs to someone else in the directory."""
+    in_file = {row.email for row in rows}
+    problems = []
+    for row in rows:
+        holder = uow.people.by_slack_id(row.slack_user_id) if row.slack_user_id else None
+        if holder is not None and holder.email != row.email and holder.email not in in_file:
+            problems.append(
+                LineProblem(
+                    file,
+                    row.line,
+                    f"slack_user_id {row.slack_user_id} already belongs to {holder.email}",
+                )
+            )
+    return problems
 
 
 def apply_people(rows: list[PersonRow], *, uow: UnitOfWork) -> tuple[int, int]:

@@ -77,6 +77,7 @@ def _escalate(
 ) -> None:
     step.status = next_state(STEP, step.status, "escalate")
     step.escalated_at = clock.now()
+    step.reminded_at = step.reminded_at or step.escalated_at  # escalating is the nudge
     admins = [a for a in config.admins if a != request.requester]
     step.approvers = list(dict.fromkeys([*step.approvers, *admins]))
     record(

@@ -36,7 +36,7 @@ def seats_left(app_key: str, *, uow: UnitOfWork, config: Config) -> int | None:
 def allocate(request: Request, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
     """Give an approved request a seat, or put it on the waitlist when none is free."""
     uow.apps.lock(request.app_key)
-    if seats_left(request.app_key, uow=uow, config=config) == 0:
+    if not _holds_seat(request, uow) and seats_left(request.app_key, uow=uow, config=config) == 0:
         _waitlist(request, uow=uow, config=config, clock=clock)
         return
     request.status = next_state(REQUEST, request.status, "allocate")
@@ -169,6 +169,12 @@ def complete_task(
     if request is not None and request.status == RequestStatus.MANUAL_TASK:
         fulfil(request, requester_email(request, uow), cmd.actor, uow=uow, clock=clock)
     return TaskCompleted(task.id or 0)
+
+
+def _holds_seat(request: Request, uow: UnitOfWork) -> bool:
+    """A tier change: the requester already has a seat on this app, so none is taken."""
+    person = uow.people.by_slack_id(request.requester)
+    return person is not None and uow.seats.active_for(person.email, request.app_key) is not None
 
 
 def _waitlist(request: Request, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:

@@ -52,11 +52,13 @@ def upgrade() -> None:
         sa.Column("leased_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("queue", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
         sa.UniqueConstraint("key", name=op.f("uq_jobs_key")),
     )
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.create_index("ix_jobs_status_run_after", ["status", "run_after"], unique=False)
+        batch_op.create_index("ix_jobs_queue_status", ["queue", "status"], unique=False)
 
     op.create_table(
         "leases",
@@ -243,6 +245,7 @@ def downgrade() -> None:
     op.drop_table("people")
     op.drop_table("leases")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.drop_index("ix_jobs_queue_status")
         batch_op.drop_index("ix_jobs_status_run_after")
 
     op.drop_table("jobs")
