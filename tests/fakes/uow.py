@@ -1,0 +1,424 @@
+"""An in-memory unit of work with the same semantics as `store/` (cosmicpython's FakeUnitOfWork).
+
+What it keeps from the SQL store, because the workflows rely on it:
+
+* queries see everything added so far (SQLAlchemy autoflushes before a query), and adding a
+  job or an audit event flushes too, so ids are known from then on, as in the SQL store;
+* `flush` assigns ids in insertion order and refuses what the schema's uniqueness rules
+  refuse (`FakeIntegrityError` where PostgreSQL or SQLite would raise `IntegrityError`);
+* job payloads and audit data must be JSON, and the audit log seals each event with
+  `workflows.audit.seal`, so the hash chain is the real one;
+* `rollback` forgets everything since the last `commit`.
+
+It does not bump `Request.version` (the optimistic lock of the SQL mapping).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from workflows.audit import seal
+from workflows.model import (
+    OPEN_REQUEST_STATUSES,
+    AuditEvent,
+    Job,
+    JobStatus,
+    Person,
+    Request,
+    RequestStatus,
+    Seat,
+    SeatStatus,
+    Task,
+    TaskStatus,
+)
+from workflows.ports import (
+    AppRepository,
+    AuditLog,
+    JobRepository,
+    PeopleRepository,
+    RequestRepository,
+    SeatRepository,
+    TaskRepository,
+)
+
+HELD = (SeatStatus.ACTIVE, SeatStatus.RELEASING)
+
+
+class _HasId(Protocol):
+    id: int | None
+
+
+class FakeIntegrityError(Exception):
+    """A uniqueness rule of the schema was broken (the SQL store raises IntegrityError)."""
+
+
+@dataclass
+class _Tables:
+    """Everything stored, plus the next id of each table; copied whole on commit."""
+
+    requests: list[Request] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    seats: list[Seat] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+    audit: list[AuditEvent] = field(default_factory=list)
+    last_id: dict[str, int] = field(default_factory=dict)
+
+    def next_id(self, table: str) -> int:
+        self.last_id[table] = self.last_id.get(table, 0) + 1
+        return self.last_id[table]
+
+
+Flush = Callable[[], None]
+
+
+def _as_json(value: Any, what: str) -> Any:
+    """`value` as a JSON column gives it back; refuses what the column would refuse."""
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError) as exc:
+        raise FakeIntegrityError(f"{what} is not JSON: {exc}") from exc
+
+
+class FakeRequestRepository:
+    def __init__(self, tables: _Tables, flush: Flush) -> None:
+        self._tables, self._flush = tables, flush
+
+    def add(self, request: Request) -> None:
+        """Stage a new request (and its steps)."""
+        self._tables.requests.append(request)
+
+    def get(self, request_id: int, *, for_update: bool = False) -> Request | None:
+        """The request with this id."""
+        self._flush()
+        return next((r for r in self._tables.requests if r.id == request_id), None)
+
+    def open_for(self, requester: str, app_key: str, tier_key: str) -> Request | None:
+        """The person's open request for this app and tier, if any."""
+        self._flush()
+        return next(
+            (
+                r
+                for r in self._tables.requests
+                if (r.requester, r.app_key, r.tier_key) == (requester, app_key, tier_key)
+                and r.status in OPEN_REQUEST_STATUSES
+            ),
+            None,
+        )
+
+    def with_status(self, *statuses: RequestStatus, app_key: str | None = None) -> list[Request]:
+        """Requests in any of `statuses`, oldest (lowest id) first."""
+        self._flush()
+        found = [
+            r
+            for r in self._tables.requests
+            if r.status in statuses and (app_key is None or r.app_key == app_key)
+        ]
+        return sorted(found, key=lambda r: r.id or 0)
+
+    def count_with_status(self, app_key: str, *statuses: RequestStatus) -> int:
+        """How many of the app's requests are in any of `statuses`."""
+        return len(self.with_status(*statuses, app_key=app_key))
+
+    def for_requester(self, requester: str, *, limit: int = 50) -> list[Request]:
+        """The person's most recent requests, newest first."""
+        self._flush()
+        mine = [r for r in self._tables.requests if r.requester == requester]
+        return sorted(mine, key=lambda r: r.id or 0, reverse=True)[:limit]
+
+    def waiting_on(self, approver: str, *, limit: int = 50) -> list[Request]:
+        """Pending requests whose current step `approver` may decide."""
+        found = []
+        for request in self.with_status(RequestStatus.PENDING):
+            step = request.current_step()
+            if step is not None and approver in step.approvers:
+                found.append(request)
+        return found[:limit]
+
+    def all(self) -> list[Request]:
+        """Every request, by id (fake only)."""
+        return self.with_status(*RequestStatus)
+
+
+class FakePeopleRepository:
+    def __init__(self, tables: _Tables, flush: Flush) -> None:
+        self._tables, self._flush = tables, flush
+
+    def by_slack_id(self, slack_user_id: str) -> Person | None:
+        """The person with this Slack user id."""
+        self._flush()
+        return next((p for p in self._tables.people if p.slack_user_id == slack_user_id), None)
+
+    def by_email(self, email: str) -> Person | None:
+        """The person with this email (case-insensitive)."""
+        self._flush()
+        wanted = email.lower()
+        return next((p for p in self._tables.people if p.email.lower() == wanted), None)
+
+    def add(self, person: Person) -> None:
+        """Stage a new person."""
+        self._tables.people.append(person)
+
+    def all(self) -> list[Person]:
+        """Everyone in the directory, by email."""
+        self._flush()
+        return sorted(self._tables.people, key=lambda p: p.email)
+
+
+class FakeSeatRepository:
+    def __init__(self, tables: _Tables, flush: Flush) -> None:
+        self._tables, self._flush = tables, flush
+
+    def add(self, seat: Seat) -> None:
+        """Stage a new seat."""
+        self._tables.seats.append(seat)
+
+    def active_for(self, email: str, app_key: str) -> Seat | None:
+        """The seat (active or releasing) this person holds on the app, if any."""
+        return next((s for s in self.held_by(email) if s.app_key == app_key), None)
+
+    def count_active(self, app_key: str) -> int:
+        """Seats held (active or releasing) on the app."""
+        return sum(1 for s in self.all() if s.app_key == app_key and s.status in HELD)
+
+    def held_by(self, email: str) -> list[Seat]:
+        """Seats (active or releasing) this person holds, by app."""
+        wanted = email.lower()
+        held = [s for s in self.all() if s.email.lower() == wanted and s.status in HELD]
+        return sorted(held, key=lambda s: s.app_key)
+
+    def all(self) -> list[Seat]:
+        """Every seat in any status, by id (fake only)."""
+        self._flush()
+        return sorted(self._tables.seats, key=lambda s: s.id or 0)
+
+
+class FakeTaskRepository:
+    def __init__(self, tables: _Tables, flush: Flush) -> None:
+        self._tables, self._flush = tables, flush
+
+    def add(self, task: Task) -> None:
+        """Stage a new IT task."""
+        self._tables.tasks.append(task)
+
+    def get(self, task_id: int, *, for_update: bool = False) -> Task | None:
+        """The task with this id."""
+        return next((t for t in self.all() if t.id == task_id), None)
+
+    def open_tasks(self) -> list[Task]:
+        """Tasks not done yet, oldest first."""
+        return [t for t in self.all() if t.status == TaskStatus.OPEN]
+
+    def all(self) -> list[Task]:
+        """Every task, by id (fake only)."""
+        self._flush()
+        return sorted(self._tables.tasks, key=lambda t: t.id or 0)
+
+
+class FakeJobRepository:
+    def __init__(self, tables: _Tables, flush: Flush) -> None:
+        self._tables, self._flush = tables, flush
+
+    def add(self, job: Job) -> bool:
+        """Stage a job unless one with the same key exists (in any status); True when added."""
+        if any(j.key == job.key for j in self._tables.jobs):
+            return False
+        _as_json(job.payload, f"payload of job {job.key}")
+        self._tables.jobs.append(job)
+        self._flush()  # the SQL store adds jobs in a savepoint, which flushes
+        return True
+
+    def get(self, job_id: int) -> Job | None:
+        """The job with this id."""
+        return next((j for j in self.all() if j.id == job_id), None)
+
+    def claim(self, now: dt.datetime, lease: dt.timedelta, limit: int) -> list[Job]:
+        """Lease up to `limit` due jobs (or ones whose lease ran out), oldest first.
+
+        A job waits while an earlier job of its queue is still queued or running.
+        """
+        every = self.all()
+        claimed = [j for j in every if _due(j, now) and not _blocked(j, every)][:limit]
+        for job in claimed:
+            job.status, job.leased_until = JobStatus.RUNNING, now + lease
+        return claimed
+
+    def all(self) -> list[Job]:
+        """Every job, by id (fake only)."""
+        self._flush()
+        return sorted(self._tables.jobs, key=lambda j: j.id or 0)
+
+
+def _blocked(job: Job, every: list[Job]) -> bool:
+    queue = getattr(job, "queue", None)  # getattr: older models have no queue
+    return queue is not None and any(
+        getattr(other, "queue", None) == queue
+        and (other.id or 0) < (job.id or 0)
+        and other.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+        for other in every
+    )
+
+
+def _due(job: Job, now: dt.datetime) -> bool:
+    if job.status == JobStatus.QUEUED:
+        return job.run_after <= now
+    lease_ran_out = job.leased_until is not None and job.leased_until < now
+    return job.status == JobStatus.RUNNING and lease_ran_out
+
+
+class FakeAuditLog:
+    def __init__(self, tables: _Tables, flush: Flush) -> None:
+        self._tables, self._flush = tables, flush
+
+    def append(self, event: AuditEvent) -> None:
+        """Chain the event to the last one (seq + 1, its hash) and store it."""
+        event.data = _as_json(event.data, f"data of audit event {event.action}")
+        last = self._tables.audit[-1] if self._tables.audit else None
+        seal(event, (last.seq or 0) + 1 if last else 1, last.hash if last else None)
+        self._tables.audit.append(event)
+        self._flush()  # the SQL store flushes after every append
+
+    def all(self) -> list[AuditEvent]:
+        """Every event in order."""
+        return sorted(self._tables.audit, key=lambda e: e.seq or 0)
+
+
+class FakeAppRepository:
+    def __init__(self) -> None:
+        self.locked: list[str] = []
+
+    def lock(self, app_key: str) -> None:
+        """Nothing to serialise in one thread; remembers the key for tests."""
+        self.locked.append(app_key)
+
+
+class FakeUnitOfWork:
+    """`workflows.ports.UnitOfWork` in memory. `committed` turns True on the first commit."""
+
+    # Typed as the ports (Protocol members are invariant); what only the fake can answer is
+    # asked of the unit of work itself: all_requests(), all_jobs(kind), locked_apps, ...
+    requests: RequestRepository
+    people: PeopleRepository
+    seats: SeatRepository
+    tasks: TaskRepository
+    jobs: JobRepository
+    audit: AuditLog
+    apps: AppRepository
+
+    def __init__(self, people: Iterable[Person] = ()) -> None:
+        self._tables = _Tables()
+        self._apps = FakeAppRepository()
+        self.apps = self._apps
+        self._bind()
+        for person in people:
+            self.people.add(person)
+        self.flush()
+        self._saved = copy.deepcopy(self._tables)
+        self.committed = False
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None:
+            self.rollback()
+
+    def flush(self) -> None:
+        """Give new rows their ids and check the schema's uniqueness rules."""
+        t = self._tables
+        _number(t, "people", t.people)
+        _number(t, "requests", t.requests)
+        for request in t.requests:
+            _number(t, "approval_steps", request.steps)
+            for step in request.steps:
+                step.request_id = request.id
+        _number(t, "seats", t.seats)
+        _number(t, "tasks", t.tasks)
+        _number(t, "jobs", t.jobs)
+        _check_unique(t)
+
+    def commit(self) -> None:
+        """Keep every change made so far."""
+        self.flush()
+        self._saved = copy.deepcopy(self._tables)
+        self.committed = True
+
+    def rollback(self) -> None:
+        """Forget every change since the last commit (objects read before are stale)."""
+        self._tables = copy.deepcopy(self._saved)
+        self._bind()
+
+    def all_requests(self) -> list[Request]:
+        """Every request in any status, by id."""
+        return FakeRequestRepository(self._tables, self.flush).all()
+
+    def all_seats(self) -> list[Seat]:
+        """Every seat in any status, by id."""
+        return FakeSeatRepository(self._tables, self.flush).all()
+
+    def all_tasks(self) -> list[Task]:
+        """Every task, by id."""
+        return FakeTaskRepository(self._tables, self.flush).all()
+
+    def all_jobs(self, kind: str | None = None) -> list[Job]:
+        """Every job (of one kind, if given), by id."""
+        found = FakeJobRepository(self._tables, self.flush).all()
+        return [j for j in found if kind is None or j.kind == kind]
+
+    @property
+    def locked_apps(self) -> list[str]:
+        """The app keys locked for allocation, in order (repeats kept)."""
+        return list(self._apps.locked)
+
+    def _bind(self) -> None:
+        t, flush = self._tables, self.flush
+        self.requests = FakeRequestRepository(t, flush)
+        self.people = FakePeopleRepository(t, flush)
+        self.seats = FakeSeatRepository(t, flush)
+        self.tasks = FakeTaskRepository(t, flush)
+        self.jobs = FakeJobRepository(t, flush)
+        self.audit = FakeAuditLog(t, flush)
+
+
+def _number(t: _Tables, table: str, rows: Sequence[_HasId]) -> None:
+    for row in rows:
+        if row.id is None:
+            row.id = t.next_id(table)
+
+
+def _check_unique(t: _Tables) -> None:
+    rules: list[tuple[str, list[tuple[Any, ...]]]] = [
+        ("people.email", [(p.email,) for p in t.people]),
+        ("people.slack_user_id", [(p.slack_user_id,) for p in t.people if p.slack_user_id]),
+        (
+            "uq_requests_one_open",
+            [
+                (r.requester, r.app_key, r.tier_key)
+                for r in t.requests
+                if r.status in OPEN_REQUEST_STATUSES
+            ],
+        ),
+        (
+            "approval_steps (request_id, position)",
+            [(s.request_id, s.position) for r in t.requests for s in r.steps],
+        ),
+        ("uq_seats_one_active", [(s.email, s.app_key) for s in t.seats if s.status in HELD]),
+        ("jobs.key", [(j.key,) for j in t.jobs]),
+        ("audit_events.prev_hash", [(e.prev_hash,) for e in t.audit if e.prev_hash]),
+    ]
+    for name, keys in rules:
+        repeated = sorted(str(key) for key, n in Counter(keys).items() if n > 1)
+        if repeated:
+            raise FakeIntegrityError(f"{name} must be unique: {repeated}")

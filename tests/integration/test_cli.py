@@ -1,0 +1,669 @@
+"""The `seatkeeper` command line, driven through `bot.cli.main` as an operator would run it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine, select
+
+from bot.cli import main
+from bot.config_file import load_config
+from bot.runner import Runner
+from store import tables
+from store.catalog import sync_catalog
+from store.db import make_engine, session_factory
+from store.migrate import is_current, upgrade
+from store.uow import SqlUnitOfWork
+from tests.fakes.clock import FakeClock
+from tests.fakes.scim_server import RunningScimServer
+from tests.fakes.slack_api import FakeSlack
+from workflows.commands import SubmitRequest
+from workflows.requests import submit_request
+
+SLACK_TOKEN = "xoxb-seatkeeper-cli-test-bot-token-7d1e"
+SIGNING_SECRET = "cli-test-signing-secret-3b9f0c"
+SCIM_TOKEN_ENV = "SEATKEEPER_TEST_SCIM_TOKEN"
+HEADER = "email,name,slack_user_id,manager_email,department,active"
+
+MANUAL_CONFIG = """\
+slack: {it_channel: C0ITOPS01}
+admins: [U0ADMIN01]
+apps:
+  - key: miro
+    name: Miro
+    connector: {type: manual}
+    tiers:
+      - {key: standard, name: Standard, monthly_price: 10, approval: [U0APPROV1]}
+"""
+
+
+def scim_app(base_url: str) -> str:
+    """A catalog entry for an app behind the SCIM server at `base_url`."""
+    return (
+        "  - key: figma\n"
+        "    name: Figma\n"
+        f'    connector: {{type: scim, base_url: "{base_url}", token_env: {SCIM_TOKEN_ENV}}}\n'
+        "    tiers:\n"
+        "      - {key: professional, name: Professional, monthly_price: 15}\n"
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+
+@dataclass
+class Cli:
+    """Runs `seatkeeper …` in a prepared working folder and environment."""
+
+    folder: Path
+    config: Path
+    database_url: str
+    slack: FakeSlack
+    monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str]
+
+    def __call__(self, *argv: str) -> Outcome:
+        self.capsys.readouterr()
+        code = main(list(argv))
+        captured = self.capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    def write_config(self, text: str) -> None:
+        self.config.write_text(text, encoding="utf-8")
+
+    def write_people(self, *rows: str, name: str = "people.csv") -> str:
+        (self.folder / name).write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+        return name
+
+    def setenv(self, name: str, value: str) -> None:
+        self.monkeypatch.setenv(name, value)
+
+    def engine(self) -> Engine:
+        return make_engine(self.database_url)
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack(token=SLACK_TOKEN).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def cli(
+    tmp_path: Path,
+    database_url: str,
+    slack: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Cli:
+    for name in ("SLACK_APP_TOKEN", "SEATKEEPER_LOG_LEVEL", "SEATKEEPER_WORKER_INTERVAL"):
+        monkeypatch.delenv(name, raising=False)
+    config = tmp_path / "seatkeeper.yml"
+    config.write_text(MANUAL_CONFIG, encoding="utf-8")
+    monkeypatch.setenv("SEATKEEPER_DATABASE_URL", database_url)
+    monkeypatch.setenv("SEATKEEPER_CONFIG", str(config))
+    monkeypatch.setenv("SLACK_BOT_TOKEN", slack.token)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("SLACK_API_URL", slack.url)
+    monkeypatch.chdir(tmp_path)
+    return Cli(tmp_path, config, database_url, slack, monkeypatch, capsys)
+
+
+@pytest.fixture
+def scim_cli(cli: Cli, scim_server: RunningScimServer) -> Cli:
+    """`cli` with a SCIM app whose tier group exists on the real SCIM server."""
+    group = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "displayName": "professional",
+    }
+    httpx.post(
+        f"{scim_server.base_url}/Groups",
+        json=group,
+        headers={"Authorization": f"Bearer {scim_server.token}"},
+    ).raise_for_status()
+    cli.write_config(MANUAL_CONFIG + scim_app(scim_server.base_url))
+    cli.setenv(SCIM_TOKEN_ENV, scim_server.token)
+    assert cli("db", "upgrade").code == 0
+    return cli
+
+
+def people_in(database_url: str) -> dict[str, dict[str, Any]]:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(tables.people)).mappings().all()
+    finally:
+        engine.dispose()
+    return {row["email"]: dict(row) for row in rows}
+
+
+def snapshot(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in primary-key order."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return {
+                table.name: [
+                    tuple(row)
+                    for row in connection.execute(
+                        select(table).order_by(*table.primary_key.columns)
+                    )
+                ]
+                for table in tables.metadata.sorted_tables
+            }
+    finally:
+        engine.dispose()
+
+
+def problems_in(err: str, file: str) -> dict[int, str]:
+    """The `FILE:LINE: reason` lines of an import's stderr, as {line: reason}."""
+    pattern = re.compile(rf"^\s*{re.escape(file)}:(\d+): (.+)$")
+    return {
+        int(match[1]): match[2]
+        for match in (pattern.match(line) for line in err.splitlines())
+        if match is not None
+    }
+
+
+def lines_with_status(out: str) -> dict[str, str]:
+    """`check` output as {subject: status}, e.g. {"slack": "ok", "figma": "FAIL"}."""
+    found = {}
+    for line in out.splitlines():
+        status, _, rest = line.partition(" ")
+        if status in ("ok", "FAIL"):
+            found[rest.strip().split(":")[0]] = status
+    return found
+
+
+# --- import people ---------------------------------------------------------------------
+
+
+def test_import_people_adds_everyone_and_looks_up_blank_slack_ids_by_email(cli: Cli) -> None:
+    cli.slack.add_user("U0GRACE01", "grace@acme.com", "Grace Hopper")
+    file = cli.write_people(
+        "ada@acme.com,Ada Lovelace,U0ADA0001,grace@acme.com,Engineering,true",
+        "grace@acme.com,Grace Hopper,,,Engineering,yes",
+    )
+
+    outcome = cli("import", "people", file)
+
+    assert (outcome.code, outcome.err) == (0, "")
+    assert "2 people added, 0 updated" in outcome.out
+    assert [call["email"] for call in cli.slack.calls_to("users.lookupByEmail")] == [
+        "grace@acme.com"
+    ]
+    people = people_in(cli.database_url)
+    assert set(people) == {"ada@acme.com", "grace@acme.com"}
+    assert people["grace@acme.com"]["slack_user_id"] == "U0GRACE01"
+    assert people["ada@acme.com"]["slack_user_id"] == "U0ADA0001"
+    assert people["ada@acme.com"]["manager_email"] == "grace@acme.com"
+    assert people["ada@acme.com"]["department"] == "Engineering"
+    assert people["ada@acme.com"]["active"] is True
+
+
+def test_imported_people_are_found_through_the_unit_of_work(cli: Cli) -> None:
+    file = cli.write_people("ada@acme.com,Ada Lovelace,U0ADA0001,,Engineering,true")
+
+    assert cli("import", "people", file).code == 0
+
+    engine = cli.engine()
+    try:
+        with SqlUnitOfWork(session_factory(engine)) as uow:
+            ada = uow.people.by_slack_id("U0ADA0001")
+            assert ada is not None
+            assert ada.email == "ada@acme.com"
+            assert uow.people.by_email("ADA@acme.com") is not None
+    finally:
+        engine.dispose()
+
+
+def test_a_file_with_bad_lines_among_good_ones_lists_every_bad_line_and_imports_nothing(
+    cli: Cli,
+) -> None:
+    file = cli.write_people(
+        "ada@acme.com,Ada Lovelace,U0ADA0001,,Engineering,true",
+        "not-an-email,Broken Email,U0BAD0001,,,true",
+        "grace@acme.com,Grace Hopper,U0GRACE01,,Engineering,true",
+        "alan@acme.com,Alan Turing,U0ALAN001,,Research,perhaps",
+    )
+
+    outcome = cli("import", "people", file)
+
+    assert outcome.code == 1
+    assert outcome.out == ""
+    problems = problems_in(outcome.err, file)
+    assert sorted(problems) == [3, 5]
+    assert "not-an-email" in problems[3]
+    assert "perhaps" in problems[5]
+    assert "nothing was imported" in outcome.err
+    assert people_in(cli.database_url) == {}
+
+
+def test_an_email_unknown_to_slack_is_a_problem_on_its_own_line_and_nothing_is_imported(
+    cli: Cli,
+) -> None:
+    cli.slack.add_user("U0GRACE01", "grace@acme.com", "Grace Hopper")
+    file = cli.write_people(
+        "grace@acme.com,Grace Hopper,,,Engineering,true",
+        "ghost@acme.com,Nobody Known,,,Engineering,true",
+    )
+
+    outcome = cli("import", "people", file)
+
+    assert outcome.code == 1
+    problems = problems_in(outcome.err, file)
+    assert list(problems) == [3]
+    assert "ghost@acme.com" in problems[3]
+    assert people_in(cli.database_url) == {}
+
+
+def test_an_inactive_person_without_a_slack_id_is_imported_without_a_lookup(cli: Cli) -> None:
+    file = cli.write_people("leaver@acme.com,Lee Ver,,,Sales,false")
+
+    outcome = cli("import", "people", file)
+
+    assert (outcome.code, outcome.err) == (0, "")
+    assert cli.slack.calls_to("users.lookupByEmail") == []
+    leaver = people_in(cli.database_url)["leaver@acme.com"]
+    assert leaver["active"] is False
+    assert leaver["slack_user_id"] is None
+
+
+def test_importing_again_updates_people_instead_of_adding_them_twice(cli: Cli) -> None:
+    first = cli.write_people(
+        "ada@acme.com,Ada Lovelace,U0ADA0001,grace@acme.com,Engineering,true",
+        "grace@acme.com,Grace Hopper,U0GRACE01,,Engineering,true",
+        name="first.csv",
+    )
+    second = cli.write_people(
+        "ada@acme.com,Ada Lovelace,U0ADA0001,alan@acme.com,Research,true",
+        "grace@acme.com,Grace Hopper,U0GRACE01,,Engineering,true",
+        name="second.csv",
+    )
+    assert cli("import", "people", first).code == 0
+
+    outcome = cli("import", "people", second)
+
+    assert outcome.code == 0
+    assert "0 people added, 2 updated" in outcome.out
+    people = people_in(cli.database_url)
+    assert len(people) == 2
+    assert people["ada@acme.com"]["manager_email"] == "alan@acme.com"
+    assert people["ada@acme.com"]["department"] == "Research"
+
+
+def test_a_bad_re_import_leaves_the_people_already_imported_as_they_were(cli: Cli) -> None:
+    good = cli.write_people(
+        "ada@acme.com,Ada Lovelace,U0ADA0001,grace@acme.com,Engineering,true", name="good.csv"
+    )
+    bad = cli.write_people(
+        "ada@acme.com,Ada Lovelace,U0ADA0001,alan@acme.com,Research,true",
+        "broken line without enough columns",
+        name="bad.csv",
+    )
+    assert cli("import", "people", good).code == 0
+    before = people_in(cli.database_url)
+
+    outcome = cli("import", "people", bad)
+
+    assert outcome.code == 1
+    assert list(problems_in(outcome.err, bad)) == [3]
+    assert people_in(cli.database_url) == before
+
+
+def test_a_blank_slack_id_without_a_bot_token_is_a_problem_on_its_line(cli: Cli) -> None:
+    cli.monkeypatch.delenv("SLACK_BOT_TOKEN")
+    file = cli.write_people("grace@acme.com,Grace Hopper,,,Engineering,true")
+
+    outcome = cli("import", "people", file)
+
+    assert outcome.code == 1
+    problems = problems_in(outcome.err, file)
+    assert list(problems) == [2]
+    assert "SLACK_BOT_TOKEN" in problems[2]
+    assert people_in(cli.database_url) == {}
+
+
+def test_a_missing_people_file_is_reported_and_nothing_is_imported(cli: Cli) -> None:
+    outcome = cli("import", "people", "missing.csv")
+
+    assert outcome.code == 1
+    assert "missing.csv" in outcome.err
+    assert "Traceback" not in outcome.err
+
+
+def test_two_rows_with_the_same_slack_id_are_a_problem_on_the_second_line(cli: Cli) -> None:
+    file = cli.write_people(
+        "ada@acme.com,Ada Lovelace,U0ADA0001,,Engineering,true",
+        "ada.l@acme.com,Ada L,U0ADA0001,,Engineering,true",
+    )
+
+    outcome = cli("import", "people", file)
+
+    assert outcome.code == 1
+    assert list(problems_in(outcome.err, file)) == [3]
+    assert people_in(cli.database_url) == {}
+
+
+def test_a_slack_id_already_held_by_someone_else_is_a_problem_on_its_line(cli: Cli) -> None:
+    first = cli.write_people("ada@acme.com,Ada Lovelace,U0ADA0001,,,true", name="first.csv")
+    assert cli("import", "people", first).code == 0
+    second = cli.write_people("lovelace@acme.com,Ada L,U0ADA0001,,,true", name="second.csv")
+
+    outcome = cli("import", "people", second)
+
+    assert outcome.code == 1
+    assert list(problems_in(outcome.err, second)) == [2]
+    assert set(people_in(cli.database_url)) == {"ada@acme.com"}
+
+
+# --- check -----------------------------------------------------------------------------
+
+
+def test_check_says_ok_for_the_config_database_slack_and_every_connector(scim_cli: Cli) -> None:
+    outcome = scim_cli("check")
+
+    assert outcome.code == 0, outcome.out + outcome.err
+    assert outcome.out.splitlines()[0].startswith("config: ok")
+    assert lines_with_status(outcome.out) == {
+        "database": "ok",
+        "slack": "ok",
+        "figma": "ok",
+        "miro": "ok",
+    }
+    assert "signed in as" in outcome.out
+    assert scim_cli.slack.calls_to("auth.test") != []
+
+
+def test_check_fails_naming_slack_when_the_bot_token_is_refused(scim_cli: Cli) -> None:
+    scim_cli.setenv("SLACK_BOT_TOKEN", "xoxb-not-the-right-token")
+
+    outcome = scim_cli("check")
+
+    assert outcome.code == 1
+    statuses = lines_with_status(outcome.out)
+    assert statuses["slack"] == "FAIL"
+    assert statuses["figma"] == statuses["database"] == "ok"
+    slack_line = next(line for line in outcome.out.splitlines() if line.startswith("FAIL slack"))
+    assert "invalid_auth" in slack_line
+
+
+def test_check_fails_naming_the_app_when_its_scim_token_is_refused(scim_cli: Cli) -> None:
+    scim_cli.setenv(SCIM_TOKEN_ENV, "not-the-scim-token")
+
+    outcome = scim_cli("check")
+
+    assert outcome.code == 1
+    statuses = lines_with_status(outcome.out)
+    assert statuses["figma"] == "FAIL"
+    assert statuses["slack"] == statuses["database"] == statuses["miro"] == "ok"
+    figma_line = next(line for line in outcome.out.splitlines() if line.startswith("FAIL figma"))
+    assert SCIM_TOKEN_ENV in figma_line
+    assert "401" in figma_line
+
+
+def test_check_fails_naming_the_missing_tier_group_on_the_scim_service(
+    cli: Cli, scim_server: RunningScimServer
+) -> None:
+    cli.write_config(MANUAL_CONFIG + scim_app(scim_server.base_url))
+    cli.setenv(SCIM_TOKEN_ENV, scim_server.token)
+
+    outcome = cli("check")
+
+    assert outcome.code == 1
+    figma_line = next(line for line in outcome.out.splitlines() if line.startswith("FAIL figma"))
+    assert "professional" in figma_line
+
+
+def test_check_fails_when_the_signing_secret_is_not_set(cli: Cli) -> None:
+    cli.monkeypatch.delenv("SLACK_SIGNING_SECRET")
+
+    outcome = cli("check")
+
+    assert outcome.code == 1
+    assert "SLACK_SIGNING_SECRET" in outcome.out
+
+
+def test_check_fails_when_slack_cannot_be_reached(cli: Cli) -> None:
+    cli.slack.stop()
+
+    outcome = cli("check")
+
+    assert outcome.code == 1
+    assert lines_with_status(outcome.out)["slack"] == "FAIL"
+
+
+def test_check_fails_naming_the_database_when_it_cannot_be_opened(cli: Cli) -> None:
+    cli.setenv("SEATKEEPER_DATABASE_URL", f"sqlite:///{cli.folder / 'no-such-dir' / 'x.db'}")
+
+    outcome = cli("check")
+
+    assert outcome.code == 1
+    assert "FAIL database: cannot connect" in outcome.out
+
+
+def test_check_on_a_database_never_upgraded_says_to_run_db_upgrade_and_leaves_it_alone(
+    cli: Cli,
+) -> None:
+    database = cli.folder / "never-upgraded.db"
+    cli.setenv("SEATKEEPER_DATABASE_URL", f"sqlite:///{database}")
+    make_engine(f"sqlite:///{database}").dispose()
+
+    outcome = cli("check")
+
+    assert outcome.code == 1
+    assert "FAIL database: schema is behind" in outcome.out
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        assert not is_current(engine)
+    finally:
+        engine.dispose()
+
+
+# --- a broken config -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["check"], id="check"),
+        pytest.param(["import", "people", "people.csv"], id="import people"),
+        pytest.param(["run", "reminders"], id="run reminders"),
+        pytest.param(["run", "reminders", "--dry-run"], id="run reminders dry run"),
+        pytest.param(["serve"], id="serve"),
+        pytest.param(["db", "upgrade"], id="db upgrade"),
+    ],
+)
+def test_a_config_with_an_unknown_key_is_refused_with_file_and_line_and_changes_nothing(
+    cli: Cli, argv: list[str]
+) -> None:
+    database = cli.folder / "untouched.db"
+    cli.setenv("SEATKEEPER_DATABASE_URL", f"sqlite:///{database}")
+    cli.write_config(MANUAL_CONFIG + "colour: blue\n")
+    cli.write_people("ada@acme.com,Ada Lovelace,U0ADA0001,,Engineering,true")
+
+    outcome = cli(*argv)
+
+    assert outcome.code == 2
+    assert outcome.out == ""
+    unknown_key_line = MANUAL_CONFIG.count("\n") + 1
+    assert f"{cli.config}:{unknown_key_line}: " in outcome.err
+    assert "colour" in outcome.err
+    assert not database.exists()
+    assert cli.slack.calls == []
+
+
+# --- db upgrade ------------------------------------------------------------------------
+
+
+def test_db_upgrade_creates_the_schema_in_a_new_sqlite_file(cli: Cli) -> None:
+    database = cli.folder / "new.db"
+    cli.setenv("SEATKEEPER_DATABASE_URL", f"sqlite:///{database}")
+
+    outcome = cli("db", "upgrade")
+
+    assert (outcome.code, outcome.err) == (0, "")
+    assert "up to date" in outcome.out
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        assert is_current(engine)
+    finally:
+        engine.dispose()
+    assert cli("db", "upgrade").code == 0
+
+
+def test_without_a_database_url_the_database_is_sqlite_in_the_working_folder(cli: Cli) -> None:
+    cli.monkeypatch.delenv("SEATKEEPER_DATABASE_URL")
+
+    assert cli("db", "upgrade").code == 0
+
+    assert (cli.folder / "seatkeeper.db").exists()
+
+
+# --- run -------------------------------------------------------------------------------
+
+
+def seed_due_requests(cli: Cli) -> dict[str, int]:
+    """Three pending requests: one due a reminder, one due escalation, one due expiry."""
+    engine = cli.engine()
+    try:
+        upgrade(engine)
+        config = load_config(cli.config, env={})
+        sync_catalog(engine, config)
+        now = dt.datetime.now(dt.UTC)
+        ids = {}
+        for requester, age in (("U0REMIND1", 30), ("U0ESCAL01", 60), ("U0EXPIRE1", 24 * 8)):
+            runner = Runner(
+                session_factory(engine), config, FakeClock(now - dt.timedelta(hours=age))
+            )
+            command = SubmitRequest(
+                requester=requester, app_key="miro", tier_key="standard", reason="Workshops"
+            )
+            ids[requester] = runner(submit_request, command).request_id
+        return ids
+    finally:
+        engine.dispose()
+
+
+def request_statuses(database_url: str) -> dict[int, str]:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(tables.requests.c.id, tables.requests.c.status))
+            return {row.id: str(row.status) for row in rows}
+    finally:
+        engine.dispose()
+
+
+def test_run_reminders_dry_run_says_what_would_happen_and_changes_nothing(cli: Cli) -> None:
+    seed_due_requests(cli)
+    before = snapshot(cli.database_url)
+
+    outcome = cli("run", "reminders", "--dry-run")
+
+    assert (outcome.code, outcome.err) == (0, "")
+    assert outcome.out.strip() == (
+        "requests that would be touched: 1 reminded, 1 escalated, 1 expired, "
+        "0 moved off the waitlist"
+    )
+    assert snapshot(cli.database_url) == before
+    assert cli.slack.calls == []
+
+
+def test_run_reminders_without_dry_run_does_the_work_and_tells_people(cli: Cli) -> None:
+    ids = seed_due_requests(cli)
+
+    outcome = cli("run", "reminders")
+
+    assert (outcome.code, outcome.err) == (0, "")
+    assert "were touched: 1 reminded, 1 escalated, 1 expired" in outcome.out
+    assert request_statuses(cli.database_url)[ids["U0EXPIRE1"]] == "expired"
+    assert cli.slack.calls_to("chat.postMessage") != []
+    assert cli.slack.invalid == []
+
+
+def test_run_reminders_with_nothing_due_says_so(cli: Cli) -> None:
+    outcome = cli("run", "reminders", "--dry-run")
+
+    assert outcome.code == 0
+    assert "0 reminded, 0 escalated, 0 expired" in outcome.out
+
+
+@pytest.mark.parametrize("job", ["sync", "reclaim", "digest"])
+def test_run_of_a_pass_this_version_lacks_exits_2_with_a_clear_message(cli: Cli, job: str) -> None:
+    outcome = cli("run", job)
+
+    assert outcome.code == 2
+    assert outcome.out == ""
+    assert f"the {job} pass is not available" in outcome.err
+
+
+# --- secrets ---------------------------------------------------------------------------
+
+
+def assert_secrets_absent(
+    secrets: list[str], outcome: Outcome, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert caplog.records, "expected DEBUG logging to record something"
+    logged = caplog.text + "\n".join(
+        f"{record.getMessage()} {record.args!r} {record.exc_text or ''}"
+        for record in caplog.records
+    )
+    for secret in secrets:
+        assert secret not in outcome.out
+        assert secret not in outcome.err
+        assert secret not in logged
+
+
+def test_check_at_debug_level_never_prints_or_logs_the_slack_or_scim_token(
+    scim_cli: Cli, scim_server: RunningScimServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    scim_cli.setenv("SEATKEEPER_LOG_LEVEL", "DEBUG")
+    caplog.set_level(logging.DEBUG)
+
+    outcome = scim_cli("check")
+
+    assert outcome.code == 0, outcome.out
+    assert_secrets_absent([SLACK_TOKEN, SIGNING_SECRET, scim_server.token], outcome, caplog)
+
+
+def test_a_failing_check_at_debug_level_never_prints_or_logs_the_tokens_it_tried(
+    scim_cli: Cli, caplog: pytest.LogCaptureFixture
+) -> None:
+    wrong_slack, wrong_scim = "xoxb-wrong-but-still-secret-91ad", "wrong-but-still-secret-scim-5e"
+    scim_cli.setenv("SLACK_BOT_TOKEN", wrong_slack)
+    scim_cli.setenv(SCIM_TOKEN_ENV, wrong_scim)
+    scim_cli.setenv("SEATKEEPER_LOG_LEVEL", "DEBUG")
+    caplog.set_level(logging.DEBUG)
+
+    outcome = scim_cli("check")
+
+    assert outcome.code == 1
+    assert_secrets_absent([wrong_slack, wrong_scim, SIGNING_SECRET], outcome, caplog)
+
+
+def test_import_at_debug_level_never_prints_or_logs_the_slack_token(
+    cli: Cli, caplog: pytest.LogCaptureFixture
+) -> None:
+    cli.slack.add_user("U0GRACE01", "grace@acme.com", "Grace Hopper")
+    file = cli.write_people("grace@acme.com,Grace Hopper,,,Engineering,true")
+    cli.setenv("SEATKEEPER_LOG_LEVEL", "DEBUG")
+    caplog.set_level(logging.DEBUG)
+
+    outcome = cli("import", "people", file)
+
+    assert outcome.code == 0
+    assert_secrets_absent([SLACK_TOKEN, SIGNING_SECRET], outcome, caplog)
