@@ -38,13 +38,15 @@ def _sqlite_pragmas(engine: Engine) -> None:
         # two deferred transactions upgrading to writers at once would fail with "locked".
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # a plain read (health check): no transaction, no lock
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -54,6 +56,6 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def ping(engine: Engine) -> None:
-    """Raise if the database does not answer."""
-    with engine.connect() as connection:
+    """Raise if the database does not answer (without taking SQLite's write lock)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("SELECT 1"))
