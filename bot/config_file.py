@@ -6,7 +6,6 @@ import datetime as dt
 import re
 import types
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from importlib import resources
 from inspect import isclass
 from pathlib import Path
@@ -17,9 +16,9 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from bot.yaml_source import Loc, Problem, YamlDocument, show
 from workflows.catalog import Config
 
-Loc = tuple[str | int, ...]
 Q = "'"
 DEFAULT_CONFIG_SOURCE = "default_config.yml (built in)"
 SECRET_KEY = re.compile(r"^(.*[_-])?(token|secret|password|passwd|api_?key|private_?key)$", re.I)
@@ -49,19 +48,6 @@ TYPE_WORDS = {
     "dict": MAPPING,
     "model": MAPPING,
 }
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a config file, at a line when known."""
-
-    file: str
-    line: int | None
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        return f"{where}: {self.reason}"
 
 
 class ConfigError(Exception):
@@ -103,7 +89,7 @@ def load_config_or_default(path: Path, *, env: Mapping[str, str]) -> Config:
 
 def parse_config(text: str, *, source: str, env: Mapping[str, str]) -> Config:
     """Validate config text; `source` names the file in problems."""
-    doc = _Document(source)
+    doc = YamlDocument(source)
     try:
         data = doc.read(text)
     except yaml.YAMLError as exc:
@@ -116,7 +102,7 @@ def parse_config(text: str, *, source: str, env: Mapping[str, str]) -> Config:
     if data is None and not doc.problems:
         return Config()
     if not isinstance(data, dict):
-        found = "a list" if isinstance(data, list) else f"{_show(data)}"
+        found = "a list" if isinstance(data, list) else f"{show(data)}"
         doc.add(
             (), f"the file should be a mapping of keys (slack:, admins:, apps:, …); found {found}"
         )
@@ -133,102 +119,7 @@ def parse_config(text: str, *, source: str, env: Mapping[str, str]) -> Config:
     return config
 
 
-class _Document:
-    """YAML text turned into plain data plus the line of every key and value."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.lines: dict[Loc, int] = {}
-        self.key_lines: dict[Loc, int] = {}
-        self.problems: list[Problem] = []
-        self.quiet: set[Loc] = set()
-        self.data: Any = None
-
-    def read(self, text: str) -> Any:
-        """Compose the text and construct its data, recording lines and duplicate keys."""
-        loader = yaml.SafeLoader(text)
-        try:
-            root = loader.get_single_node()
-            self.data = None if root is None else self._build(loader, root, (), set())
-            return self.data
-        finally:
-            loader.dispose()
-
-    def line(self, loc: Loc) -> int | None:
-        """The line of the key naming `loc`, else of its value, else of its nearest parent."""
-        while loc not in self.key_lines and loc not in self.lines and loc:
-            loc = loc[:-1]
-        return self.key_lines.get(loc) or self.lines.get(loc)
-
-    def add(self, loc: Loc, reason: str, *, line: int | None = None) -> None:
-        """Record a problem at `loc` (or at an explicit line)."""
-        prefix = f"{_path(loc)}: " if loc else ""
-        where = line if line is not None else self.line(loc)
-        self.problems.append(Problem(self.source, where, prefix + reason))
-
-    def _build(self, loader: yaml.SafeLoader, node: yaml.Node, loc: Loc, seen: set[int]) -> Any:
-        self.lines[loc] = node.start_mark.line + 1
-        if id(node) in seen:
-            self.add(loc, "an alias refers to itself; write the value out instead")
-            return None
-        seen = seen | {id(node)}
-        if isinstance(node, yaml.SequenceNode):
-            return [self._build(loader, item, (*loc, i), seen) for i, item in enumerate(node.value)]
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(loader, node, loc, seen)
-        try:
-            return loader.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError) as exc:
-            self.quiet.add(loc)
-            self.add(loc, f"cannot read value {node.value!r}: {getattr(exc, 'problem', exc)}")
-            return None
-
-    def _mapping(
-        self, loader: yaml.SafeLoader, node: yaml.MappingNode, loc: Loc, seen: set[int]
-    ) -> dict[Any, Any]:
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key_line = key_node.start_mark.line + 1
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                self.add(
-                    loc, "YAML merge keys (<<) are not supported; write the keys out", line=key_line
-                )
-                continue
-            key = self._build(loader, key_node, (*loc, "<key>"), seen)
-            if not isinstance(key, str):
-                self.add(loc, f"key {_show(key)} should be a word like 'name'", line=key_line)
-                continue
-            if key in result:
-                first = self.key_lines[(*loc, key)]
-                self.add(
-                    loc,
-                    f"duplicate key {key!r} (first at line {first}); "
-                    "YAML would silently keep only the last one",
-                    line=key_line,
-                )
-                continue
-            self.key_lines[(*loc, key)] = key_line
-            result[key] = self._build(loader, value_node, (*loc, key), seen)
-        self.lines.pop((*loc, "<key>"), None)
-        return result
-
-
-def _path(loc: Loc) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, dict | list):
-        return "a mapping" if isinstance(value, dict) else "a list"
-    if value is None or isinstance(value, bool):
-        return {None: "nothing (null)", True: "true", False: "false"}[value]
-    return repr(value) if isinstance(value, str) else str(value)
-
-
-def _extra_checks(doc: _Document, data: dict[Any, Any], env: Mapping[str, str]) -> None:
+def _extra_checks(doc: YamlDocument, data: dict[Any, Any], env: Mapping[str, str]) -> None:
     for loc, key, value in _walk(data, ()):
         if isinstance(key, str) and SECRET_KEY.match(key) and value not in (None, ""):
             doc.quiet.add((*loc, key))
@@ -270,7 +161,7 @@ def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, Any, Any]]:
             yield from _walk(item, (*loc, key))
 
 
-def _check_token_env(doc: _Document, loc: Loc, name: str, env: Mapping[str, str]) -> None:
+def _check_token_env(doc: YamlDocument, loc: Loc, name: str, env: Mapping[str, str]) -> None:
     if not ENV_NAME.match(name) or name.lower().startswith(("xox", "ghp_", "sk-")):
         doc.add(
             loc,
@@ -285,7 +176,7 @@ def _check_token_env(doc: _Document, loc: Loc, name: str, env: Mapping[str, str]
         )
 
 
-def _check_unique(doc: _Document, items: Any, loc: Loc, what: str) -> None:
+def _check_unique(doc: YamlDocument, items: Any, loc: Loc, what: str) -> None:
     first: dict[Any, int] = {}
     for i, item in enumerate(items if isinstance(items, list) else []):
         key = item.get("key") if isinstance(item, dict) else None
@@ -299,7 +190,7 @@ def _check_unique(doc: _Document, items: Any, loc: Loc, what: str) -> None:
             first[key] = i
 
 
-def _add_pydantic(doc: _Document, error: ErrorDetails) -> None:
+def _add_pydantic(doc: YamlDocument, error: ErrorDetails) -> None:
     kind, msg = error["type"], error["msg"].removeprefix("Value error, ")
     if "must be unique" in msg:
         return  # reported with lines by _check_unique
@@ -312,7 +203,7 @@ def _add_pydantic(doc: _Document, error: ErrorDetails) -> None:
     doc.add(_refine(doc, loc, msg), _reason(error, msg))
 
 
-def _present(doc: _Document, loc: Loc) -> Loc:
+def _present(doc: YamlDocument, loc: Loc) -> Loc:
     """Drop union tags pydantic inserts into `loc` (they are not keys in the file)."""
     kept: Loc = ()
     for i, part in enumerate(loc):
@@ -322,7 +213,7 @@ def _present(doc: _Document, loc: Loc) -> Loc:
     return kept
 
 
-def _refine(doc: _Document, loc: Loc, msg: str) -> Loc:
+def _refine(doc: YamlDocument, loc: Loc, msg: str) -> Loc:
     """Point model-level errors at the key they are about."""
     found = re.match(r"app (\S+):", msg)
     if not loc and found:
@@ -353,7 +244,7 @@ def _key_reason(kind: str, error: ErrorDetails) -> str:
 
 def _reason(error: ErrorDetails, msg: str) -> str:
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
-    shown = "" if any(SECRET_KEY.match(str(p)) for p in error["loc"]) else f", got {_show(value)}"
+    shown = "" if any(SECRET_KEY.match(str(p)) for p in error["loc"]) else f", got {show(value)}"
     if kind == "union_tag_invalid":
         expected = ctx["expected_tags"].replace(Q, "")
         return f"unknown {ctx['discriminator'].strip(Q)} {ctx['tag']!r}; use one of {expected}"

@@ -89,15 +89,20 @@ class Effects:
             if request.status != RequestStatus.PENDING or step is not request.current_step():
                 return
             message = render.approval_request(request_card(request, uow, self.config), step.id or 0)
-        channel = self.config.slack.approvals_channel
         asked = {m[2] for m in step.messages}
         targets = [a for a in step.approvers if a not in asked]
-        if channel:
-            targets = targets[:1] if not step.messages else []
+        channel = self.config.slack.approvals_channel
+        if channel and targets:
+            # One message in the channel; people added later (escalation) get it in its thread.
+            thread = {"thread_ts": step.messages[0][1]} if step.messages else {}
+            posted = self.slack.chat_postMessage(channel=channel, **thread, **message)
+            refs = [[posted["channel"], posted["ts"], approver] for approver in targets]
+            self.runner(_record_approval_messages, request.id, step.id, refs)
+            return
         for approver in targets:
-            posted = self.slack.chat_postMessage(channel=channel or self._dm(approver), **message)
-            ref = [posted["channel"], posted["ts"], approver]
-            self.runner(_record_approval_message, request.id, step.id, ref)
+            posted = self.slack.chat_postMessage(channel=self._dm(approver), **message)
+            refs = [[posted["channel"], posted["ts"], approver]]
+            self.runner(_record_approval_messages, request.id, step.id, refs)
 
     def approvers_close(self, job: Job) -> None:
         """Replace the step's approval messages so no stale button stays clickable."""
@@ -109,7 +114,7 @@ class Effects:
                 decision=decision(step),
                 note=job.payload.get("note"),
             )
-        for channel, ts, *_ in step.messages:
+        for channel, ts in dict.fromkeys((m[0], m[1]) for m in step.messages):
             self.slack.chat_update(channel=channel, ts=ts, **closed)
 
     def approvers_remind(self, job: Job) -> None:
@@ -236,11 +241,11 @@ def _record_thread(request_id: int, channel: str, ts: str, *, uow: SqlUnitOfWork
         request.thread_channel, request.thread_ts = channel, ts
 
 
-def _record_approval_message(
-    request_id: int, step_id: int, ref: list[str], *, uow: SqlUnitOfWork, **_: Any
+def _record_approval_messages(
+    request_id: int, step_id: int, refs: list[list[str]], *, uow: SqlUnitOfWork, **_: Any
 ) -> None:
     step = _step(_request(uow, request_id, lock=True), step_id)
-    step.messages = [*step.messages, ref]
+    step.messages = [*step.messages, *refs]
 
 
 def _record_task_message(

@@ -96,3 +96,21 @@ def test_the_running_worker_sends_the_messages_without_being_asked(world: World)
     finally:
         world.app.worker.stop()
     assert world.thread(ALICE) and world.thread(DANA)
+
+
+def test_an_escalation_in_the_approvals_channel_asks_the_admins_in_the_thread(
+    channel_world: World,
+) -> None:
+    world = channel_world
+    world.request(ALICE, "miro:standard")
+    world.drain()
+    world.clock.advance(hours=49)
+    world.app.reminders()
+    world.drain()
+    root, *replies = world.slack.messages(APPROVALS)
+    asks = [m for m in replies if world.button(m, ids.STEP_APPROVE)]
+    assert len(asks) == 1 and asks[0]["thread_ts"] == root["ts"]
+    assert "<@U0ADMIN01>" in str(asks[0]["blocks"])
+    world.click("U0ADMIN01", asks[0], ids.STEP_APPROVE)
+    world.drain()
+    assert all(world.button(m, ids.STEP_APPROVE) is None for m in world.slack.messages(APPROVALS))
