@@ -249,3 +249,26 @@ def test_the_audit_trail_is_a_hash_chain(world: World) -> None:
     for before, after in itertools.pairwise(events):
         assert after["prev_hash"] == before["hash"]
     assert all(e["actor"] and e["at"] for e in events)
+
+
+def test_a_double_click_on_the_final_approve_makes_one_scim_assignment(world: World) -> None:
+    vendor_writes: list[str] = []
+    world.app.http.event_hooks["request"].append(
+        lambda request: (
+            vendor_writes.append(f"{request.method} {request.url.path}")
+            if request.method != "GET"
+            else None
+        )
+    )
+    world.request(ALICE, "figma:professional")
+    world.drain()
+    world.click(DANA, _latest_approval(world, DANA), ids.STEP_APPROVE)
+    world.drain()
+    final = _latest_approval(world, FIONA)
+    world.click(FIONA, final, ids.STEP_APPROVE)
+    world.click(FIONA, final, ids.STEP_APPROVE)
+    world.drain()
+    assert [w for w in vendor_writes if w.endswith("/Users")] == ["POST /v2/Users"]
+    assert len([e for e in world.audit() if e["action"] == "seat.assigned"]) == 1
+    live = [m for m in world.thread(ALICE) if "live" in m["text"].lower() and m.get("thread_ts")]
+    assert len(live) == 1
