@@ -127,7 +127,7 @@ def _extra_checks(doc: YamlDocument, data: dict[Any, Any], env: Mapping[str, str
                 (*loc, key),
                 f"looks like a secret; {TOKEN_HINT} (for example token_env: FIGMA_SCIM_TOKEN)",
             )
-        if key == "token_env" and isinstance(value, str):
+        if isinstance(key, str) and key.endswith("_env") and isinstance(value, str):
             _check_token_env(doc, (*loc, key), value, env)
     schedule = data.get("schedule")
     for name, expr in schedule.items() if isinstance(schedule, dict) else ():
@@ -165,7 +165,7 @@ def _check_token_env(doc: YamlDocument, loc: Loc, name: str, env: Mapping[str, s
     if not ENV_NAME.match(name) or name.lower().startswith(("xox", "ghp_", "sk-")):
         doc.add(
             loc,
-            "token_env names an environment variable (like FIGMA_SCIM_TOKEN), "
+            f"{loc[-1]} names an environment variable (like FIGMA_SCIM_TOKEN), "
             f"it does not hold the secret itself; {TOKEN_HINT}",
         )
     elif not env.get(name):

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import httpx
+
+from workflows.catalog import AppConfig
+from workflows.catalog import CsvConnector as CsvConfig
+from workflows.catalog import ManualConnector as ManualConfig
 from workflows.ports import Assignee, ContractFigures, NotSupported, SeatRecord
 
 
@@ -41,3 +48,14 @@ class ManualConnector:
 
     def _by_hand(self, what: str) -> NotSupported:
         return NotSupported(f"{self.app_name}: {what} is fulfilled by IT by hand")
+
+
+def from_config(
+    app: AppConfig,
+    config: ManualConfig | CsvConfig,
+    *,
+    client: httpx.Client,
+    env: Mapping[str, str],
+) -> ManualConnector:
+    """IT fulfils by hand (`manual`), or seats come from CSV imports (`csv`)."""
+    return ManualConnector(app.key, app.name, kind=config.type)

@@ -1,35 +1,35 @@
-"""Build the connector for each app in the catalog: the one place that reads vendor secrets."""
+"""Build the connector for each app in the catalog from its `connector:` config.
+
+Each vendor module offers `from_config(app, config, *, client, env)`; this table is the only
+place that knows them all.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import httpx
 
-from connectors.manual import ManualConnector
-from connectors.scim import ScimConnector
-from workflows.catalog import AppConfig, CsvConnector
-from workflows.catalog import ScimConnector as ScimConfig
+from connectors import manual, scim
+from workflows.catalog import AppConfig
 from workflows.ports import Connector, ConnectorError
+
+Builder = Callable[..., Connector]
+BUILDERS: dict[str, Builder] = {
+    "manual": manual.from_config,
+    "csv": manual.from_config,
+    "scim": scim.from_config,
+}
 
 
 def build_connector(app: AppConfig, *, client: httpx.Client, env: Mapping[str, str]) -> Connector:
     """The connector an app's config asks for, with its secret read from `env`."""
-    config = app.connector
-    if isinstance(config, ScimConfig):
-        return ScimConnector(
-            app.key,
-            app.name,
-            config.base_url,
-            _secret(app, config.token_env, env),
-            client,
-            config.tiers_as,
-            token_env=config.token_env,
-            tiers=[tier.key for tier in app.tiers],
-            timeout=config.timeout_seconds,
-        )
-    kind = "csv" if isinstance(config, CsvConnector) else "manual"
-    return ManualConnector(app.key, app.name, kind=kind)
+    config: Any = app.connector
+    builder = BUILDERS.get(config.type)
+    if builder is None:
+        raise ConnectorError(f"{app.name}: no connector of type {config.type!r} is available")
+    return builder(app, config, client=client, env=env)
 
 
 def build_registry(
@@ -46,13 +46,3 @@ def build_registry(
     if problems:
         raise ConnectorError("; ".join(problems))
     return registry
-
-
-def _secret(app: AppConfig, name: str, env: Mapping[str, str]) -> str:
-    value = env.get(name, "").strip()
-    if not value:
-        raise ConnectorError(
-            f"{app.name}: the environment variable {name} is not set; "
-            f"put the SCIM token for {app.name} ({app.key}) in it"
-        )
-    return value

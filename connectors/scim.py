@@ -8,13 +8,16 @@ Revoking deactivates the User (``active: false``) rather than deleting it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
 
+from connectors.credentials import read_secret
 from connectors.http import Clock, HttpRejected, Vendor, json_body, send, utc_now
+from workflows.catalog import AppConfig
+from workflows.catalog import ScimConnector as ScimConfig
 from workflows.ports import Assignee, ContractFigures, Rejected, SeatRecord, UnknownUser
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -318,3 +321,20 @@ def _remove_member(user: Resource) -> Operation:
 
 def _replace(path: str, value: Any) -> Operation:
     return {"op": "replace", "path": path, "value": value}
+
+
+def from_config(
+    app: AppConfig, config: ScimConfig, *, client: httpx.Client, env: Mapping[str, str]
+) -> ScimConnector:
+    """A SCIM connector for `app`, its bearer token read from `config.token_env`."""
+    return ScimConnector(
+        app.key,
+        app.name,
+        config.base_url,
+        read_secret(app, config.token_env, env, "SCIM token"),
+        client,
+        config.tiers_as,
+        token_env=config.token_env,
+        tiers=[tier.key for tier in app.tiers],
+        timeout=config.timeout_seconds,
+    )

@@ -127,8 +127,90 @@ class ScimConnector(Strict):
     timeout_seconds: float = Field(default=20, gt=0)
 
 
+class GoogleWorkspaceConnector(Strict):
+    """Google Workspace licences through the Enterprise License Manager API.
+
+    `credentials_env` names a variable holding the service account's JSON key; the account
+    acts as `subject` (an admin) through domain-wide delegation. `skus` maps each tier key to
+    a SKU id of `product_id`.
+    """
+
+    type: Literal["google_workspace"]
+    customer_id: str = "my_customer"
+    product_id: str
+    skus: dict[str, str]
+    credentials_env: str
+    subject: str
+    api_url: str = "https://www.googleapis.com"
+    licensing_url: str = "https://licensing.googleapis.com"
+    token_url: str = "https://oauth2.googleapis.com/token"
+    timeout_seconds: float = Field(default=20, gt=0)
+
+
+class Microsoft365Connector(Strict):
+    """Microsoft 365 licences through Microsoft Graph (application permissions).
+
+    `skus` maps each tier key to a `skuPartNumber` (e.g. ENTERPRISEPACK) of the tenant.
+    """
+
+    type: Literal["microsoft365"]
+    tenant_id: str
+    client_id: str
+    client_secret_env: str
+    skus: dict[str, str]
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    login_url: str = "https://login.microsoftonline.com"
+    timeout_seconds: float = Field(default=20, gt=0)
+
+
+class GitHubCopilotConnector(Strict):
+    """GitHub Copilot Business/Enterprise seats of one organisation."""
+
+    type: Literal["github_copilot"]
+    org: str
+    token_env: str
+    api_url: str = "https://api.github.com"
+    timeout_seconds: float = Field(default=20, gt=0)
+
+
+class OktaConnector(Strict):
+    """People assigned to one Okta application count as its seats.
+
+    `tier_attribute` names the app-user profile attribute that holds the tier (for example
+    `role`); without it every assignment is on the app's first tier.
+    """
+
+    type: Literal["okta"]
+    base_url: str
+    app_id: str
+    token_env: str
+    tier_attribute: str | None = None
+    timeout_seconds: float = Field(default=20, gt=0)
+
+
+class SlackConnector(Strict):
+    """The Slack workspace's own paid seats (`team.billableInfo`, `users.list`).
+
+    `token_env` names a variable with a token allowed to call team.billableInfo (an admin's
+    user token); without it, the bot token (SLACK_BOT_TOKEN) is used.
+    """
+
+    type: Literal["slack"]
+    token_env: str | None = None
+    api_url: str | None = None
+    timeout_seconds: float = Field(default=20, gt=0)
+
+
 ConnectorConfig = Annotated[
-    ManualConnector | CsvConnector | ScimConnector, Field(discriminator="type")
+    ManualConnector
+    | CsvConnector
+    | ScimConnector
+    | GoogleWorkspaceConnector
+    | Microsoft365Connector
+    | GitHubCopilotConnector
+    | OktaConnector
+    | SlackConnector,
+    Field(discriminator="type"),
 ]
 
 
@@ -166,6 +248,12 @@ class AppConfig(Strict):
             raise ValueError(f"app {self.key}: downgrade_to {target!r} is not one of its tiers")
         if self.reclaim and self.reclaim.action == "downgrade" and target is None:
             raise ValueError(f"app {self.key}: action downgrade needs downgrade_to")
+        mapped = getattr(self.connector, "skus", None) or {}
+        unknown = sorted(set(mapped) - set(keys))
+        if unknown:
+            raise ValueError(
+                f"app {self.key}: connector skus name tiers it does not have: {', '.join(unknown)}"
+            )
         return self
 
     def tier(self, key: str) -> Tier | None:

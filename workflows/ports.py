@@ -51,6 +51,7 @@ class SeatRecord:
     tier: str | None = None
     assigned_on: dt.date | None = None
     last_active_on: dt.date | None = None
+    ends_on: dt.date | None = None  # removed, but paid until then (e.g. a billing cycle)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,30 @@ class Assignee:
     email: str
     name: str = ""
     slack_user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """One person as a directory source reports them."""
+
+    email: str
+    name: str = ""
+    slack_user_id: str | None = None
+    manager_email: str | None = None
+    department: str = ""
+    active: bool = True
+
+
+class DirectorySource(Protocol):
+    """Where people, their managers and departments, and leavers come from."""
+
+    def list_people(self) -> list[PersonRecord]:
+        """Everyone the directory knows, active or not, across all pages."""
+        ...
+
+    def check(self) -> str:
+        """Verify credentials and reachability; return a one-line description or raise."""
+        ...
 
 
 class Connector(Protocol):
