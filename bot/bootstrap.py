@@ -27,7 +27,7 @@ from store.db import make_engine, session_factory
 from store.deliveries import forget_before
 from store.migrate import upgrade
 from workflows.catalog import Config
-from workflows.ports import Clock, Connector
+from workflows.ports import Clock, Connector, DirectorySource
 from workflows.reminders import TickReport, tick
 
 DELIVERY_MEMORY = dt.timedelta(days=2)
@@ -47,11 +47,18 @@ class Container:
     worker: Worker
     bolt: App | None
     bolt_verifier: SignatureVerifier | None = None
+    directory: DirectorySource | None = None
     passes: dict = field(default_factory=dict)
 
     def reminders(self) -> TickReport:
         """One pass of reminders, escalations, expiry and the waitlist."""
         return self.runner(tick)
+
+    def sync(self) -> None:
+        """One scheduled seat sync."""
+        from bot.sync import run_sync
+
+        run_sync(self)
 
     def housekeeping(self) -> None:
         """Forget old Slack delivery ids."""
@@ -117,6 +124,7 @@ def build(
     )
     container.passes = {
         "reminders": (config.schedule.reminders, container.reminders),
+        "sync": (config.schedule.sync, container.sync),
         "housekeeping": ("17 3 * * *", container.housekeeping),
     }
     return container

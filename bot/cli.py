@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import importer as importer_types
 from bot.bootstrap import Container, build
 from bot.config_file import ConfigError, load_config_or_default
 from bot.settings import Settings, settings_from_env
@@ -170,15 +171,17 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.importer import import_people
+    from bot import importer
 
-    if args.kind != "people":
-        print(
-            f"seatkeeper: importing {args.kind} is not available in this version", file=sys.stderr
-        )
-        return 2
     with _open(settings) as container:
-        result = import_people(args.file, runner=container.runner, slack=container.slack)
+        if args.kind == "people":
+            result = importer.import_people(
+                args.file, runner=container.runner, slack=container.slack
+            )
+        elif args.kind == "seats":
+            result = importer.import_seats(args.file, runner=container.runner)
+        else:
+            result = importer.import_usage(args.file, runner=container.runner)
     if result.problems:
         print(
             f"{args.file}: nothing was imported; fix these lines and run it again:", file=sys.stderr
@@ -186,19 +189,44 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         for problem in result.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    print(f"{args.file}: {result.added} people added, {result.updated} updated")
+    print(f"{args.file}: {_import_summary(args.kind, result)}")
     return 0
+
+
+def _import_summary(kind: str, result: importer_types.ImportResult) -> str:
+    if kind == "people":
+        return f"{result.added} people added, {result.updated} updated"
+    if kind == "seats":
+        return f"{result.added} seats added, {result.updated} changed"
+    return (
+        f"{result.updated} seats' last activity updated, "
+        f"{result.ignored} rows for people without a seat ignored"
+    )
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.passes import run_reminders
 
-    if args.job != "reminders":
+    if args.job not in ("reminders", "sync"):
         print(f"seatkeeper: the {args.job} pass is not available in this version", file=sys.stderr)
         return 2
     with _open(settings) as container:
+        if args.job == "sync":
+            return _run_sync(container, dry_run=args.dry_run)
         print(run_reminders(container, dry_run=args.dry_run))
     return 0
+
+
+def _run_sync(container: Container, *, dry_run: bool) -> int:
+    from bot.progress import terminal_progress
+    from bot.sync import run_sync
+
+    with terminal_progress(len(container.config.apps) + 1) as step:
+        report = run_sync(container, dry_run=dry_run, progress=step)
+    prefix = "would change: " if dry_run else ""
+    for line in report.lines():
+        print(prefix + line)
+    return 1 if any(d.error for d in report.apps) or (report.people and report.people.error) else 0
 
 
 def _manifest(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 
 from bot.present import decision, home_view, request_card, task_card
 from bot.runner import Runner
+from bot.sync_view import summary_view
 from messages import render
 from store.uow import SqlUnitOfWork
 from workflows import jobs
@@ -162,7 +163,9 @@ class Effects:
     def it_notice(self, job: Job) -> None:
         """Tell the IT channel about something that needs attention."""
         p = job.payload
-        if p["event"] == "waitlisted":
+        if p["event"] == "sync":
+            message = render.sync_summary(summary_view(p["summary"]))
+        elif p["event"] == "waitlisted":
             with self.runner.uow() as uow:
                 request = _request(uow, p["request_id"])
                 app = self.config.app(request.app_key)

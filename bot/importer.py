@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.runner import Runner
+from workflows.imports import parse_seats, parse_usage
 from workflows.people import (
     LineProblem,
     PersonRow,
@@ -16,6 +17,7 @@ from workflows.people import (
     directory_conflicts,
     parse_people,
 )
+from workflows.sync import reconcile_seats, record_usage
 
 
 @dataclass
@@ -23,14 +25,14 @@ class ImportResult:
     added: int = 0
     updated: int = 0
     problems: list[LineProblem] | None = None
+    ignored: int = 0
 
 
 def import_people(path: Path, *, runner: Runner, slack: WebClient | None) -> ImportResult:
     """Check every line (Slack ids looked up by email where blank) and apply only a clean file."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return ImportResult(problems=[LineProblem(str(path), 0, f"cannot read the file: {exc}")])
+    text, problems = _read(path)
+    if problems:
+        return ImportResult(problems=problems)
     rows, problems = parse_people(text, str(path))
     problems += _resolve_slack_ids(rows, slack, str(path))
     with runner.uow() as uow:
@@ -65,3 +67,39 @@ def _resolve_slack_ids(
                 LineProblem(file, row.line, f"no Slack user has the email {row.email} ({error})")
             )
     return problems
+
+
+def import_seats(path: Path, *, runner: Runner) -> ImportResult:
+    """Load the complete seat list of each app the file names (csv/manual apps only)."""
+    text, problems = _read(path)
+    seats, parse_problems = parse_seats(text, str(path), runner.config) if text else ({}, [])
+    problems += parse_problems
+    if problems:
+        return ImportResult(problems=problems)
+    added = updated = 0
+    for app_key, records in seats.items():
+        drift = runner(reconcile_seats, app_key, records)
+        added += len(drift.found)
+        updated += len(drift.gone) + len(drift.tier_changes) + drift.activity
+    return ImportResult(added, updated, [])
+
+
+def import_usage(path: Path, *, runner: Runner) -> ImportResult:
+    """Record last activity from the file; rows for people without a seat are counted."""
+    text, problems = _read(path)
+    usage, parse_problems = parse_usage(text, str(path), runner.config) if text else ({}, [])
+    problems += parse_problems
+    if problems:
+        return ImportResult(problems=problems)
+    updated = ignored = 0
+    for app_key, days in usage.items():
+        changed, unknown = runner(record_usage, app_key, days)
+        updated, ignored = updated + changed, ignored + len(unknown)
+    return ImportResult(0, updated, [], ignored=ignored)
+
+
+def _read(path: Path) -> tuple[str, list[LineProblem]]:
+    try:
+        return path.read_text(encoding="utf-8-sig"), []
+    except (OSError, UnicodeDecodeError) as exc:
+        return "", [LineProblem(str(path), 0, f"cannot read the file: {exc}")]

@@ -17,13 +17,15 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from messages import ids
 from messages.filters import FILTERS
 from messages.ids import RequestRef, StepRef, TaskRef
-from messages.views import Decision, HomeView, RequestCard, TaskCard, TierOption
+from messages.views import Decision, HomeView, RequestCard, SyncSummary, TaskCard, TierOption
 
 Payload = dict[str, Any]
 T = TypeVar("T")
 
 MAX_SELECT_OPTIONS = 100
 REMINDER_ITEMS = 20
+SYNC_APPS = 20
+SYNC_EXAMPLES = 10
 # Caps per Home section; with headers, dividers and "…and N more" lines the tab stays
 # under Slack's 100 blocks: 2 + (1 + 2*10 + 1) + 1 + (1 + 25 + 1) + 1 + (1 + 20 + 1) + 1 + 12.
 HOME_APPROVALS = 10
@@ -193,6 +195,21 @@ def it_task_done(task: TaskCard) -> Payload:
     if task.done_by is None or task.done_at is None:
         raise ValueError(f"task {task.id} is not done: it needs done_by and done_at")
     return _render("it_task.j2", task=task, done=True)
+
+
+def sync_summary(summary: SyncSummary) -> Payload:
+    """The IT channel's note of what a seat sync changed (or could not read)."""
+    shown, more = _cap(summary.apps, SYNC_APPS)
+    return _render(
+        "sync_summary.j2",
+        apps=summary.apps,
+        shown=shown,
+        more=more,
+        joined=summary.joined,
+        left=list(summary.left[:SYNC_EXAMPLES]),
+        left_count=len(summary.left),
+        directory_error=summary.directory_error,
+    )
 
 
 def it_notice(text: str) -> Payload:

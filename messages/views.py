@@ -79,3 +79,25 @@ class HomeView:
     requests: list[RequestCard] = field(default_factory=list)
     seats: list[SeatLine] = field(default_factory=list)
     approvals: list[tuple[RequestCard, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AppDriftLine:
+    """What one app's sync found (counts, a few emails as examples, or the error)."""
+
+    app_name: str
+    found: int = 0
+    gone: int = 0
+    tier_changes: int = 0
+    examples: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    """The drift summary for the IT channel after a sync that changed something."""
+
+    apps: list[AppDriftLine] = field(default_factory=list)
+    joined: int = 0
+    left: tuple[str, ...] = ()
+    directory_error: str | None = None

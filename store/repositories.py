@@ -137,6 +137,12 @@ class SqlSeatRepository:
             or 0
         )
 
+    def held_on(self, app_key: str) -> list[Seat]:
+        """Seats held on the app."""
+        c = tables.seats.c
+        query = select(Seat).where(c.app_key == app_key, c.status.in_(HELD))
+        return list(self.session.scalars(query.order_by(c.email)))
+
     def held_by(self, email: str) -> list[Seat]:
         """Seats this person holds."""
         c = tables.seats.c

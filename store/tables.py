@@ -145,6 +145,8 @@ seats = Table(
     Column("last_active_on", Date),
     Column("ended_on", Date),
     Column("request_id", Integer, ForeignKey("requests.id")),
+    Column("paid_until", Date),
+    Index("ix_seats_app_status", "app_key", "status"),
 )
 _held = seats.c.status.in_([SeatStatus.ACTIVE.value, SeatStatus.RELEASING.value])
 Index(

@@ -133,6 +133,7 @@ class Seat:
     last_active_on: dt.date | None = None
     ended_on: dt.date | None = None
     request_id: int | None = None
+    paid_until: dt.date | None = None  # removed at the vendor, still billed until then
     id: int | None = None
 
 

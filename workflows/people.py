@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from dataclasses import dataclass
 
 from workflows.catalog import SLACK_USER_ID
+from workflows.csvfile import LineProblem, email_problem, read_rows
 from workflows.model import Person
 from workflows.ports import UnitOfWork
 
 PEOPLE_COLUMNS = ("email", "name", "slack_user_id", "manager_email", "department", "active")
-EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 TRUE, FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n"}
-
-
-@dataclass(frozen=True)
-class LineProblem:
-    file: str
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.reason}"
 
 
 @dataclass
@@ -39,41 +26,26 @@ class PersonRow:
 
 def parse_people(text: str, file: str) -> tuple[list[PersonRow], list[LineProblem]]:
     """Every valid row and every problem (file, line, reason); a header problem stops early."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    reader.fieldnames = header
-    if header != list(PEOPLE_COLUMNS):
-        expected = ",".join(PEOPLE_COLUMNS)
-        return [], [LineProblem(file, 1, f"the header must be exactly {expected}")]
-    rows, problems, seen = [], [], {}
-    for record in reader:
-        line = reader.line_num
-        row, reasons = _row(record, line)
-        for key in (row.email, row.slack_user_id) if row is not None else ():
+    records, problems = read_rows(text, file, PEOPLE_COLUMNS, noun="people")
+    rows, seen = [], {}
+    for line, values in records:
+        row, reasons = _row(values, line)
+        for key in (row.email, row.slack_user_id):
             if key is not None and key in seen:
                 reasons.append(f"{key} is already on line {seen[key]}")
         problems += [LineProblem(file, line, reason) for reason in reasons]
-        if row is not None and not reasons:
+        if not reasons:
             seen.update({key: line for key in (row.email, row.slack_user_id) if key})
             rows.append(row)
-    if not rows and not problems:
-        problems.append(LineProblem(file, 1, "the file has a header but no people"))
-    return rows, problems
+    return rows, sorted(problems, key=lambda p: p.line)
 
 
-def _row(record: dict[str | None, str | None], line: int) -> tuple[PersonRow | None, list[str]]:
-    if None in record:
-        return None, ["too many columns (is there an unquoted comma?)"]
-    if any(v is None for v in record.values()):
-        return None, [f"expected {len(PEOPLE_COLUMNS)} columns"]
-    values = {k: (v or "").strip() for k, v in record.items() if k is not None}
-    reasons = []
+def _row(values: dict[str, str], line: int) -> tuple[PersonRow, list[str]]:
     email = values["email"].lower()
-    if not EMAIL.match(email):
-        reasons.append(f"email {values['email']!r} is not an email address")
+    reasons = [r for r in (email_problem(email),) if r]
     manager = values["manager_email"].lower() or None
-    if manager and not EMAIL.match(manager):
-        reasons.append(f"manager_email {manager!r} is not an email address")
+    if manager and (problem := email_problem(manager, "manager_email")):
+        reasons.append(problem)
     slack = values["slack_user_id"] or None
     if slack and not SLACK_USER_ID.match(slack):
         reasons.append(f"slack_user_id {slack!r} is not a Slack user id (U…)")

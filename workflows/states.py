@@ -40,6 +40,9 @@ SEAT = {
     (SeatStatus.ACTIVE, "change_tier"): SeatStatus.ACTIVE,
     (SeatStatus.RELEASING, "revoked"): SeatStatus.REVOKED,
     (SeatStatus.RELEASING, "downgraded"): SeatStatus.DOWNGRADED,
+    # The vendor no longer lists the seat: someone removed it outside Seatkeeper.
+    (SeatStatus.ACTIVE, "gone"): SeatStatus.REVOKED,
+    (SeatStatus.RELEASING, "gone"): SeatStatus.REVOKED,
 }
 
 TASK = {(TaskStatus.OPEN, "done"): TaskStatus.DONE}

@@ -194,6 +194,11 @@ class FakeSeatRepository:
         held = [s for s in self.all() if s.email.lower() == wanted and s.status in HELD]
         return sorted(held, key=lambda s: s.app_key)
 
+    def held_on(self, app_key: str) -> list[Seat]:
+        """Seats (active or releasing) held on the app, by email."""
+        held = [s for s in self.all() if s.app_key == app_key and s.status in HELD]
+        return sorted(held, key=lambda s: s.email)
+
     def all(self) -> list[Seat]:
         """Every seat in any status, by id (fake only)."""
         self._flush()

@@ -602,7 +602,7 @@ def test_run_reminders_with_nothing_due_says_so(cli: Cli) -> None:
     assert "0 reminded, 0 escalated, 0 expired" in outcome.out
 
 
-@pytest.mark.parametrize("job", ["sync", "reclaim", "digest"])
+@pytest.mark.parametrize("job", ["reclaim", "digest"])
 def test_run_of_a_pass_this_version_lacks_exits_2_with_a_clear_message(cli: Cli, job: str) -> None:
     outcome = cli("run", job)
 
@@ -667,3 +667,102 @@ def test_import_at_debug_level_never_prints_or_logs_the_slack_token(
 
     assert outcome.code == 0
     assert_secrets_absent([SLACK_TOKEN, SIGNING_SECRET], outcome, caplog)
+
+
+# --- seats and usage from CSV ------------------------------------------------------------
+
+SEATS_HEADER = "app,tier,email,assigned_on,last_active_on"
+
+
+def seat_rows(cli: Cli) -> dict[str, tuple[str, str, Any]]:
+    engine = cli.engine()
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(tables.seats)).mappings().all()
+    finally:
+        engine.dispose()
+    return {r["email"]: (r["tier_key"], r["status"], r["last_active_on"]) for r in rows}
+
+
+def write(cli: Cli, name: str, *lines: str) -> str:
+    (cli.folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return name
+
+
+def test_import_seats_loads_each_apps_complete_list_and_a_rerun_changes_nothing(
+    cli: Cli,
+) -> None:
+    file = write(
+        cli,
+        "seats.csv",
+        SEATS_HEADER,
+        "miro,standard,Ann@acme.com,2026-01-05,2026-11-01",
+        "miro,standard,bo@acme.com,,",
+    )
+    first = cli("import", "seats", file)
+    again = cli("import", "seats", file)
+
+    assert first.code == 0 and "2 seats added" in first.out
+    assert again.code == 0 and "0 seats added, 0 changed" in again.out
+    assert seat_rows(cli)["ann@acme.com"] == ("standard", "active", dt.date(2026, 11, 1))
+
+
+def test_import_seats_reports_every_bad_line_and_applies_nothing(cli: Cli) -> None:
+    file = write(
+        cli,
+        "seats.csv",
+        SEATS_HEADER,
+        "miro,standard,ann@acme.com,2026-01-05,",
+        "notion,standard,bo@acme.com,,",
+        "miro,premium,cy@acme.com,,",
+        "miro,standard,not-an-email,,",
+        "miro,standard,di@acme.com,05/01/2026,",
+        "miro,standard,ANN@acme.com,,",
+    )
+
+    outcome = cli("import", "seats", file)
+
+    assert outcome.code == 1
+    assert sorted(problems_in(outcome.err, file)) == [3, 4, 5, 6, 7]
+    assert "premium" in problems_in(outcome.err, file)[4]
+    assert seat_rows(cli) == {}
+
+
+def test_seats_of_an_app_with_a_vendor_connector_cannot_be_imported(scim_cli: Cli) -> None:
+    file = write(scim_cli, "seats.csv", SEATS_HEADER, "figma,professional,ann@acme.com,,")
+
+    outcome = scim_cli("import", "seats", file)
+
+    assert outcome.code == 1
+    assert "scim connector" in problems_in(outcome.err, file)[2]
+
+
+def test_import_usage_records_last_activity_and_counts_rows_without_a_seat(cli: Cli) -> None:
+    cli(
+        "import",
+        "seats",
+        write(cli, "seats.csv", SEATS_HEADER, "miro,standard,ann@acme.com,,2026-09-01"),
+    )
+    file = write(
+        cli,
+        "usage.csv",
+        "app,email,last_active_on",
+        "miro,ann@acme.com,2026-10-01",
+        "miro,ann@acme.com,2026-10-20",
+        "miro,zed@acme.com,2026-10-02",
+    )
+
+    outcome = cli("import", "usage", file)
+
+    assert outcome.code == 0
+    assert "1 seats' last activity updated, 1 rows" in outcome.out
+    assert seat_rows(cli)["ann@acme.com"][2] == dt.date(2026, 10, 20)
+
+
+def test_import_usage_refuses_a_missing_date_on_its_line(cli: Cli) -> None:
+    file = write(cli, "usage.csv", "app,email,last_active_on", "miro,ann@acme.com,")
+
+    outcome = cli("import", "usage", file)
+
+    assert outcome.code == 1
+    assert problems_in(outcome.err, file) == {2: "last_active_on is empty"}

@@ -1,0 +1,77 @@
+"""Seats and usage from CSV, for apps with no vendor API: checked whole before anything applies."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from workflows.catalog import Config
+from workflows.csvfile import LineProblem, email_problem, parse_day, read_rows
+from workflows.ports import SeatRecord
+
+SEAT_COLUMNS = ("app", "tier", "email", "assigned_on", "last_active_on")
+USAGE_COLUMNS = ("app", "email", "last_active_on")
+IMPORTABLE = ("csv", "manual")
+
+
+def parse_seats(
+    text: str, file: str, config: Config
+) -> tuple[dict[str, list[SeatRecord]], list[LineProblem]]:
+    """Seats per app (the complete list for each app the file names), and every problem."""
+    rows, problems = read_rows(text, file, SEAT_COLUMNS, noun="seats")
+    seats: dict[str, list[SeatRecord]] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for line, values in rows:
+        email = values["email"].lower()
+        reasons = _app_problems(values["app"], config)
+        app = config.app(values["app"])
+        if app is not None and app.tier(values["tier"]) is None:
+            tiers = ", ".join(t.key for t in app.tiers)
+            reasons.append(f"{values['app']} has no tier {values['tier']!r} (tiers: {tiers})")
+        reasons += [r for r in (email_problem(email),) if r]
+        assigned, bad_assigned = parse_day(values["assigned_on"], "assigned_on")
+        active, bad_active = parse_day(values["last_active_on"], "last_active_on")
+        reasons += [r for r in (bad_assigned, bad_active) if r]
+        key = (values["app"], email)
+        if key in seen:
+            reasons.append(f"{email} already has a {values['app']} seat on line {seen[key]}")
+        if reasons:
+            problems += [LineProblem(file, line, reason) for reason in reasons]
+            continue
+        seen[key] = line
+        record = SeatRecord(email, values["tier"], assigned, active)
+        seats.setdefault(values["app"], []).append(record)
+    return seats, sorted(problems, key=lambda p: p.line)
+
+
+def parse_usage(
+    text: str, file: str, config: Config
+) -> tuple[dict[str, dict[str, dt.date]], list[LineProblem]]:
+    """The latest activity per app and email, and every problem."""
+    rows, problems = read_rows(text, file, USAGE_COLUMNS, noun="usage rows")
+    usage: dict[str, dict[str, dt.date]] = {}
+    for line, values in rows:
+        email = values["email"].lower()
+        reasons = _app_problems(values["app"], config)
+        reasons += [r for r in (email_problem(email),) if r]
+        day, bad_day = parse_day(values["last_active_on"], "last_active_on")
+        if bad_day or day is None:
+            reasons.append(bad_day or "last_active_on is empty")
+        if reasons or day is None:
+            problems += [LineProblem(file, line, reason) for reason in reasons]
+            continue
+        per_app = usage.setdefault(values["app"], {})
+        per_app[email] = max(day, per_app.get(email, day))
+    return usage, sorted(problems, key=lambda p: p.line)
+
+
+def _app_problems(app_key: str, config: Config) -> list[str]:
+    app = config.app(app_key)
+    if app is None:
+        known = ", ".join(a.key for a in config.apps) or "none"
+        return [f"{app_key!r} is not an app in the catalog (apps: {known})"]
+    if app.connector.type not in IMPORTABLE:
+        return [
+            f"{app_key}'s seats come from its {app.connector.type} connector; "
+            "import seats and usage only for apps with a csv or manual connector"
+        ]
+    return []
