@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from connectors import manual, scim
+from connectors import google_workspace, manual, scim
 from workflows.catalog import AppConfig
 from workflows.ports import Connector, ConnectorError
 
@@ -20,6 +20,7 @@ BUILDERS: dict[str, Builder] = {
     "manual": manual.from_config,
     "csv": manual.from_config,
     "scim": scim.from_config,
+    "google_workspace": google_workspace.from_config,
 }
 
 

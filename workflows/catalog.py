@@ -141,7 +141,7 @@ class GoogleWorkspaceConnector(Strict):
     skus: dict[str, str]
     credentials_env: str
     subject: str
-    api_url: str = "https://www.googleapis.com"
+    api_url: str = "https://admin.googleapis.com"
     licensing_url: str = "https://licensing.googleapis.com"
     token_url: str = "https://oauth2.googleapis.com/token"
     timeout_seconds: float = Field(default=20, gt=0)

@@ -1,0 +1,221 @@
+"""Google service-account OAuth: the JWT bearer grant (RFC 7523) with domain-wide delegation.
+
+The service account signs a short-lived JWT (RS256) that names the admin it acts as (`sub`)
+and the scopes it wants; Google's token endpoint trades it for an access token, which is
+cached until shortly before it expires. How token-endpoint failures map onto the error tree::
+
+    transport error, timeout, 5xx, 408, 429       →  Retryable
+    invalid_grant                                 →  Rejected: key, subject or clock is wrong
+    unauthorized_client, access_denied,
+    invalid_scope                                 →  Rejected: domain-wide delegation or scopes
+    invalid_client, any other 4xx                 →  Rejected, with Google's description
+
+Messages name the app, the environment variable and the subject; never the key or assertion.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from connectors.http import MAX_DETAIL, Clock, retry_after_seconds, utc_now, vendor_message
+from workflows.ports import ConnectorError, Rejected, Retryable
+
+SCOPES = (
+    "https://www.googleapis.com/auth/apps.licensing",
+    "https://www.googleapis.com/auth/admin.directory.user.readonly",
+)
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+LIFETIME = dt.timedelta(hours=1)  # the longest assertion Google accepts
+REFRESH_MARGIN = dt.timedelta(minutes=5)
+DELEGATION = ("unauthorized_client", "access_denied", "invalid_scope")
+
+
+@dataclass(frozen=True)
+class ServiceAccountKey:
+    """The parts of a service account's JSON key that signing needs; `repr` hides the key."""
+
+    variable: str
+    client_email: str
+    client_id: str
+    key_id: str | None
+    private_key: rsa.RSAPrivateKey = field(repr=False)
+
+
+def load_key(app_name: str, variable: str, text: str) -> ServiceAccountKey:
+    """Parse a service account JSON key, or a ConnectorError naming the variable (not the key)."""
+    problem = f"{app_name}: the environment variable {variable} does not hold a service account"
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise ConnectorError(f"{problem} JSON key (it is not valid JSON)") from None
+    if not isinstance(data, dict):
+        raise ConnectorError(f"{problem} JSON key (it is not a JSON object)")
+    if data.get("type", "service_account") != "service_account":
+        raise ConnectorError(f"{problem} key (its type is {str(data.get('type'))[:40]!r})")
+    missing = [name for name in ("client_email", "private_key") if not _text(data.get(name))]
+    if missing:
+        raise ConnectorError(f"{problem} JSON key (missing {', '.join(missing)})")
+    return ServiceAccountKey(
+        variable=variable,
+        client_email=str(data["client_email"]),
+        client_id=str(data.get("client_id") or "?"),
+        key_id=_text(data.get("private_key_id")) or None,
+        private_key=_rsa_key(str(data["private_key"]), problem),
+    )
+
+
+def build_assertion(
+    key: ServiceAccountKey, subject: str, audience: str, issued: dt.datetime
+) -> str:
+    """A signed JWT (RS256) asking to act as `subject` with `SCOPES` until an hour from now."""
+    header: dict[str, str] = {"alg": "RS256", "typ": "JWT"}
+    if key.key_id:
+        header["kid"] = key.key_id
+    iat = int(issued.timestamp())
+    claims = {
+        "iss": key.client_email,
+        "sub": subject,
+        "scope": " ".join(SCOPES),
+        "aud": audience,
+        "iat": iat,
+        "exp": iat + int(LIFETIME.total_seconds()),
+    }
+    signing_input = f"{_b64_json(header)}.{_b64_json(claims)}".encode("ascii")
+    signature = key.private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input.decode('ascii')}.{_b64(signature)}"
+
+
+class TokenSource:
+    """Access tokens for one service account acting as one admin, cached until near expiry."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        app_name: str,
+        key: ServiceAccountKey,
+        subject: str,
+        token_url: str,
+        *,
+        timeout: float | None = None,
+        now: Clock = utc_now,
+    ) -> None:
+        self.app_name = app_name
+        self.key = key
+        self.subject = subject
+        self.token_url = token_url
+        self._client = client
+        self._timeout = timeout
+        self._now = now
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._expires = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+    def token(self) -> str:
+        """A valid access token, fetched from the token endpoint only when needed."""
+        with self._lock:
+            if self._token is None or self._now() >= self._expires - REFRESH_MARGIN:
+                self._token, self._expires = self._fetch()
+            return self._token
+
+    def headers(self) -> dict[str, str]:
+        """The Authorization header for an API call."""
+        return {"Authorization": f"Bearer {self.token()}"}
+
+    def _fetch(self) -> tuple[str, dt.datetime]:
+        issued = self._now()
+        assertion = build_assertion(self.key, self.subject, self.token_url, issued)
+        form = {"grant_type": JWT_BEARER, "assertion": assertion}
+        try:
+            response = self._client.post(
+                self.token_url,
+                data=form,
+                timeout=self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        except httpx.TransportError as exc:
+            raise Retryable(
+                f"{self.app_name}: could not reach Google's token endpoint ({type(exc).__name__})"
+            ) from exc
+        body = _json_object(response)
+        if response.status_code >= 400:
+            raise self._error(response, body, assertion)
+        token = body.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise Rejected(f"{self.app_name}: Google's token endpoint answered without a token")
+        return token, issued + dt.timedelta(seconds=_seconds(body.get("expires_in")))
+
+    def _error(
+        self, response: httpx.Response, body: Mapping[str, Any], assertion: str
+    ) -> Exception:
+        status = response.status_code
+        code = _text(body.get("error"))
+        said = _text(body.get("error_description"))[:MAX_DETAIL] or vendor_message(response)
+        said = said.replace(assertion, "[redacted]")
+        where = f"{self.app_name}: Google's token endpoint"
+        if status >= 500 or status in (408, 429):
+            wait = retry_after_seconds(response.headers.get("Retry-After"), self._now())
+            return Retryable(f"{where} could not issue a token (HTTP {status})", wait)
+        account = f"the service account {self.key.client_email} in {self.key.variable}"
+        if code == "invalid_grant":
+            return Rejected(
+                f"{where} refused {account} acting as {self.subject} (invalid_grant: {said}); "
+                f"check that {self.subject} is an existing Workspace admin, that the key is "
+                "current (not deleted or disabled) and that this machine's clock is right"
+            )
+        if code in DELEGATION:
+            return Rejected(
+                f"{where} would not let {account} act as {self.subject} ({code}: {said}); in "
+                "the Admin console (Security > API controls > Domain-wide delegation) allow "
+                f"client id {self.key.client_id} the scopes {','.join(SCOPES)}"
+            )
+        return Rejected(
+            f"{where} refused {account} (HTTP {status}, {code or 'error'}: {said}); "
+            f"check the JSON key in {self.key.variable}"
+        )
+
+
+def _rsa_key(pem: str, problem: str) -> rsa.RSAPrivateKey:
+    try:
+        key = serialization.load_pem_private_key(pem.encode("utf-8"), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise ConnectorError(f"{problem} JSON key (its private_key is not a PEM key)") from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ConnectorError(f"{problem} JSON key (its private_key is not an RSA key)")
+    return key
+
+
+def _seconds(value: object) -> int:
+    try:
+        return int(float(str(value)))
+    except (ValueError, OverflowError):
+        return int(LIFETIME.total_seconds())
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _b64_json(value: Mapping[str, Any]) -> str:
+    return _b64(json.dumps(value, separators=(",", ":")).encode("utf-8"))

@@ -1,0 +1,356 @@
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+
+from connectors.google_auth import SCOPES
+from connectors.google_workspace import GoogleWorkspaceConnector, from_config
+from tests.fakes.google import FakeGoogle, service_account
+from workflows.catalog import AppConfig
+from workflows.ports import (
+    Assignee,
+    ConnectorError,
+    NotSupported,
+    Rejected,
+    Retryable,
+    SeatRecord,
+    UnknownUser,
+)
+
+STARTER, STANDARD = "1010020027", "1010020028"
+VARIABLE = "GWS_SERVICE_ACCOUNT_KEY"
+LICENCES = "/apps/licensing/v1/product/Google-Apps"
+ANN = Assignee("ann@example.com", "Ann Archer")
+
+
+class Clock:
+    """A clock the test moves by hand; the connector and the fake share it."""
+
+    def __init__(self) -> None:
+        self.at = dt.datetime(2025, 3, 14, 12, 0, tzinfo=dt.UTC)
+
+    def now(self) -> dt.datetime:
+        return self.at
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def google(clock: Clock) -> FakeGoogle:
+    return FakeGoogle(now=clock.now)
+
+
+@pytest.fixture
+def client(google: FakeGoogle) -> Iterator[httpx.Client]:
+    with httpx.Client(transport=google.transport()) as client:
+        yield client
+
+
+def app(**connector: Any) -> AppConfig:
+    config = {
+        "type": "google_workspace",
+        "product_id": "Google-Apps",
+        "skus": {"starter": STARTER, "standard": STANDARD},
+        "credentials_env": VARIABLE,
+        "subject": "admin@example.com",
+        **connector,
+    }
+    tiers = [{"key": key, "name": key.title()} for key in ("starter", "standard", "plus")]
+    return AppConfig.model_validate(
+        {"key": "gws", "name": "Google Workspace", "tiers": tiers, "connector": config}
+    )
+
+
+def build(
+    client: httpx.Client, clock: Clock, key: str | None = None, **connector: Any
+) -> GoogleWorkspaceConnector:
+    env = {VARIABLE: key if key is not None else service_account().json}
+    config = app(**connector)
+    return from_config(config, config.connector, client=client, env=env, now=clock.now)
+
+
+@pytest.fixture
+def gws(client: httpx.Client, clock: Clock) -> GoogleWorkspaceConnector:
+    return build(client, clock)
+
+
+def test_list_seats_follows_every_page_and_merges_each_holders_last_sign_in(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    for n in range(5):
+        google.give(f"user{n}@example.com", STARTER, f"2025-03-0{n + 1}T09:30:00.000Z")
+    google.give("Boss@Example.com", STANDARD)  # never signed in: the epoch
+    google.add_user("nolicence@example.com", "2025-03-10T00:00:00.000Z")
+
+    seats = gws.list_seats()
+
+    assert sorted(seats, key=lambda seat: seat.email) == [
+        SeatRecord("boss@example.com", "standard", last_active_on=None),
+        *(
+            SeatRecord(f"user{n}@example.com", "starter", last_active_on=dt.date(2025, 3, n + 1))
+            for n in range(5)
+        ),
+    ]
+    assert len(google.calls(f"/sku/{STARTER}/users")) == 3  # pages of two
+    assert len(google.calls("GET /admin/directory/v1/users")) == 1 + 4  # customer id, then 8 users
+
+
+def test_the_my_customer_alias_is_resolved_once_to_the_id_licensing_wants(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    google.give("ann@example.com", STARTER)
+
+    gws.list_seats()
+    gws.list_seats()
+
+    listing = [r for r in google.requests if "/users" in r.url.path and "/sku/" in r.url.path]
+    assert {r.url.params["customerId"] for r in listing} == {"C0fake123"}
+    resolved = [r for r in google.requests if r.url.params.get("fields") == "users(customerId)"]
+    assert len(resolved) == 1
+
+
+def test_a_domain_as_customer_id_is_sent_to_directory_as_domain(
+    google: FakeGoogle, client: httpx.Client, clock: Clock
+) -> None:
+    google.give("ann@example.com", STARTER, "2025-02-01T00:00:00Z")
+
+    seats = build(client, clock, customer_id="example.com").list_seats()
+
+    assert seats == [SeatRecord("ann@example.com", "starter", last_active_on=dt.date(2025, 2, 1))]
+    directory = [r for r in google.requests if r.url.path == "/admin/directory/v1/users"]
+    assert [r.url.params.get("domain") for r in directory] == ["example.com"]
+
+
+def test_a_429_is_retryable_after_the_seconds_google_asked_for(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    google.give("ann@example.com", STARTER)
+    google.fail(429, "/sku/", retry_after="17")
+
+    with pytest.raises(Retryable) as error:
+        gws.list_seats()
+
+    assert error.value.retry_after == 17
+    assert "HTTP 429" in str(error.value)
+
+
+def test_a_503_is_retryable_and_the_next_attempt_succeeds(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    google.fail(503, "/sku/")
+
+    with pytest.raises(Retryable, match="HTTP 503"):
+        gws.assign(ANN, "starter")
+    google.add_user(ANN.email)
+    gws.assign(ANN, "starter")
+
+    assert google.licences == {ANN.email: STARTER}
+
+
+def test_a_token_endpoint_outage_or_unreachable_network_is_retryable(
+    google: FakeGoogle, clock: Clock
+) -> None:
+    google.fail(503, "/token", retry_after="5")
+    with httpx.Client(transport=google.transport()) as client, pytest.raises(Retryable) as error:
+        build(client, clock).check()
+    assert error.value.retry_after == 5
+
+    def unreachable(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    offline = httpx.Client(transport=httpx.MockTransport(unreachable))
+    with offline, pytest.raises(Retryable, match="could not reach Google's token endpoint"):
+        build(offline, clock).check()
+
+
+def test_a_subject_who_is_no_admin_gets_a_clear_invalid_grant_without_the_key(
+    google: FakeGoogle, client: httpx.Client, clock: Clock
+) -> None:
+    gws = build(client, clock, subject="intern@example.com")
+
+    with pytest.raises(Rejected) as error:
+        gws.list_seats()
+
+    message = str(error.value)
+    assert message.startswith("Google Workspace: Google's token endpoint refused")
+    assert VARIABLE in message and "intern@example.com" in message and "invalid_grant" in message
+    assert "PRIVATE KEY" not in message and "eyJ" not in message
+
+
+def test_a_key_from_another_key_pair_is_refused_as_invalid_grant(
+    google: FakeGoogle, client: httpx.Client, clock: Clock
+) -> None:
+    other = service_account("other@seatkeeper-test.iam.gserviceaccount.com")
+    forged = {**json.loads(other.json), "client_email": google.account.client_email}
+
+    with pytest.raises(Rejected, match=r"invalid_grant: Invalid JWT Signature") as error:
+        build(client, clock, json.dumps(forged)).check()
+    assert VARIABLE in str(error.value) and "BEGIN" not in str(error.value)
+
+
+def test_missing_domain_wide_delegation_says_which_client_id_and_scopes_to_allow(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    google.delegated = {SCOPES[0]}
+
+    with pytest.raises(Rejected) as error:
+        gws.check()
+
+    message = str(error.value)
+    assert "unauthorized_client" in message and "Domain-wide delegation" in message
+    assert google.account.client_id in message and all(scope in message for scope in SCOPES)
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        ("{not json", "it is not valid JSON"),
+        ('["a list"]', "it is not a JSON object"),
+        ('{"type": "authorized_user"}', "its type is 'authorized_user'"),
+        ('{"type": "service_account", "client_email": "x@y"}', "missing private_key"),
+        ('{"client_email": "x@y", "private_key": "-----BEGIN nonsense"}', "not a PEM key"),
+    ],
+)
+def test_a_malformed_key_is_a_config_error_naming_the_variable_not_the_key(
+    client: httpx.Client, clock: Clock, key: str, problem: str
+) -> None:
+    with pytest.raises(ConnectorError) as error:
+        build(client, clock, key)
+
+    assert VARIABLE in str(error.value) and problem in str(error.value)
+    assert "nonsense" not in str(error.value)
+
+
+def test_an_unset_variable_is_a_config_error_naming_it(client: httpx.Client) -> None:
+    with pytest.raises(ConnectorError, match=f"{VARIABLE} is not set"):
+        from_config(app(), app().connector, client=client, env={})
+
+
+def test_assigning_a_user_google_does_not_know_raises_unknown_user(
+    gws: GoogleWorkspaceConnector,
+) -> None:
+    with pytest.raises(UnknownUser, match=r"has no user ann@example\.com.*User does not exist"):
+        gws.assign(ANN, "starter")
+
+
+def test_assigning_twice_is_idempotent(google: FakeGoogle, gws: GoogleWorkspaceConnector) -> None:
+    google.add_user(ANN.email)
+
+    gws.assign(ANN, "starter")
+    gws.assign(ANN, "starter")
+
+    assert google.licences == {ANN.email: STARTER}
+    inserts = [r for r in google.requests if r.method == "POST" and "/sku/" in r.url.path]
+    assert [json.loads(r.content) for r in inserts] == [{"userId": ANN.email}] * 2
+
+
+def test_assigning_someone_who_holds_another_tier_moves_their_licence(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    google.give(ANN.email, STARTER)
+
+    gws.assign(ANN, "standard")
+
+    assert google.licences == {ANN.email: STANDARD}
+
+
+def test_revoking_deletes_the_licence_and_revoking_again_changes_nothing(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    google.give(ANN.email, STANDARD)
+
+    gws.revoke(ANN)
+    gws.revoke(ANN)
+    gws.revoke(Assignee("nobody@example.com"))
+
+    assert google.licences == {}
+    assert google.calls("DELETE") == [f"DELETE {LICENCES}/sku/{STANDARD}/user/{ANN.email}"]
+
+
+def test_change_tier_patches_the_assignment_from_the_old_sku_to_the_new(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    google.give(ANN.email, STARTER)
+
+    gws.change_tier(ANN, "standard")
+    gws.change_tier(ANN, "standard")
+
+    assert google.licences == {ANN.email: STANDARD}
+    patches = [r for r in google.requests if r.method == "PATCH"]
+    assert [(r.url.path, json.loads(r.content)) for r in patches] == [
+        (f"{LICENCES}/sku/{STARTER}/user/{ANN.email}", {"skuId": STANDARD})
+    ]
+
+
+def test_change_tier_for_someone_without_a_licence_assigns_one(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    google.add_user(ANN.email)
+
+    gws.change_tier(ANN, "standard")
+
+    assert google.licences == {ANN.email: STANDARD}
+
+
+def test_a_tier_without_a_mapped_sku_is_left_to_a_person(gws: GoogleWorkspaceConnector) -> None:
+    with pytest.raises(NotSupported, match="tier plus has no Google SKU"):
+        gws.assign(ANN, "plus")
+
+
+def test_the_token_is_an_rs256_jwt_for_the_subject_and_is_reused_until_near_expiry(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector, clock: Clock
+) -> None:
+    gws.list_seats()
+    gws.revoke(ANN)
+    clock.at += dt.timedelta(minutes=54)
+    gws.revoke(ANN)
+    clock.at += dt.timedelta(minutes=2)  # within five minutes of expiry: fetch a new one
+    gws.revoke(ANN)
+
+    grants = [r for r in google.requests if r.url.path == "/token"]
+    assert len(grants) == 2
+    header, claims = (_json_part(_assertion(grants[0]), n) for n in (0, 1))
+    assert header == {"alg": "RS256", "typ": "JWT", "kid": "test-key-1"}
+    assert claims["sub"] == "admin@example.com" and claims["scope"] == " ".join(SCOPES)
+    assert claims["exp"] - claims["iat"] == 3600
+
+
+def test_contract_figures_are_not_exposed(gws: GoogleWorkspaceConnector) -> None:
+    assert gws.contract() is None
+    assert gws.manual is False
+
+
+def test_check_reads_every_sku_and_the_directory_and_says_so_in_one_line(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    assert gws.check() == (
+        "Google Workspace at licensing.googleapis.com: product Google-Apps for customer "
+        f"C0fake123 as admin@example.com; SKUs starter={STARTER}, standard={STANDARD} "
+        "and the directory are readable"
+    )
+
+
+def test_check_fails_on_a_sku_google_does_not_know(client: httpx.Client, clock: Clock) -> None:
+    gws = build(client, clock, skus={"starter": "bogus"})
+
+    with pytest.raises(Rejected, match=r"HTTP 400.*Invalid productId or skuId"):
+        gws.check()
+
+
+def _assertion(request: httpx.Request) -> str:
+    return parse_qs(request.content.decode())["assertion"][0]
+
+
+def _json_part(jwt: str, index: int) -> dict[str, Any]:
+    part = jwt.split(".")[index]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
