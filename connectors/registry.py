@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from connectors import google_workspace, manual, scim
+from connectors import github_copilot, google_workspace, manual, scim, slack_seats
 from workflows.catalog import AppConfig
 from workflows.ports import Connector, ConnectorError
 
@@ -21,6 +21,8 @@ BUILDERS: dict[str, Builder] = {
     "csv": manual.from_config,
     "scim": scim.from_config,
     "google_workspace": google_workspace.from_config,
+    "github_copilot": github_copilot.from_config,
+    "slack": slack_seats.from_config,
 }
 
 

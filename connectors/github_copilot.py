@@ -1,0 +1,303 @@
+"""GitHub Copilot Business/Enterprise seats of one organisation (REST API version 2022-11-28).
+
+The "Copilot user management" endpoints this connector uses::
+
+    GET    /orgs/{org}/copilot/billing                 plan and seat breakdown → check(), contract()
+    GET    /orgs/{org}/copilot/billing/seats           seats, by page/per_page  → list_seats()
+    POST   /orgs/{org}/copilot/billing/selected_users  {"selected_usernames"}   → assign()
+    DELETE /orgs/{org}/copilot/billing/selected_users  {"selected_usernames"}   → revoke()
+
+Identity — a known limitation: a Copilot seat belongs to a GitHub *login*, and GitHub does not
+reliably tell an organisation its members' emails. So seats are keyed by login:
+`SeatRecord.email` holds the lower-cased login, not an email. For writes the login is
+`who.email` when it has no "@" (a seat this connector listed), else `who.name` when it looks
+like a login, else the local part of `who.email`; anything else is `UnknownUser`. A directory
+field holding each person's GitHub login would remove the guess.
+
+A revoked seat is not gone at once: GitHub keeps it, with a `pending_cancellation_date`, to the
+end of the billing cycle; that date is `SeatRecord.ends_on`. The plan is organisation-wide, so
+`change_tier` is `NotSupported`, and a seat's tier is its `plan_type` when the app has a tier of
+that key, else None.
+
+How failures map onto `workflows.ports` (GitHub signals rate limits in headers, on 403 as well
+as 429, so this module reads the response itself instead of using `connectors.http.send`)::
+
+    transport error, timeout, 5xx, 408     →  Retryable
+    403/429 with x-ratelimit-remaining: 0  →  Retryable, retry_after = x-ratelimit-reset - now
+    403/429 with Retry-After (secondary)   →  Retryable, retry_after = Retry-After
+    401                                    →  Rejected, naming the app and the token variable
+    403 otherwise                          →  Rejected: the token needs manage_billing:copilot
+    404 on selected_users                  →  UnknownUser
+    422 (Copilot off, seat policy)         →  HttpRejected with GitHub's message
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Collection, Iterator, Mapping
+from typing import Any
+
+import httpx
+
+from connectors.credentials import read_secret
+from connectors.http import (
+    Clock,
+    HttpRejected,
+    Vendor,
+    json_body,
+    retry_after_seconds,
+    utc_now,
+    vendor_message,
+)
+from workflows.catalog import AppConfig
+from workflows.catalog import GitHubCopilotConnector as GitHubCopilotConfig
+from workflows.ports import (
+    Assignee,
+    ContractFigures,
+    NotSupported,
+    Rejected,
+    Retryable,
+    SeatRecord,
+    UnknownUser,
+)
+
+API_VERSION = "2022-11-28"
+MAX_PER_PAGE = 100
+# Logins are letters, digits and single inner hyphens; Enterprise Managed Users add "_shortcode".
+LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,37}[A-Za-z0-9])?$")
+Json = dict[str, Any]
+
+
+class GitHubCopilotConnector:
+    """Assign and revoke Copilot seats of one GitHub organisation."""
+
+    manual: bool = False
+
+    def __init__(
+        self,
+        app_key: str,
+        app_name: str,
+        org: str,
+        token: str,
+        client: httpx.Client,
+        *,
+        token_env: str | None = None,
+        api_url: str = "https://api.github.com",
+        tiers: Collection[str] = (),
+        page_size: int = MAX_PER_PAGE,
+        timeout: float | None = None,
+        now: Clock = utc_now,
+    ) -> None:
+        self.app_key = app_key
+        self.app_name = app_name
+        self.org = org
+        self.tiers = tuple(tiers)
+        self._client = client
+        self._base = api_url.rstrip("/")
+        self._token = token
+        self._headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+        }
+        self._credential = f"the token in {token_env}" if token_env else "its GitHub token"
+        self._vendor = Vendor(app_name, "GitHub", self._credential)
+        self._page_size = max(1, min(page_size, MAX_PER_PAGE))
+        self._timeout = timeout
+        self._now = now
+
+    def list_seats(self) -> list[SeatRecord]:
+        """Every billed seat (pending cancellations included), keyed by lower-cased login."""
+        seats: dict[str, SeatRecord] = {}
+        for seat in self._seats():
+            login = str((seat.get("assignee") or {}).get("login") or "").lower()
+            if login and login not in seats:
+                seats[login] = self._record(login, seat)
+        return list(seats.values())
+
+    def assign(self, who: Assignee, tier: str) -> None:
+        """Add `who` to the Copilot subscription; a seat they already hold stays as it is."""
+        login = self.login_for(who)
+        self._call("POST", self._selected_users(), body={"selected_usernames": [login]}, who=login)
+
+    def revoke(self, who: Assignee) -> None:
+        """Cancel `who`'s seat; GitHub keeps it until the end of the billing cycle."""
+        login = self.login_for(who)
+        self._call(
+            "DELETE", self._selected_users(), body={"selected_usernames": [login]}, who=login
+        )
+
+    def change_tier(self, who: Assignee, tier: str) -> None:
+        """Copilot's plan is organisation-wide: one person cannot move to another tier."""
+        raise NotSupported(
+            f"{self.app_name}: the Copilot plan is set for the whole organisation {self.org}; "
+            f"moving {who.email} to {tier} is done by changing the plan on GitHub"
+        )
+
+    def contract(self) -> ContractFigures | None:
+        """Seats billed this cycle (`seat_breakdown.total`); Copilot has no prepaid count."""
+        total = (self._billing().get("seat_breakdown") or {}).get("total")
+        return ContractFigures(seats=None, assigned=total if isinstance(total, int) else None)
+
+    def check(self) -> str:
+        """Read the organisation's Copilot subscription and say what Seatkeeper can do with it."""
+        billing = self._billing()
+        plan = billing.get("plan_type")
+        total = (billing.get("seat_breakdown") or {}).get("total")
+        text = f"GitHub Copilot{f' ({plan})' if plan else ''} for org {self.org}: {total} seats"
+        setting = billing.get("seat_management_setting")
+        if setting != "assign_selected":
+            text += (
+                f"; seat management is {setting}, so Seatkeeper cannot assign or revoke seats: "
+                "set Copilot access to selected members on GitHub"
+            )
+        return text
+
+    def login_for(self, who: Assignee) -> str:
+        """The GitHub login to use for `who` (see the module docstring), or UnknownUser."""
+        local = who.email.partition("@")[0]
+        candidates = [who.email] if "@" not in who.email else [who.name.strip(), local]
+        login = next((c for c in candidates if LOGIN.match(c)), None)
+        if login is None:
+            raise UnknownUser(
+                f"{self.app_name}: cannot tell the GitHub login of {who.email}; "
+                "Copilot seats belong to GitHub logins, so give the person theirs"
+            )
+        return login
+
+    def _record(self, login: str, seat: Json) -> SeatRecord:
+        plan = seat.get("plan_type")
+        return SeatRecord(
+            email=login,
+            tier=plan if plan in self.tiers else None,
+            assigned_on=_day(seat.get("created_at")),
+            last_active_on=_day(seat.get("last_activity_at")),
+            ends_on=_day(seat.get("pending_cancellation_date")),
+        )
+
+    def _seats(self) -> Iterator[Json]:
+        page, read = 1, 0
+        while True:
+            params = {"per_page": self._page_size, "page": page}
+            response = self._call("GET", f"/orgs/{self.org}/copilot/billing/seats", params=params)
+            body = json_body(response, self._vendor)
+            seats = [seat for seat in body.get("seats") or [] if isinstance(seat, dict)]
+            yield from seats
+            read += len(seats)
+            total = body.get("total_seats")
+            more = "next" in response.links or (isinstance(total, int) and read < total)
+            if not seats or not more:
+                return
+            page += 1
+
+    def _billing(self) -> Json:
+        return json_body(self._call("GET", f"/orgs/{self.org}/copilot/billing"), self._vendor)
+
+    def _selected_users(self) -> str:
+        return f"/orgs/{self.org}/copilot/billing/selected_users"
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        body: Json | None = None,
+        who: str | None = None,
+    ) -> httpx.Response:
+        try:
+            response = self._client.request(
+                method,
+                self._base + path,
+                headers=self._headers,
+                params=params,
+                json=body,
+                timeout=self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        except httpx.TimeoutException as exc:
+            raise Retryable(f"{self.app_name}: GitHub timed out ({type(exc).__name__})") from exc
+        except httpx.TransportError as exc:
+            reason = self._redact(f"{type(exc).__name__}: {exc}")
+            raise Retryable(f"{self.app_name}: could not reach GitHub ({reason})") from exc
+        if response.status_code >= 400:
+            raise self._error(response, who)
+        return response
+
+    def _error(self, response: httpx.Response, who: str | None) -> Exception:
+        status = response.status_code
+        detail = self._redact(vendor_message(response))
+        said = f": {detail}" if detail else ""
+        call = f"{response.request.method} {response.request.url.path}"
+        prefix = f"{self.app_name}: GitHub"
+        wait = self._rate_limit_wait(response)
+        if status in (403, 429) and wait is not None:
+            return Retryable(f"{prefix} rate limit reached on {call} (HTTP {status}){said}", wait)
+        if status >= 500 or status in (408, 429):
+            wait = retry_after_seconds(response.headers.get("Retry-After"), self._now())
+            return Retryable(f"{prefix} could not serve {call} (HTTP {status}){said}", wait)
+        if status == 401:
+            return Rejected(
+                f"{prefix} refused {self._credential} (HTTP 401{said}); "
+                "check that it is valid and not expired"
+            )
+        if status == 403:
+            return Rejected(
+                f"{prefix} refused {call} for {self._credential} (HTTP 403{said}); it needs "
+                "the manage_billing:copilot scope (classic token) or the organisation permission "
+                "'GitHub Copilot Business', read and write (fine-grained token), and must belong "
+                f"to an owner of {self.org}"
+            )
+        if status == 404 and who is not None:
+            return UnknownUser(f"{prefix} has no user {who} in the organisation {self.org}{said}")
+        if status == 404:
+            message = f"{prefix} found no {call} (HTTP 404); check the organisation {self.org}"
+            return HttpRejected(message, status=status, detail=detail)
+        return HttpRejected(
+            f"{prefix} refused {call} (HTTP {status}){said}", status=status, detail=detail
+        )
+
+    def _rate_limit_wait(self, response: httpx.Response) -> float | None:
+        headers = response.headers
+        if headers.get("x-ratelimit-remaining") == "0":
+            try:
+                reset = float(headers["x-ratelimit-reset"])
+            except (KeyError, ValueError):
+                return None
+            return max(0.0, reset - self._now().timestamp())
+        return retry_after_seconds(headers.get("Retry-After"), self._now())
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._token, "[redacted]") if self._token else text
+
+
+def _day(value: object) -> dt.date | None:
+    """The UTC day of a GitHub timestamp or date string, else None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when.astimezone(dt.UTC).date() if when.tzinfo else when.date()
+
+
+def from_config(
+    app: AppConfig,
+    config: GitHubCopilotConfig,
+    *,
+    client: httpx.Client,
+    env: Mapping[str, str],
+) -> GitHubCopilotConnector:
+    """A Copilot connector for `app`, its token read from `config.token_env`."""
+    return GitHubCopilotConnector(
+        app.key,
+        app.name,
+        config.org,
+        read_secret(app, config.token_env, env, "GitHub token (manage_billing:copilot)"),
+        client,
+        token_env=config.token_env,
+        api_url=config.api_url,
+        tiers=[tier.key for tier in app.tiers],
+        timeout=config.timeout_seconds,
+    )
