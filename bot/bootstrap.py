@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 from slack_bolt import App
@@ -21,6 +22,7 @@ from bot.scheduler import build_scheduler
 from bot.settings import Settings
 from bot.slack_app import build_bolt_app, slack_client
 from bot.worker import Worker
+from connectors.directories import build_directory
 from connectors.registry import build_registry
 from store.catalog import sync_catalog
 from store.db import make_engine, session_factory
@@ -74,6 +76,25 @@ class Container:
         self.engine.dispose()
 
 
+def _directory(
+    settings: Settings,
+    config: Config,
+    http: httpx.Client,
+    env: Mapping[str, str],
+    token: str | None,
+) -> DirectorySource | None:
+    """The configured directory source; a csv path is relative to the config file."""
+    directory = config.directory
+    if directory.source == "csv":
+        if not directory.path:
+            return None
+        path = Path(settings.seatkeeper_config).parent / directory.path
+        directory = directory.model_copy(update={"path": str(path)})
+    return build_directory(
+        directory, client=http, env=env, slack_token=token, slack_api_url=settings.slack_api_url
+    )
+
+
 def build(
     settings: Settings,
     config: Config,
@@ -122,6 +143,7 @@ def build(
         bolt,
         verifier,
     )
+    container.directory = _directory(settings, config, http, env, token)
     container.passes = {
         "reminders": (config.schedule.reminders, container.reminders),
         "sync": (config.schedule.sync, container.sync),

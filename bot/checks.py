@@ -16,6 +16,8 @@ def run_checks(container: Container, say: Callable[[str], None]) -> bool:
     """Check the database, Slack and each connector; say one line each; True if all pass."""
     results = [_database(container), _slack(container)]
     results += [_connector(key, container) for key in sorted(container.connectors)]
+    if container.directory is not None:
+        results.append(_directory(container))
     for ok, line in results:
         say(f"{'ok  ' if ok else 'FAIL'} {line}")
     return all(ok for ok, _ in results)
@@ -44,6 +46,14 @@ def _slack(container: Container) -> tuple[bool, str]:
     if container.bolt is None:
         return False, "slack: SLACK_SIGNING_SECRET is not set"
     return True, f"slack: signed in as {auth.get('user')} in {auth.get('team')}"
+
+
+def _directory(container: Container) -> tuple[bool, str]:
+    assert container.directory is not None
+    try:
+        return True, f"directory: {container.directory.check()}"
+    except ConnectorError as exc:
+        return False, f"directory: {exc}"
 
 
 def _connector(key: str, container: Container) -> tuple[bool, str]:

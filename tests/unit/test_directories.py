@@ -1,0 +1,324 @@
+"""Directory sources: people, managers, departments and leavers from Okta, SCIM, Slack and CSV."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from connectors.directories import (
+    CsvDirectory,
+    OktaDirectory,
+    ScimDirectory,
+    SlackDirectory,
+    build_directory,
+)
+from connectors.http import Vendor
+from connectors.okta import OktaApi
+from tests.contracts import load_json
+from tests.fakes.okta import BASE_URL, OKTA_TOKEN, FakeOkta
+from tests.fakes.scim_server import RunningScimServer
+from workflows.catalog import Directory
+from workflows.ports import ConnectorError, PersonRecord, Rejected, Retryable
+
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
+SLACK_URL = "https://slack.test/api/"
+BOT_TOKEN = "xoxb-directory-test"
+USERS_LIST = "payload-shapes/web-api-responses/users.list.json"
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client() as client:
+        yield client
+
+
+def by_email(people: list[PersonRecord]) -> dict[str, PersonRecord]:
+    return {person.email: person for person in people}
+
+
+# Okta
+
+
+def okta_directory(okta: FakeOkta) -> OktaDirectory:
+    vendor = Vendor("Directory (okta)", "Okta", "the API token in OKTA_TOKEN")
+    return OktaDirectory(OktaApi(BASE_URL, OKTA_TOKEN, okta.client(), vendor, page_size=2))
+
+
+def test_okta_people_come_with_departments_and_managers_resolved_to_emails() -> None:
+    okta = FakeOkta()
+    boss = okta.add_user("boss@acme.example", "Bea", "Boss", department="Design")
+    okta.add_user("ann@acme.example", "Ann", "Archer", department="Design", managerId=boss["id"])
+    okta.add_user("bob@acme.example", "Bob", "Baker", managerId="BOSS@acme.example")
+    okta.add_user("cy@acme.example", "Cy", "Cole", manager="boss@acme.example")
+    okta.add_user("di@acme.example", "Di", "Dunn", manager="Bea Boss")
+
+    people = by_email(okta_directory(okta).list_people())
+
+    assert people["ann@acme.example"] == PersonRecord(
+        email="ann@acme.example",
+        name="Ann Archer",
+        manager_email="boss@acme.example",
+        department="Design",
+    )
+    assert people["bob@acme.example"].manager_email == "boss@acme.example"  # by login
+    assert people["cy@acme.example"].manager_email == "boss@acme.example"  # an email in manager
+    assert people["di@acme.example"].manager_email is None  # a display name resolves to no one
+    assert people["boss@acme.example"].manager_email is None
+
+
+def test_okta_leavers_are_deprovisioned_or_suspended_users_from_every_page() -> None:
+    okta = FakeOkta()
+    for n in range(3):
+        okta.add_user(f"stays{n}@acme.example")
+    okta.add_user("gone@acme.example", status="DEPROVISIONED")
+    okta.add_user("paused@acme.example", status="SUSPENDED")
+    okta.add_user("locked@acme.example", status="LOCKED_OUT")
+
+    people = by_email(okta_directory(okta).list_people())
+
+    assert len(people) == 6
+    inactive = {email for email, person in people.items() if not person.active}
+    assert inactive == {"gone@acme.example", "paused@acme.example"}
+    filters = [c.params.get("filter") for c in okta.calls("GET", "/api/v1/users")]
+    assert 'status eq "DEPROVISIONED"' in filters
+
+
+def test_okta_directory_check_names_the_org() -> None:
+    assert okta_directory(FakeOkta()).check() == "Okta directory at acme.okta.example"
+
+
+def test_okta_directory_with_a_wrong_token_names_the_variable() -> None:
+    okta = FakeOkta(token="the-right-one")
+
+    with pytest.raises(Rejected, match="OKTA_TOKEN") as raised:
+        okta_directory(okta).list_people()
+
+    assert OKTA_TOKEN not in str(raised.value)
+
+
+# SCIM against a real scim2-server
+
+
+def scim_user(admin: httpx.Client, user_name: str, **fields: Any) -> str:
+    extension = fields.pop("enterprise", None)
+    body = {"schemas": [CORE], "userName": user_name, "active": True, **fields}
+    if extension is not None:
+        body["schemas"].append(ENTERPRISE)
+        body[ENTERPRISE] = extension
+    response = admin.post("Users", json=body)
+    response.raise_for_status()
+    return str(response.json()["id"])
+
+
+def test_scim_people_come_with_department_manager_and_leavers(
+    scim_server: RunningScimServer, client: httpx.Client
+) -> None:
+    headers = {"Authorization": f"Bearer {scim_server.token}"}
+    with httpx.Client(base_url=scim_server.base_url + "/", headers=headers) as admin:
+        boss = scim_user(
+            admin, "boss@acme.example", displayName="Bea Boss", enterprise={"department": "Ops"}
+        )
+        scim_user(
+            admin,
+            "aarcher",
+            displayName="Ann Archer",
+            emails=[{"value": "old@acme.example"}, {"value": "Ann@Acme.example", "primary": True}],
+            enterprise={"department": "Design", "manager": {"value": boss}},
+        )
+        scim_user(admin, "gone@acme.example", active=False, enterprise={"manager": {"value": "x"}})
+    directory = ScimDirectory(
+        scim_server.base_url, scim_server.token, client, token_env="SCIM_TOKEN", page_size=2
+    )
+
+    people = by_email(directory.list_people())
+
+    assert people == {
+        "ann@acme.example": PersonRecord(
+            "ann@acme.example", "Ann Archer", None, "boss@acme.example", "Design", True
+        ),
+        "boss@acme.example": PersonRecord("boss@acme.example", "Bea Boss", department="Ops"),
+        "gone@acme.example": PersonRecord("gone@acme.example", active=False),
+    }
+    assert directory.check().endswith(": 3 users")
+
+
+def test_scim_directory_with_a_wrong_token_names_the_variable(
+    scim_server: RunningScimServer, client: httpx.Client
+) -> None:
+    directory = ScimDirectory(scim_server.base_url, "wrong-token", client, token_env="SCIM_TOKEN")
+
+    with pytest.raises(Rejected, match="SCIM_TOKEN") as raised:
+        directory.list_people()
+
+    assert "wrong-token" not in str(raised.value)
+
+
+# Slack, through a MockTransport shaped like users.list
+
+
+def slack_member(user_id: str, email: str | None, **fields: Any) -> dict[str, Any]:
+    """A member shaped like the users.list payload in the shared contracts."""
+    member = copy.deepcopy(load_json(USERS_LIST)["members"][0])
+    member.update(id=user_id, name=user_id.lower(), real_name=f"Person {user_id}", **fields)
+    member["profile"].update(email=email or "", real_name=f"Person {user_id}")
+    if email is None:
+        del member["profile"]["email"]
+    return member
+
+
+class FakeUsersList:
+    """users.list over pages of members, with queued 429s and a fixed token."""
+
+    def __init__(self, *pages: list[dict[str, Any]], token: str = BOT_TOKEN) -> None:
+        self.pages, self.token = pages, token
+        self.throttle: list[int] = []  # Retry-After values for the next calls
+        self.cursors: list[str | None] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/api/users.list" and request.method == "POST"
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return httpx.Response(200, json={"ok": False, "error": "invalid_auth"})
+        if self.throttle:
+            wait = self.throttle.pop(0)
+            limited = {"ok": False, "error": "ratelimited"}
+            return httpx.Response(429, json=limited, headers={"Retry-After": str(wait)})
+        cursor = request.url.params.get("cursor")
+        self.cursors.append(cursor)
+        index = int(cursor.removeprefix("page-")) if cursor else 0
+        more = f"page-{index + 1}" if index + 1 < len(self.pages) else ""
+        page = {"members": self.pages[index], "response_metadata": {"next_cursor": more}}
+        return httpx.Response(200, content=json.dumps({"ok": True, **page}))
+
+
+def slack_directory(fake: FakeUsersList, sleeps: list[float] | None = None) -> SlackDirectory:
+    client = httpx.Client(transport=httpx.MockTransport(fake))
+    pause = sleeps.append if sleeps is not None else (lambda _: None)
+    return SlackDirectory(BOT_TOKEN, client, api_url=SLACK_URL, sleep=pause)
+
+
+def test_slack_people_come_from_every_page_without_bots_and_deleted_members_are_leavers() -> None:
+    fake = FakeUsersList(
+        [slack_member("U0ANN0001", "Ann@Acme.example"), slack_member("USLACKBOT", None)],
+        [
+            slack_member("U0BOT0001", "bot@acme.example", is_bot=True),
+            slack_member("U0GONE001", "gone@acme.example", deleted=True),
+        ],
+    )
+
+    people = slack_directory(fake).list_people()
+
+    assert people == [
+        PersonRecord("ann@acme.example", "Person U0ANN0001", "U0ANN0001"),
+        PersonRecord("gone@acme.example", "Person U0GONE001", "U0GONE001", active=False),
+    ]
+    assert fake.cursors == [None, "page-1"]
+
+
+def test_slack_rate_limits_are_waited_out_and_the_same_page_asked_again() -> None:
+    fake = FakeUsersList([slack_member("U0ANN0001", "ann@acme.example")])
+    fake.throttle = [3]
+    sleeps: list[float] = []
+
+    people = slack_directory(fake, sleeps).list_people()
+
+    assert [p.email for p in people] == ["ann@acme.example"]
+    assert sleeps == [3]
+
+
+def test_a_long_slack_rate_limit_is_retryable_with_its_wait() -> None:
+    fake = FakeUsersList([slack_member("U0ANN0001", "ann@acme.example")])
+    fake.throttle = [120]
+
+    with pytest.raises(Retryable) as raised:
+        slack_directory(fake).list_people()
+
+    assert raised.value.retry_after == 120
+
+
+def test_a_wrong_slack_token_says_which_token() -> None:
+    fake = FakeUsersList([], token="xoxb-other")
+
+    with pytest.raises(Rejected, match=r"invalid_auth.*SLACK_BOT_TOKEN"):
+        slack_directory(fake).list_people()
+
+
+def test_slack_members_without_emails_mean_the_email_scope_is_missing() -> None:
+    fake = FakeUsersList([slack_member("U0ANN0001", None)])
+
+    with pytest.raises(Rejected, match=r"users:read\.email"):
+        slack_directory(fake).list_people()
+
+
+# CSV
+
+
+HEADER = "email,name,slack_user_id,manager_email,department,active"
+
+
+def test_csv_people_keep_managers_departments_and_leavers(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(
+        f"{HEADER}\nann@acme.test,Ann,U0ANN0001,bea@acme.test,Design,true\n"
+        "bea@acme.test,Bea,,,Design,false\n"
+    )
+
+    people = CsvDirectory(path).list_people()
+
+    assert people == [
+        PersonRecord("ann@acme.test", "Ann", "U0ANN0001", "bea@acme.test", "Design", True),
+        PersonRecord("bea@acme.test", "Bea", None, None, "Design", False),
+    ]
+    assert CsvDirectory(path).check().endswith("2 people")
+
+
+def test_a_broken_csv_is_refused_with_every_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(f"{HEADER}\nnot-an-email,Ann,,,,\nbob@acme.test,Bob,,,,maybe\n")
+
+    with pytest.raises(ConnectorError) as raised:
+        CsvDirectory(path).list_people()
+
+    assert f"{path}:2:" in str(raised.value) and f"{path}:3:" in str(raised.value)
+
+
+def test_a_missing_csv_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConnectorError, match="cannot read"):
+        CsvDirectory(tmp_path / "nope.csv").list_people()
+
+
+# Building from the config
+
+
+def build(config: Directory, env: dict[str, str], slack_token: str | None = None) -> object:
+    with httpx.Client() as client:
+        return build_directory(
+            config, client=client, env=env, slack_token=slack_token, slack_api_url=SLACK_URL
+        )
+
+
+def test_each_directory_source_builds_its_own_reader() -> None:
+    okta = Directory(source="okta", base_url=BASE_URL, token_env="OKTA_TOKEN")
+    scim = Directory(source="scim", base_url="https://idp.test/scim/v2", token_env="SCIM")
+
+    assert isinstance(build(okta, {"OKTA_TOKEN": "t"}), OktaDirectory)
+    assert isinstance(build(scim, {"SCIM": "t"}), ScimDirectory)
+    assert isinstance(build(Directory(source="slack"), {}, BOT_TOKEN), SlackDirectory)
+    assert isinstance(build(Directory(source="csv", path="people.csv"), {}), CsvDirectory)
+
+
+def test_a_directory_whose_secret_is_missing_names_the_variable() -> None:
+    okta = Directory(source="okta", base_url=BASE_URL, token_env="OKTA_DIR_TOKEN")
+
+    with pytest.raises(ConnectorError, match="OKTA_DIR_TOKEN is not set"):
+        build(okta, {})
+    with pytest.raises(ConnectorError, match="SLACK_BOT_TOKEN"):
+        build(Directory(source="slack"), {})
+    with pytest.raises(ConnectorError, match="needs path"):
+        build(Directory(source="csv"), {})
