@@ -11,7 +11,15 @@ from typing import Any
 
 import httpx
 
-from connectors import github_copilot, google_workspace, manual, scim, slack_seats
+from connectors import (
+    github_copilot,
+    google_workspace,
+    manual,
+    microsoft365,
+    okta,
+    scim,
+    slack_seats,
+)
 from workflows.catalog import AppConfig
 from workflows.ports import Connector, ConnectorError
 
@@ -23,6 +31,8 @@ BUILDERS: dict[str, Builder] = {
     "google_workspace": google_workspace.from_config,
     "github_copilot": github_copilot.from_config,
     "slack": slack_seats.from_config,
+    "okta": okta.from_config,
+    "microsoft365": microsoft365.from_config,
 }
 
 
