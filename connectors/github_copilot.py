@@ -7,12 +7,12 @@ The "Copilot user management" endpoints this connector uses::
     POST   /orgs/{org}/copilot/billing/selected_users  {"selected_usernames"}   → assign()
     DELETE /orgs/{org}/copilot/billing/selected_users  {"selected_usernames"}   → revoke()
 
-Identity — a known limitation: a Copilot seat belongs to a GitHub *login*, and GitHub does not
-reliably tell an organisation its members' emails. So seats are keyed by login:
-`SeatRecord.email` holds the lower-cased login, not an email. For writes the login is
-`who.email` when it has no "@" (a seat this connector listed), else `who.name` when it looks
-like a login, else the local part of `who.email`; anything else is `UnknownUser`. A directory
-field holding each person's GitHub login would remove the guess.
+Identity: a seat belongs to a GitHub *login*; Seatkeeper knows people by email. `list_seats`,
+`check` and `assign`/`revoke` by email first read the org's login <-> email links, once per call
+(GraphQL `POST /graphql`, see `connectors.github_identity`; so the token also needs `read:org`).
+A seat is keyed by its linked email, else by its lower-cased login. An email no login is linked
+to is `UnknownUser`: nothing is guessed from names. A `who.email` without "@" is a login this
+connector listed, used as it is.
 
 A revoked seat is not gone at once: GitHub keeps it, with a `pending_cancellation_date`, to the
 end of the billing cycle; that date is `SeatRecord.ends_on`. The plan is organisation-wide, so
@@ -29,18 +29,22 @@ as 429, so this module reads the response itself instead of using `connectors.ht
     403 otherwise                          →  Rejected: the token needs manage_billing:copilot
     404 on selected_users                  →  UnknownUser
     422 (Copilot off, seat policy)         →  HttpRejected with GitHub's message
+    GraphQL "errors" (HTTP 200)            →  Rejected with GitHub's messages; a RATE_LIMIT(ED)
+                                              error is Retryable until x-ratelimit-reset
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import httpx
 
+from connectors import github_identity as identity
 from connectors.credentials import read_secret
+from connectors.github_identity import GraphQLErrors, Identities
 from connectors.http import (
     Clock,
     HttpRejected,
@@ -95,6 +99,7 @@ class GitHubCopilotConnector:
         self.tiers = tuple(tiers)
         self._client = client
         self._base = api_url.rstrip("/")
+        self._graphql_url = identity.graphql_url(self._base)
         self._token = token
         self._headers = {
             "Authorization": f"Bearer {token}",
@@ -108,13 +113,10 @@ class GitHubCopilotConnector:
         self._now = now
 
     def list_seats(self) -> list[SeatRecord]:
-        """Every billed seat (pending cancellations included), keyed by lower-cased login."""
-        seats: dict[str, SeatRecord] = {}
-        for seat in self._seats():
-            login = str((seat.get("assignee") or {}).get("login") or "").lower()
-            if login and login not in seats:
-                seats[login] = self._record(login, seat)
-        return list(seats.values())
+        """Every billed seat (pending cancellations included), keyed by its linked email."""
+        seats = self._seats()
+        identities = self.identities() if seats else Identities(identity.NONE)
+        return [self._record(identities.email_of(login) or login, s) for login, s in seats.items()]
 
     def assign(self, who: Assignee, tier: str) -> None:
         """Add `who` to the Copilot subscription; a seat they already hold stays as it is."""
@@ -141,7 +143,7 @@ class GitHubCopilotConnector:
         return ContractFigures(seats=None, assigned=total if isinstance(total, int) else None)
 
     def check(self) -> str:
-        """Read the organisation's Copilot subscription and say what Seatkeeper can do with it."""
+        """Read the subscription, its seats and the org's identities; say what Seatkeeper can do."""
         billing = self._billing()
         plan = billing.get("plan_type")
         total = (billing.get("seat_breakdown") or {}).get("total")
@@ -152,44 +154,70 @@ class GitHubCopilotConnector:
                 f"; seat management is {setting}, so Seatkeeper cannot assign or revoke seats: "
                 "set Copilot access to selected members on GitHub"
             )
-        return text
+        logins = list(self._seats())
+        identities = self.identities()
+        matched = sum(1 for login in logins if identities.email_of(login))
+        return f"{text}; {identity.describe(identities, matched, len(logins), self.org)}"
 
     def login_for(self, who: Assignee) -> str:
-        """The GitHub login to use for `who` (see the module docstring), or UnknownUser."""
-        local = who.email.partition("@")[0]
-        candidates = [who.email] if "@" not in who.email else [who.name.strip(), local]
-        login = next((c for c in candidates if LOGIN.match(c)), None)
+        """The GitHub login linked to `who.email` (or `who.email` itself when it is a login)."""
+        if "@" not in who.email:
+            if LOGIN.match(who.email):
+                return who.email
+            raise UnknownUser(f"{self.app_name}: {who.email!r} is neither an email nor a login")
+        identities = self.identities()
+        login = identities.login_of(who.email)
         if login is None:
-            raise UnknownUser(
-                f"{self.app_name}: cannot tell the GitHub login of {who.email}; "
-                "Copilot seats belong to GitHub logins, so give the person theirs"
-            )
+            raise identity.unlinked(self.app_name, self.org, who.email, identities)
         return login
 
-    def _record(self, login: str, seat: Json) -> SeatRecord:
+    def identities(self) -> Identities:
+        """The org's login <-> email links, read afresh (one GraphQL page per 100 people)."""
+        try:
+            return identity.read_identities(self._graphql, self.org, self._page_size)
+        except GraphQLErrors as errors:
+            raise identity.refusal(
+                errors, self.app_name, self.org, self._credential, self._redact
+            ) from None
+
+    def _record(self, key: str, seat: Json) -> SeatRecord:
         plan = seat.get("plan_type")
         return SeatRecord(
-            email=login,
+            email=key,
             tier=plan if plan in self.tiers else None,
             assigned_on=_day(seat.get("created_at")),
             last_active_on=_day(seat.get("last_activity_at")),
             ends_on=_day(seat.get("pending_cancellation_date")),
         )
 
-    def _seats(self) -> Iterator[Json]:
+    def _seats(self) -> dict[str, Json]:
+        """Every seat, by lower-cased login, read page by page."""
+        seats: dict[str, Json] = {}
         page, read = 1, 0
         while True:
             params = {"per_page": self._page_size, "page": page}
             response = self._call("GET", f"/orgs/{self.org}/copilot/billing/seats", params=params)
             body = json_body(response, self._vendor)
-            seats = [seat for seat in body.get("seats") or [] if isinstance(seat, dict)]
-            yield from seats
-            read += len(seats)
+            found = [seat for seat in body.get("seats") or [] if isinstance(seat, dict)]
+            for seat in found:
+                login = str((seat.get("assignee") or {}).get("login") or "").lower()
+                if login:
+                    seats.setdefault(login, seat)
+            read += len(found)
             total = body.get("total_seats")
             more = "next" in response.links or (isinstance(total, int) and read < total)
-            if not seats or not more:
-                return
+            if not found or not more:
+                return seats
             page += 1
+
+    def _graphql(self, query: str, variables: Json) -> Json:
+        body = {"query": query, "variables": variables}
+        response = self._call("POST", "", body=body, graphql=True)
+        answer = json_body(response, self._vendor)
+        if identity.rate_limited(answer):
+            wait = self._reset_wait(response)
+            raise Retryable(f"{self.app_name}: GitHub's GraphQL rate limit reached", wait)
+        return answer
 
     def _billing(self) -> Json:
         return json_body(self._call("GET", f"/orgs/{self.org}/copilot/billing"), self._vendor)
@@ -205,12 +233,15 @@ class GitHubCopilotConnector:
         params: Mapping[str, str | int] | None = None,
         body: Json | None = None,
         who: str | None = None,
+        graphql: bool = False,
     ) -> httpx.Response:
+        # GraphQL takes the token alone: the REST media type and version headers are not its own.
+        headers = {"Authorization": self._headers["Authorization"]} if graphql else self._headers
         try:
             response = self._client.request(
                 method,
-                self._base + path,
-                headers=self._headers,
+                self._graphql_url if graphql else self._base + path,
+                headers=headers,
                 params=params,
                 json=body,
                 timeout=self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT,
@@ -242,11 +273,15 @@ class GitHubCopilotConnector:
                 "check that it is valid and not expired"
             )
         if status == 403:
+            need = (
+                "the read:org scope (classic token) to read the organisation's identities"
+                if call.endswith("graphql")
+                else "the manage_billing:copilot scope (classic token) or the organisation "
+                "permission 'GitHub Copilot Business', read and write (fine-grained token)"
+            )
             return Rejected(
                 f"{prefix} refused {call} for {self._credential} (HTTP 403{said}); it needs "
-                "the manage_billing:copilot scope (classic token) or the organisation permission "
-                "'GitHub Copilot Business', read and write (fine-grained token), and must belong "
-                f"to an owner of {self.org}"
+                f"{need}, and must belong to an owner of {self.org}"
             )
         if status == 404 and who is not None:
             return UnknownUser(f"{prefix} has no user {who} in the organisation {self.org}{said}")
@@ -258,14 +293,17 @@ class GitHubCopilotConnector:
         )
 
     def _rate_limit_wait(self, response: httpx.Response) -> float | None:
-        headers = response.headers
-        if headers.get("x-ratelimit-remaining") == "0":
-            try:
-                reset = float(headers["x-ratelimit-reset"])
-            except (KeyError, ValueError):
-                return None
-            return max(0.0, reset - self._now().timestamp())
-        return retry_after_seconds(headers.get("Retry-After"), self._now())
+        if response.headers.get("x-ratelimit-remaining") == "0":
+            return self._reset_wait(response)
+        return retry_after_seconds(response.headers.get("Retry-After"), self._now())
+
+    def _reset_wait(self, response: httpx.Response) -> float | None:
+        """Seconds until x-ratelimit-reset, else what Retry-After asks, else None."""
+        try:
+            reset = float(response.headers["x-ratelimit-reset"])
+        except (KeyError, ValueError):
+            return retry_after_seconds(response.headers.get("Retry-After"), self._now())
+        return max(0.0, reset - self._now().timestamp())
 
     def _redact(self, text: str) -> str:
         return text.replace(self._token, "[redacted]") if self._token else text
@@ -294,7 +332,7 @@ def from_config(
         app.key,
         app.name,
         config.org,
-        read_secret(app, config.token_env, env, "GitHub token (manage_billing:copilot)"),
+        read_secret(app, config.token_env, env, "GitHub token (manage_billing:copilot, read:org)"),
         client,
         token_env=config.token_env,
         api_url=config.api_url,

@@ -7,23 +7,34 @@ copilot/list-copilot-seats, copilot/add-copilot-seats-for-users,
 copilot/cancel-copilot-seat-assignment-for-users; https://docs.github.com/rest/copilot/
 copilot-user-management?apiVersion=2022-11-28) and the `simple-user` and `basic-error` schemas.
 Rate-limit statuses and headers come from "Rate limits for the REST API" on the same site.
+
+`SCHEMA` does the same for the GraphQL API (one endpoint, `POST /graphql` with a JSON `query` and
+`variables`: "Forming calls with GraphQL"): the types, fields and arguments of GitHub's public
+schema (https://docs.github.com/graphql/overview/public-schema, as octokit/graphql-schema
+publishes it in `schema.graphql`) that lead from `Query.organization` to SAML identities
+(`Organization.samlIdentityProvider`, `OrganizationIdentityProvider.externalIdentities`,
+`ExternalIdentity`, `ExternalIdentitySamlAttributes`, `UserEmailMetadata`) and to members'
+verified-domain emails (`Organization.membersWithRole`, `User.organizationVerifiedDomainEmails`),
+with `PageInfo` for cursor paging. GraphQL refusals are HTTP 200 with an `errors` list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
-from connectors import github_copilot
+from connectors import github_copilot, github_identity
 from connectors.github_copilot import GitHubCopilotConnector
 from tests.fakes.clock import FakeClock
-from tests.fakes.github import FakeGitHub, route_template
+from tests.fakes.github import GRAPHQL, FakeGitHub, Selected, parse_selection, route_template
+from tests.tracing import traced, value_paths
 from workflows.ports import Assignee, ConnectorError
 
 
@@ -87,6 +98,7 @@ DOCUMENTED: dict[tuple[str, str], Endpoint] = {
         body=frozenset({"selected_usernames"}),
         fields=frozenset({"seats_cancelled"}),
     ),
+    GRAPHQL: Endpoint("graphql", frozenset({200, 401}), body=frozenset({"query", "variables"})),
 }
 ERROR_FIELDS = frozenset({"message", "documentation_url", "url", "status"})  # basic-error
 RATE_LIMIT_STATUSES = frozenset({403, 429})
@@ -103,58 +115,89 @@ COMMON_HEADERS = frozenset(
 )
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
+# Each GraphQL type's fields as `name:Type(arguments)`; a field without a type is a scalar (or a
+# list of scalars). Connections take `first` (1 to 100) and the `after` cursor.
+CONNECTION = "totalCount pageInfo:PageInfo edges:{edge} nodes:{node}"
+SCHEMA_TEXT = {
+    "Query": "organization:Organization(login)",
+    "Organization": (
+        "id login name email samlIdentityProvider:OrganizationIdentityProvider "
+        "membersWithRole:OrganizationMemberConnection(after,before,first,last)"
+    ),
+    "OrganizationIdentityProvider": (
+        "id digestMethod idpCertificate issuer signatureMethod ssoUrl organization:Organization "
+        "externalIdentities:ExternalIdentityConnection"
+        "(after,before,first,last,login,membersOnly,userName)"
+    ),
+    "ExternalIdentityConnection": CONNECTION.format(
+        edge="ExternalIdentityEdge", node="ExternalIdentity"
+    ),
+    "ExternalIdentityEdge": "cursor node:ExternalIdentity",
+    "ExternalIdentity": (
+        "guid id organizationInvitation samlIdentity:ExternalIdentitySamlAttributes "
+        "scimIdentity:ExternalIdentityScimAttributes user:User"
+    ),
+    "ExternalIdentitySamlAttributes": (
+        "attributes emails:UserEmailMetadata familyName givenName groups nameId username"
+    ),
+    "ExternalIdentityScimAttributes": (
+        "emails:UserEmailMetadata familyName givenName groups username"
+    ),
+    "UserEmailMetadata": "primary type value",
+    "PageInfo": "endCursor hasNextPage hasPreviousPage startCursor",
+    "OrganizationMemberConnection": CONNECTION.format(edge="OrganizationMemberEdge", node="User"),
+    "OrganizationMemberEdge": "cursor hasTwoFactorEnabled role node:User",
+    "User": "id login name email organizationVerifiedDomainEmails(login)",
+}
+FIELD = re.compile(r"(\w+)(?::(\w+))?(?:\(([\w,]*)\))?")
+SCHEMA: dict[str, dict[str, tuple[str, frozenset[str]]]] = {
+    kind: {
+        name: (of, frozenset(filter(None, args.split(","))))
+        for name, of, args in FIELD.findall(fields)
+    }
+    for kind, fields in SCHEMA_TEXT.items()
+}
+# The GraphQL error envelope: the spec's `message`, `locations`, `path`, `extensions`, and the
+# `type` GitHub adds (NOT_FOUND, FORBIDDEN, INSUFFICIENT_SCOPES, RATE_LIMIT, ...).
+GRAPHQL_ERRORS = frozenset(
+    {"errors", "errors[].message", "errors[].type", "errors[].path", "errors[].locations"}
+    | {"errors[].locations[].line", "errors[].locations[].column", "errors[].extensions"}
+)
 
-class _Dict(dict[str, Any]):
-    """A JSON object that notes which of its fields are read (as dotted paths)."""
 
-    def __init__(self, data: dict[str, Any], path: str, reads: set[str]) -> None:
-        super().__init__(data)
-        self._path, self._reads = path, reads
-
-    def _at(self, key: str) -> str:
-        self._reads.add(f"{self._path}.{key}" if self._path else key)
-        return f"{self._path}.{key}" if self._path else key
-
-    def __getitem__(self, key: str) -> Any:
-        return traced(super().__getitem__(key), self._at(key), self._reads)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return traced(super().get(key, default), self._at(key), self._reads)
-
-    def __contains__(self, key: object) -> bool:
-        self._at(str(key))
-        return super().__contains__(key)
+def graphql_documented(path: str) -> bool:
+    """A GraphQL answer's path (`data.organization.…` or `errors[].…`) the schema documents."""
+    if path.startswith("errors"):
+        return path in GRAPHQL_ERRORS
+    names = path.replace("[]", "").split(".")
+    if names[0] != "data":
+        return False
+    kind = "Query"
+    for name in names[1:]:
+        field = SCHEMA.get(kind, {}).get(name)
+        if field is None:
+            return False
+        kind = field[0]
+    return True
 
 
-class _List(list[Any]):
-    def __init__(self, data: list[Any], path: str, reads: set[str]) -> None:
-        super().__init__(data)
-        self._path, self._reads = path, reads
-
-    def __iter__(self) -> Iterator[Any]:
-        return (traced(item, f"{self._path}[]", self._reads) for item in list.__iter__(self))
+def documented(route: tuple[str, str], path: str) -> bool:
+    """A field path of a successful answer on `route` that GitHub documents."""
+    return graphql_documented(path) if route == GRAPHQL else path in DOCUMENTED[route].fields
 
 
-def traced(value: Any, path: str, reads: set[str]) -> Any:
-    """`value` wrapped so that reading its fields adds their paths to `reads`."""
-    if isinstance(value, dict):
-        return _Dict(value, path, reads)
-    if isinstance(value, list):
-        return _List(value, path, reads)
-    return value
-
-
-def paths(value: Any, prefix: str = "") -> set[str]:
-    """Every field path in a JSON value, in the same notation."""
-    found: set[str] = set()
-    if isinstance(value, dict):
-        for key, item in value.items():
-            path = f"{prefix}.{key}" if prefix else key
-            found |= {path} | paths(item, path)
-    elif isinstance(value, list):
-        for item in value:
-            found |= paths(item, f"{prefix}[]")
-    return found
+def undocumented_selections(fields: dict[str, Selected], kind: str = "Query") -> list[str]:
+    """The fields and arguments a GraphQL query selects that the schema does not have."""
+    wrong = []
+    for name, selected in fields.items():
+        field = SCHEMA.get(kind, {}).get(name)
+        if field is None:
+            wrong.append(f"{kind}.{name}")
+            continue
+        wrong += [f"{kind}.{name}({arg}:)" for arg in sorted(set(selected.args) - field[1])]
+        if selected.fields:
+            wrong += undocumented_selections(selected.fields, field[0])
+    return wrong
 
 
 @pytest.fixture
@@ -177,8 +220,11 @@ def run_scenario() -> FakeGitHub:
     github = FakeGitHub("acme", now=clock.now, cycle_ends=dt.date(2026, 11, 30))
     github.add_member("octocat", email="octo@github.example", seat=True, last_active=NOW)
     github.add_member("hubot", seat=True)
-    github.add_member("monalisa", seat=True, last_active=NOW)
+    github.add_member("monalisa", seat=True, last_active=NOW, verified_emails=["mona@acme.example"])
     github.add_member("newbie")
+    github.link_saml("octocat", "octo@acme.example")
+    github.link_saml("newbie", "S-1-5-21-7", "newbie@acme.example", "n.ewbie@acme.example")
+    github.link_saml(None, "nobody@acme.example")
     with httpx.Client(transport=github.transport) as client:
         copilot = GitHubCopilotConnector(
             "copilot", "Copilot", "acme", github.token, client, page_size=2, now=clock.now
@@ -188,19 +234,30 @@ def run_scenario() -> FakeGitHub:
         copilot.assign(Assignee("newbie@acme.example", "newbie"), "business")
         copilot.revoke(Assignee("hubot"))
         copilot.list_seats()
-        fails(copilot.assign, Assignee("ghost@acme.example", "ghost"), "business")  # 404
+        fails(copilot.assign, Assignee("ghost"), "business")  # 404
+        fails(copilot.assign, Assignee("nobody@acme.example"), "business")  # no login linked
         github.rate_limit_next(403)
         fails(copilot.list_seats)
         github.rate_limit_next(429)
         fails(copilot.check)
         github.answer_next(500, {"message": "Server Error"})
         fails(copilot.contract)
+        github.answer_next(200, {"errors": [{"type": "RATE_LIMIT", "message": "API rate limit"}]})
+        fails(copilot.identities)  # GraphQL's rate limit comes with HTTP 200
+        github.token_can_read_org = False
+        fails(copilot.identities)  # INSUFFICIENT_SCOPES
+        github.token_can_read_org = True
+        github.saml_identities.clear()  # no SAML provider: members' verified-domain emails
+        copilot.list_seats()
+        github.verified_emails_visible = False
+        copilot.check()  # FORBIDDEN on those emails: seats stay keyed by login
         github.seat_management_setting = "assign_all"
         fails(copilot.revoke, Assignee("octocat"))  # 422
         github.token_can_manage_billing = False
         fails(copilot.list_seats)  # 403
         stranger = GitHubCopilotConnector("copilot", "Copilot", "acme", "ghp_wrong", client)
         fails(stranger.check)  # 401
+        fails(stranger.identities)  # 401 on /graphql
     return github
 
 
@@ -219,14 +276,15 @@ def test_every_answer_of_the_fake_has_a_documented_status_fields_and_headers() -
 
     statuses = set()
     for exchange in github.exchanges:
-        endpoint = DOCUMENTED[(exchange.method, route_template(exchange.path))]
+        route = (exchange.method, route_template(exchange.path))
         statuses.add(exchange.status)
-        assert exchange.status in endpoint.statuses | RATE_LIMIT_STATUSES, exchange
-        success = exchange.status < 300
-        allowed = endpoint.fields if success else ERROR_FIELDS
-        assert paths(exchange.answer) <= allowed, exchange
+        assert exchange.status in DOCUMENTED[route].statuses | RATE_LIMIT_STATUSES, exchange
+        if exchange.status < 300:
+            assert all(documented(route, path) for path in value_paths(exchange.answer)), exchange
+        else:
+            assert value_paths(exchange.answer) <= ERROR_FIELDS, exchange
         headers = {name.lower() for name in exchange.answer_headers}
-        assert headers <= COMMON_HEADERS | endpoint.headers, exchange
+        assert headers <= COMMON_HEADERS | DOCUMENTED[route].headers, exchange
     assert statuses == {200, 201, 401, 403, 404, 422, 429, 500}
 
 
@@ -234,12 +292,43 @@ def test_the_connector_calls_only_documented_routes_params_and_bodies_with_the_v
     github = run_scenario()
 
     for exchange in github.exchanges:
-        endpoint = DOCUMENTED[(exchange.method, route_template(exchange.path))]
+        route = (exchange.method, route_template(exchange.path))
+        endpoint = DOCUMENTED[route]
         assert set(exchange.params) <= endpoint.params, exchange
         assert set(exchange.body or {}) <= endpoint.body, exchange
-        assert exchange.headers["accept"] == "application/vnd.github+json"
-        assert exchange.headers["x-github-api-version"] == "2022-11-28"
+        assert exchange.headers["authorization"].startswith("Bearer "), exchange
+        if route != GRAPHQL:  # the REST media type and version; GraphQL has neither
+            assert exchange.headers["accept"] == "application/vnd.github+json"
+            assert exchange.headers["x-github-api-version"] == "2022-11-28"
     assert {(e.method, route_template(e.path)) for e in github.exchanges} == set(DOCUMENTED)
+
+
+def test_the_connectors_graphql_queries_select_only_documented_fields_and_arguments() -> None:
+    github = run_scenario()
+    calls = github.requests_to(*GRAPHQL)
+
+    assert {e.body["query"] for e in calls} == {
+        github_identity.SAML_QUERY,
+        github_identity.MEMBERS_QUERY,
+    }
+    for exchange in calls:
+        query, variables = exchange.body["query"], exchange.body["variables"]
+        assert undocumented_selections(parse_selection(query)) == []
+        assert set(variables) == set(re.findall(r"\$(\w+)\s*:", query.split("{", 1)[0]))
+        assert 1 <= variables["first"] <= 100
+
+
+def test_the_saml_query_reads_each_identitys_name_id_emails_and_linked_login() -> None:
+    organization = parse_selection(github_identity.SAML_QUERY)["organization"]
+    connection = organization.fields["samlIdentityProvider"].fields["externalIdentities"]
+    node = connection.fields["nodes"].fields
+
+    assert set(organization.args) == {"login"}
+    assert set(connection.args) == {"first", "after"}
+    assert set(connection.fields["pageInfo"].fields) == {"hasNextPage", "endCursor"}
+    assert set(node["samlIdentity"].fields) == {"nameId", "emails"}
+    assert set(node["samlIdentity"].fields["emails"].fields) == {"value", "primary"}
+    assert set(node["user"].fields) == {"login"}
 
 
 def test_the_connector_reads_only_documented_fields(
@@ -248,7 +337,17 @@ def test_the_connector_reads_only_documented_fields(
     run_scenario()
 
     for route, fields in reads.items():
-        assert fields <= DOCUMENTED[route].fields, route
+        assert [f for f in sorted(fields) if not documented(route, f)] == [], route
     seats = reads[("GET", "/orgs/{org}/copilot/billing/seats")]
     assert {"seats[].assignee.login", "seats[].pending_cancellation_date"} <= seats
     assert "seat_breakdown.total" in reads[("GET", "/orgs/{org}/copilot/billing")]
+    identities = "data.organization.samlIdentityProvider.externalIdentities"
+    assert {
+        f"{identities}.nodes[].samlIdentity.nameId",
+        f"{identities}.nodes[].samlIdentity.emails[].value",
+        f"{identities}.nodes[].user.login",
+        f"{identities}.pageInfo.endCursor",
+        "data.organization.membersWithRole.nodes[].organizationVerifiedDomainEmails",
+        "errors[].type",
+        "errors[].path",
+    } <= reads[GRAPHQL]

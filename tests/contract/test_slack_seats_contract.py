@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -21,6 +20,7 @@ import pytest
 from connectors import slack_seats
 from connectors.slack_seats import SlackSeatsConnector
 from tests.contracts import contracts_dir, load_json
+from tests.tracing import traced, value_paths
 from workflows.ports import ConnectorError
 
 API = "https://slack.test/api/"
@@ -82,19 +82,6 @@ def schema_paths(schema: dict[str, Any], prefix: str, depth: int = 0) -> set[str
     return found
 
 
-def value_paths(value: Any, prefix: str = "") -> set[str]:
-    """Field paths of a JSON value, in the same notation."""
-    found: set[str] = set()
-    if isinstance(value, dict):
-        for key, item in value.items():
-            path = f"{prefix}.{key}" if prefix else key
-            found |= {path} | value_paths(item, path)
-    elif isinstance(value, list):
-        for item in value:
-            found |= value_paths(item, f"{prefix}[]")
-    return found
-
-
 def is_documented(read: str, fields: set[str]) -> bool:
     """A read path matches a documented one; `*` (any key of a map) matches any segment."""
     parts = read.split(".")
@@ -103,48 +90,6 @@ def is_documented(read: str, fields: set[str]) -> bool:
         and all(p in ("*", d) for p, d in zip(parts, doc, strict=True))
         for field in fields
     )
-
-
-class _Dict(dict[str, Any]):
-    """A JSON object that notes which fields are read; iterating its items reads `*`."""
-
-    def __init__(self, data: dict[str, Any], path: str, reads: set[str]) -> None:
-        super().__init__(data)
-        self._path, self._reads = path, reads
-
-    def _at(self, key: str) -> str:
-        path = f"{self._path}.{key}" if self._path else key
-        self._reads.add(path)
-        return path
-
-    def __getitem__(self, key: str) -> Any:
-        return traced(super().__getitem__(key), self._at(key), self._reads)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return traced(super().get(key, default), self._at(key), self._reads)
-
-    def items(self) -> Any:
-        path = self._at("*")
-        return [(key, traced(value, path, self._reads)) for key, value in super().items()]
-
-    def values(self) -> Any:
-        path = self._at("*")
-        return [traced(value, path, self._reads) for value in super().values()]
-
-
-class _List(list[Any]):
-    def __init__(self, data: list[Any], path: str, reads: set[str]) -> None:
-        super().__init__(data)
-        self._path, self._reads = path, reads
-
-    def __iter__(self) -> Iterator[Any]:
-        return (traced(item, f"{self._path}[]", self._reads) for item in list.__iter__(self))
-
-
-def traced(value: Any, path: str, reads: set[str]) -> Any:
-    if isinstance(value, dict):
-        return _Dict(value, path, reads)
-    return _List(value, path, reads) if isinstance(value, list) else value
 
 
 class DocumentedSlack:

@@ -5,16 +5,23 @@ It keeps to the shapes GitHub documents (checked by tests/contract/test_github_f
 `{"message", "documentation_url"}` errors. A cancelled seat stays listed, with
 `pending_cancellation_date`, until the end of the billing cycle. Every response carries GitHub's
 `x-ratelimit-*` headers; `answer_next` and `rate_limit_next` script failures.
+
+It also serves the part of the GraphQL API (`POST /graphql`) that links logins to emails:
+`organization(login:) { samlIdentityProvider { externalIdentities } membersWithRole }`, paged by
+`first`/`after` cursors, answering exactly the fields a query selects (an unknown one is an
+error, as on GitHub) and failing like GitHub does: HTTP 200 with `errors`. The organisation has
+a SAML identity provider once `link_saml` gave it an identity; otherwise the provider is null.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import math
 import re
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -22,6 +29,7 @@ from urllib.parse import urlencode
 import httpx
 
 DOCS = "https://docs.github.com/rest/copilot/copilot-user-management"
+GRAPHQL = ("POST", "/graphql")
 Reply = tuple[int, Any, dict[str, str]]  # HTTP status, JSON body (None: empty), extra headers
 
 
@@ -43,6 +51,16 @@ class Member:
     id: int
     email: str | None = None
     seat: Seat | None = None
+    verified_emails: list[str] = field(default_factory=list)  # on the org's verified domains
+
+
+@dataclass
+class SamlIdentity:
+    """One SAML identity of the organisation; `login` is None until someone signs in with it."""
+
+    name_id: str
+    emails: list[str]
+    login: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +85,7 @@ class FakeGitHub:
         ("GET", "/orgs/{org}/copilot/billing/seats"),
         ("POST", "/orgs/{org}/copilot/billing/selected_users"),
         ("DELETE", "/orgs/{org}/copilot/billing/selected_users"),
+        GRAPHQL,
     )
 
     def __init__(
@@ -85,7 +104,10 @@ class FakeGitHub:
         self.plan_type = plan_type
         self.seat_management_setting = seat_management_setting
         self.token_can_manage_billing = True
+        self.token_can_read_org = True
+        self.verified_emails_visible = True  # False: GitHub answers FORBIDDEN for them
         self.members: dict[str, Member] = {}
+        self.saml_identities: list[SamlIdentity] = []
         self.exchanges: list[Exchange] = []
         self._scripted: deque[Reply] = deque()
 
@@ -102,13 +124,20 @@ class FakeGitHub:
         seat: bool = False,
         last_active: dt.datetime | None = None,
         editor: str | None = "vscode/1.95.0",
+        verified_emails: Sequence[str] = (),
     ) -> Member:
         """Add an organisation member, with a Copilot seat if asked."""
-        member = Member(login, 1000 + len(self.members), email)
+        member = Member(login, 1000 + len(self.members), email, None, list(verified_emails))
         if seat:
             member.seat = Seat(self.now(), last_active, editor if last_active else None)
         self.members[login.lower()] = member
         return member
+
+    def link_saml(self, login: str | None, name_id: str, *emails: str) -> SamlIdentity:
+        """Give the org a SAML identity (and so a provider), linked to member `login` or nobody."""
+        identity = SamlIdentity(name_id, list(emails), login)
+        self.saml_identities.append(identity)
+        return identity
 
     def answer_next(
         self, status: int, body: Any = None, headers: dict[str, str] | None = None
@@ -159,6 +188,8 @@ class FakeGitHub:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return _error(401, "Bad credentials")
         route = (request.method, route_template(request.url.path))
+        if route == GRAPHQL:
+            return self._graphql(json.loads(request.content or b"{}"))
         if route not in self.ROUTES or request.url.path.split("/")[2].lower() != self.org.lower():
             return _error(404, "Not Found")
         if not self.token_can_manage_billing:
@@ -265,6 +296,80 @@ class FakeGitHub:
             if seat and seat.pending_cancellation_date and seat.pending_cancellation_date < today:
                 member.seat = None
 
+    def _graphql(self, payload: dict[str, Any]) -> Reply:
+        variables = payload.get("variables") or {}
+        try:
+            query = parse_selection(str(payload.get("query") or ""))
+            top = query.get("organization")
+            if top is None or len(query) != 1:
+                raise GraphQLFault("This fake serves organization(login:) queries only")
+            login = str(_argument(top, "login", variables))
+            if login.lower() != self.org.lower():
+                message = f"Could not resolve to an Organization with the login of '{login}'."
+                error = {"type": "NOT_FOUND", "path": ["organization"], "message": message}
+                return 200, {"data": {"organization": None}, "errors": [error]}, {}
+            if "samlIdentityProvider" in top.fields and not self.token_can_read_org:
+                raise GraphQLFault(_SCOPES_MESSAGE, "INSUFFICIENT_SCOPES")
+            data = _pick({"organization": self._organization(top, variables)}, query)
+            return 200, {"data": data, **self._forbidden(data, top)}, {}
+        except GraphQLFault as fault:
+            error = {"message": str(fault), "locations": [{"line": 1, "column": 1}]}
+            return 200, {"errors": [{**error, "type": fault.type} if fault.type else error]}, {}
+
+    def _organization(self, top: Selected, variables: dict[str, Any]) -> dict[str, Any]:
+        org: dict[str, Any] = {"login": self.org}
+        if "samlIdentityProvider" in top.fields:
+            provider = top.fields["samlIdentityProvider"]
+            identities = [self._identity(n, i) for n, i in enumerate(self.saml_identities)]
+            connection = provider.fields.get("externalIdentities")
+            page = _connection(identities, connection, variables) if connection else None
+            has_provider = bool(self.saml_identities)
+            org["samlIdentityProvider"] = {"externalIdentities": page} if has_provider else None
+        if "membersWithRole" in top.fields:
+            members = [self._user(m) for m in sorted(self.members.values(), key=lambda m: m.id)]
+            org["membersWithRole"] = _connection(members, top.fields["membersWithRole"], variables)
+        return org
+
+    def _forbidden(self, data: dict[str, Any], top: Selected) -> dict[str, Any]:
+        """Hide members' verified-domain emails: null nodes and one FORBIDDEN error each."""
+        members = data["organization"].get("membersWithRole")
+        nodes = top.fields.get("membersWithRole", Selected({}, {})).fields.get("nodes")
+        if self.verified_emails_visible or not members or not nodes:
+            return {}
+        if "organizationVerifiedDomainEmails" not in nodes.fields:
+            return {}
+        path = ["organization", "membersWithRole", "nodes"]
+        message = "Resource not accessible by personal access token"
+        errors = [
+            {"type": "FORBIDDEN", "path": [*path, n, "organizationVerifiedDomainEmails"]}
+            | {"message": message}
+            for n in range(len(members["nodes"]))
+        ]
+        members["nodes"] = [None] * len(members["nodes"])
+        return {"errors": errors} if errors else {}
+
+    def _identity(self, number: int, identity: SamlIdentity) -> dict[str, Any]:
+        member = self.members.get(identity.login.lower()) if identity.login else None
+        emails = [
+            {"value": email, "primary": n == 0, "type": "work"}
+            for n, email in enumerate(identity.emails)
+        ]
+        return {
+            "guid": f"0b1f{number:04d}-5e1d-4c4e-9e0a-7a1b2c3d4e5f",
+            "id": f"MDE2OkV4dGVybmFsSWRlbnRpdHk{number}",
+            "samlIdentity": {"nameId": identity.name_id, "username": None, "emails": emails},
+            "scimIdentity": None,
+            "user": self._user(member) if member else None,
+        }
+
+    def _user(self, member: Member) -> dict[str, Any]:
+        return {
+            "login": member.login,
+            "id": f"MDQ6VXNlcj{member.id}",
+            "email": member.email or "",
+            "organizationVerifiedDomainEmails": list(member.verified_emails),
+        }
+
     def _page_url(self, per_page: int, page: int) -> str:
         query = urlencode({"per_page": per_page, "page": page})
         return f"{self.base_url}/orgs/{self.org}/copilot/billing/seats?{query}"
@@ -278,6 +383,113 @@ class FakeGitHub:
             "x-ratelimit-used": "1",
             "x-ratelimit-resource": "core",
         }
+
+
+@dataclass
+class Selected:
+    """One field a GraphQL query selects: its arguments (as written) and its own selection."""
+
+    args: dict[str, str]
+    fields: dict[str, Selected]
+
+
+class GraphQLFault(Exception):
+    """A query the fake answers with an `errors` entry (HTTP 200), as GitHub does."""
+
+    def __init__(self, message: str, type_: str | None = None) -> None:
+        super().__init__(message)
+        self.type = type_
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\$?[A-Za-z_]\w*|-?\d+|[{}():!\[\]=@]|\.\.\.')
+_NAME = re.compile(r"[A-Za-z_]\w*")
+_SCOPES_MESSAGE = (
+    "Your token has not been granted the required scopes to execute this query. The "
+    "'samlIdentityProvider' field requires one of the following scopes: ['read:org'], but your "
+    "token has only been granted the: ['manage_billing:copilot'] scopes. Please modify your "
+    "token's scopes at: https://github.com/settings/tokens."
+)
+
+
+def parse_selection(query: str) -> dict[str, Selected]:
+    """The fields one GraphQL operation selects (no fragments, aliases or directives)."""
+    tokens = _TOKEN.findall(query)
+    try:
+        start = next(n for n, token in enumerate(tokens) if token == "{")
+        fields, end = _selection(tokens, start)
+    except (StopIteration, IndexError):
+        raise GraphQLFault("Parse error: the query ends too early") from None
+    if end != len(tokens):
+        raise GraphQLFault(f"Parse error on {tokens[end]!r}")
+    return fields
+
+
+def _selection(tokens: list[str], at: int) -> tuple[dict[str, Selected], int]:
+    at += 1  # past "{"
+    fields: dict[str, Selected] = {}
+    while tokens[at] != "}":
+        name = tokens[at]
+        if not _NAME.fullmatch(name):
+            raise GraphQLFault(f"Parse error on {name!r} (fragments and directives: not served)")
+        args: dict[str, str] = {}
+        at += 1
+        if tokens[at] == "(":
+            at += 1
+            while tokens[at] != ")":
+                if tokens[at + 1] != ":":
+                    raise GraphQLFault(f"Parse error on {tokens[at + 1]!r}")
+                args[tokens[at]] = tokens[at + 2]
+                at += 3
+            at += 1
+        selected: dict[str, Selected] = {}
+        if tokens[at] == "{":
+            selected, at = _selection(tokens, at)
+        fields[name] = Selected(args, selected)
+    return fields, at + 1
+
+
+def _argument(selected: Selected, name: str, variables: dict[str, Any]) -> Any:
+    """An argument's value: a `$variable` looked up, else the literal as written."""
+    raw = selected.args.get(name)
+    if raw is None:
+        return None
+    if raw.startswith("$"):
+        return variables.get(raw[1:])
+    return json.loads(raw) if raw[0] in '"-0123456789' else raw
+
+
+def _connection(items: list[Any], selected: Selected, variables: dict[str, Any]) -> dict[str, Any]:
+    """One page of a connection, by `first` (at most 100) and the `after` cursor."""
+    first = _argument(selected, "first", variables)
+    if not isinstance(first, int) or not 1 <= first <= 100:
+        raise GraphQLFault("You must provide a `first` value between 1 and 100 to paginate")
+    after = _argument(selected, "after", variables)
+    start = int(base64.b64decode(after).decode().rsplit(":", 1)[1]) + 1 if after else 0
+    chunk = items[start : start + first]
+    cursors = [base64.b64encode(f"cursor:v2:{n}".encode()).decode() for n in range(len(items))]
+    return {
+        "totalCount": len(items),
+        "pageInfo": {
+            "hasNextPage": start + first < len(items),
+            "endCursor": cursors[start + len(chunk) - 1] if chunk else None,
+            "hasPreviousPage": start > 0,
+            "startCursor": cursors[start] if chunk else None,
+        },
+        "nodes": chunk,
+        "edges": [{"cursor": cursors[start + n], "node": node} for n, node in enumerate(chunk)],
+    }
+
+
+def _pick(value: Any, fields: dict[str, Selected]) -> Any:
+    """Only the selected fields of `value`; selecting a field the fake lacks is an error."""
+    if not fields or value is None:
+        return value
+    if isinstance(value, list):
+        return [_pick(item, fields) for item in value]
+    missing = sorted(set(fields) - set(value))
+    if missing:
+        raise GraphQLFault(f"Field '{missing[0]}' doesn't exist on this fake's types")
+    return {name: _pick(value[name], selected.fields) for name, selected in fields.items()}
 
 
 def route_template(path: str) -> str:
