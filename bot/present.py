@@ -5,7 +5,7 @@ from __future__ import annotations
 from messages.views import Decision, HomeView, RequestCard, SeatLine, TaskCard, TierOption
 from store.uow import SqlUnitOfWork
 from workflows.catalog import Config
-from workflows.model import ApprovalStep, Request, RequestStatus, StepStatus, Task
+from workflows.model import ApprovalStep, Request, RequestStatus, Seat, StepStatus, Task
 from workflows.seats import seats_left
 
 CANCELLABLE = (RequestStatus.PENDING, RequestStatus.WAITLISTED)
@@ -70,12 +70,17 @@ def home_view(user: str, uow: SqlUnitOfWork, config: Config) -> HomeView:
         user=user,
         catalog=tier_options(config),
         requests=[request_card(r, uow, config) for r in uow.requests.for_requester(user)],
-        seats=[_seat_line(seat.app_key, seat.tier_key, seat.assigned_on, config) for seat in seats],
+        seats=[_seat_line(seat, config) for seat in seats],
         approvals=approvals,
     )
 
 
-def _seat_line(app_key: str, tier_key: str, since: object, config: Config) -> SeatLine:
-    app = config.app(app_key)
-    tier = app.tier(tier_key) if app else None
-    return SeatLine(app.name if app else app_key, tier.name if tier else tier_key, since)  # type: ignore[arg-type]
+def _seat_line(seat: Seat, config: Config) -> SeatLine:
+    app = config.app(seat.app_key)
+    tier = app.tier(seat.tier_key) if app else None
+    return SeatLine(
+        app.name if app else seat.app_key,
+        tier.name if tier else seat.tier_key,
+        seat.assigned_on,
+        seat.paid_until,
+    )

@@ -68,6 +68,7 @@ class SeatLine:
     app_name: str
     tier_name: str
     since: date | None
+    paid_until: date | None = None  # removed at the vendor, still billed until then
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import httpx
 from sqlalchemy import select
 
 from bot.sync import run_sync
 from store.tables import people, seats
-from tests.scenario.world import IT_CHANNEL, World
-from workflows.ports import Assignee, PersonRecord
+from tests.fakes.slack_requests import app_home_opened
+from tests.scenario.world import ALICE, IT_CHANNEL, World
+from workflows.ports import Assignee, PersonRecord, SeatRecord
+from workflows.sync import reconcile_seats
 
 CAROL = Assignee("carol@acme.test", "Carol Chen")
 DEV = Assignee("dev@acme.test", "Dev Patel")
@@ -132,3 +136,14 @@ def test_a_dry_run_reports_the_drift_and_changes_nothing(world: World) -> None:
 
 def test_apps_fulfilled_by_hand_are_skipped(world: World) -> None:
     assert run_sync(world.app).skipped == ["miro"]
+
+
+def test_a_seat_the_vendor_keeps_until_the_end_of_its_billing_cycle_shows_that_date(
+    world: World,
+) -> None:
+    ends = dt.date(2026, 12, 18)
+    world.app.runner(
+        reconcile_seats, "figma", [SeatRecord("alice@acme.test", "professional", ends_on=ends)]
+    )
+    world.as_user(ALICE).send(app_home_opened(ALICE))
+    assert "removed, paid until <!date^" in str(world.slack.home_view(ALICE))

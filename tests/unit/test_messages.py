@@ -376,3 +376,13 @@ def test_every_template_interpolation_goes_through_tojson_or_an_escaping_filter(
                 or (call and (call.group(1) in {"b", "r", "fail"} | macros))
                 or expr in set_blocks | JSON_FRAGMENT_PARAMS
             ), f"{path.name}: {{{{ {expr} }}}} is neither tojson'd nor escaped"
+
+
+def test_a_seat_removed_at_the_vendor_shows_until_when_it_is_paid() -> None:
+    view = HomeView(
+        user="U0ALICE01",
+        seats=[SeatLine("GitHub Copilot", "Business", date(2026, 1, 5), date(2026, 12, 1))],
+    )
+    home = render.home(view)
+    assert validate_view(home) == []
+    assert "removed, paid until <!date^" in str(home)
