@@ -19,10 +19,10 @@ end of the billing cycle; that date is `SeatRecord.ends_on`. The plan is organis
 `change_tier` is `NotSupported`, and a seat's tier is its `plan_type` when the app has a tier of
 that key, else None.
 
-How failures map onto `workflows.ports` (GitHub signals rate limits in headers, on 403 as well
-as 429, so this module reads the response itself instead of using `connectors.http.send`)::
+How failures map onto `workflows.ports` (`connectors.http.send` maps them; GitHub signals rate
+limits in headers, on 403 as well as 429, and this module's hooks read those and word refusals)::
 
-    transport error, timeout, 5xx, 408     →  Retryable
+    transport error, timeout, 5xx, 408/412 →  Retryable
     403/429 with x-ratelimit-remaining: 0  →  Retryable, retry_after = x-ratelimit-reset - now
     403/429 with Retry-After (secondary)   →  Retryable, retry_after = Retry-After
     401                                    →  Rejected, naming the app and the token variable
@@ -51,8 +51,8 @@ from connectors.http import (
     Vendor,
     json_body,
     retry_after_seconds,
+    send,
     utc_now,
-    vendor_message,
 )
 from workflows.catalog import AppConfig
 from workflows.catalog import GitHubCopilotConnector as GitHubCopilotConfig
@@ -237,36 +237,26 @@ class GitHubCopilotConnector:
     ) -> httpx.Response:
         # GraphQL takes the token alone: the REST media type and version headers are not its own.
         headers = {"Authorization": self._headers["Authorization"]} if graphql else self._headers
-        try:
-            response = self._client.request(
-                method,
-                self._graphql_url if graphql else self._base + path,
-                headers=headers,
-                params=params,
-                json=body,
-                timeout=self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT,
-            )
-        except httpx.TimeoutException as exc:
-            raise Retryable(f"{self.app_name}: GitHub timed out ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
-            reason = self._redact(f"{type(exc).__name__}: {exc}")
-            raise Retryable(f"{self.app_name}: could not reach GitHub ({reason})") from exc
-        if response.status_code >= 400:
-            raise self._error(response, who)
-        return response
+        return send(
+            self._client,
+            self._vendor,
+            method,
+            self._graphql_url if graphql else self._base + path,
+            headers=headers,
+            params=params,
+            json=body,
+            timeout=self._timeout,
+            now=self._now,
+            retry_after=self._rate_limit_wait,
+            refused=lambda response, detail: self._refusal(response, detail, who),
+        )
 
-    def _error(self, response: httpx.Response, who: str | None) -> Exception:
+    def _refusal(self, response: httpx.Response, detail: str, who: str | None) -> Rejected | None:
+        """GitHub's words for a 401, 403 or 404; other refusals keep `send`'s."""
         status = response.status_code
-        detail = self._redact(vendor_message(response))
         said = f": {detail}" if detail else ""
         call = f"{response.request.method} {response.request.url.path}"
         prefix = f"{self.app_name}: GitHub"
-        wait = self._rate_limit_wait(response)
-        if status in (403, 429) and wait is not None:
-            return Retryable(f"{prefix} rate limit reached on {call} (HTTP {status}){said}", wait)
-        if status >= 500 or status in (408, 429):
-            wait = retry_after_seconds(response.headers.get("Retry-After"), self._now())
-            return Retryable(f"{prefix} could not serve {call} (HTTP {status}){said}", wait)
         if status == 401:
             return Rejected(
                 f"{prefix} refused {self._credential} (HTTP 401{said}); "
@@ -288,11 +278,12 @@ class GitHubCopilotConnector:
         if status == 404:
             message = f"{prefix} found no {call} (HTTP 404); check the organisation {self.org}"
             return HttpRejected(message, status=status, detail=detail)
-        return HttpRejected(
-            f"{prefix} refused {call} (HTTP {status}){said}", status=status, detail=detail
-        )
+        return None
 
     def _rate_limit_wait(self, response: httpx.Response) -> float | None:
+        """A 403/429 is a rate limit when GitHub says how long to wait (reset or Retry-After)."""
+        if response.status_code not in (403, 429):
+            return None
         if response.headers.get("x-ratelimit-remaining") == "0":
             return self._reset_wait(response)
         return retry_after_seconds(response.headers.get("Retry-After"), self._now())

@@ -2,9 +2,9 @@
 
 The service account signs a short-lived JWT (RS256) that names the admin it acts as (`sub`)
 and the scopes it wants; Google's token endpoint trades it for an access token, which is
-cached until shortly before it expires. How token-endpoint failures map onto the error tree::
+cached until shortly before it expires. The token request goes through `connectors.http.send`
+(transport errors, 5xx, 408, 412 and 429 are Retryable); its refusals are worded here::
 
-    transport error, timeout, 5xx, 408, 429       →  Retryable
     invalid_grant                                 →  Rejected: key, subject or clock is wrong
     unauthorized_client, access_denied,
     invalid_scope                                 →  Rejected: domain-wide delegation or scopes
@@ -28,8 +28,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from connectors.http import MAX_DETAIL, Clock, retry_after_seconds, utc_now, vendor_message
-from workflows.ports import ConnectorError, Rejected, Retryable
+from connectors.http import Clock, Vendor, json_object, send, utc_now
+from workflows.ports import ConnectorError, Rejected
 
 SCOPES = (
     "https://www.googleapis.com/auth/apps.licensing",
@@ -115,6 +115,7 @@ class TokenSource:
         self.subject = subject
         self.token_url = token_url
         self._client = client
+        self._vendor = Vendor(app_name, "Google's token endpoint", f"the key in {key.variable}")
         self._timeout = timeout
         self._now = now
         self._lock = threading.Lock()
@@ -135,36 +136,27 @@ class TokenSource:
     def _fetch(self) -> tuple[str, dt.datetime]:
         issued = self._now()
         assertion = build_assertion(self.key, self.subject, self.token_url, issued)
-        form = {"grant_type": JWT_BEARER, "assertion": assertion}
-        try:
-            response = self._client.post(
-                self.token_url,
-                data=form,
-                timeout=self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT,
-            )
-        except httpx.TransportError as exc:
-            raise Retryable(
-                f"{self.app_name}: could not reach Google's token endpoint ({type(exc).__name__})"
-            ) from exc
-        body = _json_object(response)
-        if response.status_code >= 400:
-            raise self._error(response, body, assertion)
+        response = send(
+            self._client,
+            self._vendor,
+            "POST",
+            self.token_url,
+            data={"grant_type": JWT_BEARER, "assertion": assertion},
+            timeout=self._timeout,
+            now=self._now,
+            refused=self._error,
+        )
+        body = json_object(response) or {}
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
             raise Rejected(f"{self.app_name}: Google's token endpoint answered without a token")
         return token, issued + dt.timedelta(seconds=_seconds(body.get("expires_in")))
 
-    def _error(
-        self, response: httpx.Response, body: Mapping[str, Any], assertion: str
-    ) -> Exception:
+    def _error(self, response: httpx.Response, said: str) -> Rejected:
+        """Google's refusal in words that say what to fix; `said` is its description."""
         status = response.status_code
-        code = _text(body.get("error"))
-        said = _text(body.get("error_description"))[:MAX_DETAIL] or vendor_message(response)
-        said = said.replace(assertion, "[redacted]")
+        code = _text((json_object(response) or {}).get("error"))
         where = f"{self.app_name}: Google's token endpoint"
-        if status >= 500 or status in (408, 429):
-            wait = retry_after_seconds(response.headers.get("Retry-After"), self._now())
-            return Retryable(f"{where} could not issue a token (HTTP {status})", wait)
         account = f"the service account {self.key.client_email} in {self.key.variable}"
         if code == "invalid_grant":
             return Rejected(
@@ -199,14 +191,6 @@ def _seconds(value: object) -> int:
         return int(float(str(value)))
     except (ValueError, OverflowError):
         return int(LIFETIME.total_seconds())
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _text(value: object) -> str:

@@ -6,6 +6,13 @@ How a failure maps onto the error tree of `workflows.ports`::
                                                      ``Retry-After``, seconds or an HTTP date)
     401, 403                                      →  Rejected, naming the app and the credential
     any other 4xx                                 →  HttpRejected, carrying the vendor's message
+
+Every error `send()` raises carries the answer's HTTP ``status`` and ``headers`` (None and empty
+headers for a transport error). Two optional hooks let a vendor say more than the table does:
+``retry_after(response)`` reads its own rate-limit headers (a number makes any failure
+Retryable with that wait, e.g. GitHub's 403 with ``x-ratelimit-remaining: 0``), and
+``refused(response, detail)`` words a refusal (a 4xx not retried) its own way from the answer
+and the vendor's redacted message (None keeps the words above).
 """
 
 from __future__ import annotations
@@ -18,12 +25,17 @@ from typing import Any
 
 import httpx
 
-from workflows.ports import Rejected, Retryable
+from workflows.ports import ConnectorError, Rejected, Retryable
 
 Clock = Callable[[], dt.datetime]
+RetryAfter = Callable[[httpx.Response], float | None]  # seconds a vendor asks to wait, if any
+Refused = Callable[[httpx.Response, str], ConnectorError | None]  # (answer, redacted detail)
 MAX_DETAIL = 300
 # 408 and 412 say "the request or the resource moved under you": a fresh attempt can succeed.
 RETRYABLE_4XX = frozenset({408, 412, 429})
+# Where a request carries its secrets: kept out of every message.
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key"})
+SECRET_FIELDS = frozenset({"client_secret", "client_assertion", "assertion", "refresh_token"})
 
 
 def utc_now() -> dt.datetime:
@@ -58,11 +70,15 @@ def send(
     headers: Mapping[str, str] | None = None,
     params: Mapping[str, str | int] | None = None,
     json: Any = None,
+    data: Mapping[str, str] | None = None,
     timeout: float | None = None,
     now: Clock = utc_now,
+    retry_after: RetryAfter | None = None,
+    refused: Refused | None = None,
 ) -> httpx.Response:
-    """Send one request; return a 2xx/3xx response or raise Retryable/Rejected."""
-    secrets = _secrets(headers or {})
+    """Send one request (a `json` body or a `data` form); return a 2xx/3xx response or raise
+    Retryable/Rejected carrying the answer's `status` and `headers`."""
+    secrets = _secrets(headers or {}, data or {})
     try:
         response = client.request(
             method,
@@ -70,31 +86,58 @@ def send(
             headers=headers,
             params=params,
             json=json,
+            data=data,
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
-    except httpx.TimeoutException as exc:
-        raise Retryable(
-            f"{vendor.app_name}: {vendor.service} timed out ({type(exc).__name__})"
-        ) from exc
     except httpx.TransportError as exc:
-        reason = _redact(f"{type(exc).__name__}: {exc}", secrets)
-        raise Retryable(f"{vendor.app_name}: could not reach {vendor.service} ({reason})") from exc
+        raise _carrying(_unreachable(vendor, exc, secrets), None) from exc
     if response.status_code >= 400:
-        raise _error(vendor, response, secrets, now)
+        detail = _redact(vendor_message(response), secrets)
+        raise _carrying(_error(vendor, response, detail, now, retry_after, refused), response)
     return response
 
 
+def status_of(error: BaseException) -> int | None:
+    """The HTTP status a `send()` error carries; None for a transport error or any other error."""
+    status = getattr(error, "status", None)
+    return status if isinstance(status, int) else None
+
+
+def _carrying(error: ConnectorError, response: httpx.Response | None) -> ConnectorError:
+    status = response.status_code if response is not None else None
+    headers = response.headers if response is not None else httpx.Headers()
+    error.status, error.headers = status, headers  # type: ignore[attr-defined]
+    return error
+
+
+def _unreachable(vendor: Vendor, exc: httpx.TransportError, secrets: Iterable[str]) -> Retryable:
+    if isinstance(exc, httpx.TimeoutException):
+        return Retryable(f"{vendor.app_name}: {vendor.service} timed out ({type(exc).__name__})")
+    reason = _redact(f"{type(exc).__name__}: {exc}", secrets)
+    return Retryable(f"{vendor.app_name}: could not reach {vendor.service} ({reason})")
+
+
 def _error(
-    vendor: Vendor, response: httpx.Response, secrets: Iterable[str], now: Clock
-) -> Exception:
+    vendor: Vendor,
+    response: httpx.Response,
+    detail: str,
+    now: Clock,
+    retry_after: RetryAfter | None,
+    refused: Refused | None,
+) -> ConnectorError:
     status = response.status_code
-    detail = _redact(vendor_message(response), secrets)
     call = f"{response.request.method} {response.request.url.path}"
     prefix = f"{vendor.app_name}: {vendor.service}"
+    said = f": {detail}" if detail else ""
+    wait = retry_after(response) if retry_after is not None else None
+    if wait is not None:
+        return Retryable(f"{prefix} rate limit reached on {call} (HTTP {status}){said}", wait)
     if status >= 500 or status in RETRYABLE_4XX:
         wait = retry_after_seconds(response.headers.get("Retry-After"), now())
-        said = f": {detail}" if detail else ""
         return Retryable(f"{prefix} could not serve {call} (HTTP {status}){said}", wait)
+    own = refused(response, detail) if refused is not None else None
+    if own is not None:
+        return own
     if status == 401:
         return Rejected(
             f"{prefix} refused {vendor.credential} (HTTP 401); "
@@ -105,7 +148,6 @@ def _error(
             f"{prefix} refused {vendor.credential} (HTTP 403); "
             "check that it is allowed to manage users and their access"
         )
-    said = f": {detail}" if detail else ""
     message = f"{prefix} refused {call} (HTTP {status}){said}"
     return HttpRejected(message, status=status, detail=detail)
 
@@ -128,8 +170,18 @@ def json_body(
     return _lower_keys(data) if lower_keys else data
 
 
+def json_object(response: httpx.Response) -> dict[str, Any] | None:
+    """The JSON object an answer holds, else None (not JSON, or JSON but not an object)."""
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def vendor_message(response: httpx.Response) -> str:
-    """The vendor's own error text: SCIM `detail`, a JSON `message`/`error`, or the raw body."""
+    """The vendor's own error text: SCIM `detail` (with its `scimType`), a JSON `message`/`error`,
+    Okta's `errorSummary` (with its `errorCode`), or the raw body."""
     try:
         body = response.json()
     except ValueError:
@@ -137,12 +189,12 @@ def vendor_message(response: httpx.Response) -> str:
     if not isinstance(body, dict):
         return _clip(str(body))
     fields = {str(key).lower(): value for key, value in body.items()}
-    for key in ("detail", "message", "error_description", "error"):
+    for key in ("detail", "message", "error_description", "error", "errorsummary"):
         value = fields.get(key)
         if isinstance(value, dict):
             value = value.get("message")
         if isinstance(value, str) and value.strip():
-            kind = fields.get("scimtype")
+            kind = fields.get("scimtype") or fields.get("errorcode")
             return _clip(f"{value.strip()} ({kind})" if isinstance(kind, str) else value.strip())
     return _clip(response.text.strip())
 
@@ -173,11 +225,9 @@ def _lower_keys(value: Any) -> Any:
     return value
 
 
-def _secrets(headers: Mapping[str, str]) -> list[str]:
-    found = []
-    for name, value in headers.items():
-        if name.lower() in ("authorization", "proxy-authorization", "x-api-key"):
-            found.append(value.partition(" ")[2] or value)
+def _secrets(headers: Mapping[str, str], form: Mapping[str, str]) -> list[str]:
+    found = [v.partition(" ")[2] or v for k, v in headers.items() if k.lower() in SECRET_HEADERS]
+    found += [value for name, value in form.items() if name.lower() in SECRET_FIELDS]
     return [secret for secret in found if secret]
 
 

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from connectors.credentials import read_secret
-from connectors.http import Clock, HttpRejected, Vendor, json_body, send, utc_now
+from connectors.http import Clock, HttpRejected, Vendor, json_body, send, status_of, utc_now
 from connectors.oauth import ClientCredentials, TokenSource
 from workflows.catalog import AppConfig
 from workflows.catalog import Microsoft365Connector as Microsoft365Config
@@ -80,9 +80,9 @@ class Microsoft365Connector:
         try:
             users = self._licensed_users(sku_ids, sign_in=True)
         except Rejected as exc:
-            if type(exc) is not Rejected:  # not a 401/403: about the query, not signInActivity
-                raise
             # signInActivity needs AuditLog.Read.All and Entra ID P1; Graph's 403 names neither.
+            if status_of(exc) != 403:
+                raise
             users = self._licensed_users(sku_ids, sign_in=False)
         return [_record(user, sku_ids) for user in users]
 
@@ -124,7 +124,7 @@ class Microsoft365Connector:
         try:
             self._call("GET", self._base + "/users", params=params, headers=EVENTUAL)
         except Rejected as exc:
-            if type(exc) is not Rejected:
+            if status_of(exc) != 403:
                 raise
             return "last sign-in unavailable (needs AuditLog.Read.All and Entra ID P1)"
         return "last sign-in readable"

@@ -1,14 +1,14 @@
 """OAuth 2.0 client-credentials tokens (RFC 6749 §4.4), cached until shortly before they expire.
 
-How a token endpoint failure maps onto the error tree of `workflows.ports`::
+The token request goes through `connectors.http.send`, so transport errors, 5xx, 408, 412 and
+429 are Retryable as for any call; a refusal is worded from the OAuth error in its body::
 
-    transport error, timeout, 5xx, 408, 429  →  Retryable (``retry_after`` from Retry-After)
     invalid_client (wrong or expired secret) →  Rejected naming the variable that holds it
     unauthorized_client, invalid_scope, …    →  Rejected naming the setting to fix
     a body without an access token           →  Rejected
 
-The secret never appears in a message: it is only sent as a form field, and any text quoted
-back from the token endpoint has it redacted.
+The secret never appears in a message: it is only sent as a form field, which `send` redacts
+from any text it quotes, and the refusals here quote only OAuth error codes.
 """
 
 from __future__ import annotations
@@ -18,17 +18,16 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 
-from connectors.http import Clock, retry_after_seconds, utc_now
-from workflows.ports import Rejected, Retryable
+from connectors.http import Clock, Vendor, json_object, send, status_of, utc_now
+from workflows.ports import Rejected
 
 T = TypeVar("T")
 # Refresh this long before the token endpoint says the token expires (clock skew, slow calls).
 EXPIRY_MARGIN = dt.timedelta(seconds=60)
-RETRYABLE = frozenset({408, 429})
 ERROR_CODE = re.compile(r"^\s*([A-Z]{2,}\d+)\b")  # e.g. AADSTS7000215 from Microsoft Entra
 
 
@@ -59,6 +58,7 @@ class TokenSource:
     ) -> None:
         self._client = client
         self._credentials = credentials
+        self._vendor = Vendor(app_name, issuer, f"the client secret in {credentials.secret_env}")
         self._app_name = app_name
         self._issuer = issuer
         self._timeout = timeout
@@ -86,9 +86,9 @@ class TokenSource:
         try:
             return request(token)
         except Rejected as exc:
-            # `connectors.http.send` reports 401 and 403 as a bare Rejected; its subclasses
-            # (unknown user, other 4xx) are about the call, not the token.
-            if not cached or type(exc) is not Rejected:
+            # Only a 401/403 is about the token (a new one may carry new permissions too);
+            # other refusals are about the call.
+            if not cached or status_of(exc) not in (401, 403):
                 raise
         self.invalidate()
         return request(self.token())
@@ -100,38 +100,29 @@ class TokenSource:
             "client_secret": self._credentials.client_secret,
             "scope": self._credentials.scope,
         }
-        try:
-            response = self._client.post(
-                self._credentials.token_url,
-                data=form,
-                headers={"Accept": "application/json"},
-                timeout=self._timeout if self._timeout is not None else httpx.USE_CLIENT_DEFAULT,
-            )
-        except httpx.TimeoutException as exc:
-            raise Retryable(f"{self._app_name}: {self._issuer} timed out issuing a token") from exc
-        except httpx.TransportError as exc:
-            reason = self._redact(f"{type(exc).__name__}: {exc}")
-            raise Retryable(f"{self._app_name}: could not reach {self._issuer} ({reason})") from exc
-        body = self._body(response)
-        if response.status_code >= 400:
-            raise self._error(response, body)
-        return self._token_from(body)
+        response = send(
+            self._client,
+            self._vendor,
+            "POST",
+            self._credentials.token_url,
+            headers={"Accept": "application/json"},
+            data=form,
+            timeout=self._timeout,
+            now=self._now,
+            refused=lambda response, _detail: self._error(response),
+        )
+        return self._token_from(response)
 
-    def _body(self, response: httpx.Response) -> dict[str, Any]:
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if isinstance(data, dict):
-            return data
-        if response.status_code >= 500 or response.status_code in RETRYABLE:
-            return {}
-        raise Rejected(
+    def _not_json(self, response: httpx.Response) -> Rejected:
+        return Rejected(
             f"{self._app_name}: {self._issuer} answered the token request with something other "
             f"than JSON (HTTP {response.status_code}); check {self._credentials.settings}"
         )
 
-    def _token_from(self, body: dict[str, Any]) -> tuple[str, dt.datetime]:
+    def _token_from(self, response: httpx.Response) -> tuple[str, dt.datetime]:
+        body = json_object(response)
+        if body is None:
+            raise self._not_json(response)
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
             raise Rejected(f"{self._app_name}: {self._issuer} answered without an access token")
@@ -142,16 +133,15 @@ class TokenSource:
         margin = min(EXPIRY_MARGIN, lifetime / 2)
         return token, self._now() + lifetime - margin
 
-    def _error(self, response: httpx.Response, body: dict[str, Any]) -> Exception:
-        status = response.status_code
-        error = str(body.get("error") or f"HTTP {status}")
+    def _error(self, response: httpx.Response) -> Rejected:
+        body = json_object(response)
+        if body is None:
+            return self._not_json(response)
+        error = str(body.get("error") or f"HTTP {response.status_code}")
         code = ERROR_CODE.match(str(body.get("error_description") or ""))
         said = f"{error}, {code.group(1)}" if code else error
         prefix = f"{self._app_name}: {self._issuer}"
         credentials = self._credentials
-        if status >= 500 or status in RETRYABLE:
-            wait = retry_after_seconds(response.headers.get("Retry-After"), self._now())
-            return Retryable(f"{prefix} could not issue a token ({said})", wait)
         if error == "invalid_client":
             return Rejected(
                 f"{prefix} refused the client secret in {credentials.secret_env} ({said}); "
@@ -167,6 +157,3 @@ class TokenSource:
         return Rejected(
             f"{prefix} refused the token request ({said}); check {credentials.settings}"
         )
-
-    def _redact(self, text: str) -> str:
-        return text.replace(self._credentials.client_secret, "[redacted]")

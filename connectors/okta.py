@@ -5,10 +5,12 @@ A seat is an app-user assignment; its tier is the app-user profile attribute tha
 ``tier_attribute`` names; last activity is the Okta user's ``lastLogin``, embedded in the same
 listing with ``expand=user``. Lists follow the ``Link: <…>; rel="next"`` header as Okta asks.
 
-Rate limits: Okta answers 429 with ``X-Rate-Limit-Reset`` (epoch seconds) and often without
-``Retry-After``, so the wait until the reset becomes ``Retryable.retry_after``. When a success
-says ``X-Rate-Limit-Remaining: 0``, the next call first waits for the reset (up to
-``max_pause`` seconds) or raises Retryable at once instead of spending a call on a certain 429.
+Calls go through `connectors.http.send`, which quotes Okta's ``errorSummary`` (``errorCode``)
+when one fails. Rate limits: Okta answers 429 with ``X-Rate-Limit-Reset`` (epoch seconds) and
+often without ``Retry-After``, so `send`'s ``retry_after`` hook makes the wait until the reset
+``Retryable.retry_after``. When a success says ``X-Rate-Limit-Remaining: 0``, the next call
+first waits for the reset (up to ``max_pause`` seconds) or raises Retryable at once instead of
+spending a call on a certain 429.
 """
 
 from __future__ import annotations
@@ -16,18 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
 
 from connectors.credentials import read_secret
-from connectors.http import Clock, HttpRejected, Vendor, send, utc_now
+from connectors.http import Clock, HttpRejected, Vendor, retry_after_seconds, send, utc_now
 from workflows.catalog import AppConfig
 from workflows.catalog import OktaConnector as OktaConfig
 from workflows.ports import (
     Assignee,
-    ConnectorError,
     ContractFigures,
     NotSupported,
     Rejected,
@@ -39,18 +40,6 @@ from workflows.ports import (
 Resource = dict[str, Any]
 Sleep = Callable[[float], None]
 GONE = frozenset({"DEPROVISIONED", "SUSPENDED"})  # user statuses that hold no working account
-
-
-class _Recorder:
-    """Lends the injected client to `send()` and keeps the response for its Okta headers."""
-
-    def __init__(self, client: httpx.Client) -> None:
-        self._client = client
-        self.response: httpx.Response | None = None
-
-    def request(self, *args: Any, **kwargs: Any) -> httpx.Response:
-        self.response = self._client.request(*args, **kwargs)
-        return self.response
 
 
 class OktaApi:
@@ -132,24 +121,18 @@ class OktaApi:
         body: Resource | None,
     ) -> httpx.Response:
         self._wait_for_budget()
-        recorder = _Recorder(self._client)
-        try:
-            response = send(
-                cast(httpx.Client, recorder),  # send() only calls .request()
-                self.vendor,
-                method,
-                url,
-                headers=self._headers,
-                params=params,
-                json=body,
-                timeout=self._timeout,
-                now=self._now,
-            )
-        except (Retryable, HttpRejected) as exc:
-            better = self._explain(exc, recorder.response)
-            if better is exc:
-                raise
-            raise better from exc
+        response = send(
+            self._client,
+            self.vendor,
+            method,
+            url,
+            headers=self._headers,
+            params=params,
+            json=body,
+            timeout=self._timeout,
+            now=self._now,
+            retry_after=self._rate_limited,
+        )
         self._note_budget(response)
         return response
 
@@ -170,26 +153,16 @@ class OktaApi:
         if response.headers.get("X-Rate-Limit-Remaining", "").strip() == "0":
             self._not_before = _reset_at(response)
 
-    def _explain(self, exc: ConnectorError, response: httpx.Response | None) -> ConnectorError:
-        """The error retold with what only Okta's answer says: its summary and reset time."""
-        if response is None:
-            return exc
-        retry_after = exc.retry_after if isinstance(exc, Retryable) else None
-        if response.status_code == 429:
-            reset = self._not_before = _reset_at(response)
-            if retry_after is None and reset is not None:
-                retry_after = max(0.0, reset - self._now().timestamp())
-        said = _summary(response)
-        status = (
-            f"{response.request.method} {response.request.url.path} (HTTP {response.status_code})"
-        )
-        if isinstance(exc, Retryable):
-            told = f"{self.vendor.app_name}: Okta could not serve {status}: {said}" if said else ""
-            return Retryable(told or str(exc), retry_after)
-        if isinstance(exc, HttpRejected) and said:
-            message = f"{self.vendor.app_name}: Okta refused {status}: {said}"
-            return HttpRejected(message, status=exc.status, detail=said)
-        return exc
+    def _rate_limited(self, response: httpx.Response) -> float | None:
+        """On a 429: note the reset (the next call waits for it) and, unless ``Retry-After``
+        says how long, wait until then."""
+        if response.status_code != 429:
+            return None
+        reset = self._not_before = _reset_at(response)
+        asked = retry_after_seconds(response.headers.get("Retry-After"), self._now())
+        if reset is None or asked is not None:
+            return None  # send() takes Retry-After as usual
+        return max(0.0, reset - self._now().timestamp())
 
     def _decode(self, response: httpx.Response) -> Any:
         if not response.content:
@@ -359,16 +332,6 @@ def _reset_at(response: httpx.Response) -> float | None:
         return float(response.headers["X-Rate-Limit-Reset"])
     except (KeyError, ValueError):
         return None
-
-
-def _summary(response: httpx.Response) -> str | None:
-    """Okta's ``errorSummary`` with its ``errorCode``, if the body is an Okta error."""
-    body = _safe_json(response)
-    summary = body.get("errorSummary") if isinstance(body, dict) else None
-    if not isinstance(summary, str) or not summary.strip():
-        return None
-    code = body.get("errorCode") if isinstance(body, dict) else None
-    return f"{summary.strip()} ({code})" if isinstance(code, str) else summary.strip()
 
 
 def _safe_json(response: httpx.Response) -> Any:

@@ -3,13 +3,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
 
-from connectors.http import HttpRejected, Vendor, retry_after_seconds, send
+from connectors.http import HttpRejected, Vendor, retry_after_seconds, send, status_of
 from connectors.scim import ScimConnector
-from workflows.ports import Assignee, Rejected, Retryable
+from workflows.ports import Assignee, ConnectorError, Rejected, Retryable, UnknownUser
 
 NOW = dt.datetime(2025, 3, 14, 12, 0, 0, tzinfo=dt.UTC)
 TOKEN = "s3cr3t-token-value"
@@ -17,7 +18,9 @@ FIGMA = Vendor("Figma", "the SCIM service", "the token in FIGMA_SCIM_TOKEN")
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def call(handler: Handler, method: str = "GET", path: str = "/Users") -> httpx.Response:
+def call(
+    handler: Handler, method: str = "GET", path: str = "/Users", **options: Any
+) -> httpx.Response:
     with httpx.Client(transport=httpx.MockTransport(handler)) as client:
         return send(
             client,
@@ -26,6 +29,7 @@ def call(handler: Handler, method: str = "GET", path: str = "/Users") -> httpx.R
             f"https://scim.example.com/v2{path}",
             headers={"Authorization": f"Bearer {TOKEN}"},
             now=lambda: NOW,
+            **options,
         )
 
 
@@ -185,3 +189,165 @@ def test_a_success_that_is_not_json_is_rejected_with_a_hint_about_the_base_url()
         figma = ScimConnector("figma", "Figma", "https://scim.example.com/v2", TOKEN, client)
         with pytest.raises(Rejected, match="something other than JSON; check its base URL"):
             figma.revoke(Assignee("ann@example.com"))
+
+
+# Form bodies, the status and headers every error carries, and the vendor hooks
+
+
+def test_a_form_body_is_sent_url_encoded() -> None:
+    seen: list[httpx.Request] = []
+
+    def token(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"access_token": "t"})
+
+    call(token, "POST", "/token", data={"grant_type": "client_credentials", "scope": "a b"})
+
+    assert seen[0].headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert parse_qs(seen[0].content.decode()) == {
+        "grant_type": ["client_credentials"],
+        "scope": ["a b"],
+    }
+
+
+@pytest.mark.parametrize("field", ["client_secret", "assertion"])
+def test_a_secret_sent_as_a_form_field_is_redacted_from_the_vendors_message(field: str) -> None:
+    secret = "form-secret-0123456789"
+    echo = answer(400, {"error": "invalid_request", "error_description": f"bad {secret}"})
+
+    with pytest.raises(HttpRejected) as error:
+        call(echo, "POST", "/token", data={field: secret, "client_id": "figma-app"})
+
+    assert secret not in str(error.value) and secret not in error.value.detail
+    assert "bad [redacted]" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "raised"),
+    [(401, Rejected), (403, Rejected), (404, HttpRejected), (429, Retryable), (503, Retryable)],
+)
+def test_every_error_carries_the_http_status_and_the_answers_headers(
+    status: int, raised: type[ConnectorError]
+) -> None:
+    with pytest.raises(raised) as error:
+        call(answer(status, {"detail": "no"}, **{"X-Request-Id": "r-42"}))
+
+    assert error.value.status == status  # type: ignore[attr-defined]
+    assert error.value.headers["x-request-id"] == "r-42"  # type: ignore[attr-defined]
+    assert status_of(error.value) == status
+
+
+def test_a_transport_error_carries_no_status_and_no_headers() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    with pytest.raises(Retryable) as error:
+        call(refuse)
+
+    assert error.value.status is None  # type: ignore[attr-defined]
+    assert dict(error.value.headers) == {}  # type: ignore[attr-defined]
+    assert status_of(error.value) is None
+
+
+def test_an_error_that_did_not_come_from_send_has_no_status() -> None:
+    assert status_of(Rejected("Figma: not JSON")) is None
+
+
+def reset_in_header(response: httpx.Response) -> float | None:
+    """A rate-limit hook: seconds until ``X-Reset`` (epoch seconds), if the answer has it."""
+    reset = response.headers.get("X-Reset")
+    return float(reset) - NOW.timestamp() if reset else None
+
+
+def test_a_rate_limit_hook_makes_even_a_403_retryable_after_the_vendors_reset() -> None:
+    reset = str(int(NOW.timestamp()) + 90)
+    limited = answer(403, {"message": "API rate limit exceeded"}, **{"X-Reset": reset})
+
+    with pytest.raises(Retryable) as error:
+        call(limited, retry_after=reset_in_header)
+
+    assert error.value.retry_after == 90
+    assert status_of(error.value) == 403
+    assert str(error.value) == (
+        "Figma: the SCIM service rate limit reached on GET /v2/Users (HTTP 403): "
+        "API rate limit exceeded"
+    )
+
+
+def test_the_rate_limit_hook_wins_over_retry_after_when_it_answers() -> None:
+    reset = str(int(NOW.timestamp()) + 90)
+
+    with pytest.raises(Retryable) as error:
+        call(
+            answer(429, None, **{"X-Reset": reset, "Retry-After": "5"}), retry_after=reset_in_header
+        )
+
+    assert error.value.retry_after == 90
+
+
+def test_a_rate_limit_hook_that_answers_none_leaves_the_usual_mapping() -> None:
+    with pytest.raises(Retryable) as throttled:
+        call(answer(429, None, **{"Retry-After": "5"}), retry_after=reset_in_header)
+    with pytest.raises(Rejected) as refused:
+        call(answer(403), retry_after=reset_in_header)
+
+    assert throttled.value.retry_after == 5
+    assert "could not serve" in str(throttled.value)
+    assert "check that it is allowed" in str(refused.value)
+    assert not isinstance(refused.value, Retryable)
+
+
+def test_the_hooks_are_not_asked_about_a_success() -> None:
+    def never(*args: object) -> None:
+        raise AssertionError("a hook was called on a success")
+
+    assert call(answer(200, {"ok": True}), retry_after=never, refused=never).json() == {"ok": True}
+
+
+def test_a_refusal_hook_words_the_refusal_from_the_redacted_detail_and_send_adds_the_status() -> (
+    None
+):
+    told: list[str] = []
+
+    def unknown(response: httpx.Response, detail: str) -> ConnectorError | None:
+        told.append(detail)
+        return UnknownUser(f"Figma has no such user ({detail})")
+
+    gone = answer(404, {"detail": f"no user for {TOKEN}"}, **{"X-Request-Id": "r-7"})
+    with pytest.raises(UnknownUser) as error:
+        call(gone, refused=unknown)
+
+    assert told == ["no user for [redacted]"]
+    assert str(error.value) == "Figma has no such user (no user for [redacted])"
+    assert status_of(error.value) == 404
+    assert error.value.headers["x-request-id"] == "r-7"  # type: ignore[attr-defined]
+
+
+def test_a_refusal_hook_that_answers_none_keeps_the_usual_words_and_is_not_asked_to_retry() -> None:
+    asked: list[int] = []
+
+    def nothing(response: httpx.Response, detail: str) -> ConnectorError | None:
+        asked.append(response.status_code)
+        return None
+
+    with pytest.raises(Rejected, match=r"FIGMA_SCIM_TOKEN \(HTTP 401\); check that it is valid"):
+        call(answer(401), refused=nothing)
+    with pytest.raises(Retryable):
+        call(answer(503), refused=nothing)
+
+    assert asked == [401]
+
+
+def test_oktas_error_summary_and_code_are_the_vendors_message() -> None:
+    body = {
+        "errorCode": "E0000007",
+        "errorSummary": "Not found: Resource not found: ann@example.com (User)",
+        "errorLink": "E0000007",
+        "errorId": "oae1",
+        "errorCauses": [],
+    }
+
+    with pytest.raises(HttpRejected) as error:
+        call(answer(404, body))
+
+    assert error.value.detail == "Not found: Resource not found: ann@example.com (User) (E0000007)"
