@@ -7,8 +7,14 @@ cached until shortly before it expires. The token request goes through `connecto
 
     invalid_grant                                 →  Rejected: key, subject or clock is wrong
     unauthorized_client, access_denied,
-    invalid_scope                                 →  Rejected: domain-wide delegation or scopes
+    invalid_scope                                 →  DelegationRefused (a Rejected): domain-wide
+                                                     delegation lacks one of the scopes asked for
     invalid_client, any other 4xx                 →  Rejected, with Google's description
+
+Google refuses a token outright when any scope it asks for is not delegated, so each token asks
+for the scopes of one job: `ADMIN_SCOPES` for licences and the directory, `USAGE_SCOPES` for the
+usage reports that only sharpen last activity (see `connectors.google_usage`). `SCOPES` is every
+scope an admin should allow.
 
 Messages name the app, the environment variable and the subject; never the key or assertion.
 """
@@ -19,7 +25,7 @@ import base64
 import datetime as dt
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,10 +37,12 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from connectors.http import Clock, Vendor, json_object, send, utc_now
 from workflows.ports import ConnectorError, Rejected
 
-SCOPES = (
+ADMIN_SCOPES = (
     "https://www.googleapis.com/auth/apps.licensing",
     "https://www.googleapis.com/auth/admin.directory.user.readonly",
 )
+USAGE_SCOPES = ("https://www.googleapis.com/auth/admin.reports.usage.readonly",)
+SCOPES = (*ADMIN_SCOPES, *USAGE_SCOPES)  # what domain-wide delegation should allow
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 LIFETIME = dt.timedelta(hours=1)  # the longest assertion Google accepts
 REFRESH_MARGIN = dt.timedelta(minutes=5)
@@ -76,9 +84,13 @@ def load_key(app_name: str, variable: str, text: str) -> ServiceAccountKey:
 
 
 def build_assertion(
-    key: ServiceAccountKey, subject: str, audience: str, issued: dt.datetime
+    key: ServiceAccountKey,
+    subject: str,
+    audience: str,
+    issued: dt.datetime,
+    scopes: Sequence[str] = ADMIN_SCOPES,
 ) -> str:
-    """A signed JWT (RS256) asking to act as `subject` with `SCOPES` until an hour from now."""
+    """A signed JWT (RS256) asking to act as `subject` with `scopes` until an hour from now."""
     header: dict[str, str] = {"alg": "RS256", "typ": "JWT"}
     if key.key_id:
         header["kid"] = key.key_id
@@ -86,7 +98,7 @@ def build_assertion(
     claims = {
         "iss": key.client_email,
         "sub": subject,
-        "scope": " ".join(SCOPES),
+        "scope": " ".join(scopes),
         "aud": audience,
         "iat": iat,
         "exp": iat + int(LIFETIME.total_seconds()),
@@ -96,8 +108,13 @@ def build_assertion(
     return f"{signing_input.decode('ascii')}.{_b64(signature)}"
 
 
+class DelegationRefused(Rejected):
+    """Google would not delegate the scopes a token asked for to the service account."""
+
+
 class TokenSource:
-    """Access tokens for one service account acting as one admin, cached until near expiry."""
+    """Access tokens for one service account acting as one admin with some scopes, cached until
+    near expiry."""
 
     def __init__(
         self,
@@ -109,11 +126,13 @@ class TokenSource:
         *,
         timeout: float | None = None,
         now: Clock = utc_now,
+        scopes: Sequence[str] = ADMIN_SCOPES,
     ) -> None:
         self.app_name = app_name
         self.key = key
         self.subject = subject
         self.token_url = token_url
+        self.scopes = tuple(scopes)
         self._client = client
         self._vendor = Vendor(app_name, "Google's token endpoint", f"the key in {key.variable}")
         self._timeout = timeout
@@ -129,13 +148,26 @@ class TokenSource:
                 self._token, self._expires = self._fetch()
             return self._token
 
+    def for_scopes(self, scopes: Sequence[str]) -> TokenSource:
+        """A token source for the same account and admin that asks for other scopes."""
+        return TokenSource(
+            self._client,
+            self.app_name,
+            self.key,
+            self.subject,
+            self.token_url,
+            timeout=self._timeout,
+            now=self._now,
+            scopes=scopes,
+        )
+
     def headers(self) -> dict[str, str]:
         """The Authorization header for an API call."""
         return {"Authorization": f"Bearer {self.token()}"}
 
     def _fetch(self) -> tuple[str, dt.datetime]:
         issued = self._now()
-        assertion = build_assertion(self.key, self.subject, self.token_url, issued)
+        assertion = build_assertion(self.key, self.subject, self.token_url, issued, self.scopes)
         response = send(
             self._client,
             self._vendor,
@@ -165,7 +197,7 @@ class TokenSource:
                 "current (not deleted or disabled) and that this machine's clock is right"
             )
         if code in DELEGATION:
-            return Rejected(
+            return DelegationRefused(
                 f"{where} would not let {account} act as {self.subject} ({code}: {said}); in "
                 "the Admin console (Security > API controls > Domain-wide delegation) allow "
                 f"client id {self.key.client_id} the scopes {','.join(SCOPES)}"

@@ -1,8 +1,10 @@
-"""Google Workspace licences: the Enterprise License Manager API, plus Directory for activity.
+"""Google Workspace licences: the License Manager API, plus Reports and Directory for activity.
 
 A seat is a licence assignment of `product_id` on one of the SKUs the config maps to a tier;
-its tier is the tier whose SKU it is. Last activity is the user's Directory `lastLoginTime`
-(the epoch, 1970-01-01, means "never signed in" and is left out). Assigning inserts a licence,
+its tier is the tier whose SKU it is. Last activity is the user's last Gmail or Drive use from
+the Reports API's usage report (`connectors.google_usage`); where that has nothing for the user,
+or the reports are refused, it is the Directory `lastLoginTime` (the epoch, 1970-01-01, means
+"never signed in" and is left out). Assigning inserts a licence,
 revoking deletes it, changing tier patches the assignment onto the new SKU. Writes are
 idempotent: an assignment that already exists, or a licence that is already gone, is success.
 Calls go through `connectors.http.send`, so failures map onto the error tree there; tokens come
@@ -20,6 +22,8 @@ import httpx
 
 from connectors.credentials import read_secret
 from connectors.google_auth import TokenSource, load_key
+from connectors.google_usage import READS as USAGE_READS
+from connectors.google_usage import USAGE_PAGE_MAX, UsageReports, day_of
 from connectors.http import Clock, HttpRejected, Vendor, json_body, send, utc_now
 from workflows.catalog import AppConfig
 from workflows.catalog import GoogleWorkspaceConnector as GoogleConfig
@@ -37,13 +41,13 @@ USERS = "/admin/directory/v1/users"
 LICENSING_PAGE_MAX = 1000  # maxResults limits from the discovery documents
 DIRECTORY_PAGE_MAX = 500
 MY_CUSTOMER = "my_customer"  # a Directory alias; Licensing wants the real id (C0…) or domain
-NEVER = "1970-01-01"
 # The fields read from Google's answers, by schema; the contract test finds each one there.
 READS = {
     "LicenseAssignmentList": ("items", "nextPageToken"),
     "LicenseAssignment": ("userId", "skuId"),
     "Users": ("users", "nextPageToken"),
     "User": ("primaryEmail", "lastLoginTime", "customerId"),
+    **USAGE_READS,
 }
 USERS_SELECTOR = "nextPageToken,users(primaryEmail,lastLoginTime)"
 CUSTOMER_SELECTOR = "users(customerId)"
@@ -86,9 +90,11 @@ class GoogleWorkspaceConnector:
         self._now = now
         credential = f"the service account in {tokens.key.variable} acting as {tokens.subject}"
         self._vendor = Vendor(app_name, "Google's admin APIs", credential)
+        size = self._size(USAGE_PAGE_MAX)
+        self._usage = UsageReports(self._call, self._pages, tokens, self._api, size, now)
 
     def list_seats(self) -> list[SeatRecord]:
-        """Every licence on a mapped SKU, with its tier and the holder's last sign-in day."""
+        """Every licence on a mapped SKU, with its tier and the holder's last active day."""
         held: list[tuple[str, str | None]] = []
         for sku in self._distinct_skus():
             params = {
@@ -100,7 +106,11 @@ class GoogleWorkspaceConnector:
                 if email:
                     held.append((email, self._tier_of(str(item.get("skuId") or sku))))
         logins = self._last_logins() if held else {}
-        return [SeatRecord(email, tier, last_active_on=logins.get(email)) for email, tier in held]
+        used = self._usage.activity(self._usage_customer()) if held else {}
+        return [
+            SeatRecord(email, tier, last_active_on=used.get(email) or logins.get(email))
+            for email, tier in held
+        ]
 
     def assign(self, who: Assignee, tier: str) -> None:
         """Insert a licence on the tier's SKU; one already there (or on another tier) is kept."""
@@ -144,7 +154,8 @@ class GoogleWorkspaceConnector:
         return None
 
     def check(self) -> str:
-        """Get a token, read one licence page per SKU and one Directory page; describe them."""
+        """Get a token, read one licence page per SKU, one Directory page and the newest ready
+        usage report; describe them (refused usage reports are said, not raised)."""
         self._tokens.token()
         if not self.skus:
             raise Rejected(f"{self.app_name}: connector.skus maps no tier to a SKU")
@@ -154,10 +165,11 @@ class GoogleWorkspaceConnector:
             self._call("GET", self._licensing(sku) + "/users", params=params)
         self._call("GET", self._api + USERS, params={**self._scope(), "maxResults": 1})
         mapped = ", ".join(f"{tier}={sku}" for tier, sku in self.skus.items())
+        usage = self._usage.status(self._usage_customer())
         return (
             f"Google Workspace at {urlsplit(self._licensing_base).netloc}: product "
             f"{self.product_id} for customer {customer} as {self._tokens.subject}; "
-            f"SKUs {mapped} and the directory are readable"
+            f"SKUs {mapped} and the directory are readable; {usage}"
         )
 
     def _move(self, email: str, current: str, sku: str) -> None:
@@ -182,7 +194,7 @@ class GoogleWorkspaceConnector:
             "fields": USERS_SELECTOR,
         }
         return {
-            str(user.get("primaryEmail") or "").lower(): _day(user.get("lastLoginTime"))
+            str(user.get("primaryEmail") or "").lower(): day_of(user.get("lastLoginTime"))
             for user in self._pages(self._api + USERS, "users", params)
         }
 
@@ -199,17 +211,29 @@ class GoogleWorkspaceConnector:
             self._customer = found
         return self._customer
 
+    def _usage_customer(self) -> str:
+        # Reports takes a customer id (C…) or my_customer, never a domain (whose customer that is).
+        customer = self._customer_id()
+        return MY_CUSTOMER if "." in customer else customer
+
     def _scope(self) -> dict[str, str | int]:
         # Directory takes a customer id (or my_customer) as `customer`, a domain as `domain`.
         key = "domain" if "." in self._customer_key else "customer"
         return {key: self._customer_key}
 
-    def _pages(self, url: str, key: str, params: Mapping[str, str | int]) -> Iterator[Json]:
+    def _pages(
+        self,
+        url: str,
+        key: str,
+        params: Mapping[str, str | int],
+        *,
+        tokens: TokenSource | None = None,
+    ) -> Iterator[Json]:
         token: str | None = None
         seen: set[str] = set()
         while True:
             query = {**params, "pageToken": token} if token else dict(params)
-            page = self._call("GET", url, params=query)
+            page = self._call("GET", url, params=query, tokens=tokens)
             yield from (item for item in page.get(key) or [] if isinstance(item, dict))
             token = page.get("nextPageToken") or None
             if token is None or token in seen:  # a repeated token would page forever
@@ -248,13 +272,14 @@ class GoogleWorkspaceConnector:
         *,
         params: Mapping[str, str | int] | None = None,
         body: Json | None = None,
+        tokens: TokenSource | None = None,
     ) -> Json:
         response = send(
             self._client,
             self._vendor,
             method,
             url,
-            headers=self._tokens.headers(),
+            headers=(tokens or self._tokens).headers(),
             params=params,
             json=body,
             timeout=self._timeout,
@@ -265,16 +290,6 @@ class GoogleWorkspaceConnector:
 
 def _segment(value: str) -> str:
     return quote(value, safe="@")
-
-
-def _day(value: object) -> dt.date | None:
-    if not isinstance(value, str) or not value or value.startswith(NEVER):
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).date()
 
 
 def from_config(

@@ -1,11 +1,13 @@
 """The fake Google and the connector speak only what Google's discovery documents describe.
 
 Three checks against `google_licensing-v1.json`, `google_admin-directory_v1.json` and
-`google_admin-reports_v1.json`: every route the fake serves is a method with that HTTP method
-and flat path; every field the fake serves or the connector reads is in the named schema; and
-every request the connector makes (recorded while it runs against the fake) is a documented
-method, on a documented host, with documented path, query and body fields, required query
-parameters present, enum and range limits kept, and `fields` selectors naming real fields.
+`google_admin-reports_v1.json`: every route the fake serves is a method with that HTTP method,
+flat path and a scope the fake demands; every field the fake serves or the connector reads is in
+the named schema (nested fields too, as "parent.child"); and every request the connector makes
+(recorded while it runs against the fake) is a documented method, on a documented host, with
+documented path, query and body fields, required query parameters present, enum, range and
+pattern limits kept, and `fields` selectors naming real fields. Usage parameter names are not in
+the discovery document: the connector's must be ones the fake knows from Google's reference.
 """
 
 from __future__ import annotations
@@ -23,7 +25,15 @@ import pytest
 
 from connectors.google_workspace import READS, from_config
 from tests.contracts import load_json
-from tests.fakes.google import ROUTES, SHAPES, FakeGoogle, Route, service_account
+from tests.fakes.google import (
+    NEEDS,
+    ROUTES,
+    SHAPES,
+    USAGE_PARAMETERS,
+    FakeGoogle,
+    Route,
+    service_account,
+)
 from workflows.catalog import AppConfig
 from workflows.ports import Assignee
 
@@ -68,25 +78,48 @@ def item_schema(doc: Doc, prop: Doc) -> Doc | None:
     return doc["schemas"][ref] if ref else None
 
 
+def missing(doc: Doc, found: Doc, fields: tuple[str, ...]) -> set[str]:
+    """The fields ("a" or nested "a.b") that schema `found` does not have."""
+    return {name for name in fields if not has_field(doc, found, name)}
+
+
+def has_field(doc: Doc, found: Doc, path: str) -> bool:
+    name, _, rest = path.partition(".")
+    prop = found.get("properties", {}).get(name)
+    if prop is None or not rest:
+        return prop is not None
+    inner = item_schema(doc, prop) or prop.get("items") or prop  # a $ref, or inline
+    return has_field(doc, inner, rest)
+
+
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.method_id)
 def test_every_route_the_fake_serves_is_a_documented_method_and_path(route: Route) -> None:
     method = method_by_id(route.api, route.method_id)
 
     assert method["httpMethod"] == route.http_method
     assert method.get("flatPath", method["path"]) == route.path
+    assert NEEDS[route.api] in method["scopes"]
 
 
 def test_every_field_the_fake_serves_is_in_the_documented_schema() -> None:
     for api, shapes in SHAPES.items():
+        doc = documents()[api]
         for name, fields in shapes.items():
-            properties = documents()[api]["schemas"][name]["properties"]
-            assert set(fields) <= set(properties), f"{api} {name}: {set(fields) - set(properties)}"
+            assert not missing(doc, doc["schemas"][name], fields), f"{api} {name}"
 
 
 def test_every_field_the_connector_reads_is_in_the_documented_schema() -> None:
     for name, fields in READS.items():
-        _, found = schema(name)
-        assert set(fields) <= set(found["properties"]), f"{name}: {fields}"
+        doc, found = schema(name)
+        assert not missing(doc, found, fields), f"{name}: {missing(doc, found, fields)}"
+
+
+def test_the_usage_parameters_the_connector_asks_for_are_documented_ones() -> None:
+    usage = [r for r in run_the_connector() if "/admin/reports/" in r.url.path]
+
+    asked = {name for r in usage for name in r.url.params["parameters"].split(",")}
+
+    assert usage and asked <= set(USAGE_PARAMETERS), asked - set(USAGE_PARAMETERS)
 
 
 def test_every_request_the_connector_makes_is_documented_with_its_parameters_and_body() -> None:
@@ -101,15 +134,19 @@ def test_every_request_the_connector_makes_is_documented_with_its_parameters_and
         "licensing.licenseAssignments.patch",
         "licensing.licenseAssignments.delete",
         "directory.users.list",
+        "reports.userUsageReport.get",
     }
 
 
 def run_the_connector() -> list[httpx.Request]:
     """Drive every operation, with both kinds of customer id, and return what was sent."""
     clock = lambda: dt.datetime(2025, 3, 14, 12, 0, tzinfo=dt.UTC)  # noqa: E731
-    google = FakeGoogle(now=clock)
+    google = FakeGoogle(now=clock, report_lag=3)  # so that the connector steps back a day
     for n in range(5):
         google.give(f"user{n}@example.com", "1010020027", "2025-03-01T09:00:00.000Z")
+        google.use(
+            f"user{n}@example.com", "drive:timestamp_last_active_usage", "2025-03-09T10:00:00Z"
+        )
     google.add_user("ann@example.com")
     ann = Assignee("ann@example.com")
     env = {"GWS_KEY": service_account().json}
@@ -147,8 +184,7 @@ def check_request(request: httpx.Request) -> str:
         (doc, method)
         for doc in documents().values()
         for method in methods(doc["resources"])
-        if method["httpMethod"] == request.method
-        and _matches(method.get("flatPath", method["path"]), request.url.path)
+        if method["httpMethod"] == request.method and _matches(method, request.url.path)
     ]
     assert len(matches) == 1, f"{request.method} {request.url.path} matches {len(matches)}"
     doc, method = matches[0]
@@ -168,6 +204,7 @@ def check_query(doc: Doc, method: Doc, query: httpx.QueryParams) -> None:
         spec = parameters.get(name)
         assert spec is not None and spec["location"] == "query", f"{method['id']}: {name}"
         assert value in spec.get("enum", [value]), f"{method['id']}: {name}={value}"
+        assert re.fullmatch(spec.get("pattern", ".*"), value), f"{method['id']}: {name}={value}"
         if "minimum" in spec or "maximum" in spec:
             low, high = int(spec.get("minimum", value)), int(spec.get("maximum", value))
             assert low <= int(value) <= high, f"{method['id']}: {name}={value}"
@@ -190,6 +227,12 @@ def check_selector(doc: Doc, response: Doc, selector: str) -> None:
                 assert field in inner["properties"], f"fields={selector}: {field}"
 
 
-def _matches(template: str, path: str) -> bool:
-    pattern = "/" + re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template))
-    return re.fullmatch(pattern, path) is not None
+def _matches(method: Doc, path: str) -> bool:
+    """Whether `path` is the method's flat path, each path parameter within its pattern."""
+    template = re.escape(method.get("flatPath", method["path"]))
+    found = re.fullmatch("/" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", template), path)
+    specs = method.get("parameters", {})
+    return found is not None and all(
+        re.fullmatch(specs[name].get("pattern", ".*"), value)
+        for name, value in found.groupdict().items()
+    )

@@ -1,10 +1,15 @@
-"""A fake Google: token endpoint, Licensing API and Directory users, as a MockTransport handler.
+"""A fake Google: token endpoint, Licensing API, Directory users and Reports user usage, as a
+MockTransport handler.
 
 It checks what Google checks on the way in (the JWT assertion's RS256 signature, issuer,
-audience, lifetime, subject and delegated scopes; a live bearer token on every API call),
-keeps licence assignments and users in memory, serves small pages, and can be told to fail.
-It routes by `ROUTES` and serves only the fields in `SHAPES`; the contract test walks both
-against Google's discovery documents.
+audience, lifetime, subject and delegated scopes; a live bearer token on every API call, with
+the scope its method needs), keeps licence assignments, users and their app usage in memory,
+serves small pages, and can be told to fail. Usage reports lag like Google's: a day later than
+`report_lag` days before today (Pacific time) is refused as not yet available, a day in
+`partial_days` is answered with the "not available" warning and no reports, and a parameter
+that `USAGE_PARAMETERS` does not know is ignored with a warning. It routes by `ROUTES` and
+serves only the fields in `SHAPES`; the contract test walks both against Google's discovery
+documents.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class Route:
     method_id: str
     http_method: str
     path: str
+    handler: str = ""  # the FakeGoogle method that serves it: "_" + this, else the id's last part
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         """The path parameters if this route serves `method path`, else None."""
@@ -50,7 +56,15 @@ class Route:
         return found.groupdict() if found and method == self.http_method else None
 
 
-LICENSING, DIRECTORY = "licensing:v1", "admin:directory_v1"  # discovery doc name:version
+# Discovery document "name:version" of each API.
+LICENSING, DIRECTORY, REPORTS = "licensing:v1", "admin:directory_v1", "admin:reports_v1"
+USAGE_PATH = "admin/reports/v1/usage/users/{userKey}/dates/{date}"
+# The scope each API's methods need from a token (one their discovery documents list).
+NEEDS = {
+    LICENSING: "https://www.googleapis.com/auth/apps.licensing",
+    DIRECTORY: "https://www.googleapis.com/auth/admin.directory.user.readonly",
+    REPORTS: "https://www.googleapis.com/auth/admin.reports.usage.readonly",
+}
 ROUTES = (
     Route(
         LICENSING, "licensing.licenseAssignments.listForProductAndSku", "GET", SKU_PATH + "/users"
@@ -61,6 +75,7 @@ ROUTES = (
     Route(LICENSING, "licensing.licenseAssignments.update", "PUT", SKU_PATH + "/user/{userId}"),
     Route(LICENSING, "licensing.licenseAssignments.delete", "DELETE", SKU_PATH + "/user/{userId}"),
     Route(DIRECTORY, "directory.users.list", "GET", "admin/directory/v1/users"),
+    Route(REPORTS, "reports.userUsageReport.get", "GET", USAGE_PATH, handler="usage"),
 )
 # The fields the fake serves, per discovery doc and schema.
 SHAPES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -75,7 +90,31 @@ SHAPES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "Users": ("kind", "etag", "users", "nextPageToken"),
     },
+    REPORTS: {  # a dot steps into a nested object, or into the objects of a list
+        "UsageReports": (
+            *("kind", "etag", "warnings", "usageReports", "nextPageToken"),
+            *("warnings.message", "warnings.data"),
+            *("warnings.data.key", "warnings.data.value"),
+        ),
+        "UsageReport": (
+            *("kind", "etag", "date", "entity", "parameters"),
+            *("entity.customerId", "entity.userEmail", "entity.profileId", "entity.type"),
+            *("parameters.name", "parameters.datetimeValue"),
+        ),
+    },
 }
+# User usage parameters by the names Google's User Usage parameter reference gives them (how a
+# request asks), with the names its answers carry them under (as a datetimeValue).
+USAGE_PARAMETERS = {
+    "accounts:timestamp_last_login": "accounts:last_login_time",
+    "gmail:timestamp_last_access": "gmail:last_access_time",
+    "gmail:timestamp_last_interaction": "gmail:last_interaction_time",
+    "drive:timestamp_last_active_usage": "drive:last_active_usage_time",
+}
+USAGE_APPS = re.compile(
+    r"(accounts|classroom|cros|gmail|calendar|docs|gplus|sites|device_management|drive):[^,]+"
+)
+PACIFIC = dt.timezone(dt.timedelta(hours=-8))
 NEVER = "1970-01-01T00:00:00.000Z"
 
 
@@ -123,9 +162,12 @@ class Refusal(Exception):
 
 
 def _shaped(schema: str, **fields: Any) -> Json:
-    declared = next(shapes[schema] for shapes in SHAPES.values() if schema in shapes)
-    unknown = set(fields) - set(declared)
-    assert not unknown, f"the fake would serve {schema} fields it does not declare: {unknown}"
+    """An object of `schema` (or, for "Schema.field", of its nested field) with these fields."""
+    name, _, within = schema.partition(".")
+    declared = next(shapes[name] for shapes in SHAPES.values() if name in shapes)
+    prefix = f"{within}." if within else ""
+    unknown = {prefix + field for field in fields} - set(declared)
+    assert not unknown, f"the fake would serve {name} fields it does not declare: {unknown}"
     return {name: value for name, value in fields.items() if value is not None}
 
 
@@ -144,8 +186,11 @@ class FakeGoogle:
     page_size: int = 2
     users: dict[str, Json] = field(default_factory=dict)
     licences: dict[str, str] = field(default_factory=dict)
+    usage: dict[str, dict[str, str]] = field(default_factory=dict)  # email → answer name → time
+    report_lag: int = 2
+    partial_days: set[dt.date] = field(default_factory=set)
     requests: list[httpx.Request] = field(default_factory=list)
-    tokens: dict[str, dt.datetime] = field(default_factory=dict)
+    tokens: dict[str, tuple[dt.datetime, frozenset[str]]] = field(default_factory=dict)
     failures: list[tuple[str, httpx.Response]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -170,6 +215,14 @@ class FakeGoogle:
         if email.lower() not in self.users:
             self.add_user(email, last_login)
         self.licences[email.lower()] = sku
+
+    def use(self, email: str, parameter: str, when: str) -> None:
+        """Record that the user last did what usage `parameter` (as requests name it) counts."""
+        self.usage.setdefault(email.lower(), {})[USAGE_PARAMETERS[parameter]] = when
+
+    def ready_until(self) -> dt.date:
+        """The newest day whose usage report is ready."""
+        return self.now().astimezone(PACIFIC).date() - dt.timedelta(days=self.report_lag)
 
     def fail(self, status: int, path: str = "", *, retry_after: str | None = None) -> None:
         """Answer the next request whose path contains `path` with this error."""
@@ -202,12 +255,16 @@ class FakeGoogle:
     def _route(self, request: httpx.Request) -> httpx.Response:
         if str(request.url.copy_with(query=None)) == TOKEN_URL and request.method == "POST":
             return self._token(request)
-        if not self._authorised(request):
+        scopes = self._authorised(request)
+        if scopes is None:
             raise Refusal(401, "Request had invalid authentication credentials.", "auth")
         for route in ROUTES:
             path = route.match(request.method, request.url.path)
             if path is not None and self._host_serves(route, request.url.host):
-                return getattr(self, "_" + route.method_id.rsplit(".", 1)[1])(request, path)
+                if NEEDS[route.api] not in scopes:
+                    raise Refusal(403, "Request had insufficient authentication scopes.")
+                handler = route.handler or route.method_id.rsplit(".", 1)[1]
+                return getattr(self, "_" + handler)(request, path)
         raise Refusal(404, f"no such method: {request.method} {request.url.path}")
 
     def _token(self, request: httpx.Request) -> httpx.Response:
@@ -223,7 +280,8 @@ class FakeGoogle:
                 "not authorized for any of the scopes requested.",
             )
         token = f"ya29.fake-{len(self.tokens) + 1}"
-        self.tokens[token] = self.now() + dt.timedelta(seconds=3599)
+        scopes = frozenset(str(claims.get("scope", "")).split())
+        self.tokens[token] = (self.now() + dt.timedelta(seconds=3599), scopes)
         body = {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
         return httpx.Response(200, json=body)
 
@@ -250,10 +308,12 @@ class FakeGoogle:
             raise Refusal.oauth(400, "invalid_grant", "Invalid email or User ID")
         return body
 
-    def _authorised(self, request: httpx.Request) -> bool:
+    def _authorised(self, request: httpx.Request) -> frozenset[str] | None:
+        """The scopes of the live bearer token the request carries, else None."""
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        expires = self.tokens.get(token)
-        return scheme == "Bearer" and expires is not None and self.now() < expires
+        expires, scopes = self.tokens.get(token, (None, frozenset()))
+        live = scheme == "Bearer" and expires is not None and self.now() < expires
+        return scopes if live else None
 
     def _host_serves(self, route: Route, host: str) -> bool:
         return host == LICENSING_HOST if route.api == LICENSING else host in DIRECTORY_HOSTS
@@ -329,6 +389,66 @@ class FakeGoogle:
         body = _shaped("Users", kind="admin#directory#users", users=[self.users[e] for e in page])
         return httpx.Response(200, json={**body, **_next(token, "Users")})
 
+    def _usage(self, request: httpx.Request, path: Path) -> httpx.Response:
+        query = request.url.params
+        if query.get("customerId", self.customer_id) not in (self.customer_id, "my_customer"):
+            raise Refusal(400, "Bad Request", "badRequest")
+        day = self._report_day(path)
+        asked = [name for name in query.get("parameters", "").split(",") if name]
+        if any(not USAGE_APPS.fullmatch(name) for name in asked):
+            raise Refusal(400, f"Invalid value '{query['parameters']}' for parameters")
+        warnings = [_unknown_parameter(name) for name in asked if name not in USAGE_PARAMETERS]
+        if day in self.partial_days:
+            warnings.append(_not_available(day))
+            body = _shaped("UsageReports", kind="admin#reports#usageReports", warnings=warnings)
+            return httpx.Response(200, json=body)
+        answers = {USAGE_PARAMETERS[name] for name in asked if name in USAGE_PARAMETERS}
+        emails = [email for email in sorted(self.users) if path["userKey"] in ("all", email)]
+        page, token = self._page(emails, query, 1000)
+        reports = [self._usage_report(email, day, answers) for email in page]
+        body = _shaped(
+            "UsageReports",
+            kind="admin#reports#usageReports",
+            warnings=warnings or None,
+            usageReports=reports,
+        )
+        return httpx.Response(200, json={**body, **_next(token, "UsageReports")})
+
+    def _report_day(self, path: Path) -> dt.date:
+        try:
+            day = dt.date.fromisoformat(path["date"])
+        except ValueError:
+            raise Refusal(400, f"Invalid value '{path['date']}' for date") from None
+        if day > self.ready_until():
+            raise Refusal(
+                400,
+                f"Data for dates later than {self.ready_until()} is not yet available. "
+                "Please check back later",
+            )
+        return day
+
+    def _usage_report(self, email: str, day: dt.date, answers: set[str]) -> Json:
+        user = self.users[email]
+        entity = _shaped(
+            "UsageReport.entity",
+            customerId=self.customer_id,
+            userEmail=email,
+            profileId=user["id"],
+            type="USER",
+        )
+        done = self.usage.get(email, {})
+        parameters = [
+            _shaped("UsageReport.parameters", name=name, datetimeValue=done[name])
+            for name in sorted(answers & set(done))
+        ]
+        return _shaped(
+            "UsageReport",
+            kind="admin#reports#usageReport",
+            date=day.isoformat(),
+            entity=entity,
+            parameters=parameters,
+        )
+
     def _page(
         self, keys: list[str], query: httpx.QueryParams, limit: int
     ) -> tuple[list[str], str | None]:
@@ -345,6 +465,24 @@ class FakeGoogle:
 
 def _next(token: str | None, schema: str) -> Json:
     return _shaped(schema, nextPageToken=token)
+
+
+def _unknown_parameter(name: str) -> Json:
+    app, _, parameter = name.partition(":")
+    message = f"Invalid parameter name {parameter} for application {app}."
+    return _shaped("UsageReports.warnings", message=message)
+
+
+def _not_available(day: dt.date) -> Json:
+    detail = _shaped("UsageReports.warnings.data", key="application", value="gmail")
+    return _shaped(
+        "UsageReports.warnings",
+        message=(
+            f'Data for date {day} for application "gmail" is not available right now, '
+            "please try again after a few hours."
+        ),
+        data=[detail],
+    )
 
 
 def _unb64(part: str) -> bytes:

@@ -10,9 +10,9 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from connectors.google_auth import SCOPES
+from connectors.google_auth import ADMIN_SCOPES, SCOPES, USAGE_SCOPES
 from connectors.google_workspace import GoogleWorkspaceConnector, from_config
-from tests.fakes.google import FakeGoogle, service_account
+from tests.fakes.google import NEVER, FakeGoogle, service_account
 from workflows.catalog import AppConfig
 from workflows.ports import (
     Assignee,
@@ -27,6 +27,8 @@ from workflows.ports import (
 STARTER, STANDARD = "1010020027", "1010020028"
 VARIABLE = "GWS_SERVICE_ACCOUNT_KEY"
 LICENCES = "/apps/licensing/v1/product/Google-Apps"
+USAGE = "/admin/reports/v1/usage/users/all/dates/"
+GMAIL, DRIVE = "gmail:timestamp_last_interaction", "drive:timestamp_last_active_usage"
 ANN = Assignee("ann@example.com", "Ann Archer")
 
 
@@ -129,6 +131,8 @@ def test_a_domain_as_customer_id_is_sent_to_directory_as_domain(
     assert seats == [SeatRecord("ann@example.com", "starter", last_active_on=dt.date(2025, 2, 1))]
     directory = [r for r in google.requests if r.url.path == "/admin/directory/v1/users"]
     assert [r.url.params.get("domain") for r in directory] == ["example.com"]
+    usage = [r for r in google.requests if r.url.path.startswith(USAGE)]
+    assert {r.url.params["customerId"] for r in usage} == {"my_customer"}  # Reports takes no domain
 
 
 def test_a_429_is_retryable_after_the_seconds_google_asked_for(
@@ -310,19 +314,21 @@ def test_a_tier_without_a_mapped_sku_is_left_to_a_person(gws: GoogleWorkspaceCon
 def test_the_token_is_an_rs256_jwt_for_the_subject_and_is_reused_until_near_expiry(
     google: FakeGoogle, gws: GoogleWorkspaceConnector, clock: Clock
 ) -> None:
-    gws.list_seats()
+    google.give(ANN.email, STARTER)
+    gws.list_seats()  # usage reports ask for a token of their own
     gws.revoke(ANN)
     clock.at += dt.timedelta(minutes=54)
     gws.revoke(ANN)
     clock.at += dt.timedelta(minutes=2)  # within five minutes of expiry: fetch a new one
     gws.revoke(ANN)
 
-    grants = [r for r in google.requests if r.url.path == "/token"]
-    assert len(grants) == 2
-    header, claims = (_json_part(_assertion(grants[0]), n) for n in (0, 1))
-    assert header == {"alg": "RS256", "typ": "JWT", "kid": "test-key-1"}
-    assert claims["sub"] == "admin@example.com" and claims["scope"] == " ".join(SCOPES)
-    assert claims["exp"] - claims["iat"] == 3600
+    claims = [_json_part(_assertion(r), 1) for r in google.requests if r.url.path == "/token"]
+    scopes = [claim["scope"] for claim in claims]
+    assert scopes == [" ".join(ADMIN_SCOPES), " ".join(USAGE_SCOPES), " ".join(ADMIN_SCOPES)]
+    grant = google.requests[0]
+    assert _json_part(_assertion(grant), 0) == {"alg": "RS256", "typ": "JWT", "kid": "test-key-1"}
+    assert all(claim["sub"] == "admin@example.com" for claim in claims)
+    assert claims[0]["exp"] - claims[0]["iat"] == 3600
 
 
 def test_contract_figures_are_not_exposed(gws: GoogleWorkspaceConnector) -> None:
@@ -336,8 +342,139 @@ def test_check_reads_every_sku_and_the_directory_and_says_so_in_one_line(
     assert gws.check() == (
         "Google Workspace at licensing.googleapis.com: product Google-Apps for customer "
         f"C0fake123 as admin@example.com; SKUs starter={STARTER}, standard={STANDARD} "
-        "and the directory are readable"
+        "and the directory are readable; usage reports are readable (the latest ready is for "
+        "2025-03-12)"
     )
+
+
+def test_last_activity_is_the_latest_gmail_or_drive_use_even_when_a_sign_in_is_newer(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    google.give("ann@example.com", STARTER, "2025-03-01T08:00:00.000Z")
+    google.use("ann@example.com", GMAIL, "2025-03-10T09:00:00.000Z")  # newer than the sign-in
+    google.use("ann@example.com", DRIVE, "2025-03-11T23:30:00.000Z")
+    google.give("bob@example.com", STARTER, "2025-03-12T07:00:00.000Z")  # a fresh browser session
+    google.use("bob@example.com", GMAIL, "2025-01-20T09:00:00.000Z")  # ... but no mail since
+
+    seats = gws.list_seats()
+
+    assert {seat.email: seat.last_active_on for seat in seats} == {
+        "ann@example.com": dt.date(2025, 3, 11),
+        "bob@example.com": dt.date(2025, 1, 20),
+    }
+    usage = [r.url.params for r in google.requests if r.url.path.startswith(USAGE)]
+    assert {(q["parameters"], q["customerId"]) for q in usage} == {
+        (f"{GMAIL},{DRIVE}", "C0fake123")
+    }
+
+
+def test_without_usage_for_a_user_last_activity_falls_back_to_the_directory_sign_in(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    google.give("ann@example.com", STARTER, "2025-03-05T10:00:00.000Z")
+    google.use("ann@example.com", GMAIL, NEVER)  # Google's "never"
+    google.give("bob@example.com", STARTER)  # never signed in either
+
+    seats = gws.list_seats()
+
+    assert {seat.email: seat.last_active_on for seat in seats} == {
+        "ann@example.com": dt.date(2025, 3, 5),
+        "bob@example.com": None,
+    }
+
+
+def test_usage_is_read_from_the_newest_day_google_has_ready_stepping_back_a_day_at_a_time(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    google.report_lag = 3  # 2025-03-12 is "not yet available" (HTTP 400)
+    google.partial_days = {dt.date(2025, 3, 11)}  # answered with the "not available" warning
+    google.give("ann@example.com", STARTER, "2025-03-01T00:00:00Z")
+    google.use("ann@example.com", DRIVE, "2025-03-09T12:00:00Z")
+
+    seats = gws.list_seats()
+
+    assert seats == [SeatRecord("ann@example.com", "starter", last_active_on=dt.date(2025, 3, 9))]
+    days = [call.rsplit("/", 1)[1] for call in google.calls(USAGE)]
+    assert days == ["2025-03-12", "2025-03-11", "2025-03-10", "2025-03-10"]  # probes, then read
+    assert "the latest ready is for 2025-03-10" in gws.check()
+
+
+def test_when_no_report_is_ready_within_four_days_activity_is_the_sign_in_and_check_says_so(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    google.report_lag = 9
+    google.give("ann@example.com", STARTER, "2025-03-05T10:00:00Z")
+    google.use("ann@example.com", DRIVE, "2025-03-02T12:00:00Z")
+
+    seats = gws.list_seats()
+
+    assert seats == [SeatRecord("ann@example.com", "starter", last_active_on=dt.date(2025, 3, 5))]
+    assert len(google.calls(USAGE)) == 4
+    assert gws.check().endswith(
+        "no usage report is ready for the 4 days up to 2025-03-12, so last activity is the last "
+        "sign-in for now"
+    )
+
+
+def test_usage_reports_page_through_every_user(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    for n in range(5):
+        google.give(f"user{n}@example.com", STARTER, "2025-02-01T00:00:00Z")
+        google.use(f"user{n}@example.com", GMAIL, f"2025-03-0{n + 1}T09:30:00.000Z")
+
+    seats = gws.list_seats()
+
+    assert {seat.last_active_on for seat in seats} == {dt.date(2025, 3, n + 1) for n in range(5)}
+    pages = [r for r in google.requests if r.url.path.startswith(USAGE)][1:]
+    assert len(pages) == 3  # 5 users and the admin, two a page
+    assert [r.url.params.get("pageToken") for r in pages] == [None, "2", "4"]
+
+
+def test_without_delegation_of_the_usage_scope_sync_keeps_to_sign_ins_and_check_says_why(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    google.delegated = set(ADMIN_SCOPES)
+    google.give("ann@example.com", STARTER, "2025-03-05T10:00:00Z")
+    google.use("ann@example.com", GMAIL, "2025-03-11T10:00:00Z")
+
+    seats = gws.list_seats()
+    status = gws.check()
+
+    assert seats == [SeatRecord("ann@example.com", "starter", last_active_on=dt.date(2025, 3, 5))]
+    assert google.calls(USAGE) == []
+    assert status.endswith(
+        "and the directory are readable; usage reports are not readable (domain-wide delegation "
+        f"does not allow client id {google.account.client_id} the scope {USAGE_SCOPES[0]}), so "
+        "last activity is the last sign-in"
+    )
+
+
+def test_an_admin_google_refuses_the_reports_keeps_to_sign_ins_and_check_says_why(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    google.give("ann@example.com", STARTER, "2025-03-05T10:00:00Z")
+    google.use("ann@example.com", GMAIL, "2025-03-11T10:00:00Z")
+    google.fail(403, USAGE)
+
+    seats = gws.list_seats()
+    google.fail(403, USAGE)
+
+    assert seats == [SeatRecord("ann@example.com", "starter", last_active_on=dt.date(2025, 3, 5))]
+    assert gws.check().endswith(
+        "usage reports are not readable (Google refused admin@example.com the Reports API "
+        "(HTTP 403); give that admin the Reports privilege), so last activity is the last sign-in"
+    )
+
+
+def test_a_reports_outage_is_retryable_not_a_silent_fallback(
+    google: FakeGoogle, gws: GoogleWorkspaceConnector
+) -> None:
+    google.give("ann@example.com", STARTER)
+    google.fail(503, USAGE)
+
+    with pytest.raises(Retryable, match="HTTP 503"):
+        gws.list_seats()
 
 
 def test_check_fails_on_a_sku_google_does_not_know(client: httpx.Client, clock: Clock) -> None:
