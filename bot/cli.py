@@ -17,6 +17,7 @@ from bot.bootstrap import Container, build
 from bot.config_file import ConfigError, load_config_or_default
 from bot.settings import Settings, settings_from_env
 from workflows.catalog import Config
+from workflows.ports import ConnectorError
 
 log = logging.getLogger("seatkeeper")
 PASSES = ("sync", "reclaim", "reminders", "digest")
@@ -84,7 +85,9 @@ class _Exit(Exception):
 
 
 @contextmanager
-def _open(settings: Settings, *, prepare_database: bool = True) -> Iterator[Container]:
+def _open(
+    settings: Settings, *, prepare_database: bool = True, require_schema: bool = False
+) -> Iterator[Container]:
     """The app built from settings and the config; closed on the way out."""
     config = _config(settings)
     try:
@@ -96,10 +99,29 @@ def _open(settings: Settings, *, prepare_database: bool = True) -> Iterator[Cont
             file=sys.stderr,
         )
         raise _Exit(1) from exc
+    except ConnectorError as exc:  # a connector or directory that cannot even be set up
+        print(f"seatkeeper: {exc}", file=sys.stderr)
+        raise _Exit(2) from exc
+    if require_schema and not _schema_current(container):
+        container.close()
+        print(
+            "seatkeeper: the database schema is behind; run `seatkeeper db upgrade` first",
+            file=sys.stderr,
+        )
+        raise _Exit(1)
     try:
         yield container
     finally:
         container.close()
+
+
+def _schema_current(container: Container) -> bool:
+    from store.migrate import is_current
+
+    try:
+        return is_current(container.engine)
+    except SQLAlchemyError:
+        return False
 
 
 def _config(settings: Settings) -> Config:
@@ -195,7 +217,9 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 def _import_summary(kind: str, result: importer_types.ImportResult) -> str:
     if kind == "people":
-        return f"{result.added} people added, {result.updated} updated"
+        return (
+            f"{result.added} people added, {result.updated} updated, {result.unchanged} unchanged"
+        )
     if kind == "seats":
         return f"{result.added} seats added, {result.updated} changed"
     return (
@@ -210,7 +234,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.job not in ("reminders", "sync"):
         print(f"seatkeeper: the {args.job} pass is not available in this version", file=sys.stderr)
         return 2
-    with _open(settings) as container:
+    # A dry run must not change the database, not even its schema or catalog tables.
+    with _open(settings, prepare_database=not args.dry_run, require_schema=args.dry_run) as c:
+        container = c
         if args.job == "sync":
             return _run_sync(container, dry_run=args.dry_run)
         print(run_reminders(container, dry_run=args.dry_run))
@@ -219,14 +245,26 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run_sync(container: Container, *, dry_run: bool) -> int:
     from bot.progress import terminal_progress
-    from bot.sync import run_sync
+    from bot.scheduler import run_leased
+    from bot.sync import SyncReport, run_sync
 
-    with terminal_progress(len(container.config.apps) + 1) as step:
-        report = run_sync(container, dry_run=dry_run, progress=step)
-    prefix = "would change: " if dry_run else ""
-    for line in report.lines():
-        print(prefix + line)
-    return 1 if any(d.error for d in report.apps) or (report.people and report.people.error) else 0
+    reports: list[SyncReport] = []
+
+    def one_pass() -> None:
+        with terminal_progress(len(container.config.apps) + 1) as step:
+            reports.append(run_sync(container, dry_run=dry_run, progress=step))
+        if not dry_run:
+            container.worker.drain()  # post the drift summary now, server or not
+
+    if dry_run:
+        one_pass()
+    elif not run_leased(container.engine, container.clock, "sync", one_pass):
+        print("seatkeeper: a sync is already running (on this or another server)", file=sys.stderr)
+        return 1
+    report = reports[0]
+    print("\n".join(("would change: " if dry_run else "") + line for line in report.lines()))
+    failed = any(d.error for d in report.apps) or (report.people and report.people.error)
+    return 1 if failed else 0
 
 
 def _manifest(args: argparse.Namespace, settings: Settings) -> int:

@@ -168,7 +168,7 @@ def _check_token_env(doc: YamlDocument, loc: Loc, name: str, env: Mapping[str, s
             f"{loc[-1]} names an environment variable (like FIGMA_SCIM_TOKEN), "
             f"it does not hold the secret itself; {TOKEN_HINT}",
         )
-    elif not env.get(name):
+    elif not env.get(name, "").strip():
         doc.add(
             loc,
             f"{name} is not set in the environment; "

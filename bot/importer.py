@@ -26,6 +26,7 @@ class ImportResult:
     updated: int = 0
     problems: list[LineProblem] | None = None
     ignored: int = 0
+    unchanged: int = 0
 
 
 def import_people(path: Path, *, runner: Runner, slack: WebClient | None) -> ImportResult:
@@ -39,8 +40,8 @@ def import_people(path: Path, *, runner: Runner, slack: WebClient | None) -> Imp
         problems += directory_conflicts(rows, str(path), uow=uow)
     if problems:
         return ImportResult(problems=sorted(problems, key=lambda p: p.line))
-    added, updated = runner(lambda **kw: apply_people(rows, uow=kw["uow"]))
-    return ImportResult(added, updated, [])
+    added, updated = runner(lambda **kw: apply_people(rows, uow=kw["uow"], clock=kw["clock"]))
+    return ImportResult(added, updated, [], unchanged=len(rows) - added - updated)
 
 
 def _resolve_slack_ids(
@@ -72,7 +73,10 @@ def _resolve_slack_ids(
 def import_seats(path: Path, *, runner: Runner) -> ImportResult:
     """Load the complete seat list of each app the file names (csv/manual apps only)."""
     text, problems = _read(path)
-    seats, parse_problems = parse_seats(text, str(path), runner.config) if text else ({}, [])
+    today = runner.clock.now().date()
+    seats, parse_problems = (
+        parse_seats(text, str(path), runner.config, today=today) if text else ({}, [])
+    )
     problems += parse_problems
     if problems:
         return ImportResult(problems=problems)
@@ -87,7 +91,10 @@ def import_seats(path: Path, *, runner: Runner) -> ImportResult:
 def import_usage(path: Path, *, runner: Runner) -> ImportResult:
     """Record last activity from the file; rows for people without a seat are counted."""
     text, problems = _read(path)
-    usage, parse_problems = parse_usage(text, str(path), runner.config) if text else ({}, [])
+    today = runner.clock.now().date()
+    usage, parse_problems = (
+        parse_usage(text, str(path), runner.config, today=today) if text else ({}, [])
+    )
     problems += parse_problems
     if problems:
         return ImportResult(problems=problems)

@@ -16,7 +16,7 @@ from store.leases import release_lease, take_lease
 from workflows.ports import Clock
 
 log = logging.getLogger(__name__)
-LEASE_TTL = dt.timedelta(minutes=30)
+LEASE_TTL = dt.timedelta(hours=2)  # longer than any pass; only a crashed holder waits it out
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 
 

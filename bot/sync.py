@@ -6,15 +6,19 @@ failing never stops (or undoes) the others.
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.bootstrap import Container
 from workflows import jobs
-from workflows.ports import ConnectorError
-from workflows.sync import PeopleDrift, SeatDrift, reconcile_seats, sync_people
+from workflows.directory import PeopleDrift, sync_people
+from workflows.ports import Connector, ConnectorError
+from workflows.sync import SeatDrift, reconcile_seats
 
+log = logging.getLogger(__name__)
 EXAMPLES = 5
 Progress = Callable[[str], None]
 
@@ -70,12 +74,7 @@ def run_sync(
         if connector.manual:
             report.skipped.append(app.key)
             continue
-        try:
-            records = connector.list_seats()
-        except ConnectorError as exc:
-            report.apps.append(SeatDrift(app.key, error=str(exc)))
-            continue
-        report.apps.append(_apply(container, dry_run, reconcile_seats, app.key, records))
+        report.apps.append(_sync_app(container, app.key, connector, dry_run))
     if report.changed and not dry_run:
         container.runner(_tell_it, summary(container, report))
     return report
@@ -108,20 +107,49 @@ def summary(container: Container, report: SyncReport) -> dict[str, Any]:
     }
 
 
-def _sync_directory(container: Container, dry_run: bool) -> PeopleDrift:
-    assert container.directory is not None
+def _sync_app(container: Container, app_key: str, connector: Connector, dry_run: bool) -> SeatDrift:
+    listed_at = container.clock.now()
     try:
-        people = container.directory.list_people()
+        records = connector.list_seats()
+        return _apply(container, dry_run, reconcile_seats, app_key, records, listed_at=listed_at)
+    except ConnectorError as exc:
+        return SeatDrift(app_key, error=str(exc))
+    except Exception:  # one app's surprise must not stop the others; IT hears about it
+        return SeatDrift(app_key, error=_unexpected(f"sync of {app_key}"))
+
+
+def _sync_directory(container: Container, dry_run: bool) -> PeopleDrift:
+    directory = container.directory
+    assert directory is not None
+    try:
+        people = directory.list_people()
+        return _apply(
+            container,
+            dry_run,
+            sync_people,
+            people,
+            provides_org=directory.provides_org,
+            complete=True,
+        )
     except ConnectorError as exc:
         return PeopleDrift(error=str(exc))
-    return _apply(container, dry_run, sync_people, people)
+    except Exception:  # the apps still sync; IT hears about it
+        return PeopleDrift(error=_unexpected("directory sync"))
 
 
-def _apply(container: Container, dry_run: bool, verb: Callable[..., Any], *args: Any) -> Any:
+def _unexpected(what: str) -> str:
+    ref = secrets.token_hex(4)
+    log.exception("%s failed (ref %s)", what, ref)
+    return f"an unexpected error (ref {ref} in the server log)"
+
+
+def _apply(
+    container: Container, dry_run: bool, verb: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Any:
     if not dry_run:
-        return container.runner(verb, *args)
+        return container.runner(verb, *args, **kwargs)
     with container.runner.uow() as uow:
-        result = verb(*args, uow=uow, config=container.config, clock=container.clock)
+        result = verb(*args, uow=uow, config=container.config, clock=container.clock, **kwargs)
         uow.rollback()
     return result
 

@@ -38,6 +38,8 @@ SLACK_AUTH_ERRORS = frozenset(
 class OktaDirectory:
     """People from Okta; a DEPROVISIONED or SUSPENDED user is a leaver."""
 
+    provides_org = True
+
     def __init__(self, api: OktaApi) -> None:
         self._api = api
 
@@ -105,6 +107,8 @@ def _okta_manager(profile: Resource, index: Mapping[str, str]) -> str | None:
 
 class ScimDirectory:
     """People from a SCIM 2.0 service provider's ``/Users``."""
+
+    provides_org = True
 
     def __init__(
         self,
@@ -187,6 +191,8 @@ def _scim_person(user: Resource, emails: Mapping[str, str]) -> PersonRecord:
 
 class SlackDirectory:
     """People from the Slack workspace itself: no managers or departments."""
+
+    provides_org = False
 
     def __init__(
         self,
@@ -294,6 +300,8 @@ def _slack_person(member: Resource) -> PersonRecord | None:
 
 class CsvDirectory:
     """People from the people CSV; any bad line refuses the whole file."""
+
+    provides_org = True
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

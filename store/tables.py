@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from store.types import StrEnumType, UTCDateTime
@@ -49,6 +50,7 @@ people = Table(
     Column("manager_email", String(320)),
     Column("department", String(200), nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
+    Column("in_directory", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 apps = Table(
@@ -146,6 +148,7 @@ seats = Table(
     Column("ended_on", Date),
     Column("request_id", Integer, ForeignKey("requests.id")),
     Column("paid_until", Date),
+    Column("recorded_at", UTCDateTime),
     Index("ix_seats_app_status", "app_key", "status"),
 )
 _held = seats.c.status.in_([SeatStatus.ACTIVE.value, SeatStatus.RELEASING.value])

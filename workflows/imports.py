@@ -11,10 +11,11 @@ from workflows.ports import SeatRecord
 SEAT_COLUMNS = ("app", "tier", "email", "assigned_on", "last_active_on")
 USAGE_COLUMNS = ("app", "email", "last_active_on")
 IMPORTABLE = ("csv", "manual")
+ONE_DAY = dt.timedelta(days=1)  # a file written in a timezone ahead of ours may say tomorrow
 
 
 def parse_seats(
-    text: str, file: str, config: Config
+    text: str, file: str, config: Config, *, today: dt.date
 ) -> tuple[dict[str, list[SeatRecord]], list[LineProblem]]:
     """Seats per app (the complete list for each app the file names), and every problem."""
     rows, problems = read_rows(text, file, SEAT_COLUMNS, noun="seats")
@@ -28,8 +29,12 @@ def parse_seats(
             tiers = ", ".join(t.key for t in app.tiers)
             reasons.append(f"{values['app']} has no tier {values['tier']!r} (tiers: {tiers})")
         reasons += [r for r in (email_problem(email),) if r]
-        assigned, bad_assigned = parse_day(values["assigned_on"], "assigned_on")
-        active, bad_active = parse_day(values["last_active_on"], "last_active_on")
+        assigned, bad_assigned = parse_day(
+            values["assigned_on"], "assigned_on", latest=today + ONE_DAY
+        )
+        active, bad_active = parse_day(
+            values["last_active_on"], "last_active_on", latest=today + ONE_DAY
+        )
         reasons += [r for r in (bad_assigned, bad_active) if r]
         key = (values["app"], email)
         if key in seen:
@@ -44,7 +49,7 @@ def parse_seats(
 
 
 def parse_usage(
-    text: str, file: str, config: Config
+    text: str, file: str, config: Config, *, today: dt.date
 ) -> tuple[dict[str, dict[str, dt.date]], list[LineProblem]]:
     """The latest activity per app and email, and every problem."""
     rows, problems = read_rows(text, file, USAGE_COLUMNS, noun="usage rows")
@@ -53,7 +58,7 @@ def parse_usage(
         email = values["email"].lower()
         reasons = _app_problems(values["app"], config)
         reasons += [r for r in (email_problem(email),) if r]
-        day, bad_day = parse_day(values["last_active_on"], "last_active_on")
+        day, bad_day = parse_day(values["last_active_on"], "last_active_on", latest=today + ONE_DAY)
         if bad_day or day is None:
             reasons.append(bad_day or "last_active_on is empty")
         if reasons or day is None:

@@ -73,6 +73,7 @@ class Person:
     manager_email: str | None = None
     department: str = ""
     active: bool = True
+    in_directory: bool = False  # listed by the directory source (so its absence means a leaver)
     id: int | None = None
 
 
@@ -134,6 +135,7 @@ class Seat:
     ended_on: dt.date | None = None
     request_id: int | None = None
     paid_until: dt.date | None = None  # removed at the vendor, still billed until then
+    recorded_at: dt.datetime | None = None  # when Seatkeeper first recorded this seat
     id: int | None = None
 
 

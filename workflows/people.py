@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from workflows.catalog import SLACK_USER_ID
 from workflows.csvfile import LineProblem, email_problem, read_rows
-from workflows.model import Person
-from workflows.ports import UnitOfWork
+from workflows.directory import sync_people
+from workflows.ports import Clock, PersonRecord, UnitOfWork
 
 PEOPLE_COLUMNS = ("email", "name", "slack_user_id", "manager_email", "department", "active")
 TRUE, FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n"}
@@ -75,26 +75,13 @@ def directory_conflicts(rows: list[PersonRow], file: str, *, uow: UnitOfWork) ->
     return problems
 
 
-def apply_people(rows: list[PersonRow], *, uow: UnitOfWork) -> tuple[int, int]:
-    """Insert or update everyone in `rows`; return (added, updated)."""
-    added = updated = 0
-    for row in rows:
-        person = uow.people.by_email(row.email)
-        if person is None:
-            uow.people.add(
-                Person(
-                    email=row.email,
-                    name=row.name,
-                    slack_user_id=row.slack_user_id,
-                    manager_email=row.manager_email,
-                    department=row.department,
-                    active=row.active,
-                )
-            )
-            added += 1
-            continue
-        person.name, person.manager_email = row.name, row.manager_email
-        person.department, person.active = row.department, row.active
-        person.slack_user_id = row.slack_user_id or person.slack_user_id
-        updated += 1
-    return added, updated
+def apply_people(rows: list[PersonRow], *, uow: UnitOfWork, clock: Clock) -> tuple[int, int]:
+    """Insert or update everyone in `rows` (leavers recorded); return (added, updated)."""
+    records = [
+        PersonRecord(
+            row.email, row.name, row.slack_user_id, row.manager_email, row.department, row.active
+        )
+        for row in rows
+    ]
+    drift = sync_people(records, uow=uow, clock=clock, actor="import")
+    return len(drift.added), len(drift.updated)

@@ -84,7 +84,13 @@ class PersonRecord:
 
 
 class DirectorySource(Protocol):
-    """Where people, their managers and departments, and leavers come from."""
+    """Where people, their managers and departments, and leavers come from.
+
+    `provides_org` is False for a source that knows no managers or departments (Slack), so
+    the ones already known are kept.
+    """
+
+    provides_org: bool
 
     def list_people(self) -> list[PersonRecord]:
         """Everyone the directory knows, active or not, across all pages."""

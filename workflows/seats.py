@@ -82,6 +82,7 @@ def fulfil(request: Request, email: str, actor: str, *, uow: UnitOfWork, clock: 
             slack_user_id=request.requester,
             assigned_on=now.date(),
             request_id=request.id,
+            recorded_at=now,
         )
         uow.seats.add(seat)
         action = "seat.assigned"

@@ -43,6 +43,7 @@ SEAT = {
     # The vendor no longer lists the seat: someone removed it outside Seatkeeper.
     (SeatStatus.ACTIVE, "gone"): SeatStatus.REVOKED,
     (SeatStatus.RELEASING, "gone"): SeatStatus.REVOKED,
+    (SeatStatus.RELEASING, "change_tier"): SeatStatus.RELEASING,
 }
 
 TASK = {(TaskStatus.OPEN, "done"): TaskStatus.DONE}

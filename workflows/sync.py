@@ -1,4 +1,4 @@
-"""Reconcile what vendors and the directory report with what Seatkeeper knows.
+"""Reconcile what a vendor reports with the seats Seatkeeper knows.
 
 Each verb is idempotent: running it again with the same vendor data changes nothing.
 """
@@ -9,13 +9,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from workflows.audit import record
-from workflows.catalog import Config
-from workflows.model import Person, Seat
-from workflows.ports import Clock, PersonRecord, SeatRecord, UnitOfWork
+from workflows.catalog import AppConfig, Config
+from workflows.model import Seat
+from workflows.ports import Clock, SeatRecord, UnitOfWork
 from workflows.seats import promote_waitlist
 from workflows.states import SEAT, next_state
 
 SYNC = "sync"
+# A vendor that suddenly lists nothing while this many seats are recorded is more likely
+# misconfigured or glitching than emptied: its seats are kept and IT is told.
+EMPTY_LISTING_GUARD = 2
 
 
 @dataclass
@@ -26,6 +29,7 @@ class SeatDrift:
     found: list[str] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
     tier_changes: list[tuple[str, str, str]] = field(default_factory=list)
+    unknown_tiers: list[tuple[str, str]] = field(default_factory=list)
     activity: int = 0
     error: str | None = None
 
@@ -35,33 +39,34 @@ class SeatDrift:
         return bool(self.found or self.gone or self.tier_changes)
 
 
-@dataclass
-class PeopleDrift:
-    """What changed in the directory in one sync."""
-
-    joined: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    left: list[str] = field(default_factory=list)
-    error: str | None = None
-
-    @property
-    def changed(self) -> bool:
-        """True when someone joined or left (profile edits are not drift)."""
-        return bool(self.joined or self.left)
-
-
 def reconcile_seats(
-    app_key: str, records: list[SeatRecord], *, uow: UnitOfWork, config: Config, clock: Clock
+    app_key: str,
+    records: list[SeatRecord],
+    *,
+    uow: UnitOfWork,
+    config: Config,
+    clock: Clock,
+    listed_at: dt.datetime | None = None,
 ) -> SeatDrift:
-    """Make the stored seats of one app match the vendor's complete list."""
+    """Make the stored seats of one app match the vendor's complete list.
+
+    Seats recorded after `listed_at` (while the vendor was being read) are left alone: the
+    listing could not have known them. An empty listing does not remove several recorded
+    seats at once (see EMPTY_LISTING_GUARD).
+    """
     app = config.app(app_key)
-    default_tier = app.tiers[0].key if app else ""
     drift = SeatDrift(app_key)
     known = {seat.email.lower(): seat for seat in uow.seats.held_on(app_key)}
-    reported = {r.email.lower(): r for r in records}
+    if not records and len(known) >= EMPTY_LISTING_GUARD:
+        drift.error = (
+            f"the vendor listed no seats while {len(known)} are recorded, so nothing was "
+            "marked gone; check the connector's settings"
+        )
+        return drift
+    reported = _merge(records, known)
     for email, found in sorted(reported.items()):
         seat = known.get(email)
-        tier = found.tier or (seat.tier_key if seat else default_tier)
+        tier = _tier(found.tier, seat, app, drift, email)
         if seat is None:
             _discover(app_key, email, tier, found, uow=uow, clock=clock)
             drift.found.append(email)
@@ -76,11 +81,12 @@ def reconcile_seats(
         drift.activity += _note_activity(seat, found.last_active_on)
         seat.paid_until = found.ends_on
     for email, seat in sorted(known.items()):
-        if email not in reported:
-            seat.status = next_state(SEAT, seat.status, "gone")
-            seat.ended_on = clock.now().date()
-            record(uow, clock, SYNC, "seat.gone", _subject(seat), tier=seat.tier_key)
-            drift.gone.append(email)
+        if email in reported or _newer(seat, listed_at):
+            continue
+        seat.status = next_state(SEAT, seat.status, "gone")
+        seat.ended_on = clock.now().date()
+        record(uow, clock, SYNC, "seat.gone", _subject(seat), tier=seat.tier_key)
+        drift.gone.append(email)
     if drift.gone:
         promote_waitlist(app_key, uow=uow, config=config, clock=clock)
     return drift
@@ -101,34 +107,39 @@ def record_usage(
     return updated, unknown
 
 
-def sync_people(
-    people: list[PersonRecord], *, uow: UnitOfWork, clock: Clock, **_: object
-) -> PeopleDrift:
-    """Bring the directory up to date; someone turning inactive is a leaver."""
-    drift = PeopleDrift()
-    for found in people:
+def _merge(records: list[SeatRecord], known: dict[str, Seat]) -> dict[str, SeatRecord]:
+    """One record per email whatever the vendor's order: the stored tier wins, dates merge."""
+    merged: dict[str, SeatRecord] = {}
+    for found in records:
         email = found.email.lower()
-        person = uow.people.by_email(email)
-        if person is None:
-            uow.people.add(
-                Person(
-                    email=email,
-                    name=found.name,
-                    slack_user_id=found.slack_user_id,
-                    manager_email=_lower(found.manager_email),
-                    department=found.department,
-                    active=found.active,
-                )
-            )
-            if found.active:
-                drift.joined.append(email)
+        other = merged.get(email)
+        if other is None:
+            merged[email] = found
             continue
-        if person.active and not found.active:
-            drift.left.append(email)
-            record(uow, clock, SYNC, "person.left", f"person:{email}")
-        if _update_person(person, found):
-            drift.updated.append(email)
-    return drift
+        stored = known[email].tier_key if email in known else None
+        tiers = sorted(t for t in (found.tier, other.tier) if t)
+        tier = stored if stored in tiers else (tiers[0] if tiers else None)
+        merged[email] = SeatRecord(
+            email,
+            tier,
+            _earliest(found.assigned_on, other.assigned_on),
+            _latest(found.last_active_on, other.last_active_on),
+            _latest(found.ends_on, other.ends_on),
+        )
+    return merged
+
+
+def _tier(
+    reported: str | None, seat: Seat | None, app: AppConfig | None, drift: SeatDrift, email: str
+) -> str:
+    """The reported tier if the catalog has it; else the stored one, else the first tier."""
+    fallback = seat.tier_key if seat else (app.tiers[0].key if app else "")
+    if reported is None or app is None:
+        return reported or fallback
+    if app.tier(reported) is None:
+        drift.unknown_tiers.append((email, reported))
+        return fallback
+    return reported
 
 
 def _discover(
@@ -143,9 +154,14 @@ def _discover(
         assigned_on=found.assigned_on or clock.now().date(),
         last_active_on=found.last_active_on,
         paid_until=found.ends_on,
+        recorded_at=clock.now(),
     )
     uow.seats.add(seat)
     record(uow, clock, SYNC, "seat.found", _subject(seat), tier=tier)
+
+
+def _newer(seat: Seat, listed_at: dt.datetime | None) -> bool:
+    return listed_at is not None and seat.recorded_at is not None and seat.recorded_at > listed_at
 
 
 def _note_activity(seat: Seat, day: dt.date | None) -> int:
@@ -155,22 +171,12 @@ def _note_activity(seat: Seat, day: dt.date | None) -> int:
     return 1
 
 
-def _update_person(person: Person, found: PersonRecord) -> bool:
-    wanted = {
-        "name": found.name or person.name,
-        "slack_user_id": found.slack_user_id or person.slack_user_id,
-        "manager_email": _lower(found.manager_email),
-        "department": found.department,
-        "active": found.active,
-    }
-    changed = {k: v for k, v in wanted.items() if getattr(person, k) != v}
-    for key, value in changed.items():
-        setattr(person, key, value)
-    return bool(changed)
+def _earliest(a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    return min(d for d in (a, b) if d) if (a or b) else None
 
 
-def _lower(email: str | None) -> str | None:
-    return email.lower() if email else None
+def _latest(a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    return max(d for d in (a, b) if d) if (a or b) else None
 
 
 def _subject(seat: Seat) -> str:

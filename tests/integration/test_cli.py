@@ -298,7 +298,7 @@ def test_importing_again_updates_people_instead_of_adding_them_twice(cli: Cli) -
     outcome = cli("import", "people", second)
 
     assert outcome.code == 0
-    assert "0 people added, 2 updated" in outcome.out
+    assert "0 people added, 1 updated, 1 unchanged" in outcome.out
     people = people_in(cli.database_url)
     assert len(people) == 2
     assert people["ada@acme.com"]["manager_email"] == "alan@acme.com"
@@ -596,10 +596,28 @@ def test_run_reminders_without_dry_run_does_the_work_and_tells_people(cli: Cli) 
 
 
 def test_run_reminders_with_nothing_due_says_so(cli: Cli) -> None:
+    assert cli("db", "upgrade").code == 0
     outcome = cli("run", "reminders", "--dry-run")
 
     assert outcome.code == 0
     assert "0 reminded, 0 escalated, 0 expired" in outcome.out
+
+
+def test_a_dry_run_on_a_database_never_upgraded_says_to_upgrade_and_changes_nothing(
+    cli: Cli,
+) -> None:
+    database = cli.folder / "never-upgraded.db"
+    cli.setenv("SEATKEEPER_DATABASE_URL", f"sqlite:///{database}")
+
+    outcome = cli("run", "reminders", "--dry-run")
+
+    assert outcome.code == 1
+    assert "run `seatkeeper db upgrade` first" in outcome.err
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        assert not is_current(engine)
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.parametrize("job", ["reclaim", "digest"])

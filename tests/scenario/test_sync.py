@@ -21,6 +21,8 @@ DEV = Assignee("dev@acme.test", "Dev Patel")
 class ListedDirectory:
     """A directory source that answers with a fixed list (the real ones are tested apart)."""
 
+    provides_org = True
+
     def __init__(self, listed: list[PersonRecord]) -> None:
         self.listed = listed
 

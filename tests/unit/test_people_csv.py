@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fakes.clock import FakeClock
 from tests.fakes.uow import FakeUnitOfWork
 from workflows.model import Person
 from workflows.people import LineProblem, PersonRow, apply_people, parse_people
@@ -253,7 +254,7 @@ def test_apply_people_adds_everyone_new() -> None:
         FILE,
     )
 
-    assert apply_people(rows, uow=uow) == (2, 0)
+    assert apply_people(rows, uow=uow, clock=FakeClock()) == (2, 0)
 
     uow.flush()
     alice, dana = uow.people.all()
@@ -276,7 +277,7 @@ def test_apply_people_updates_someone_already_there_by_email_whatever_its_case()
     uow = FakeUnitOfWork([existing])
     rows, _ = parse_people(csv("alice@acme.test,Alice Archer,,dana@acme.test,Design,false"), FILE)
 
-    assert apply_people(rows, uow=uow) == (0, 1)
+    assert apply_people(rows, uow=uow, clock=FakeClock()) == (0, 1)
 
     assert uow.people.all() == [existing]
     assert (existing.name, existing.manager_email) == ("Alice Archer", "dana@acme.test")
@@ -289,16 +290,26 @@ def test_apply_people_takes_a_new_slack_id_when_the_file_gives_one() -> None:
     uow = FakeUnitOfWork([existing])
     rows, _ = parse_people(csv("alice@acme.test,Alice,W0ALICE02,,,"), FILE)
 
-    apply_people(rows, uow=uow)
+    apply_people(rows, uow=uow, clock=FakeClock())
 
     assert existing.slack_user_id == "W0ALICE02"
 
 
 def test_apply_people_adds_and_updates_in_one_go() -> None:
+    # Alice moves to Design; Bob is new. Someone whose row did not change is not counted.
     uow = FakeUnitOfWork([Person("alice@acme.test", "Alice", "U0ALICE01")])
     rows, _ = parse_people(
-        csv("alice@acme.test,Alice,,,,", "bob@acme.test,Bob,U0BOB0001,alice@acme.test,,"), FILE
+        csv("alice@acme.test,Alice,,,Design,", "bob@acme.test,Bob,U0BOB0001,alice@acme.test,,"),
+        FILE,
     )
 
-    assert apply_people(rows, uow=uow) == (1, 1)
+    assert apply_people(rows, uow=uow, clock=FakeClock()) == (1, 1)
     assert [p.email for p in uow.people.all()] == ["alice@acme.test", "bob@acme.test"]
+
+
+def test_re_applying_the_same_people_updates_nobody() -> None:
+    uow = FakeUnitOfWork([])
+    rows, _ = parse_people(csv("alice@acme.test,Alice,U0ALICE01,,Design,"), FILE)
+    apply_people(rows, uow=uow, clock=FakeClock())
+
+    assert apply_people(rows, uow=uow, clock=FakeClock()) == (0, 0)
