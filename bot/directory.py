@@ -15,10 +15,16 @@ def ensure_person(runner: Runner, client: WebClient, user: str) -> None:
     with runner.uow() as uow:
         if uow.people.by_slack_id(user) is not None:
             return
+    # Slack is waiting for our answer: one quick try, no waiting out a rate limit.
+    quick = WebClient(token=client.token, base_url=client.base_url, timeout=2)
     try:
-        profile = client.users_info(user=user)["user"]
+        profile = quick.users_info(user=user)["user"]
     except SlackApiError as exc:
+        if exc.response is not None and exc.response.status_code == 429:
+            raise Refused("Slack is busy right now; please press Request again.") from exc
         raise Refused("Slack would not tell us who you are; please ask IT.") from exc
+    except OSError as exc:
+        raise Refused("Slack did not answer in time; please press Request again.") from exc
     email = (profile.get("profile") or {}).get("email")
     if not email:
         raise Refused("Your Slack profile has no email address, so no seat can be assigned.")

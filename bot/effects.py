@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.present import decision, home_view, request_card, task_card
 from bot.runner import Runner
@@ -24,6 +25,10 @@ from workflows.seats import provisioned, provisioning_failed
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Job], None]
+# Slack's answers for someone who cannot receive a DM any more.
+UNREACHABLE = frozenset(
+    {"user_disabled", "user_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found"}
+)
 IT_EVENTS = {"no_approver": "Request #{request_id} has nobody who can approve it: add admins."}
 
 
@@ -100,10 +105,21 @@ class Effects:
             refs = [[posted["channel"], posted["ts"], approver] for approver in targets]
             self.runner(_record_approval_messages, request.id, step.id, refs)
             return
-        for approver in targets:
-            posted = self.slack.chat_postMessage(channel=self._dm(approver), **message)
-            refs = [[posted["channel"], posted["ts"], approver]]
-            self.runner(_record_approval_messages, request.id, step.id, refs)
+        failed: list[str] = []
+        for approver in targets:  # each on its own: one unreachable approver stops nobody
+            try:
+                posted = self.slack.chat_postMessage(channel=self._dm(approver), **message)
+            except SlackApiError as exc:
+                if _slack_error(exc) not in UNREACHABLE:
+                    failed.append(approver)
+                    continue
+                ref = ["", "", approver]  # asked, but Slack cannot deliver to them
+                self.runner(_unreachable_approver, request.id, step.id, approver)
+            else:
+                ref = [posted["channel"], posted["ts"], approver]
+            self.runner(_record_approval_messages, request.id, step.id, [ref])
+        if failed:
+            raise RetryLater(f"could not reach {', '.join(failed)} yet")
 
     def approvers_close(self, job: Job) -> None:
         """Replace the step's approval messages so no stale button stays clickable."""
@@ -115,7 +131,7 @@ class Effects:
                 decision=decision(step),
                 note=job.payload.get("note"),
             )
-        for channel, ts in dict.fromkeys((m[0], m[1]) for m in step.messages):
+        for channel, ts in dict.fromkeys((m[0], m[1]) for m in step.messages if m[0]):
             self.slack.chat_update(channel=channel, ts=ts, **closed)
 
     def approvers_remind(self, job: Job) -> None:
@@ -130,11 +146,13 @@ class Effects:
                     waiting.append((request_card(request, uow, self.config), step))
         if len(waiting) == 1:
             card, step = waiting[0]
-            ref = next((m for m in step.messages if m[2] == approver), None)
+            ref = next((m for m in step.messages if m[2] == approver and m[0]), None)
             target = (
                 {"channel": ref[0], "thread_ts": ref[1]} if ref else {"channel": self._dm(approver)}
             )
-            self.slack.chat_postMessage(**target, **render.approval_reminder(card))
+            shared = bool(self.config.slack.approvals_channel)
+            reminder = render.approval_reminder(card, approver if shared else None)
+            self.slack.chat_postMessage(**target, **reminder)
         elif waiting:
             cards = [card for card, _ in waiting]
             self.slack.chat_postMessage(
@@ -177,6 +195,23 @@ class Effects:
 
     def provision(self, job: Job) -> None:
         """Assign the seat through the app's connector; hand it to IT when that fails for good."""
+        try:
+            self._provision(job)
+        except RetryLater:
+            raise
+        except Exception as exc:
+            if job.attempts + 1 < job.max_attempts:
+                raise
+            # The last try failed in a way nobody foresaw: the request must not be left
+            # "being set up" forever, so IT finishes it by hand.
+            log.exception("provisioning job %s failed for good", job.id)
+            self.runner(
+                provisioning_failed,
+                job.payload["request_id"],
+                f"Seatkeeper could not set it up ({type(exc).__name__})",
+            )
+
+    def _provision(self, job: Job) -> None:
         with self.runner.uow() as uow:
             request = _request(uow, job.payload["request_id"])
             if request.status != RequestStatus.PROVISIONING:
@@ -242,6 +277,25 @@ def _record_thread(request_id: int, channel: str, ts: str, *, uow: SqlUnitOfWork
     request = _request(uow, request_id, lock=True)
     if request.thread_ts is None:
         request.thread_channel, request.thread_ts = channel, ts
+
+
+def _unreachable_approver(
+    request_id: int, step_id: int, approver: str, *, uow: SqlUnitOfWork, clock: Any, **_: Any
+) -> None:
+    jobs.enqueue(
+        uow,
+        clock,
+        jobs.IT_NOTICE,
+        f"unreachable:{step_id}:{approver}",
+        event="text",
+        text=f"Slack cannot deliver request #{request_id}'s approval to <@{approver}> "
+        "(deactivated or unknown); the admins can decide it, or fix the approver in the config "
+        "or directory.",
+    )
+
+
+def _slack_error(exc: SlackApiError) -> str | None:
+    return exc.response.get("error") if exc.response is not None else None
 
 
 def _record_approval_messages(

@@ -16,6 +16,7 @@ from bot.runner import Runner
 from messages import ids, render
 from workflows.commands import CancelRequest, CompleteTask, Decide
 from workflows.errors import Refused
+from workflows.jobs import queue_home_refresh
 from workflows.requests import cancel_request, check_can_decide, decide, submit_request
 from workflows.seats import complete_task
 
@@ -49,10 +50,14 @@ class Listeners:
         if words[:1] == ["help"] or (words and words[0] != "request"):
             ack(**render.help_message(), response_type="ephemeral")
             return
-        ack()
         app_key = words[1].lower() if len(words) > 1 else None
         if app_key and self.config.app(app_key) is None:
-            raise Refused(f"There is no app called {app_key!r} in the catalog.")
+            # Answer in the acknowledgement itself: it reaches the person in any channel.
+            known = ", ".join(app.key for app in self.config.apps) or "none yet"
+            text = f"There is no app called {app_key!r} in the catalog (apps: {known})."
+            ack(**render.error_message(text), response_type="ephemeral")
+            return
+        ack()
         modal = render.request_modal(tier_options(self.config), app_key=app_key)
         client.views_open(trigger_id=command["trigger_id"], view=modal)
 
@@ -142,4 +147,4 @@ class Listeners:
 
     def _refresh_home(self, body: Body) -> None:
         if (body.get("container") or {}).get("type") == "view":
-            self.effects.publish_home(body["user"]["id"])
+            self.run(queue_home_refresh, body["user"]["id"])

@@ -11,6 +11,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 
 from bot.listeners import Listeners
@@ -88,11 +89,19 @@ def _tell_privately(client: WebClient, body: dict[str, Any], text: str) -> None:
     channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
     if not user:
         return
+    message = render.error_message(text)
     try:
-        if channel:
-            client.chat_postEphemeral(channel=channel, user=user, **render.error_message(text))
-        else:
-            dm = client.conversations_open(users=user)["channel"]["id"]
-            client.chat_postEphemeral(channel=dm, user=user, **render.error_message(text))
+        if not channel:
+            channel = client.conversations_open(users=user)["channel"]["id"]
+        client.chat_postEphemeral(channel=channel, user=user, **message)
+        return
     except SlackApiError:
+        pass
+    # Not in that channel (or it is gone): the interaction's response_url still reaches them.
+    response_url = body.get("response_url") or next(
+        (r.get("response_url") for r in body.get("response_urls") or []), None
+    )
+    if response_url:
+        WebhookClient(response_url).send(**message, response_type="ephemeral")
+    else:
         log.warning("could not tell %s: %s", user, text)

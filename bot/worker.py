@@ -10,7 +10,9 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from slack_sdk.errors import SlackApiError
 
 from bot.effects import Handler, RetryLater
 from bot.runner import Runner
@@ -19,8 +21,27 @@ from workflows.model import Job, JobStatus
 from workflows.states import JOB, next_state
 
 log = logging.getLogger(__name__)
-LEASE = dt.timedelta(minutes=5)
-BATCH = 20
+# Each job's lease starts when the job starts and must outlast its slowest vendor call;
+# a worker that lost its lease (it was too slow) records nothing.
+LEASE = dt.timedelta(minutes=15)
+BATCH = 5
+# Slack errors that no retry can fix: the job is given up at once and IT is told.
+PERMANENT_SLACK_ERRORS = frozenset(
+    {
+        "message_not_found",
+        "cant_update_message",
+        "channel_not_found",
+        "is_archived",
+        "not_in_channel",
+        "user_not_found",
+        "user_disabled",
+        "account_inactive",
+        "invalid_blocks",
+        "no_text",
+        "msg_too_long",
+        "cannot_dm_bot",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +51,7 @@ class _Claimed:
     payload: dict
     attempts: int
     max_attempts: int
+    lease: dt.datetime | None
 
 
 class Worker:
@@ -91,13 +113,20 @@ class Worker:
         with self.runner.uow() as uow:
             claimed = uow.jobs.claim(self.runner.clock.now(), LEASE, BATCH)
             found = [
-                _Claimed(j.id or 0, j.kind, dict(j.payload), j.attempts, j.max_attempts)
+                _Claimed(
+                    j.id or 0, j.kind, dict(j.payload), j.attempts, j.max_attempts, j.leased_until
+                )
                 for j in claimed
             ]
             uow.commit()
         return found
 
     def _run(self, claimed: _Claimed) -> None:
+        renewed = self._renew(claimed)
+        if renewed is None:
+            log.warning("job %s was taken over by another worker; skipping it", claimed.id)
+            return
+        claimed = renewed
         handler = self.handlers.get(claimed.kind)
         job = Job(
             kind=claimed.kind,
@@ -116,14 +145,34 @@ class Worker:
             delay = exc.delay if isinstance(exc, RetryLater) else None
             if not isinstance(exc, RetryLater):
                 log.exception("job %s (%s) failed", claimed.id, claimed.kind)
-            self._finish(claimed, error=f"{type(exc).__name__}: {exc}", delay=delay)
+            error = f"{type(exc).__name__}: {exc}"
+            self._finish(claimed, error=error, delay=delay, final=_permanent(exc))
         else:
             self._finish(claimed)
 
-    def _finish(self, claimed: _Claimed, *, error: str | None = None, delay: float | None = None):
+    def _renew(self, claimed: _Claimed) -> _Claimed | None:
+        """Start this job's own lease now, if the job is still ours."""
         with self.runner.uow() as uow:
             job = uow.jobs.get(claimed.id)
-            if job is None:
+            if job is None or job.status != JobStatus.RUNNING or job.leased_until != claimed.lease:
+                return None
+            job.leased_until = self.runner.clock.now() + LEASE
+            lease = job.leased_until
+            uow.commit()
+        return replace(claimed, lease=lease)
+
+    def _finish(
+        self,
+        claimed: _Claimed,
+        *,
+        error: str | None = None,
+        delay: float | None = None,
+        final: bool = False,
+    ) -> None:
+        with self.runner.uow() as uow:
+            job = uow.jobs.get(claimed.id)
+            if job is None or job.status != JobStatus.RUNNING or job.leased_until != claimed.lease:
+                log.warning("job %s: lost its lease while running; leaving it", claimed.id)
                 return
             now = self.runner.clock.now()
             if error is None:
@@ -131,7 +180,7 @@ class Worker:
             else:
                 job.attempts += 1
                 job.last_error = error[:2000]
-                give_up = job.attempts >= job.max_attempts
+                give_up = final or job.attempts >= job.max_attempts
                 job.status = next_state(JOB, job.status, "give_up" if give_up else "retry")
                 job.run_after = now + jobs.retry_delay(job.attempts, delay)
                 if give_up:
@@ -153,3 +202,10 @@ class Worker:
                 text=f"Seatkeeper gave up on a {job.kind} job (#{job.id}) after "
                 f"{job.attempts} tries: {job.last_error}",
             )
+
+
+def _permanent(exc: Exception) -> bool:
+    """True for a failure no retry can fix (a Slack error such as message_not_found)."""
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        return exc.response.get("error") in PERMANENT_SLACK_ERRORS
+    return False

@@ -174,9 +174,9 @@ def approval_closed(
     return _render("approval_closed.j2", card=card, decision=decision, note=note)
 
 
-def approval_reminder(card: RequestCard) -> Payload:
-    """A nudge to an approver who has not decided yet."""
-    return _render("approval_reminder.j2", card=card)
+def approval_reminder(card: RequestCard, approver: str | None = None) -> Payload:
+    """A nudge to an approver who has not decided yet (mentioned when in a shared channel)."""
+    return _render("approval_reminder.j2", card=card, approver=approver)
 
 
 def approval_reminders(cards: list[RequestCard]) -> Payload:

@@ -58,12 +58,16 @@ class SqlRequestRepository:
         )
         return self.session.scalars(query).first()
 
-    def with_status(self, *statuses: RequestStatus, app_key: str | None = None) -> list[Request]:
-        """Requests in any of `statuses`, oldest first."""
+    def with_status(
+        self, *statuses: RequestStatus, app_key: str | None = None, for_update: bool = False
+    ) -> list[Request]:
+        """Requests in any of `statuses`, oldest first; `for_update` locks and re-reads them."""
         c = tables.requests.c
         query = select(Request).where(c.status.in_(list(statuses))).order_by(c.id)
         if app_key is not None:
             query = query.where(c.app_key == app_key)
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
         return list(self.session.scalars(query))
 
     def count_with_status(self, app_key: str, *statuses: RequestStatus) -> int:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.database import fresh_database_url
 from tests.fakes.scim_server import scim_server_fixture  # noqa: F401
-from tests.scenario.world import World, start_world, stop_world
+from tests.scenario.world import World, running_world
 
 
 @pytest.fixture
@@ -21,9 +21,5 @@ def database_url(tmp_path: Path) -> str:
 @pytest.fixture
 def world(database_url: str) -> Iterator[World]:
     """Seatkeeper running against a fake Slack, a real SCIM server and a fake clock."""
-    running = start_world(database_url)
-    try:
+    with running_world(database_url) as running:
         yield running
-        assert running.slack.invalid == [], f"Slack refused content: {running.slack.invalid}"
-    finally:
-        stop_world(running)

@@ -25,8 +25,7 @@ BACKOFF_CAP_SECONDS = 3600
 def enqueue(uow: UnitOfWork, clock: Clock, kind: str, key: str, **payload: Any) -> None:
     """Queue a side effect in the current transaction; a repeated key is ignored.
 
-    Jobs about the same request (or task) share a queue and run one after another in the
-    order they were queued, so a thread's replies never overtake its first message.
+    Jobs that must stay in order share a queue and run one after another (see `queue_of`).
     """
     uow.jobs.add(
         Job(
@@ -35,17 +34,26 @@ def enqueue(uow: UnitOfWork, clock: Clock, kind: str, key: str, **payload: Any) 
             payload=payload,
             run_after=clock.now(),
             created_at=clock.now(),
-            queue=queue_of(payload),
+            queue=queue_of(kind, payload),
         )
     )
 
 
-def queue_of(payload: dict[str, Any]) -> str | None:
-    """The ordering queue of a job: its request, else its task, else none."""
-    if payload.get("request_id") is not None:
+def queue_of(kind: str, payload: dict[str, Any]) -> str | None:
+    """The ordering queue of a job, narrow enough that one stuck job holds up little.
+
+    A requester's thread updates run in order (replies never overtake the first message);
+    a step's approval messages are posted before they are closed; an IT task is posted
+    before it is marked done. The vendor call of a request waits for none of them.
+    """
+    if kind == REQUESTER_UPDATE:
         return f"request:{payload['request_id']}"
-    if payload.get("task_id") is not None:
+    if kind in (APPROVERS_ASK, APPROVERS_CLOSE):
+        return f"step:{payload['step_id']}"
+    if kind in (IT_TASK, IT_TASK_DONE):
         return f"task:{payload['task_id']}"
+    if kind == PROVISION:
+        return f"provision:{payload['request_id']}"
     return None
 
 
@@ -53,3 +61,8 @@ def retry_delay(attempts: int, retry_after: float | None = None) -> dt.timedelta
     """Exponential backoff after `attempts` failures, never shorter than the vendor asked."""
     delay = min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
     return dt.timedelta(seconds=max(delay, retry_after or 0))
+
+
+def queue_home_refresh(user: str, *, uow: UnitOfWork, clock: Clock, **_: Any) -> None:
+    """Re-publish someone's App Home after the ack (never while Slack waits for it)."""
+    enqueue(uow, clock, HOME_REFRESH, f"{user}:{clock.now().isoformat()}", user=user)

@@ -30,7 +30,8 @@ def tick(*, uow: UnitOfWork, config: Config, clock: Clock) -> TickReport:
     report = TickReport()
     now = clock.now()
     due: dict[str, list[list[int]]] = defaultdict(list)
-    for request in uow.requests.with_status(RequestStatus.PENDING):
+    # Locked and re-read: a decision committed meanwhile is seen, not overwritten.
+    for request in uow.requests.with_status(RequestStatus.PENDING, for_update=True):
         step = request.current_step()
         if now >= request.expires_at:
             _expire(request, uow=uow, clock=clock)
@@ -45,7 +46,9 @@ def tick(*, uow: UnitOfWork, config: Config, clock: Clock) -> TickReport:
         elif step.reminded_at is None and now >= step.started_at + _hours(
             config.defaults.reminder_hours
         ):
-            step.reminded_at = now
+            # Touching the request makes its version check refuse this pass if a decision
+            # was committed meanwhile (the pass is then run again on fresh data).
+            step.reminded_at = request.updated_at = now
             for approver in step.approvers:
                 due[approver].append([request.id or 0, step.id or 0])
             tell_requester(uow, clock, request, "reminded", step=step)
@@ -76,7 +79,7 @@ def _escalate(
     request: Request, step: ApprovalStep, *, uow: UnitOfWork, config: Config, clock: Clock
 ) -> None:
     step.status = next_state(STEP, step.status, "escalate")
-    step.escalated_at = clock.now()
+    step.escalated_at = request.updated_at = clock.now()
     step.reminded_at = step.reminded_at or step.escalated_at  # escalating is the nudge
     admins = [a for a in config.admins if a != request.requester]
     step.approvers = list(dict.fromkeys([*step.approvers, *admins]))

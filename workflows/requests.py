@@ -26,6 +26,8 @@ from workflows.ports import Clock, UnitOfWork
 from workflows.seats import allocate
 from workflows.states import REQUEST, STEP, next_state
 
+EARLIEST_OFFSET = dt.timedelta(hours=12)
+
 
 @dataclass(frozen=True)
 class RequestSubmitted:
@@ -53,8 +55,12 @@ def submit_request(
     if app is None or tier is None:
         raise Refused("That app or tier is not in the catalog any more.", field="app_tier")
     now = clock.now()
-    if cmd.end_date is not None and cmd.end_date <= now.date():
+    # The date picker gives the requester's own date; the earliest timezone (UTC-12) is the
+    # last place where "today" can still be this date.
+    if cmd.end_date is not None and cmd.end_date <= (now - EARLIEST_OFFSET).date():
         raise Refused("The end date must be in the future.", field="end_date")
+    if _holds(cmd.requester, app.key, tier.key, uow):
+        raise Refused(f"You already have a {app.name} {tier.name} seat.", field="app_tier")
     existing = uow.requests.open_for(cmd.requester, app.key, tier.key)
     if existing is not None:
         raise Refused(
@@ -126,6 +132,12 @@ def decide(cmd: Decide, *, uow: UnitOfWork, config: Config, clock: Clock) -> Ste
         record(uow, clock, cmd.actor, "request.denied", subject(request), reason=reason)
         tell_requester(uow, clock, request, "denied", actor=cmd.actor, reason=reason)
     return StepDecided(request.id or 0, request.status)
+
+
+def _holds(requester: str, app_key: str, tier_key: str, uow: UnitOfWork) -> bool:
+    person = uow.people.by_slack_id(requester)
+    seat = uow.seats.active_for(person.email, app_key) if person else None
+    return seat is not None and seat.tier_key == tier_key
 
 
 def check_can_decide(request: Request, step: ApprovalStep, actor: str, config: Config) -> None:
@@ -200,8 +212,15 @@ def resolve_approvers(rule: str, request: Request, *, uow: UnitOfWork, config: C
         found = list(config.admins)
     else:
         found = [rule]
-    found = [who for who in dict.fromkeys(found) if who != request.requester]
+    found = [
+        who for who in dict.fromkeys(found) if who != request.requester and not _has_left(who, uow)
+    ]
     return found or [a for a in config.admins if a != request.requester]
+
+
+def _has_left(slack_user_id: str, uow: UnitOfWork) -> bool:
+    person = uow.people.by_slack_id(slack_user_id)
+    return person is not None and not person.active
 
 
 def _manager_of(slack_user_id: str, uow: UnitOfWork) -> list[str]:

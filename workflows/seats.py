@@ -36,7 +36,13 @@ def seats_left(app_key: str, *, uow: UnitOfWork, config: Config) -> int | None:
 def allocate(request: Request, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
     """Give an approved request a seat, or put it on the waitlist when none is free."""
     uow.apps.lock(request.app_key)
-    if not _holds_seat(request, uow) and seats_left(request.app_key, uow=uow, config=config) == 0:
+    needs_seat = not _holds_seat(request, uow)
+    if needs_seat and _earlier_waiting(request, uow):
+        # First come, first served: join the queue, and a free seat goes to its head now.
+        _waitlist(request, uow=uow, config=config, clock=clock)
+        promote_waitlist(request.app_key, uow=uow, config=config, clock=clock)
+        return
+    if needs_seat and seats_left(request.app_key, uow=uow, config=config) == 0:
         _waitlist(request, uow=uow, config=config, clock=clock)
         return
     request.status = next_state(REQUEST, request.status, "allocate")
@@ -60,7 +66,7 @@ def promote_waitlist(app_key: str, *, uow: UnitOfWork, config: Config, clock: Cl
     uow.apps.lock(app_key)
     waiting = uow.requests.with_status(RequestStatus.WAITLISTED, app_key=app_key)
     moved = 0
-    for request in sorted(waiting, key=lambda r: (r.approved_at or r.created_at, r.id or 0)):
+    for request in sorted(waiting, key=_queue_place):
         if seats_left(app_key, uow=uow, config=config) == 0:
             break
         allocate(request, uow=uow, config=config, clock=clock)
@@ -170,6 +176,20 @@ def complete_task(
     if request is not None and request.status == RequestStatus.MANUAL_TASK:
         fulfil(request, requester_email(request, uow), cmd.actor, uow=uow, clock=clock)
     return TaskCompleted(task.id or 0)
+
+
+def _earlier_waiting(request: Request, uow: UnitOfWork) -> bool:
+    """Someone approved before this request is still waiting for a seat of the same app."""
+    mine = _queue_place(request)
+    return any(
+        _queue_place(other) < mine
+        for other in uow.requests.with_status(RequestStatus.WAITLISTED, app_key=request.app_key)
+        if other.id != request.id
+    )
+
+
+def _queue_place(request: Request) -> tuple[object, int]:
+    return (request.approved_at or request.created_at, request.id or 0)
 
 
 def _holds_seat(request: Request, uow: UnitOfWork) -> bool:

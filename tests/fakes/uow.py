@@ -113,7 +113,9 @@ class FakeRequestRepository:
             None,
         )
 
-    def with_status(self, *statuses: RequestStatus, app_key: str | None = None) -> list[Request]:
+    def with_status(
+        self, *statuses: RequestStatus, app_key: str | None = None, for_update: bool = False
+    ) -> list[Request]:
         """Requests in any of `statuses`, oldest (lowest id) first."""
         self._flush()
         found = [

@@ -3,26 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from messages import ids
 from tests.fakes.slack_requests import app_home_opened
-from tests.scenario.world import ALICE, DANA, World, start_world, stop_world
-
-APPROVALS = "C0APPROVE1"
-
-
-@pytest.fixture
-def channel_world(database_url: str) -> Iterator[World]:
-    """The scenario app with approvals going to a shared approvals channel."""
-    running = start_world(database_url, approvals_channel=APPROVALS)
-    try:
-        yield running
-        assert running.slack.invalid == []
-    finally:
-        stop_world(running)
+from tests.scenario.world import ALICE, APPROVALS_CHANNEL, DANA, World
 
 
 def test_with_an_approvals_channel_the_approval_is_posted_there_naming_the_approver(
@@ -31,13 +15,13 @@ def test_with_an_approvals_channel_the_approval_is_posted_there_naming_the_appro
     world = channel_world
     world.request(ALICE, "miro:standard")
     world.drain()
-    posted = world.slack.messages(APPROVALS)
+    posted = world.slack.messages(APPROVALS_CHANNEL)
     assert len(posted) == 1 and world.button(posted[0], ids.STEP_APPROVE)
     assert f"<@{DANA}>" in str(posted[0]["blocks"])
     assert [m for m in world.thread(DANA) if world.button(m, ids.STEP_APPROVE)] == []
     world.click(DANA, posted[0], ids.STEP_APPROVE)
     world.drain()
-    assert world.button(world.slack.messages(APPROVALS)[0], ids.STEP_APPROVE) is None
+    assert world.button(world.slack.messages(APPROVALS_CHANNEL)[0], ids.STEP_APPROVE) is None
 
 
 def test_the_reminder_goes_into_the_approval_thread_in_the_channel(channel_world: World) -> None:
@@ -47,7 +31,7 @@ def test_the_reminder_goes_into_the_approval_thread_in_the_channel(channel_world
     world.clock.advance(hours=25)
     world.app.reminders()
     world.drain()
-    root, *replies = world.slack.messages(APPROVALS)
+    root, *replies = world.slack.messages(APPROVALS_CHANNEL)
     assert replies and replies[0]["thread_ts"] == root["ts"]
 
 
@@ -107,10 +91,12 @@ def test_an_escalation_in_the_approvals_channel_asks_the_admins_in_the_thread(
     world.clock.advance(hours=49)
     world.app.reminders()
     world.drain()
-    root, *replies = world.slack.messages(APPROVALS)
+    root, *replies = world.slack.messages(APPROVALS_CHANNEL)
     asks = [m for m in replies if world.button(m, ids.STEP_APPROVE)]
     assert len(asks) == 1 and asks[0]["thread_ts"] == root["ts"]
     assert "<@U0ADMIN01>" in str(asks[0]["blocks"])
     world.click("U0ADMIN01", asks[0], ids.STEP_APPROVE)
     world.drain()
-    assert all(world.button(m, ids.STEP_APPROVE) is None for m in world.slack.messages(APPROVALS))
+    assert all(
+        world.button(m, ids.STEP_APPROVE) is None for m in world.slack.messages(APPROVALS_CHANNEL)
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,20 +21,7 @@ from tests.scenario.world import (
     MALLORY,
     SIGNING_SECRET,
     World,
-    start_world,
-    stop_world,
 )
-
-
-@pytest.fixture
-def one_seat_world(database_url: str) -> Iterator[World]:
-    """The scenario app with a single Miro seat on the contract."""
-    running = start_world(database_url, miro_seats=1)
-    try:
-        yield running
-        assert running.slack.invalid == []
-    finally:
-        stop_world(running)
 
 
 def _approve_in_dm(world: World, approver: str) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,7 @@ from workflows.model import Person
 SIGNING_SECRET = "test-signing-secret"
 ALICE, DANA, FIONA, ADMIN, MALLORY = "U0ALICE01", "U0DANA001", "U0FIGOWN1", "U0ADMIN01", "U0MALLRY1"
 IT_CHANNEL = "C0ITOPS01"
+APPROVALS_CHANNEL = "C0APPROVE1"
 PEOPLE = [
     {
         "email": "alice@acme.test",
@@ -217,3 +220,14 @@ def stop_world(world: World) -> None:
 def _add_people(*, uow: Any, config: Any, clock: Any) -> None:
     for person in PEOPLE:
         uow.people.add(Person(**person))
+
+
+@contextmanager
+def running_world(database_url: str, **options: Any) -> Iterator[World]:
+    """A started world, checked for content Slack refused, and stopped afterwards."""
+    running = start_world(database_url, **options)
+    try:
+        yield running
+        assert running.slack.invalid == [], f"Slack refused content: {running.slack.invalid}"
+    finally:
+        stop_world(running)

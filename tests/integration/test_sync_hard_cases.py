@@ -1,8 +1,5 @@
-"""Review of the sync and import side: each test pins one defect found in review.
-
-Every test is `xfail(strict=True)`: it fails today and starts passing (then must lose its
-marker) once the defect is fixed. The reason names the code at fault.
-"""
+"""Hard cases of sync and imports: vendor and directory glitches, races with provisioning,
+data a source does not have, malformed files, and what the command line promises."""
 
 from __future__ import annotations
 

@@ -1,0 +1,23 @@
+"""Scenario variants: the same app with one contract seat, or with an approvals channel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.scenario.world import APPROVALS_CHANNEL, World, running_world
+
+
+@pytest.fixture
+def one_seat_world(database_url: str) -> Iterator[World]:
+    """The scenario app with a single Miro seat on the contract."""
+    with running_world(database_url, miro_seats=1) as world:
+        yield world
+
+
+@pytest.fixture
+def channel_world(database_url: str) -> Iterator[World]:
+    """The scenario app with approval messages in an approvals channel instead of DMs."""
+    with running_world(database_url, approvals_channel=APPROVALS_CHANNEL) as world:
+        yield world
