@@ -20,7 +20,6 @@ from tests.scenario.world import (
     APPROVALS_CHANNEL,
     DANA,
     FIONA,
-    IT_CHANNEL,
     MALLORY,
     World,
 )
@@ -32,19 +31,6 @@ NEWCOMER = "U0NEWBIE1"
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def _with_buttons(world: World, user: str) -> list[dict[str, Any]]:
-    return [m for m in world.thread(user) if world.button(m, ids.STEP_APPROVE)]
-
-
-def _done_buttons(world: World) -> list[dict[str, Any]]:
-    return [m for m in world.slack.messages(IT_CHANNEL) if world.button(m, ids.TASK_DONE)]
-
-
-def _approve_in_dm(world: World, approver: str) -> None:
-    world.click(approver, _with_buttons(world, approver)[-1], ids.STEP_APPROVE)
-    world.drain()
 
 
 def _request_status(world: World, request_id: int) -> RequestStatus:
@@ -60,14 +46,6 @@ def _run_for(world: World, *, minutes: int, step: int = 1) -> None:
         world.drain()
         world.clock.advance(minutes=step)
     world.drain()
-
-
-def _home_button(view: dict[str, Any], action_id: str) -> str | None:
-    for block in view.get("blocks", []):
-        for element in [*block.get("elements", []), block.get("accessory") or {}]:
-            if element.get("action_id") == action_id:
-                return element.get("value")
-    return None
 
 
 class _Wrapped:
@@ -103,8 +81,8 @@ def test_a_vendor_call_longer_than_the_job_lease_is_not_made_twice_by_another_re
 
     world.request(ALICE, "figma:professional")
     world.drain()
-    _approve_in_dm(world, DANA)
-    world.click(FIONA, _with_buttons(world, FIONA)[-1], ids.STEP_APPROVE)  # final approval
+    world.approve_latest(DANA)
+    world.click(FIONA, world.approvals_for(FIONA)[-1], ids.STEP_APPROVE)  # final approval
     crashed: list[Exception] = []
     try:
         world.drain()  # runs the vendor call
@@ -130,7 +108,7 @@ def test_an_escalation_reaches_the_admins_when_the_original_approver_cannot_be_m
 
     _run_for(world, minutes=180, step=10)
 
-    assert _with_buttons(world, ADMIN), "the admins get Approve/Deny once the step escalates"
+    assert world.approvals_for(ADMIN), "the admins get Approve/Deny once the step escalates"
 
 
 # --- 3. the reminder pass overwrites a decision taken while it runs (PostgreSQL) ----------
@@ -143,7 +121,7 @@ def test_an_approval_committed_while_the_reminder_pass_runs_is_not_overwritten(
     world.request(ALICE, "figma:professional")
     world.drain()
     world.clock.advance(hours=49)  # step 1 is due for escalation
-    message = _with_buttons(world, DANA)[-1]
+    message = world.approvals_for(DANA)[-1]
 
     with world.app.runner.uow() as uow:
         # The pass has read what is pending (and holds on to it, as tick does) ...
@@ -160,7 +138,7 @@ def test_an_approval_committed_while_the_reminder_pass_runs_is_not_overwritten(
         assert request.current_step() is request.steps[1]
     assert report.escalated == [], "nothing was left to escalate"
     _run_for(world, minutes=90, step=10)
-    assert _with_buttons(world, FIONA), "the owner is asked for the second step"
+    assert world.approvals_for(FIONA), "the owner is asked for the second step"
 
 
 # --- 4. the job worker: one failing Slack call holds up the whole request -----------------
@@ -173,11 +151,11 @@ def test_a_stale_approval_message_that_cannot_be_updated_does_not_hold_up_the_ne
     world.drain()
     for _ in range(8):  # Dana's approval message is gone (deleted by a workspace admin)
         world.slack.fail_next("chat.update", error="message_not_found")
-    _approve_in_dm(world, DANA)
+    world.approve_latest(DANA)
 
     _run_for(world, minutes=10)
 
-    assert _with_buttons(world, FIONA), "Fiona is asked within minutes of Dana's approval"
+    assert world.approvals_for(FIONA), "Fiona is asked within minutes of Dana's approval"
 
 
 # --- 5. a request that leaves the happy path for a non-connector error is stranded --------
@@ -198,7 +176,7 @@ def test_a_provisioning_job_that_dies_still_leaves_it_an_it_task(world: World) -
 
     assert len(vendor.assigned) == 8, "the job was tried until it gave up"
     assert _request_status(world, 1) == RequestStatus.MANUAL_TASK
-    assert len(_done_buttons(world)) == 1
+    assert len(world.it_tasks()) == 1
 
 
 # --- 6. slow Web API calls made before Slack gets its acknowledgement ---------------------
@@ -212,7 +190,7 @@ def test_approving_from_the_app_home_refreshes_it_after_the_ack_not_before(
     world.as_user(DANA).send(app_home_opened(DANA))
     home = world.slack.home_view(DANA)
     assert home is not None
-    value = _home_button(home, ids.STEP_APPROVE)
+    value = world.button(home, ids.STEP_APPROVE)
     assert value is not None
     published = len(world.slack.calls_to("views.publish"))
 
@@ -224,7 +202,7 @@ def test_approving_from_the_app_home_refreshes_it_after_the_ack_not_before(
     assert len(world.slack.calls_to("views.publish")) == published  # nothing before the ack
     world.drain()
     assert len(world.slack.calls_to("views.publish")) == published + 1
-    assert _home_button(world.slack.home_view(DANA) or {}, ids.STEP_APPROVE) is None
+    assert world.button(world.slack.home_view(DANA) or {}, ids.STEP_APPROVE) is None
 
 
 def test_a_newcomers_request_does_not_wait_out_a_slack_rate_limit_before_the_ack(
@@ -250,19 +228,19 @@ def test_a_freed_seat_goes_to_the_first_person_waiting_not_to_the_next_approval(
     world = one_seat_world
     world.request(ALICE, "miro:standard")
     world.drain()
-    _approve_in_dm(world, DANA)
-    world.click(ADMIN, _done_buttons(world)[0], ids.TASK_DONE)  # Alice holds the only seat
+    world.approve_latest(DANA)
+    world.click(ADMIN, world.it_tasks()[0], ids.TASK_DONE)  # Alice holds the only seat
     world.drain()
     world.request(MALLORY, "miro:standard")  # no manager: the admins approve
     world.drain()
-    _approve_in_dm(world, ADMIN)
+    world.approve_latest(ADMIN)
     assert _request_status(world, 2) == RequestStatus.WAITLISTED
 
     with world.app.engine.begin() as connection:  # Alice's seat is freed (as a reclaim would)
         connection.execute(update(seats).values(status="revoked"))
     world.request(DANA, "miro:standard")  # approved before the next reminder pass runs
     world.drain()
-    _approve_in_dm(world, ADMIN)
+    world.approve_latest(ADMIN)
 
     assert _request_status(world, 2) != RequestStatus.WAITLISTED, "Mallory waited first"
     assert _request_status(world, 3) == RequestStatus.WAITLISTED
@@ -315,10 +293,10 @@ def test_an_app_owner_who_has_left_is_replaced_by_the_admins(world: World) -> No
         )
     world.request(ALICE, "figma:professional")
     world.drain()
-    _approve_in_dm(world, DANA)
+    world.approve_latest(DANA)
 
-    assert not _with_buttons(world, FIONA)
-    assert _with_buttons(world, ADMIN)
+    assert not world.approvals_for(FIONA)
+    assert world.approvals_for(ADMIN)
 
 
 # --- 11. the end date is checked against the UTC date, not the requester's ----------------
@@ -340,8 +318,8 @@ def test_tomorrow_is_a_valid_end_date_for_a_requester_west_of_utc(world: World) 
 def test_requesting_the_tier_one_already_holds_is_refused_inline(world: World) -> None:
     world.request(ALICE, "miro:standard")
     world.drain()
-    _approve_in_dm(world, DANA)
-    world.click(ADMIN, _done_buttons(world)[0], ids.TASK_DONE)
+    world.approve_latest(DANA)
+    world.click(ADMIN, world.it_tasks()[0], ids.TASK_DONE)
     world.drain()
     assert _request_status(world, 1) == RequestStatus.FULFILLED  # Alice holds Miro Standard
 

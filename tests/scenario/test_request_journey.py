@@ -17,12 +17,6 @@ def _approval_messages(world: World, user: str) -> list[dict]:
     ]
 
 
-def _latest_approval(world: World, user: str) -> dict:
-    messages = [m for m in world.thread(user) if world.button(m, ids.STEP_APPROVE)]
-    assert messages, f"no approval buttons for {user}"
-    return messages[-1]
-
-
 def test_a_request_approved_by_manager_and_owner_gets_a_scim_seat(world: World) -> None:
     response = world.request(ALICE, "figma:professional", "Prototyping the new onboarding")
     assert response.status_code == 200
@@ -32,9 +26,9 @@ def test_a_request_approved_by_manager_and_owner_gets_a_scim_seat(world: World) 
     assert "Request #1" in root["text"] and "Figma Professional" in root["text"]
     assert f"<@{DANA}>" in root["text"]
 
-    world.click(DANA, _latest_approval(world, DANA), ids.STEP_APPROVE)
+    world.click(DANA, world.approvals_for(DANA)[-1], ids.STEP_APPROVE)
     world.drain()
-    world.click(FIONA, _latest_approval(world, FIONA), ids.STEP_APPROVE)
+    world.click(FIONA, world.approvals_for(FIONA)[-1], ids.STEP_APPROVE)
     world.drain()
 
     users = httpx.get(
@@ -58,7 +52,7 @@ def test_someone_else_clicking_approve_is_refused_privately_and_nothing_changes(
 ) -> None:
     world.request(ALICE, "figma:professional")
     world.drain()
-    message = _latest_approval(world, DANA)
+    message = world.approvals_for(DANA)[-1]
     world.click(MALLORY, message, ids.STEP_APPROVE)
     ephemeral = world.slack.calls_to("chat.postEphemeral")
     assert ephemeral and ephemeral[-1]["user"] == MALLORY
@@ -68,7 +62,7 @@ def test_someone_else_clicking_approve_is_refused_privately_and_nothing_changes(
 def test_a_manual_app_becomes_an_it_task_and_done_completes_it(world: World) -> None:
     world.request(ALICE, "miro:standard")
     world.drain()
-    world.click(DANA, _latest_approval(world, DANA), ids.STEP_APPROVE)
+    world.click(DANA, world.approvals_for(DANA)[-1], ids.STEP_APPROVE)
     world.drain()
     task = [m for m in world.slack.messages(IT_CHANNEL) if world.button(m, ids.TASK_DONE)]
     assert len(task) == 1
@@ -87,7 +81,7 @@ def test_deny_asks_for_a_reason_then_tells_the_requester_and_closes_the_buttons(
 ) -> None:
     world.request(ALICE, "figma:professional")
     world.drain()
-    message = _latest_approval(world, DANA)
+    message = world.approvals_for(DANA)[-1]
     world.click(DANA, message, ids.STEP_DENY)
     modal = world.slack.calls_to("views.open")[-1]["view"]
     assert modal["callback_id"] == ids.DENY_MODAL
@@ -117,7 +111,7 @@ def test_a_double_click_on_approve_makes_one_decision_one_vendor_call_and_one_me
     world.drain()
     world.request(ALICE, "miro:standard")
     world.drain()
-    message = _latest_approval(world, DANA)
+    message = world.approvals_for(DANA)[-1]
     world.click(DANA, message, ids.STEP_APPROVE)
     world.click(DANA, message, ids.STEP_APPROVE)
     world.drain()
@@ -131,7 +125,7 @@ def test_a_double_click_on_approve_makes_one_decision_one_vendor_call_and_one_me
 def test_a_replayed_click_is_ignored(world: World) -> None:
     world.request(ALICE, "miro:standard")
     world.drain()
-    message = _latest_approval(world, DANA)
+    message = world.approvals_for(DANA)[-1]
     value = world.button(message, ids.STEP_APPROVE)
     fields = {
         "container": {"type": "message", "message_ts": message["ts"], "channel_id": "D1"},
@@ -145,7 +139,7 @@ def test_a_replayed_click_is_ignored(world: World) -> None:
 def test_the_requester_can_never_approve_their_own_request(world: World) -> None:
     world.request(ALICE, "miro:standard")
     world.drain()
-    world.click(ALICE, _latest_approval(world, DANA), ids.STEP_APPROVE)
+    world.click(ALICE, world.approvals_for(DANA)[-1], ids.STEP_APPROVE)
     assert "your own request" in world.slack.ephemerals[-1]["text"]
     assert "step.approved" not in [e["action"] for e in world.audit()]
 
@@ -229,9 +223,9 @@ def test_a_vendor_failure_is_retried_and_then_succeeds(world: World) -> None:
     world.scim_stop()
     world.request(ALICE, "figma:professional")
     world.drain()
-    world.click(DANA, _latest_approval(world, DANA), ids.STEP_APPROVE)
+    world.click(DANA, world.approvals_for(DANA)[-1], ids.STEP_APPROVE)
     world.drain()
-    world.click(FIONA, _latest_approval(world, FIONA), ids.STEP_APPROVE)
+    world.click(FIONA, world.approvals_for(FIONA)[-1], ids.STEP_APPROVE)
     world.drain()
     world.scim_restart()
     world.clock.advance(minutes=5)
@@ -243,7 +237,7 @@ def test_a_vendor_failure_is_retried_and_then_succeeds(world: World) -> None:
 def test_the_audit_trail_is_a_hash_chain(world: World) -> None:
     world.request(ALICE, "miro:standard")
     world.drain()
-    world.click(DANA, _latest_approval(world, DANA), ids.STEP_APPROVE)
+    world.click(DANA, world.approvals_for(DANA)[-1], ids.STEP_APPROVE)
     events = world.audit()
     assert len(events) >= 3
     for before, after in itertools.pairwise(events):
@@ -262,9 +256,9 @@ def test_a_double_click_on_the_final_approve_makes_one_scim_assignment(world: Wo
     )
     world.request(ALICE, "figma:professional")
     world.drain()
-    world.click(DANA, _latest_approval(world, DANA), ids.STEP_APPROVE)
+    world.click(DANA, world.approvals_for(DANA)[-1], ids.STEP_APPROVE)
     world.drain()
-    final = _latest_approval(world, FIONA)
+    final = world.approvals_for(FIONA)[-1]
     world.click(FIONA, final, ids.STEP_APPROVE)
     world.click(FIONA, final, ids.STEP_APPROVE)
     world.drain()

@@ -24,40 +24,30 @@ from tests.scenario.world import (
 )
 
 
-def _approve_in_dm(world: World, approver: str) -> None:
-    message = [m for m in world.thread(approver) if world.button(m, ids.STEP_APPROVE)][-1]
-    world.click(approver, message, ids.STEP_APPROVE)
-    world.drain()
-
-
-def _done_buttons(world: World) -> list[dict]:
-    return [m for m in world.slack.messages(IT_CHANNEL) if world.button(m, ids.TASK_DONE)]
-
-
 def test_with_no_free_seat_the_request_is_waitlisted_and_gets_the_next_free_seat(
     one_seat_world: World,
 ) -> None:
     world = one_seat_world
     world.request(ALICE, "miro:standard")
     world.drain()
-    _approve_in_dm(world, DANA)
-    world.click(ADMIN, _done_buttons(world)[0], ids.TASK_DONE)
+    world.approve_latest(DANA)
+    world.click(ADMIN, world.it_tasks()[0], ids.TASK_DONE)
     world.drain()
 
     world.request(MALLORY, "miro:standard")  # no manager: the admins approve
     world.drain()
-    _approve_in_dm(world, ADMIN)
+    world.approve_latest(ADMIN)
     mallory = " ".join(m["text"] for m in world.thread(MALLORY)).lower()
     assert "waitlist" in mallory
     assert any("waitlist" in m["text"].lower() for m in world.slack.messages(IT_CHANNEL))
-    assert _done_buttons(world) == []
+    assert world.it_tasks() == []
 
     with world.app.engine.begin() as connection:  # the seat is freed (as a reclaim would)
         connection.execute(update(seats).values(status="revoked"))
     world.app.reminders()
     world.drain()
-    assert len(_done_buttons(world)) == 1
-    assert f"<@{MALLORY}>" in _done_buttons(world)[0]["text"]
+    assert len(world.it_tasks()) == 1
+    assert f"<@{MALLORY}>" in world.it_tasks()[0]["text"]
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs SEATKEEPER_TEST_DATABASE_URL (PostgreSQL)")
@@ -95,4 +85,4 @@ def test_two_concurrent_clicks_on_the_same_step_make_one_decision(world: World) 
     world.drain()
     assert statuses == [200, 200]
     assert len([e for e in world.audit() if e["action"] == "step.approved"]) == 1
-    assert len(_done_buttons(world)) == 1
+    assert len(world.it_tasks()) == 1

@@ -132,6 +132,19 @@ class World:
                     return element.get("value")
         return None
 
+    def approvals_for(self, user: str) -> list[dict[str, Any]]:
+        """Messages in `user`'s DM that still carry Approve buttons, oldest first."""
+        return [m for m in self.thread(user) if self.button(m, ids.STEP_APPROVE)]
+
+    def approve_latest(self, approver: str) -> None:
+        """Click Approve on the newest approval message in `approver`'s DM, and run the jobs."""
+        self.click(approver, self.approvals_for(approver)[-1], ids.STEP_APPROVE)
+        self.drain()
+
+    def it_tasks(self) -> list[dict[str, Any]]:
+        """IT-channel messages that still carry a Done button."""
+        return [m for m in self.slack.messages(IT_CHANNEL) if self.button(m, ids.TASK_DONE)]
+
     def click(self, user: str, message: dict[str, Any], action_id: str) -> Any:
         """Click a button of a posted message as `user`."""
         value = self.button(message, action_id)
