@@ -16,7 +16,7 @@ def delivery_key(body: dict[str, Any]) -> str | None:
     """The id of one Slack delivery, the same on every retry or replay of it."""
     kind = body.get("type")
     if kind == "event_callback":
-        return f"event:{body.get('event_id')}"
+        return f"event:{body['event_id']}" if body.get("event_id") else None
     if kind == "block_actions":
         container = body.get("container") or {}
         where = container.get("message_ts") or container.get("view_id") or ""
