@@ -25,9 +25,10 @@ from typing import Any
 import pytest
 import yaml
 
-from connectors.directories import OktaDirectory
 from connectors.http import Vendor
-from connectors.okta import OktaApi, OktaConnector
+from connectors.okta import OktaConnector
+from connectors.okta_api import OktaApi
+from connectors.okta_directory import OktaDirectory
 from tests.contracts import contracts_dir
 from tests.fakes.okta import APP_ID, BASE_URL, OKTA_TOKEN, ROUTES, FakeOkta, Recorded
 from workflows.ports import Assignee, ConnectorError

@@ -11,15 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.directories import (
-    CsvDirectory,
-    OktaDirectory,
-    ScimDirectory,
-    SlackDirectory,
-    build_directory,
-)
+from connectors.directories import CsvDirectory, build_directory
 from connectors.http import Vendor
-from connectors.okta import OktaApi
+from connectors.okta_api import OktaApi
+from connectors.okta_directory import OktaDirectory
+from connectors.scim_directory import ScimDirectory
+from connectors.slack_directory import SlackDirectory
 from tests.contracts import load_json
 from tests.fakes.okta import BASE_URL, OKTA_TOKEN, FakeOkta
 from tests.fakes.scim_server import RunningScimServer

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from connectors.http import HttpRejected, Vendor
-from connectors.okta import OktaApi, OktaConnector, from_config
+from connectors.okta import OktaConnector, from_config
+from connectors.okta_api import OktaApi
 from tests.fakes.okta import APP_ID, BASE_URL, OKTA_TOKEN, FakeOkta
 from workflows.catalog import AppConfig
 from workflows.catalog import OktaConnector as OktaConfig

@@ -1,0 +1,128 @@
+"""Slack as a directory source: ``users.list`` members, no managers or departments, bots skipped."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from connectors.http import Clock, Vendor, json_body, send, utc_now
+from workflows.csvfile import EMAIL
+from workflows.ports import PersonRecord, Rejected, Retryable
+
+Resource = dict[str, Any]
+Sleep = Callable[[float], None]
+SLACK_AUTH_ERRORS = frozenset(
+    {"not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired"}
+)
+
+
+class SlackDirectory:
+    """People from the Slack workspace itself: no managers or departments."""
+
+    provides_org = False
+
+    def __init__(
+        self,
+        token: str,
+        client: httpx.Client,
+        *,
+        api_url: str,
+        page_size: int = 200,
+        timeout: float | None = None,
+        now: Clock = utc_now,
+        sleep: Sleep = time.sleep,
+        max_pause: float = 30.0,
+        attempts: int = 3,
+    ) -> None:
+        self._url = api_url.rstrip("/") + "/"
+        self._client = client
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._vendor = Vendor("Directory (slack)", "Slack", "the bot token in SLACK_BOT_TOKEN")
+        self._page_size = page_size
+        self._timeout = timeout
+        self._now = now
+        self._sleep = sleep
+        self._max_pause = max_pause
+        self._attempts = attempts
+
+    def list_people(self) -> list[PersonRecord]:
+        """Every human member, across all pages; deleted members are leavers."""
+        members: list[Resource] = []
+        cursor = ""
+        while True:
+            page = self._page(cursor)
+            members += [m for m in page.get("members") or [] if _is_person(m)]
+            cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                break
+        people = [_slack_person(member) for member in members]
+        if members and not any(people):
+            raise Rejected(
+                f"{self._vendor.app_name}: Slack shows no member's email; "
+                "give the app the users:read.email scope and reinstall it"
+            )
+        return [person for person in people if person is not None]
+
+    def check(self) -> str:
+        """Read one page of one member: proves the token and its users:read scope."""
+        self._call({"limit": 1})
+        return "Slack directory: users.list answers"
+
+    def _page(self, cursor: str) -> Resource:
+        params: dict[str, str | int] = {"limit": self._page_size}
+        if cursor:
+            params["cursor"] = cursor
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return self._call(params)
+            except Retryable as exc:
+                wait = exc.retry_after
+                if attempt == self._attempts or wait is None or wait > self._max_pause:
+                    raise
+                self._sleep(wait)  # Slack said how long; a short wait keeps the cursor
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _call(self, params: Mapping[str, str | int]) -> Resource:
+        response = send(
+            self._client,
+            self._vendor,
+            "POST",
+            self._url + "users.list",
+            headers=self._headers,
+            params=params,
+            timeout=self._timeout,
+            now=self._now,
+        )
+        body = json_body(response, self._vendor)
+        if body.get("ok") is True:
+            return body
+        error = str(body.get("error") or "unknown_error")
+        prefix = f"{self._vendor.app_name}: Slack refused users.list ({error})"
+        if error in SLACK_AUTH_ERRORS:
+            raise Rejected(f"{prefix}; check {self._vendor.credential}")
+        if error == "missing_scope":
+            raise Rejected(f"{prefix}; the token needs {body.get('needed') or 'users:read'}")
+        raise Rejected(prefix)
+
+
+def _is_person(member: object) -> bool:
+    if not isinstance(member, dict):
+        return False
+    return not member.get("is_bot") and member.get("id") != "USLACKBOT"
+
+
+def _slack_person(member: Resource) -> PersonRecord | None:
+    profile = member.get("profile") or {}
+    email = str(profile.get("email") or "").strip().lower()
+    if not EMAIL.match(email):
+        return None
+    name = member.get("real_name") or profile.get("real_name") or member.get("name") or ""
+    return PersonRecord(
+        email=email,
+        name=str(name),
+        slack_user_id=str(member.get("id")),
+        active=not member.get("deleted"),
+    )
