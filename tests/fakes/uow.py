@@ -264,9 +264,9 @@ class FakeJobRepository:
 
 
 def _blocked(job: Job, every: list[Job]) -> bool:
-    queue = getattr(job, "queue", None)  # getattr: older models have no queue
+    queue = job.queue
     return queue is not None and any(
-        getattr(other, "queue", None) == queue
+        other.queue == queue
         and (other.id or 0) < (job.id or 0)
         and other.status in (JobStatus.QUEUED, JobStatus.RUNNING)
         for other in every
