@@ -76,8 +76,12 @@ def send(
     retry_after: RetryAfter | None = None,
     refused: Refused | None = None,
 ) -> httpx.Response:
-    """Send one request (a `json` body or a `data` form); return a 2xx/3xx response or raise
-    Retryable/Rejected carrying the answer's `status` and `headers`."""
+    """Send one request (a `json` body or a `data` form); return a 2xx response or raise
+    Retryable/Rejected carrying the answer's `status` and `headers`.
+
+    A redirect is a refusal, not an answer: its empty body would read as an empty last page
+    (a listing cut short) or as a write that succeeded without happening.
+    """
     secrets = _secrets(headers or {}, data or {})
     try:
         response = client.request(
@@ -91,10 +95,24 @@ def send(
         )
     except httpx.TransportError as exc:
         raise _carrying(_unreachable(vendor, exc, secrets), None) from exc
+    if 300 <= response.status_code < 400:
+        raise _carrying(_redirected(vendor, method, response, secrets), response)
     if response.status_code >= 400:
         detail = _redact(vendor_message(response), secrets)
         raise _carrying(_error(vendor, response, detail, now, retry_after, refused), response)
     return response
+
+
+def _redirected(
+    vendor: Vendor, method: str, response: httpx.Response, secrets: Iterable[str]
+) -> HttpRejected:
+    location = _redact(response.headers.get("location", "elsewhere"), secrets)
+    path = _redact(response.request.url.path, secrets)
+    message = (
+        f"{vendor.app_name}: {vendor.service} redirected {method} {path} "
+        f"(HTTP {response.status_code}) to {location}; check the connector's URL or names"
+    )
+    return HttpRejected(message, status=response.status_code, detail=location)
 
 
 def status_of(error: BaseException) -> int | None:

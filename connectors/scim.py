@@ -161,22 +161,31 @@ class ScimConnector:
         groups = [self._find_group(t) for t in self.tiers] if self.tiers else self._pages("/Groups")
         found: dict[str, str] = {}
         for group in groups:
+            tier = self._tier_key(str((group or {}).get("displayname")))
             for member in (group or {}).get("members") or []:
-                found.setdefault(str(member.get("value")), str(group.get("displayname")))
+                found.setdefault(str(member.get("value")), tier)
         return found
+
+    def _tier_key(self, name: str) -> str:
+        """The tier key a vendor's group or role name stands for (names match in any case)."""
+        return {t.casefold(): t for t in self.tiers}.get(name.casefold(), name)
 
     def _tier_of(self, user: Resource, members: dict[str, str]) -> str | None:
         if self.tiers_as == "roles":
             return self._role_tier(user)
         if str(user.get("id")) in members:
             return members[str(user.get("id"))]
-        names = [str(g.get("display")) for g in user.get("groups") or [] if g.get("display")]
+        names = [
+            self._tier_key(str(g.get("display")))
+            for g in user.get("groups") or []
+            if g.get("display")
+        ]
         return next((n for n in names if not self.tiers or n in self.tiers), None)
 
     def _role_tier(self, user: Resource) -> str | None:
         roles = [role for role in user.get("roles") or [] if isinstance(role, dict)]
         roles.sort(key=lambda role: role.get("primary") is not True)
-        values = [str(role.get("value")) for role in roles if role.get("value")]
+        values = [self._tier_key(str(role.get("value"))) for role in roles if role.get("value")]
         return next((v for v in values if not self.tiers or v in self.tiers), None)
 
     def _find_user(self, email: str) -> Resource | None:
