@@ -52,7 +52,7 @@ def sync_people(
     if complete:
         _missing_have_left(listed, drift, uow=uow, clock=clock, actor=actor)
     for found in listed:
-        email = found.email.lower()
+        email = found.email.strip().lower()
         _free_slack_id(found.slack_user_id, email, uow=uow, clock=clock, actor=actor)
         person = uow.people.by_email(email)
         if person is None:
@@ -78,7 +78,7 @@ def _missing_have_left(
     listed: list[PersonRecord], drift: PeopleDrift, *, uow: UnitOfWork, clock: Clock, actor: str
 ) -> None:
     """Someone the directory listed before and no longer lists has left (within reason)."""
-    emails = {found.email.lower() for found in listed}
+    emails = {found.email.strip().lower() for found in listed}
     before = [p for p in uow.people.all() if p.in_directory]
     missing = [p for p in before if p.active and p.email.lower() not in emails]
     if len(missing) > max(MISSING_GUARD, len(before) // 2):
@@ -97,7 +97,7 @@ def _merge(people: list[PersonRecord]) -> list[PersonRecord]:
     """One record per email; an active record wins over an inactive one (a rehire)."""
     merged: dict[str, PersonRecord] = {}
     for found in people:
-        email = found.email.lower()
+        email = found.email.strip().lower()
         if email not in merged or (found.active and not merged[email].active):
             merged[email] = found
     return [merged[email] for email in sorted(merged)]

@@ -111,7 +111,7 @@ def _merge(records: list[SeatRecord], known: dict[str, Seat]) -> dict[str, SeatR
     """One record per email whatever the vendor's order: the stored tier wins, dates merge."""
     merged: dict[str, SeatRecord] = {}
     for found in records:
-        email = found.email.lower()
+        email = found.email.strip().lower()
         other = merged.get(email)
         if other is None:
             merged[email] = found

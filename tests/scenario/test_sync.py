@@ -149,3 +149,13 @@ def test_a_seat_the_vendor_keeps_until_the_end_of_its_billing_cycle_shows_that_d
     )
     world.as_user(ALICE).send(app_home_opened(ALICE))
     assert "removed, paid until <!date^" in str(world.slack.home_view(ALICE))
+
+
+def test_an_email_a_vendor_pads_with_spaces_or_capitals_is_the_same_seat(world: World) -> None:
+    world.app.runner(reconcile_seats, "figma", [SeatRecord("carol@acme.test", "professional")])
+
+    drift = world.app.runner(
+        reconcile_seats, "figma", [SeatRecord("  Carol@ACME.test ", "professional")]
+    )
+
+    assert (drift.found, drift.gone) == ([], [])
