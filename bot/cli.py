@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--dry-run", action="store_true", help="show what would happen; change nothing"
     )
+    run.add_argument(
+        "--accept-removals",
+        action="store_true",
+        help="sync: apply a vendor list that removes most of an app's seats at once",
+    )
     manifest = _command(commands, "manifest", "print the Slack app manifest", _manifest)
     manifest.add_argument("--url", default=None, help="the public base URL of this server")
     manifest.add_argument("--socket-mode", action="store_true")
@@ -238,12 +243,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     with _open(settings, prepare_database=not args.dry_run, require_schema=args.dry_run) as c:
         container = c
         if args.job == "sync":
-            return _run_sync(container, dry_run=args.dry_run)
+            return _run_sync(container, dry_run=args.dry_run, accept=args.accept_removals)
         print(run_reminders(container, dry_run=args.dry_run))
     return 0
 
 
-def _run_sync(container: Container, *, dry_run: bool) -> int:
+def _run_sync(container: Container, *, dry_run: bool, accept: bool) -> int:
     from bot.progress import terminal_progress
     from bot.scheduler import run_leased
     from bot.sync import SyncReport, run_sync
@@ -252,7 +257,9 @@ def _run_sync(container: Container, *, dry_run: bool) -> int:
 
     def one_pass() -> None:
         with terminal_progress(len(container.config.apps) + 1) as step:
-            reports.append(run_sync(container, dry_run=dry_run, progress=step))
+            reports.append(
+                run_sync(container, dry_run=dry_run, progress=step, accept_removals=accept)
+            )
         if not dry_run:
             container.worker.drain()  # post the drift summary now, server or not
 

@@ -60,7 +60,11 @@ class SyncReport:
 
 
 def run_sync(
-    container: Container, *, dry_run: bool = False, progress: Progress | None = None
+    container: Container,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    accept_removals: bool = False,
 ) -> SyncReport:
     """Pull the directory and every app, reconcile, and tell IT when something changed."""
     step = progress or (lambda _: None)
@@ -74,7 +78,7 @@ def run_sync(
         if connector.manual:
             report.skipped.append(app.key)
             continue
-        report.apps.append(_sync_app(container, app.key, connector, dry_run))
+        report.apps.append(_sync_app(container, app.key, connector, dry_run, accept_removals))
     if report.changed and not dry_run:
         container.runner(_tell_it, summary(container, report))
     return report
@@ -107,11 +111,25 @@ def summary(container: Container, report: SyncReport) -> dict[str, Any]:
     }
 
 
-def _sync_app(container: Container, app_key: str, connector: Connector, dry_run: bool) -> SeatDrift:
+def _sync_app(
+    container: Container,
+    app_key: str,
+    connector: Connector,
+    dry_run: bool,
+    accept_removals: bool,
+) -> SeatDrift:
     listed_at = container.clock.now()
     try:
         records = connector.list_seats()
-        return _apply(container, dry_run, reconcile_seats, app_key, records, listed_at=listed_at)
+        return _apply(
+            container,
+            dry_run,
+            reconcile_seats,
+            app_key,
+            records,
+            listed_at=listed_at,
+            accept_removals=accept_removals,
+        )
     except ConnectorError as exc:
         return SeatDrift(app_key, error=str(exc))
     except Exception:  # one app's surprise must not stop the others; IT hears about it

@@ -19,6 +19,8 @@ SYNC = "sync"
 # A vendor that suddenly lists nothing while this many seats are recorded is more likely
 # misconfigured or glitching than emptied: its seats are kept and IT is told.
 EMPTY_LISTING_GUARD = 2
+# For larger apps, a listing that would remove more than half the seats at once is held back.
+MASS_REMOVAL_GUARD = 10
 
 
 @dataclass
@@ -47,23 +49,27 @@ def reconcile_seats(
     config: Config,
     clock: Clock,
     listed_at: dt.datetime | None = None,
+    accept_removals: bool = False,
 ) -> SeatDrift:
     """Make the stored seats of one app match the vendor's complete list.
 
     Seats recorded after `listed_at` (while the vendor was being read) are left alone: the
-    listing could not have known them. An empty listing does not remove several recorded
-    seats at once (see EMPTY_LISTING_GUARD).
+    listing could not have known them. A listing that would remove most recorded seats at
+    once looks broken rather than true, so nothing is changed and IT is told — unless
+    `accept_removals` says an operator checked it.
     """
     app = config.app(app_key)
     drift = SeatDrift(app_key)
     known = {seat.email.lower(): seat for seat in uow.seats.held_on(app_key)}
-    if not records and len(known) >= EMPTY_LISTING_GUARD:
+    reported = _merge(records, known)
+    missing = [email for email in known if email not in reported]
+    if not accept_removals and _looks_broken(len(missing), len(known)):
         drift.error = (
-            f"the vendor listed no seats while {len(known)} are recorded, so nothing was "
-            "marked gone; check the connector's settings"
+            f"the vendor's list would remove {len(missing)} of the {len(known)} recorded seats, "
+            "so nothing was changed; check the connector, then run `seatkeeper run sync "
+            "--accept-removals` if the removals are real"
         )
         return drift
-    reported = _merge(records, known)
     for email, found in sorted(reported.items()):
         seat = known.get(email)
         tier = _tier(found.tier, seat, app, drift, email)
@@ -90,6 +96,13 @@ def reconcile_seats(
     if drift.gone:
         promote_waitlist(app_key, uow=uow, config=config, clock=clock)
     return drift
+
+
+def _looks_broken(missing: int, known: int) -> bool:
+    """Everything gone (of several), or most of a larger app's seats gone at once."""
+    if missing == known:
+        return known >= EMPTY_LISTING_GUARD
+    return known >= MASS_REMOVAL_GUARD and missing * 2 > known
 
 
 def record_usage(

@@ -159,3 +159,23 @@ def test_an_email_a_vendor_pads_with_spaces_or_capitals_is_the_same_seat(world: 
     )
 
     assert (drift.found, drift.gone) == ([], [])
+
+
+def test_a_listing_that_would_remove_most_seats_at_once_is_held_back_until_accepted(
+    world: World,
+) -> None:
+    everyone = [SeatRecord(f"p{n}@acme.test", "professional") for n in range(12)]
+    world.app.runner(reconcile_seats, "figma", everyone)
+    figma = world.app.connectors["figma"]
+    for seat in everyone[:5]:  # the vendor (or a broken listing) now shows only five
+        figma.assign(Assignee(seat.email), "professional")
+
+    held_back = run_sync(world.app)
+    world.drain()
+
+    assert held_back.apps[0].gone == [] and "would remove 7 of the 12" in (
+        held_back.apps[0].error or ""
+    )
+    assert "could not be read" in str(_sync_notes(world)[-1]["blocks"])
+    accepted = run_sync(world.app, accept_removals=True)
+    assert len(accepted.apps[0].gone) == 7
