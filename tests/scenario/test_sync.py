@@ -117,7 +117,7 @@ def test_a_vendor_that_fails_is_reported_and_the_directory_still_syncs(world: Wo
     assert report.apps[0].error and "Figma" in report.apps[0].error
     assert report.people is not None and report.people.left == ["alice@acme.test"]
     note = str(_sync_notes(world)[0]["blocks"])
-    assert "could not be read" in note and "alice@acme.test" in note
+    assert "was not synced" in note and "alice@acme.test" in note
     with world.app.engine.connect() as connection:
         active = connection.scalar(
             select(people.c.active).where(people.c.email == "alice@acme.test")
@@ -176,6 +176,6 @@ def test_a_listing_that_would_remove_most_seats_at_once_is_held_back_until_accep
     assert held_back.apps[0].gone == [] and "would remove 7 of the 12" in (
         held_back.apps[0].error or ""
     )
-    assert "could not be read" in str(_sync_notes(world)[-1]["blocks"])
+    assert "was not synced" in str(_sync_notes(world)[-1]["blocks"])
     accepted = run_sync(world.app, accept_removals=True)
     assert len(accepted.apps[0].gone) == 7
