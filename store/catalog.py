@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from store import tables
@@ -47,10 +47,3 @@ def sync_catalog(engine: Engine, config: Config) -> None:
             }
             stmt = insert(tables.contracts).values(row)
             connection.execute(stmt.on_conflict_do_update(index_elements=["app_key"], set_=row))
-
-
-def retired_apps(engine: Engine) -> list[str]:
-    """Keys of apps that are no longer in the config."""
-    with engine.connect() as connection:
-        query = select(tables.apps.c.key).where(tables.apps.c.retired.is_(True))
-        return list(connection.scalars(query))

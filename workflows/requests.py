@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from workflows import jobs
 from workflows.audit import record
-from workflows.catalog import AppConfig, Config
+from workflows.catalog import Config
 from workflows.commands import CancelRequest, Decide, SubmitRequest
 from workflows.errors import NotFound, Refused
 from workflows.model import (
@@ -272,11 +272,3 @@ def _already(request: Request, step: ApprovalStep) -> str:
 
 def _status_words(request: Request) -> str:
     return request.status.value.replace("_", " ")
-
-
-def app_of(request: Request, config: Config) -> AppConfig:
-    """The catalog entry of a request's app (refused if it left the catalog)."""
-    app = config.app(request.app_key)
-    if app is None:
-        raise NotFound(f"{request.app_key} is no longer in the catalog.")
-    return app
