@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 from store.types import StrEnumType, UTCDateTime
@@ -189,6 +190,8 @@ jobs = Table(
     Column("max_attempts", Integer, nullable=False),
     Column("run_after", UTCDateTime, nullable=False),
     Column("leased_until", UTCDateTime),
+    Column("lease_holder", String(128)),
+    Column("claims", Integer, nullable=False, default=0, server_default=text("0")),
     Column("last_error", Text),
     Column("created_at", UTCDateTime),
     Column("queue", String(64)),

@@ -164,6 +164,8 @@ class Job:
     attempts: int = 0
     max_attempts: int = 8
     leased_until: dt.datetime | None = None
+    lease_holder: str | None = None
+    claims: int = 0  # times a worker started it; above 1, its effect may already have happened
     last_error: str | None = None
     created_at: dt.datetime | None = None
     queue: str | None = None
