@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     seatkeeper_config: Path = Path("./seatkeeper.yml")
     seatkeeper_log_level: str = "INFO"
     seatkeeper_worker_interval: float = Field(default=1.0, gt=0)
+    # How long a job or scheduled pass stays claimed by a server that stops renewing it
+    # (a holder renews every third of it): a dead server's work resumes this soon elsewhere.
+    seatkeeper_lease_seconds: float = Field(default=30.0, ge=3, le=3600)
 
     @classmethod
     def settings_customise_sources(
