@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
+from bot import deadline
 from bot.clock import SystemClock
 from bot.effects import Effects
 from bot.listeners import Listeners
@@ -113,10 +114,19 @@ def build(
     runner = Runner(session_factory(engine), config, clock)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     slack = slack_client(token, settings.slack_api_url)
-    http = httpx.Client(timeout=httpx.Timeout(20.0), follow_redirects=False)
+    http = httpx.Client(
+        timeout=httpx.Timeout(20.0),
+        follow_redirects=False,
+        event_hooks={"request": [deadline.enforce]},
+    )
     connectors = build_registry(config.apps, client=http, env=env)
     effects = Effects(runner, slack, connectors)
-    worker = Worker(runner, effects.handlers(), interval=settings.seatkeeper_worker_interval)
+    worker = Worker(
+        runner,
+        effects.handlers(),
+        interval=settings.seatkeeper_worker_interval,
+        lease=dt.timedelta(seconds=settings.seatkeeper_lease_seconds),
+    )
     runner.after_commit = worker.wake
     bolt, verifier = None, None
     if settings.slack_signing_secret is not None and token:

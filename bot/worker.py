@@ -1,30 +1,41 @@
-"""The durable-job worker: claims due jobs, runs their handler, retries with backoff.
+"""The durable-job worker: claims due jobs one at a time, runs their handler, retries with backoff.
 
-Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL, so several replicas share the queue and
-each job runs once; a job whose worker died is picked up again when its lease runs out.
+Leases are short and renewed by a heartbeat while a job runs, so the jobs of a server that
+died are taken over by any server soon after (`SEATKEEPER_LEASE_SECONDS`); a clean stop waits
+briefly for running jobs and hands back the rest at once. Jobs that call a vendor run on their
+own lane of threads, so a hung vendor delays no Slack message, and each job's vendor calls
+share one time limit. Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL, so replicas share the
+queue and each job runs once at a time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import secrets
+import socket
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+import time
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
+from bot.deadline import time_limit
 from bot.effects import Handler, RetryLater
+from bot.heartbeat import Heartbeat
 from bot.runner import Runner
+from store.uow import SqlUnitOfWork
 from workflows import jobs
 from workflows.model import Job, JobStatus
-from workflows.states import JOB, next_state
 
 log = logging.getLogger(__name__)
-# Each job's lease starts when the job starts and must outlast its slowest vendor call;
-# a worker that lost its lease (it was too slow) records nothing.
-LEASE = dt.timedelta(minutes=15)
-BATCH = 5
+DEFAULT_LEASE = dt.timedelta(seconds=30)
+# Every vendor call of one job must fit in this; past it the job is retried later.
+TIME_LIMIT = dt.timedelta(minutes=2)
+MAX_DRAIN = 250
 # Slack errors that no retry can fix: the job is given up at once and IT is told.
 PERMANENT_SLACK_ERRORS = frozenset(
     {
@@ -45,150 +56,206 @@ PERMANENT_SLACK_ERRORS = frozenset(
 
 
 @dataclass(frozen=True)
-class _Claimed:
-    id: int
-    kind: str
-    payload: dict
-    attempts: int
-    max_attempts: int
-    lease: dt.datetime | None
+class Lane:
+    """Threads that take only some job kinds (`only`), or every kind but some (`exclude`)."""
+
+    name: str
+    threads: int
+    only: frozenset[str] | None = None
+    exclude: frozenset[str] = frozenset()
+
+
+LANES = (
+    Lane("slack", threads=2, exclude=jobs.VENDOR_KINDS),
+    Lane("vendor", threads=2, only=jobs.VENDOR_KINDS),
+)
+ANY = Lane("any", threads=1)
+
+
+def new_holder() -> str:
+    """A lease holder id unique to this worker (a restarted process gets a new one)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 class Worker:
     """Runs queued jobs; `run_once`/`drain` for tests and the CLI, `start` for `serve`."""
 
-    def __init__(self, runner: Runner, handlers: Mapping[str, Handler], interval: float = 1.0):
+    def __init__(
+        self,
+        runner: Runner,
+        handlers: Mapping[str, Handler],
+        interval: float = 1.0,
+        *,
+        lease: dt.timedelta = DEFAULT_LEASE,
+        lanes: Collection[Lane] = LANES,
+    ) -> None:
         self.runner = runner
         self.handlers = handlers
         self.interval = interval
+        self.lease = lease
+        self.lanes = tuple(lanes)
+        self.holder = new_holder()
+        self._held: dict[int, float] = {}  # job id -> when it started (monotonic)
+        self._held_lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
+        self._heartbeat: Heartbeat | None = None
 
     def run_once(self) -> int:
-        """Claim one batch of due jobs and run them; return how many ran."""
-        claimed = self._claim()
-        for job in claimed:
-            self._run(job)
-        return len(claimed)
+        """Claim one due job of any kind and run it here; return how many ran (0 or 1)."""
+        with self._renewing():
+            return int(self._run_next(ANY))
 
-    def drain(self, max_rounds: int = 50) -> int:
-        """Run jobs until none is due (bounded); return how many ran."""
+    def drain(self) -> int:
+        """Run jobs here until none is due (bounded); return how many ran."""
         total = 0
-        for _ in range(max_rounds):
-            ran = self.run_once()
-            if not ran:
-                break
-            total += ran
+        with self._renewing():
+            while total < MAX_DRAIN and self._run_next(ANY):
+                total += 1
         return total
 
     def start(self) -> None:
-        """Run in a background thread until `stop`."""
-        self._thread = threading.Thread(target=self._loop, name="seatkeeper-worker", daemon=True)
-        self._thread.start()
+        """Run every lane in background threads until `stop`."""
+        self._stop.clear()
+        self._heartbeat = self._beat().__enter__()
+        self._threads = [
+            threading.Thread(
+                target=self._loop, args=(lane,), name=f"seatkeeper-{lane.name}-{i}", daemon=True
+            )
+            for lane in self.lanes
+            for i in range(lane.threads)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def wake(self) -> None:
         """New work was committed: look for it now instead of at the next interval."""
         self._wake.set()
 
-    def stop(self) -> None:
-        """Ask the background thread to finish and wait for it."""
+    def stop(self, grace: float = 10.0) -> None:
+        """Stop claiming, give running jobs `grace` seconds, and hand back what still runs."""
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        end = time.monotonic() + grace
+        for thread in self._threads:
+            thread.join(timeout=max(end - time.monotonic(), 0))
+        self._threads = []
+        if self._heartbeat is not None:
+            self._heartbeat.__exit__(None, None, None)
+            self._heartbeat = None
+        self._hand_back()
 
-    def _loop(self) -> None:
+    def _loop(self, lane: Lane) -> None:
         while not self._stop.is_set():
             try:
-                ran = self.run_once()
+                ran = self._run_next(lane)
             except Exception:
-                log.exception("job worker pass failed; trying again shortly")
-                ran = 0
-            if not ran:
+                log.exception("job worker (%s) failed; trying again shortly", lane.name)
+                ran = False
+            if not ran and not self._stop.is_set():
                 self._wake.wait(self.interval)
                 self._wake.clear()
 
-    def _claim(self) -> list[_Claimed]:
-        with self.runner.uow() as uow:
-            claimed = uow.jobs.claim(self.runner.clock.now(), LEASE, BATCH)
-            found = [
-                _Claimed(
-                    j.id or 0, j.kind, dict(j.payload), j.attempts, j.max_attempts, j.leased_until
-                )
-                for j in claimed
-            ]
-            uow.commit()
-        return found
+    def _run_next(self, lane: Lane) -> bool:
+        job = self._claim(lane)
+        if job is None:
+            return False
+        try:
+            self._run(job)
+        finally:
+            with self._held_lock:
+                self._held.pop(job.id or 0, None)
+        return True
 
-    def _run(self, claimed: _Claimed) -> None:
-        renewed = self._renew(claimed)
-        if renewed is None:
-            log.warning("job %s was taken over by another worker; skipping it", claimed.id)
-            return
-        claimed = renewed
-        handler = self.handlers.get(claimed.kind)
-        job = Job(
-            kind=claimed.kind,
-            key="",
-            payload=claimed.payload,
-            run_after=self.runner.clock.now(),
-            attempts=claimed.attempts,
-            max_attempts=claimed.max_attempts,
-            id=claimed.id,
-        )
+    def _claim(self, lane: Lane) -> Job | None:
+        with self.runner.uow() as uow:
+            claimed = uow.jobs.claim(
+                self.runner.clock.now(),
+                self.lease,
+                1,
+                holder=self.holder,
+                kinds=lane.only,
+                exclude=lane.exclude,
+            )
+            uow.commit()
+        if not claimed:
+            return None
+        with self._held_lock:
+            self._held[claimed[0].id or 0] = time.monotonic()
+        return claimed[0]
+
+    def _run(self, job: Job) -> None:
+        handler = self.handlers.get(job.kind)
         try:
             if handler is None:
-                raise LookupError(f"no handler for job kind {claimed.kind!r}")
-            handler(job)
+                raise LookupError(f"no handler for job kind {job.kind!r}")
+            with time_limit(TIME_LIMIT.total_seconds()):
+                handler(job)
         except Exception as exc:
             delay = exc.delay if isinstance(exc, RetryLater) else None
             if not isinstance(exc, RetryLater):
-                log.exception("job %s (%s) failed", claimed.id, claimed.kind)
+                log.exception("job %s (%s) failed", job.id, job.kind)
             error = f"{type(exc).__name__}: {exc}"
-            self._finish(claimed, error=error, delay=delay, final=_permanent(exc))
+            self._finish(job, error=error, delay=delay, final=_permanent(exc))
         else:
-            self._finish(claimed)
-
-    def _renew(self, claimed: _Claimed) -> _Claimed | None:
-        """Start this job's own lease now, if the job is still ours."""
-        with self.runner.uow() as uow:
-            job = uow.jobs.get(claimed.id)
-            if job is None or job.status != JobStatus.RUNNING or job.leased_until != claimed.lease:
-                return None
-            job.leased_until = self.runner.clock.now() + LEASE
-            lease = job.leased_until
-            uow.commit()
-        return replace(claimed, lease=lease)
+            self._finish(job)
 
     def _finish(
-        self,
-        claimed: _Claimed,
-        *,
-        error: str | None = None,
-        delay: float | None = None,
-        final: bool = False,
+        self, claimed: Job, *, error: str | None = None, delay: float | None = None, final=False
     ) -> None:
         with self.runner.uow() as uow:
-            job = uow.jobs.get(claimed.id)
-            if job is None or job.status != JobStatus.RUNNING or job.leased_until != claimed.lease:
-                log.warning("job %s: lost its lease while running; leaving it", claimed.id)
+            job = uow.jobs.get(claimed.id or 0)
+            if job is None or not self._still_ours(job, claimed):
+                log.warning("job %s: another worker took it over; leaving it", claimed.id)
                 return
-            now = self.runner.clock.now()
             if error is None:
-                job.status = next_state(JOB, job.status, "succeed")
-            else:
-                job.attempts += 1
-                job.last_error = error[:2000]
-                give_up = final or job.attempts >= job.max_attempts
-                job.status = next_state(JOB, job.status, "give_up" if give_up else "retry")
-                job.run_after = now + jobs.retry_delay(job.attempts, delay)
-                if give_up:
-                    self._tell_it_job_died(uow, job)
-            job.leased_until = None
+                jobs.succeed(job)
+            elif jobs.fail(job, error, now=self.runner.clock.now(), retry_after=delay, final=final):
+                self._tell_it_job_died(uow, job)
             uow.commit()
 
-    def _tell_it_job_died(self, uow, job: Job) -> None:
+    def _still_ours(self, job: Job, claimed: Job) -> bool:
+        return (
+            job.status == JobStatus.RUNNING
+            and job.lease_holder == self.holder
+            and job.claims == claimed.claims
+        )
+
+    @contextmanager
+    def _renewing(self) -> Iterator[None]:
+        if self._heartbeat is not None:  # the background heartbeat already renews
+            yield
+            return
+        with self._beat():
+            yield
+
+    def _beat(self) -> Heartbeat:
+        interval = self.lease.total_seconds() / 3
+        return Heartbeat(self._renew_held, interval, "seatkeeper-job-leases")
+
+    def _renew_held(self) -> None:
+        """Extend the leases of jobs still within their time limit (a stuck one runs out)."""
+        cutoff = time.monotonic() - TIME_LIMIT.total_seconds()
+        with self._held_lock:
+            ids = [job_id for job_id, started in self._held.items() if started > cutoff]
+        if not ids:
+            return
+        with self.runner.uow() as uow:
+            uow.jobs.renew(self.holder, ids, self.runner.clock.now() + self.lease)
+            uow.commit()
+
+    def _hand_back(self) -> None:
+        """Give back every job this worker still holds, so another server takes it at once."""
+        with self.runner.uow() as uow:
+            held = uow.jobs.held_by(self.holder)
+            for job in held:
+                jobs.release(job)
+            uow.commit()
+        if held:
+            log.info("handed back %d running job(s) on stopping", len(held))
+
+    def _tell_it_job_died(self, uow: SqlUnitOfWork, job: Job) -> None:
         log.error(
             "job %s (%s) gave up after %s tries: %s", job.id, job.kind, job.attempts, job.last_error
         )

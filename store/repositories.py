@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store import tables
+from workflows import jobs
 from workflows.audit import seal
 from workflows.model import (
     OPEN_REQUEST_STATUSES,
@@ -197,8 +199,21 @@ class SqlJobRepository:
         """The job with this id."""
         return self.session.get(Job, job_id)
 
-    def claim(self, now: dt.datetime, lease: dt.timedelta, limit: int) -> list[Job]:
-        """Lease up to `limit` due jobs (or ones whose lease ran out), oldest first."""
+    def claim(
+        self,
+        now: dt.datetime,
+        lease: dt.timedelta,
+        limit: int,
+        *,
+        holder: str = "",
+        kinds: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> list[Job]:
+        """Lease up to `limit` due jobs (or ones whose lease ran out) to `holder`, oldest first.
+
+        `kinds` limits the claim to those job kinds, `exclude` leaves those out; a job waits
+        while an earlier job of its queue is still queued or running.
+        """
         c = tables.jobs.c
         earlier = tables.jobs.alias("earlier")
         blocked = (
@@ -215,11 +230,39 @@ class SqlJobRepository:
             (c.status == JobStatus.RUNNING) & (c.leased_until < now),
         ) & (c.queue.is_(None) | ~blocked)
         query = select(Job).where(due).order_by(c.id).limit(limit)
+        if kinds is not None:
+            query = query.where(c.kind.in_(sorted(kinds)))
+        if exclude:
+            query = query.where(c.kind.not_in(sorted(exclude)))
         query = query.with_for_update(skip_locked=True).execution_options(populate_existing=True)
         claimed = list(self.session.scalars(query))
         for job in claimed:
-            job.status, job.leased_until = JobStatus.RUNNING, now + lease
+            jobs.claim(job, now=now, lease=lease, holder=holder)
         return claimed
+
+    def renew(self, holder: str, job_ids: Collection[int], until: dt.datetime) -> int:
+        """Extend the leases `holder` still holds on these jobs; return how many it holds."""
+        if not job_ids:
+            return 0
+        c = tables.jobs.c
+        renewed = self.session.execute(
+            update(tables.jobs)
+            .where(
+                c.id.in_(sorted(job_ids)),
+                c.lease_holder == holder,
+                c.status == JobStatus.RUNNING,
+            )
+            .values(leased_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return renewed.rowcount or 0
+
+    def held_by(self, holder: str) -> list[Job]:
+        """The running jobs `holder` holds a lease on, locked until commit."""
+        c = tables.jobs.c
+        query = select(Job).where(c.lease_holder == holder, c.status == JobStatus.RUNNING)
+        query = query.with_for_update().execution_options(populate_existing=True)
+        return list(self.session.scalars(query.order_by(c.id)))
 
 
 class SqlAuditLog:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from workflows.model import Job
+from workflows.model import Job, JobStatus
 from workflows.ports import Clock, UnitOfWork
+from workflows.states import JOB, next_state
 
 REQUESTER_UPDATE = "requester.update"
 APPROVERS_ASK = "approvers.ask"
@@ -17,6 +18,9 @@ IT_TASK_DONE = "it.task_done"
 IT_NOTICE = "it.notice"
 PROVISION = "provision"
 HOME_REFRESH = "home.refresh"
+
+# Jobs that call a vendor: they run beside the Slack messages, so a hung vendor delays no DM.
+VENDOR_KINDS = frozenset({PROVISION})
 
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
@@ -61,6 +65,38 @@ def retry_delay(attempts: int, retry_after: float | None = None) -> dt.timedelta
     """Exponential backoff after `attempts` failures, never shorter than the vendor asked."""
     delay = min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
     return dt.timedelta(seconds=max(delay, retry_after or 0))
+
+
+def claim(job: Job, *, now: dt.datetime, lease: dt.timedelta, holder: str) -> None:
+    """Lease `job` to `holder` until now+lease; a lease that ran out is taken over."""
+    if job.status == JobStatus.RUNNING:
+        job.status = next_state(JOB, job.status, "lease_expired")
+    job.status = next_state(JOB, job.status, "claim")
+    job.leased_until, job.lease_holder = now + lease, holder
+    job.claims += 1
+
+
+def succeed(job: Job) -> None:
+    """The job's effect happened."""
+    job.status = next_state(JOB, job.status, "succeed")
+    job.leased_until = None
+
+
+def fail(job: Job, error: str, *, now: dt.datetime, retry_after: float | None, final: bool) -> bool:
+    """Record a failed try: run again after a backoff, or give up; True when given up."""
+    job.attempts += 1
+    job.last_error = error[:2000]
+    give_up = final or job.attempts >= job.max_attempts
+    job.status = next_state(JOB, job.status, "give_up" if give_up else "retry")
+    job.run_after = now + retry_delay(job.attempts, retry_after)
+    job.leased_until = None
+    return give_up
+
+
+def release(job: Job) -> None:
+    """Hand a running job back to the queue at once (its holder is stopping)."""
+    job.status = next_state(JOB, job.status, "release")
+    job.leased_until, job.lease_holder = None, None
 
 
 def queue_home_refresh(user: str, *, uow: UnitOfWork, clock: Clock, **_: Any) -> None:

@@ -13,6 +13,7 @@ Connector errors form a small tree, so callers decide on the class alone::
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -178,7 +179,18 @@ class TaskRepository(Protocol):
 class JobRepository(Protocol):
     def add(self, job: Job) -> bool: ...
     def get(self, job_id: int) -> Job | None: ...
-    def claim(self, now: dt.datetime, lease: dt.timedelta, limit: int) -> list[Job]: ...
+    def claim(
+        self,
+        now: dt.datetime,
+        lease: dt.timedelta,
+        limit: int,
+        *,
+        holder: str = "",
+        kinds: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> list[Job]: ...
+    def renew(self, holder: str, job_ids: Collection[int], until: dt.datetime) -> int: ...
+    def held_by(self, holder: str) -> list[Job]: ...
 
 
 class AuditLog(Protocol):

@@ -54,6 +54,7 @@ JOB = {
     (JobStatus.RUNNING, "retry"): JobStatus.QUEUED,
     (JobStatus.RUNNING, "give_up"): JobStatus.DEAD,
     (JobStatus.RUNNING, "lease_expired"): JobStatus.QUEUED,
+    (JobStatus.RUNNING, "release"): JobStatus.QUEUED,
 }
 
 

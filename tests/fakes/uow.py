@@ -19,11 +19,12 @@ import copy
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from workflows import jobs
 from workflows.audit import seal
 from workflows.model import (
     OPEN_REQUEST_STATUSES,
@@ -246,16 +247,37 @@ class FakeJobRepository:
         """The job with this id."""
         return next((j for j in self.all() if j.id == job_id), None)
 
-    def claim(self, now: dt.datetime, lease: dt.timedelta, limit: int) -> list[Job]:
+    def claim(
+        self,
+        now: dt.datetime,
+        lease: dt.timedelta,
+        limit: int,
+        *,
+        holder: str = "",
+        kinds: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+    ) -> list[Job]:
         """Lease up to `limit` due jobs (or ones whose lease ran out), oldest first.
 
         A job waits while an earlier job of its queue is still queued or running.
         """
         every = self.all()
-        claimed = [j for j in every if _due(j, now) and not _blocked(j, every)][:limit]
+        wanted = [j for j in every if (kinds is None or j.kind in kinds) and j.kind not in exclude]
+        claimed = [j for j in wanted if _due(j, now) and not _blocked(j, every)][:limit]
         for job in claimed:
-            job.status, job.leased_until = JobStatus.RUNNING, now + lease
+            jobs.claim(job, now=now, lease=lease, holder=holder)
         return claimed
+
+    def renew(self, holder: str, job_ids: Collection[int], until: dt.datetime) -> int:
+        """Extend the leases `holder` still holds on these jobs."""
+        held = [j for j in self.held_by(holder) if j.id in job_ids]
+        for job in held:
+            job.leased_until = until
+        return len(held)
+
+    def held_by(self, holder: str) -> list[Job]:
+        """The running jobs `holder` holds a lease on."""
+        return [j for j in self.all() if j.lease_holder == holder and j.status == JobStatus.RUNNING]
 
     def all(self) -> list[Job]:
         """Every job, by id (fake only)."""

@@ -4,6 +4,7 @@ unreachable approvers, stuck jobs, the waitlist's order, and Slack's 3-second wi
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from tests.scenario.world import (
     FIONA,
     MALLORY,
     World,
+    running_world,
 )
 from workflows.model import RequestStatus, StepStatus
 from workflows.ports import Assignee
@@ -64,15 +66,21 @@ class _Wrapped:
 
 
 def test_a_vendor_call_longer_than_the_job_lease_is_not_made_twice_by_another_replica(
-    world: World,
+    database_url: str,
 ) -> None:
+    with running_world(database_url, lease_seconds=3) as world:
+        _a_slow_vendor_call_beside_another_replica(world)
+
+
+def _a_slow_vendor_call_beside_another_replica(world: World) -> None:
     other_replica = Worker(world.app.runner, world.app.effects.handlers())
 
     class SlowVendor(_Wrapped):
         def assign(self, who: Assignee, tier: str) -> None:
             self.assigned.append(who.email)
             if len(self.assigned) == 1:
-                world.clock.advance(minutes=6)  # the vendor is slow to answer ...
+                world.clock.advance(minutes=6)  # the vendor is slow to answer, far past
+                time.sleep(1.5)  # the 3 s lease, while the heartbeat renews it (every 1 s) ...
                 other_replica.run_once()  # ... and meanwhile another replica polls for jobs
             self.inner.assign(who, tier)
 

@@ -177,7 +177,11 @@ def _action_ids(message: dict[str, Any]) -> str:
 
 
 def start_world(
-    database_url: str, *, miro_seats: int = 20, approvals_channel: str | None = None
+    database_url: str,
+    *,
+    miro_seats: int = 20,
+    approvals_channel: str | None = None,
+    lease_seconds: float | None = None,
 ) -> World:
     """Build the app against fresh fakes; the caller closes it with `stop_world`."""
     scim, scim_handle = start_scim_server()
@@ -193,6 +197,8 @@ def start_world(
         "SEATKEEPER_DATABASE_URL": database_url,
         "FIGMA_SCIM_TOKEN": scim.token,
     }
+    if lease_seconds is not None:
+        env["SEATKEEPER_LEASE_SECONDS"] = str(lease_seconds)
     text = CONFIG.format(
         it_channel=IT_CHANNEL,
         admin=ADMIN,
