@@ -13,6 +13,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.posts import Poster
 from bot.present import decision, home_view, request_card, task_card
 from bot.runner import Runner
 from bot.sync_view import summary_view
@@ -46,6 +47,7 @@ class Effects:
     def __init__(self, runner: Runner, slack: WebClient, connectors: Mapping[str, Connector]):
         self.runner = runner
         self.slack = slack
+        self.poster = Poster(slack)
         self.connectors = connectors
         self.config = runner.config
 
@@ -70,10 +72,15 @@ class Effects:
             request = _request(uow, p["request_id"])
             card = request_card(request, uow, self.config)
         root = render.requester_root(card)
+        recovering = _recovering(job)
         channel, ts = request.thread_channel, request.thread_ts
         if channel is None or ts is None:
-            posted = self.slack.chat_postMessage(channel=self._dm(request.requester), **root)
-            channel, ts = posted["channel"], posted["ts"]
+            channel, ts = self.poster.post(
+                f"request:{request.id}:root",
+                recovering=recovering,
+                channel=self._dm(request.requester),
+                **root,
+            )
             self.runner(_record_thread, request.id, channel, ts)
         else:
             self.slack.chat_update(channel=channel, ts=ts, **root)
@@ -85,7 +92,7 @@ class Effects:
                 reason=p.get("reason"),
                 position=p.get("position"),
             )
-            self.slack.chat_postMessage(channel=channel, thread_ts=ts, **reply)
+            self.poster.post(job.key, recovering=recovering, channel=channel, thread_ts=ts, **reply)
 
     def approvers_ask(self, job: Job) -> None:
         """Send the step's approvers the request with Approve and Deny buttons."""
@@ -95,20 +102,28 @@ class Effects:
             if request.status != RequestStatus.PENDING or step is not request.current_step():
                 return
             message = render.approval_request(request_card(request, uow, self.config), step.id or 0)
+        recovering = _recovering(job)
         asked = {m[2] for m in step.messages}
         targets = [a for a in step.approvers if a not in asked]
         channel = self.config.slack.approvals_channel
         if channel and targets:
             # One message in the channel; people added later (escalation) get it in its thread.
-            thread = {"thread_ts": step.messages[0][1]} if step.messages else {}
-            posted = self.slack.chat_postMessage(channel=channel, **thread, **message)
-            refs = [[posted["channel"], posted["ts"], approver] for approver in targets]
+            thread_ts = step.messages[0][1] if step.messages else None
+            channel, ts = self.poster.post(
+                job.key, recovering=recovering, channel=channel, thread_ts=thread_ts, **message
+            )
+            refs = [[channel, ts, approver] for approver in targets]
             self.runner(_record_approval_messages, request.id, step.id, refs)
             return
         failed: list[str] = []
         for approver in targets:  # each on its own: one unreachable approver stops nobody
             try:
-                posted = self.slack.chat_postMessage(channel=self._dm(approver), **message)
+                posted = self.poster.post(
+                    f"{job.key}:{approver}",
+                    recovering=recovering,
+                    channel=self._dm(approver),
+                    **message,
+                )
             except SlackApiError as exc:
                 if _slack_error(exc) not in UNREACHABLE:
                     failed.append(approver)
@@ -116,7 +131,7 @@ class Effects:
                 ref = ["", "", approver]  # asked, but Slack cannot deliver to them
                 self.runner(_unreachable_approver, request.id, step.id, approver)
             else:
-                ref = [posted["channel"], posted["ts"], approver]
+                ref = [*posted, approver]
             self.runner(_record_approval_messages, request.id, step.id, [ref])
         if failed:
             raise RetryLater(f"could not reach {', '.join(failed)} yet")
@@ -152,11 +167,14 @@ class Effects:
             )
             shared = bool(self.config.slack.approvals_channel)
             reminder = render.approval_reminder(card, approver if shared else None)
-            self.slack.chat_postMessage(**target, **reminder)
+            self.poster.post(job.key, recovering=_recovering(job), **target, **reminder)
         elif waiting:
             cards = [card for card, _ in waiting]
-            self.slack.chat_postMessage(
-                channel=self._dm(approver), **render.approval_reminders(cards)
+            self.poster.post(
+                job.key,
+                recovering=_recovering(job),
+                channel=self._dm(approver),
+                **render.approval_reminders(cards),
             )
 
     def it_task(self, job: Job) -> None:
@@ -166,8 +184,10 @@ class Effects:
             if task is None or task.ts is not None:
                 return
             message = render.it_task(task_card(task, uow, self.config))
-        posted = self.slack.chat_postMessage(channel=self._it_channel(), **message)
-        self.runner(_record_task_message, task.id, posted["channel"], posted["ts"])
+        channel, ts = self.poster.post(
+            job.key, recovering=_recovering(job), channel=self._it_channel(), **message
+        )
+        self.runner(_record_task_message, task.id, channel, ts)
 
     def it_task_done(self, job: Job) -> None:
         """Update the task message in place: done, by whom, when."""
@@ -191,7 +211,8 @@ class Effects:
                 message = render.it_waitlist(request_card(request, uow, self.config), seats)
         else:
             message = render.it_notice(p.get("text") or IT_EVENTS[p["event"]].format(**p))
-        self.slack.chat_postMessage(channel=self._it_channel(), **message)
+        channel = self._it_channel()
+        self.poster.post(job.key, recovering=_recovering(job), channel=channel, **message)
 
     def provision(self, job: Job) -> None:
         """Assign the seat through the app's connector; hand it to IT when that fails for good."""
@@ -257,6 +278,11 @@ class Effects:
         if self.config.admins:
             return self._dm(self.config.admins[0])
         raise RetryLater("no slack.it_channel and no admins are configured", delay=3600)
+
+
+def _recovering(job: Job) -> bool:
+    """True when the job was started before: its post may already be in Slack."""
+    return job.claims > 1
 
 
 def _request(uow: SqlUnitOfWork, request_id: int, *, lock: bool = False) -> Request:

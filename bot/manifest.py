@@ -6,7 +6,18 @@ from typing import Any
 
 import yaml
 
-BOT_SCOPES = ["commands", "chat:write", "im:write", "users:read", "users:read.email"]
+# The history scopes let a job that ran again after a crash find the message it already
+# posted (by its metadata marker) instead of posting it twice.
+BOT_SCOPES = [
+    "commands",
+    "chat:write",
+    "im:write",
+    "im:history",
+    "channels:history",
+    "groups:history",
+    "users:read",
+    "users:read.email",
+]
 PLACEHOLDER_URL = "https://seatkeeper.example.com"
 
 

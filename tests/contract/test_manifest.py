@@ -16,7 +16,16 @@ from tests.contracts import contracts_dir, repo_root
 
 SCHEMA_FILE = "manifest-schema/manifest.schema.1.0.0.json"
 MANIFEST_FILE = repo_root() / "app-manifest.yml"
-BOT_SCOPES = {"commands", "chat:write", "im:write", "users:read", "users:read.email"}
+BOT_SCOPES = {
+    "commands",
+    "chat:write",
+    "im:write",
+    "im:history",
+    "channels:history",
+    "groups:history",
+    "users:read",
+    "users:read.email",
+}
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +106,7 @@ def test_the_manifest_turns_on_interactivity_at_the_events_url() -> None:
     assert interactivity["request_url"] == f"{PLACEHOLDER_URL}/slack/events"
 
 
-def test_the_manifest_asks_for_exactly_the_five_documented_bot_scopes_and_nothing_else() -> None:
+def test_the_manifest_asks_for_exactly_the_eight_documented_bot_scopes_and_nothing_else() -> None:
     scopes = file_manifest()["oauth_config"]["scopes"]
 
     assert sorted(scopes["bot"]) == sorted(BOT_SCOPES)

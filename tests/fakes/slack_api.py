@@ -67,6 +67,7 @@ class FakeSlack:
         self._users: dict[str, dict[str, Any]] = {}
         self._triggers: dict[str, float | None] = {}  # trigger id -> issued at, None once used
         self._failures: dict[str, deque[tuple[int, int, str | None]]] = defaultdict(deque)
+        self._drops: dict[str, int] = defaultdict(int)
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "conversations.open": self._conversations_open,
@@ -78,7 +79,12 @@ class FakeSlack:
             "views.update": self._views_update,
             "users.lookupByEmail": self._lookup_by_email,
             "users.info": self._users_info,
+            "conversations.history": self._history,
+            "conversations.replies": self._replies,
         }
+        # Called with each carried-out call before its answer is sent: a test can stop the
+        # caller there (kill the app after Slack took a message) or drop this answer.
+        self.before_reply: Callable[[Call], None] | None = None
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -154,6 +160,12 @@ class FakeSlack:
         with self._lock:
             self._failures[method].append((status, retry_after, error))
 
+    def drop_answer_to_next(self, method: str) -> None:
+        """Carry out the next call to `method`, then close the connection without answering
+        (Slack took the message; the caller never hears so). Calls queue up."""
+        with self._lock:
+            self._drops[method] += 1
+
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         """The params of every call to `method`, oldest first (failed calls included)."""
         with self._lock:
@@ -184,8 +196,16 @@ class FakeSlack:
         with self._lock:
             status, body, headers = self._answer(method, params, token)
             error = None if body.get("ok") else str(body.get("error"))
-            self.calls.append(Call(method, params, error))
-            return status, body, headers
+            call = Call(method, params, error)
+            self.calls.append(call)
+        if self.before_reply is not None:
+            self.before_reply(call)
+        with self._lock:
+            dropped = self._drops[method] > 0
+            self._drops[method] -= dropped
+        if dropped:
+            raise AnswerDropped(method)
+        return status, body, headers
 
     def _answer(self, method: str, params: dict[str, Any], token: str | None) -> Reply:
         if method not in self._handlers:
@@ -309,6 +329,39 @@ class FakeSlack:
         view["_user_id"] = current.get("_user_id")
         return {"view": self._store_view(view, current["id"])}
 
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        found = [m for (ch, _), m in self._messages.items() if ch == channel]
+        roots = [m for m in found if m.get("thread_ts") in (None, m["ts"])]
+        return self._page(sorted(roots, key=lambda m: m["ts"], reverse=True), params)
+
+    def _replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")
+        if (channel, ts) not in self._messages:
+            raise _SlackError("thread_not_found")
+        found = [
+            m
+            for (ch, _), m in self._messages.items()
+            if ch == channel and (m["ts"] == ts or m.get("thread_ts") == ts)
+        ]
+        return self._page(sorted(found, key=lambda m: m["ts"]), params)
+
+    def _page(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+        """One page of `messages` (cursor = offset), metadata only when asked for."""
+        start = int(params.get("cursor") or 0)
+        limit = min(int(params.get("limit") or 100), 999)
+        page = messages[start : start + limit]
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        shown = [
+            {k: v for k, v in _public(m).items() if k != "metadata" or with_metadata} for m in page
+        ]
+        more = start + limit < len(messages)
+        return {
+            "messages": shown,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
     def _lookup_by_email(self, params: dict[str, Any]) -> dict[str, Any]:
         email = str(params.get("email", "")).lower()
         for user in self._users.values():
@@ -379,11 +432,15 @@ class FakeSlack:
             "bot_id": self.bot_id,
             "app_id": self.app_id,
             "team": self.team_id,
-        }
+        } | ({"metadata": params["metadata"]} if params.get("metadata") else {})
 
     def _next_ts(self) -> str:
         micros = next(self._seq) * 100  # unique, increasing, fixed width like Slack's ts
         return f"{1_700_000_000 + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+
+class AnswerDropped(Exception):
+    """The call was carried out; its answer is never sent (the connection just closes)."""
 
 
 class _SlackError(Exception):
@@ -419,7 +476,11 @@ class _Handler(BaseHTTPRequestHandler):
             auth = self.headers.get("Authorization", "")
             token = auth.removeprefix("Bearer ").strip() or params.pop("token", None)
             params.pop("token", None)
-            status, body, headers = self.fake.handle(method, params, token)
+            try:
+                status, body, headers = self.fake.handle(method, params, token)
+            except AnswerDropped:
+                self.close_connection = True
+                return
         data = json.dumps(body).encode()
         self.send_response(status)
         for name, value in {"Content-Type": "application/json; charset=utf-8", **headers}.items():
