@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
@@ -52,6 +53,7 @@ class Container:
     bolt_verifier: SignatureVerifier | None = None
     directory: DirectorySource | None = None
     passes: dict = field(default_factory=dict)
+    _scheduler: BackgroundScheduler | None = None
 
     def reminders(self) -> TickReport:
         """One pass of reminders, escalations, expiry and the waitlist."""
@@ -70,6 +72,19 @@ class Container:
     def scheduler(self):
         """The APScheduler instance for `serve` (not started)."""
         return build_scheduler(self.engine, self.clock, self.passes)
+
+    def start_background(self) -> None:
+        """Start the job worker and the scheduled passes (for `serve`)."""
+        self._scheduler = self.scheduler()
+        self.worker.start()
+        self._scheduler.start()
+
+    def stop_background(self) -> None:
+        """Stop scheduling, let running jobs finish briefly, hand back the rest."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        self.worker.stop()
 
     def close(self) -> None:
         """Release connections."""

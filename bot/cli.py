@@ -150,14 +150,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             )
         if args.socket_mode:
             _start_socket_mode(container, settings)
-        scheduler = container.scheduler()
-        container.worker.start()
-        scheduler.start()
-        try:
-            uvicorn.run(create_app(container), host=args.host, port=args.port, log_level="info")
-        finally:
-            scheduler.shutdown(wait=False)
-            container.worker.stop()
+        # The worker and scheduler live in the app's lifespan: uvicorn ends it on SIGTERM
+        # or Ctrl-C before it re-raises the signal, so running jobs are finished or handed back.
+        app = create_app(container, background=True)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
 

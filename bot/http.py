@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -13,9 +16,14 @@ from store.db import ping
 NOT_CONFIGURED = "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET."
 
 
-def create_app(container: Container) -> FastAPI:
-    """The FastAPI app; Bolt's sync dispatch runs in a worker thread, off the event loop."""
-    api = FastAPI(title="Seatkeeper", docs_url=None, redoc_url=None)
+def create_app(container: Container, *, background: bool = False) -> FastAPI:
+    """The FastAPI app; Bolt's sync dispatch runs in a worker thread, off the event loop.
+
+    With `background`, the job worker and the scheduler run for the app's lifetime: a SIGTERM
+    stops them (running jobs finish or are handed back) before the process exits.
+    """
+    lifespan = _background(container) if background else None
+    api = FastAPI(title="Seatkeeper", docs_url=None, redoc_url=None, lifespan=lifespan)
 
     @api.post("/slack/events")
     async def slack_events(request: Request) -> Response:
@@ -51,3 +59,15 @@ def create_app(container: Container) -> FastAPI:
         return JSONResponse({"ok": True, "slack": container.bolt is not None})
 
     return api
+
+
+def _background(container: Container) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        container.start_background()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(container.stop_background)
+
+    return lifespan

@@ -133,7 +133,7 @@ class Worker:
         """New work was committed: look for it now instead of at the next interval."""
         self._wake.set()
 
-    def stop(self, grace: float = 10.0) -> None:
+    def stop(self, grace: float = 5.0) -> None:
         """Stop claiming, give running jobs `grace` seconds, and hand back what still runs."""
         self._stop.set()
         self._wake.set()

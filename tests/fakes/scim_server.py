@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -40,6 +40,7 @@ class RunningScimServer:
     base_url: str
     token: str
     storage: InMemoryStorage
+    calls: list[tuple[str, str]] = field(default_factory=list)  # (HTTP method, path) served
 
 
 @functools.cache
@@ -62,7 +63,8 @@ def start_scim_server(
 ) -> tuple[RunningScimServer, WSGIServer]:
     """Serve a fresh in-memory SCIM server on 127.0.0.1 in a background thread."""
     storage = InMemoryStorage()
-    app = _application(storage, token)
+    calls: list[tuple[str, str]] = []
+    app = _recording(_application(storage, token), calls)
     server = make_server(
         "127.0.0.1", port, app, server_class=_ThreadingServer, handler_class=_QuietHandler
     )
@@ -70,7 +72,17 @@ def start_scim_server(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     ).start()
     base_url = f"http://127.0.0.1:{server.server_port}/v2"
-    return RunningScimServer(base_url, token, storage), server
+    return RunningScimServer(base_url, token, storage, calls), server
+
+
+def _recording(app: Any, calls: list[tuple[str, str]]) -> Any:
+    """The WSGI app, noting each request's method and path as it arrives."""
+
+    def record(environ: dict[str, Any], start_response: Any) -> Any:
+        calls.append((environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")))
+        return app(environ, start_response)
+
+    return record
 
 
 def stop_scim_server(server: WSGIServer) -> None:

@@ -36,6 +36,7 @@ class Call:
     method: str
     params: dict[str, Any]
     error: str | None = None
+    via: str = ""  # the path before /api/ in the caller's base URL, to tell callers apart
 
 
 class FakeSlack:
@@ -191,12 +192,18 @@ class FakeSlack:
 
     # --- dispatch --------------------------------------------------------------------
 
-    def handle(self, method: str, params: dict[str, Any], token: str | None) -> Reply:
+    def url_for(self, caller: str) -> str:
+        """A base URL whose calls are recorded with `via=caller` (same API, same state)."""
+        return f"{self.url.removesuffix('/api/')}/{caller}/api/"
+
+    def handle(
+        self, method: str, params: dict[str, Any], token: str | None, via: str = ""
+    ) -> Reply:
         """Answer one API call as Slack would; used by the HTTP handler."""
         with self._lock:
             status, body, headers = self._answer(method, params, token)
             error = None if body.get("ok") else str(body.get("error"))
-            call = Call(method, params, error)
+            call = Call(method, params, error, via)
             self.calls.append(call)
         if self.before_reply is not None:
             self.before_reply(call)
@@ -465,7 +472,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         split = urlsplit(self.path)
-        method = split.path.removeprefix("/api/")
+        via, _, method = split.path.rpartition("/api/")
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
@@ -477,7 +484,7 @@ class _Handler(BaseHTTPRequestHandler):
             token = auth.removeprefix("Bearer ").strip() or params.pop("token", None)
             params.pop("token", None)
             try:
-                status, body, headers = self.fake.handle(method, params, token)
+                status, body, headers = self.fake.handle(method, params, token, via.strip("/"))
             except AnswerDropped:
                 self.close_connection = True
                 return

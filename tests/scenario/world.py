@@ -88,7 +88,7 @@ class World:
         """Bring a fresh SCIM service back on the same address."""
         port = int(self.scim.base_url.split(":")[2].split("/")[0])
         self.scim, self.scim_handle = start_scim_server(self.scim.token, port=port)
-        _create_tier_group(self.scim)
+        create_tier_group(self.scim)
 
     def let_slack_time_pass(self, seconds: float) -> None:
         """Move the fake Slack's own clock (trigger ids expire 3 s after they are issued)."""
@@ -209,14 +209,14 @@ def start_world(
     )
     config = parse_config(text, source="scenario.yml", env=env)
     container = build(settings_from_env(env), config, clock=clock, env=env)
-    container.runner(_add_people)
-    _create_tier_group(scim)
+    container.runner(add_people)
+    create_tier_group(scim)
     client = TestClient(create_app(container))
     sender = SlackSender(client, SIGNING_SECRET, user_id=ALICE, trigger_ids=slack.new_trigger_id)
     return World(slack, scim, clock, container, client, sender, offset, scim_handle)
 
 
-def _create_tier_group(scim: RunningScimServer) -> None:
+def create_tier_group(scim: RunningScimServer) -> None:
     httpx.post(
         f"{scim.base_url}/Groups",
         json={
@@ -236,7 +236,7 @@ def stop_world(world: World) -> None:
         stop_scim_server(world.scim_handle)
 
 
-def _add_people(*, uow: Any, config: Any, clock: Any) -> None:
+def add_people(*, uow: Any, config: Any, clock: Any) -> None:
     for person in PEOPLE:
         uow.people.add(Person(**person))
 
