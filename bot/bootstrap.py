@@ -69,9 +69,14 @@ class Container:
         """Forget old Slack delivery ids."""
         forget_before(self.engine, self.clock.now() - DELIVERY_MEMORY)
 
-    def scheduler(self):
+    @property
+    def lease(self) -> dt.timedelta:
+        """How long a scheduled pass's lease lasts unless its holder renews it."""
+        return dt.timedelta(seconds=self.settings.seatkeeper_lease_seconds)
+
+    def scheduler(self) -> BackgroundScheduler:
         """The APScheduler instance for `serve` (not started)."""
-        return build_scheduler(self.engine, self.clock, self.passes)
+        return build_scheduler(self.engine, self.clock, self.passes, lease=self.lease)
 
     def start_background(self) -> None:
         """Start the job worker and the scheduled passes (for `serve`)."""

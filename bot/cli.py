@@ -261,7 +261,7 @@ def _run_sync(container: Container, *, dry_run: bool, accept: bool) -> int:
 
     if dry_run:
         one_pass()
-    elif not run_leased(container.engine, container.clock, "sync", one_pass):
+    elif not run_leased(container.engine, container.clock, "sync", one_pass, lease=container.lease):
         print("seatkeeper: a sync is already running (on this or another server)", file=sys.stderr)
         return 1
     report = reports[0]

@@ -31,6 +31,22 @@ def take_lease(engine: Engine, name: str, holder: str, now: dt.datetime, ttl: dt
     return True
 
 
+def renew_lease(
+    engine: Engine, name: str, holder: str, now: dt.datetime, ttl: dt.timedelta
+) -> bool:
+    """Extend `name` to now+ttl only while `holder` still holds it; False when it was lost."""
+    c = tables.leases.c
+    with engine.begin() as connection:
+        # A lease that ran out is not ours any more, even if nobody has taken it yet: another
+        # replica may take it at any moment, so renewing it would hide that the two overlapped.
+        renewed = connection.execute(
+            update(tables.leases)
+            .where(c.name == name, c.holder == holder, c.until >= now)
+            .values(until=now + ttl)
+        ).rowcount
+    return bool(renewed)
+
+
 def release_lease(engine: Engine, name: str, holder: str) -> None:
     """Give up `name` if we hold it."""
     c = tables.leases.c

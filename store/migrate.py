@@ -8,9 +8,10 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x5EA7_6EE9_0001  # the advisory lock key every replica migrates under
 
 
 def _alembic() -> AlembicConfig:
@@ -20,11 +21,21 @@ def _alembic() -> AlembicConfig:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database schema up to `revision` (the newest by default)."""
+    """Bring the database schema up to `revision` (the newest by default), one caller at a time."""
     config = _alembic()
     with engine.begin() as connection:
+        _serialise(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def _serialise(connection: Connection) -> None:
+    # Replicas starting together must not migrate side by side (CREATE TABLE and the version
+    # row collide): on PostgreSQL the first takes this lock until its transaction commits and
+    # the others then find the schema current. SQLite's BEGIN IMMEDIATE (store.db) already
+    # lets one writer in at a time.
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
 
 
 def is_current(engine: Engine) -> bool:
