@@ -11,7 +11,6 @@ from pathlib import Path
 import httpx
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
 from bot.clock import SystemClock
@@ -21,6 +20,7 @@ from bot.runner import Runner
 from bot.scheduler import build_scheduler
 from bot.settings import Settings
 from bot.slack_app import build_bolt_app, slack_client
+from bot.slack_signature import SlackSignature
 from bot.worker import Worker
 from connectors.directories import build_directory
 from connectors.registry import build_registry
@@ -48,7 +48,7 @@ class Container:
     effects: Effects
     worker: Worker
     bolt: App | None
-    bolt_verifier: SignatureVerifier | None = None
+    slack_signature: SlackSignature | None = None
     directory: DirectorySource | None = None
     passes: dict = field(default_factory=dict)
 
@@ -118,10 +118,10 @@ def build(
     effects = Effects(runner, slack, connectors)
     worker = Worker(runner, effects.handlers(), interval=settings.seatkeeper_worker_interval)
     runner.after_commit = worker.wake
-    bolt, verifier = None, None
+    bolt, signature = None, None
     if settings.slack_signing_secret is not None and token:
         secret = settings.slack_signing_secret.get_secret_value()
-        verifier = SignatureVerifier(secret)
+        signature = SlackSignature(secret)  # the wall clock: Slack's, not `clock`
         bolt = build_bolt_app(
             client=slack,
             signing_secret=secret,
@@ -141,7 +141,7 @@ def build(
         effects,
         worker,
         bolt,
-        verifier,
+        signature,
     )
     container.directory = _directory(settings, config, http, env, token)
     container.passes = {
