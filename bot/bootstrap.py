@@ -12,7 +12,6 @@ import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
 from bot import deadline
@@ -23,6 +22,7 @@ from bot.runner import Runner
 from bot.scheduler import build_scheduler
 from bot.settings import Settings
 from bot.slack_app import build_bolt_app, slack_client
+from bot.slack_signature import SlackSignature
 from bot.worker import Worker
 from connectors.directories import build_directory
 from connectors.registry import build_registry
@@ -50,7 +50,7 @@ class Container:
     effects: Effects
     worker: Worker
     bolt: App | None
-    bolt_verifier: SignatureVerifier | None = None
+    slack_signature: SlackSignature | None = None
     directory: DirectorySource | None = None
     passes: dict = field(default_factory=dict)
     _scheduler: BackgroundScheduler | None = None
@@ -148,10 +148,10 @@ def build(
         lease=dt.timedelta(seconds=settings.seatkeeper_lease_seconds),
     )
     runner.after_commit = worker.wake
-    bolt, verifier = None, None
+    bolt, signature = None, None
     if settings.slack_signing_secret is not None and token:
         secret = settings.slack_signing_secret.get_secret_value()
-        verifier = SignatureVerifier(secret)
+        signature = SlackSignature(secret)  # the wall clock: Slack's, not `clock`
         bolt = build_bolt_app(
             client=slack,
             signing_secret=secret,
@@ -171,7 +171,7 @@ def build(
         effects,
         worker,
         bolt,
-        verifier,
+        signature,
     )
     container.directory = _directory(settings, config, http, env, token)
     container.passes = {

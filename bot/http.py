@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
 from bot.bootstrap import Container
+from bot.slack_payload import MalformedPayload, check_payload
+from bot.slack_signature import SlackSignature
 from store.db import ping
 
+log = logging.getLogger(__name__)
+
 NOT_CONFIGURED = "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET."
+MAX_BODY_BYTES = 1024 * 1024  # Slack's largest payloads (big modals) are a small part of this
 
 
 def create_app(container: Container, *, background: bool = False) -> FastAPI:
@@ -27,28 +34,9 @@ def create_app(container: Container, *, background: bool = False) -> FastAPI:
 
     @api.post("/slack/events")
     async def slack_events(request: Request) -> Response:
-        if container.bolt is None:
+        if container.bolt is None or container.slack_signature is None:
             return JSONResponse({"ok": False, "error": NOT_CONFIGURED}, status_code=503)
-        body = (await request.body()).decode("utf-8", errors="replace")
-        try:
-            bolt_request = BoltRequest(
-                body=body, query=request.url.query, headers=dict(request.headers), mode="http"
-            )
-        except ValueError:
-            # Bolt parses the body before checking the signature; answer as it would have.
-            verifier = container.bolt_verifier
-            signed = verifier is not None and verifier.is_valid_request(body, dict(request.headers))
-            if not signed:
-                return JSONResponse({"error": "invalid request"}, status_code=401)
-            return JSONResponse({"error": "malformed payload"}, status_code=400)
-        response = await run_in_threadpool(container.bolt.dispatch, bolt_request)
-        return Response(
-            status_code=response.status,
-            content=response.body,
-            headers={
-                k: v[0] for k, v in response.headers.items() if v and k.lower() != "content-length"
-            },
-        )
+        return await _slack_events(request, container.slack_signature, container.bolt)
 
     @api.get("/healthz")
     async def healthz() -> Response:
@@ -71,3 +59,47 @@ def _background(container: Container) -> Callable[[FastAPI], AbstractAsyncContex
             await run_in_threadpool(container.stop_background)
 
     return lifespan
+
+
+async def _slack_events(request: Request, signature: SlackSignature, bolt: App) -> Response:
+    """Verify, then check the shape, and only then let Bolt (and so any listener) see the body."""
+    raw = await _body_within(request, MAX_BODY_BYTES)
+    if raw is None:
+        return _refuse(request, 413, "request body too large", f"body over {MAX_BODY_BYTES} bytes")
+    problem = signature.problem(request.headers, raw)
+    if problem is not None:
+        return _refuse(request, 401, "invalid request", problem)
+    try:
+        body = check_payload(raw, request.headers.get("content-type"))
+    except MalformedPayload as malformed:
+        why = f"signed but malformed at {malformed.where!r}"
+        return _refuse(request, 400, "malformed payload", why)
+    bolt_request = BoltRequest(
+        body=body, query=request.url.query, headers=dict(request.headers), mode="http"
+    )
+    response = await run_in_threadpool(bolt.dispatch, bolt_request)
+    headers = {k: v[0] for k, v in response.headers.items() if v and k.lower() != "content-length"}
+    return Response(status_code=response.status, content=response.body, headers=headers)
+
+
+async def _body_within(request: Request, limit: int) -> bytes | None:
+    """The raw body, or None as soon as it is known to be longer than `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    # More than 15 digits is over any limit, and int() of a huge digit string is slow.
+    if declared.isascii() and declared.isdigit() and (len(declared) > 15 or int(declared) > limit):
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None  # stop reading: the rest is never taken into memory
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _refuse(request: Request, status: int, error: str, why: str) -> Response:
+    """One short log line (never the body or a header's value) and a short JSON answer."""
+    client = request.client.host if request.client else "unknown"
+    log.warning("refused a Slack request from %s with %d: %s", client, status, why)
+    return JSONResponse({"error": error}, status_code=status)

@@ -6,6 +6,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
@@ -22,6 +23,8 @@ from workflows.errors import Refused
 from workflows.ports import Clock
 
 log = logging.getLogger(__name__)
+
+SLACK_HOOKS = "https://hooks.slack.com/"
 
 
 def slack_client(token: str | None, base_url: str) -> WebClient:
@@ -86,22 +89,55 @@ def _slack_error(error: Exception) -> str | None:
 
 def _tell_privately(client: WebClient, body: dict[str, Any], text: str) -> None:
     user = (body.get("user") or {}).get("id") or body.get("user_id")
-    channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
     if not user:
         return
     message = render.error_message(text)
+    if _post_ephemeral(client, body, user, message):
+        return
+    # Not in that channel (or it is gone): the interaction's response_url still reaches them,
+    # but only one at Slack's own address; a body naming another is not followed.
+    response_url = body.get("response_url") or next(
+        (r.get("response_url") for r in body.get("response_urls") or []), None
+    )
+    if not (trusted_response_url(response_url, client.base_url) and _reply(response_url, message)):
+        log.warning("could not tell %s: %s", user, text)
+
+
+def _post_ephemeral(client: WebClient, body: dict[str, Any], user: str, message: dict) -> bool:
+    channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
     try:
         if not channel:
             channel = client.conversations_open(users=user)["channel"]["id"]
         client.chat_postEphemeral(channel=channel, user=user, **message)
-        return
-    except SlackApiError:
-        pass
-    # Not in that channel (or it is gone): the interaction's response_url still reaches them.
-    response_url = body.get("response_url") or next(
-        (r.get("response_url") for r in body.get("response_urls") or []), None
-    )
-    if response_url:
-        WebhookClient(response_url).send(**message, response_type="ephemeral")
-    else:
-        log.warning("could not tell %s: %s", user, text)
+    except (SlackApiError, OSError):
+        return False
+    return True
+
+
+def trusted_response_url(url: object, api_url: str) -> bool:
+    """True for a response_url on Slack's hooks origin or on the configured Web API's origin.
+
+    Anything else would have the server POST wherever a body says (a local fake or sandbox
+    serves both from SLACK_API_URL's origin).
+    """
+    origin = _origin(url) if isinstance(url, str) else None
+    return origin is not None and origin in {_origin(SLACK_HOOKS), _origin(api_url)}
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme.lower(), 0)
+    except ValueError:
+        return None
+    if not parts.hostname or parts.username is not None or parts.password is not None:
+        return None
+    return parts.scheme.lower(), parts.hostname.lower(), port
+
+
+def _reply(response_url: str, message: dict[str, Any]) -> bool:
+    try:
+        answer = WebhookClient(response_url, timeout=5).send(**message, response_type="ephemeral")
+    except OSError:
+        return False
+    return answer.status_code == 200

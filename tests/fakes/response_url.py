@@ -1,0 +1,60 @@
+"""A loopback HTTP listener standing in for whatever address a body names as its response_url.
+
+It records every request it gets, so a test can show that nothing was sent to it.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+
+
+class ResponseUrlListener:
+    """Answers 200 to anything on `http://127.0.0.1:<port>/` and keeps what it was sent."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, str, bytes]] = []  # (method, path, body)
+        handler = type("_Handler", (_Handler,), {"listener": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        """An address to put in a body's `response_url`."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/hook"
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    listener: ResponseUrlListener
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.listener.received.append(("POST", self.path, self.rfile.read(length)))
+        self._ok()
+
+    def do_GET(self) -> None:
+        self.listener.received.append(("GET", self.path, b""))
+        self._ok()
+
+    def _ok(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
