@@ -11,12 +11,11 @@ from inspect import isclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-import yaml
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.yaml_source import Loc, Problem, YamlDocument, show
+from bot.yaml_source import ConfigError, Loc, Problem, YamlDocument, show
 from workflows.catalog import Config
 
 Q = "'"
@@ -50,25 +49,17 @@ TYPE_WORDS = {
 }
 
 
-class ConfigError(Exception):
-    """The config file was refused; `problems` says every reason."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        return "\n".join(str(problem) for problem in self.problems)
-
-
 def load_config(path: Path, *, env: Mapping[str, str]) -> Config:
     """Read and validate a config file, raising ConfigError with every problem."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError([Problem(str(path), None, "is not UTF-8 text")]) from None
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise ConfigError([Problem(str(path), None, f"cannot be read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError([Problem(str(path), line, "is not UTF-8 text")]) from None
     return parse_config(text, source=str(path), env=env)
 
 
@@ -90,15 +81,7 @@ def load_config_or_default(path: Path, *, env: Mapping[str, str]) -> Config:
 def parse_config(text: str, *, source: str, env: Mapping[str, str]) -> Config:
     """Validate config text; `source` names the file in problems."""
     doc = YamlDocument(source)
-    try:
-        data = doc.read(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc)
-        if getattr(exc, "context", None):
-            reason += f" ({exc.context})"
-        raise ConfigError([Problem(source, line, f"not valid YAML: {reason}")]) from None
+    data = doc.read(text)
     if data is None and not doc.problems:
         return Config()
     if not isinstance(data, dict):
@@ -147,8 +130,9 @@ def _extra_checks(doc: YamlDocument, data: dict[Any, Any], env: Mapping[str, str
         and not directory.get("path")
     ):
         doc.add(("directory",), "source csv needs path, the people CSV file (path: people.csv)")
-    _check_unique(doc, data.get("apps"), ("apps",), "app")
-    for i, app in enumerate(data.get("apps") or []):
+    apps = data.get("apps")
+    _check_unique(doc, apps, ("apps",), "app")
+    for i, app in enumerate(apps if isinstance(apps, list) else []):
         if isinstance(app, dict):
             _check_unique(doc, app.get("tiers"), ("apps", i, "tiers"), "tier")
 
