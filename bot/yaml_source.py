@@ -8,6 +8,8 @@ from typing import Any
 import yaml
 from yaml.resolver import Resolver
 
+from bot.disclosure import bare, masked, showable, shown
+
 Loc = tuple[str | int, ...]
 
 # Far above any real config (anchors reused across a few hundred apps), far below what
@@ -126,7 +128,7 @@ class YamlDocument:
             reason = getattr(exc, "problem", None) or str(exc)
             if getattr(exc, "context", None):
                 reason += f" ({exc.context})"  # type: ignore[attr-defined]
-        return ConfigError([Problem(self.source, line, f"not valid YAML: {reason}")])
+        return ConfigError([Problem(self.source, line, f"not valid YAML: {masked(reason)}")])
 
     def _build(self, loader: yaml.SafeLoader, node: yaml.Node, loc: Loc, seen: set[int]) -> Any:
         self.lines[loc] = node.start_mark.line + 1
@@ -162,13 +164,16 @@ class YamlDocument:
     def _scalar(self, loader: yaml.SafeLoader, node: yaml.Node, loc: Loc) -> Any:
         if node.tag not in loader.yaml_constructors:
             return self._unreadable(loc, f"the tag {_tag_text(node.tag)} is not supported")
-        what = f"cannot read {node.value!r} as {_tag_text(node.tag)}"
+        what = f"cannot read {shown(node.value, loc)} as {_tag_text(node.tag)}"
         if not _fits(node):
             return self._unreadable(loc, what)
         try:
             return loader.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError) as exc:
-            return self._unreadable(loc, f"{what}: {getattr(exc, 'problem', None) or exc}")
+            # The library's detail quotes the value, so it is kept only when the value is.
+            detail = getattr(exc, "problem", None) or str(exc)
+            visible = showable(node.value, loc)
+            return self._unreadable(loc, f"{what}: {masked(detail)}" if visible else what)
 
     def _unreadable(self, loc: Loc, reason: str) -> None:
         self.quiet.add(loc)
@@ -187,13 +192,13 @@ class YamlDocument:
                 continue
             key = self._build(loader, key_node, (*loc, "<key>"), seen)
             if not isinstance(key, str):
-                self.add(loc, f"key {show(key)} should be a word like 'name'", line=key_line)
+                self.add(loc, f"key {shown(key)} should be a word like 'name'", line=key_line)
                 continue
             if key in result:
                 first = self.key_lines[(*loc, key)]
                 self.add(
                     loc,
-                    f"duplicate key {key!r} (first at line {first}); "
+                    f"duplicate key {shown(key)} (first at line {first}); "
                     "YAML would silently keep only the last one",
                     line=key_line,
                 )
@@ -208,24 +213,16 @@ def path_text(loc: Loc) -> str:
     """A location as people write it: apps[0].tiers[1].approval."""
     text = ""
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        text += f"[{part}]" if isinstance(part, int) else (f".{bare(part)}" if text else bare(part))
     return text
 
 
 def _tag_text(tag: str) -> str:
-    """A tag as written in the file: !!int, !mine."""
-    return "!!" + tag.removeprefix(YAML_TAG) if tag.startswith(YAML_TAG) else tag
+    """A tag as written in the file (!!int, !mine), or a mention when it may be a secret."""
+    marks, name = ("!!", tag.removeprefix(YAML_TAG)) if tag.startswith(YAML_TAG) else ("", tag)
+    return marks + name if showable(name.lstrip("!")) else "on this value"
 
 
 def _fits(node: yaml.Node) -> bool:
     patterns = SHAPES.get(node.tag)
     return patterns is None or any(pattern.match(node.value) for pattern in patterns)
-
-
-def show(value: Any) -> str:
-    """A value as a config author would recognise it."""
-    if isinstance(value, dict | list):
-        return "a mapping" if isinstance(value, dict) else "a list"
-    if value is None or isinstance(value, bool):
-        return {None: "nothing (null)", True: "true", False: "false"}[value]
-    return repr(value) if isinstance(value, str) else str(value)
