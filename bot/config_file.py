@@ -11,17 +11,16 @@ from inspect import isclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-import yaml
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.yaml_source import Loc, Problem, YamlDocument, show
-from workflows.catalog import Config
+from bot.disclosure import SECRET_KEY, Shown, bare, masked, showable, shown
+from bot.yaml_source import ConfigError, Loc, Problem, YamlDocument
+from workflows.catalog import Config, ConfigValueError
 
 Q = "'"
 DEFAULT_CONFIG_SOURCE = "default_config.yml (built in)"
-SECRET_KEY = re.compile(r"^(.*[_-])?(token|secret|password|passwd|api_?key|private_?key)$", re.I)
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 TOKEN_HINT = "secrets go in environment variables, named with token_env"
 KEY_PATTERN = "^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -50,25 +49,17 @@ TYPE_WORDS = {
 }
 
 
-class ConfigError(Exception):
-    """The config file was refused; `problems` says every reason."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        return "\n".join(str(problem) for problem in self.problems)
-
-
 def load_config(path: Path, *, env: Mapping[str, str]) -> Config:
     """Read and validate a config file, raising ConfigError with every problem."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError([Problem(str(path), None, "is not UTF-8 text")]) from None
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise ConfigError([Problem(str(path), None, f"cannot be read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError([Problem(str(path), line, "is not UTF-8 text")]) from None
     return parse_config(text, source=str(path), env=env)
 
 
@@ -90,21 +81,14 @@ def load_config_or_default(path: Path, *, env: Mapping[str, str]) -> Config:
 def parse_config(text: str, *, source: str, env: Mapping[str, str]) -> Config:
     """Validate config text; `source` names the file in problems."""
     doc = YamlDocument(source)
-    try:
-        data = doc.read(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc)
-        if getattr(exc, "context", None):
-            reason += f" ({exc.context})"
-        raise ConfigError([Problem(source, line, f"not valid YAML: {reason}")]) from None
+    data = doc.read(text)
     if data is None and not doc.problems:
         return Config()
     if not isinstance(data, dict):
-        found = "a list" if isinstance(data, list) else f"{show(data)}"
         doc.add(
-            (), f"the file should be a mapping of keys (slack:, admins:, apps:, …); found {found}"
+            (),
+            f"the file should be a mapping of keys (slack:, admins:, apps:, …); "
+            f"found {shown(data)}",
         )
         raise ConfigError(doc.problems)
     _extra_checks(doc, data, env)
@@ -132,14 +116,7 @@ def _extra_checks(doc: YamlDocument, data: dict[Any, Any], env: Mapping[str, str
     schedule = data.get("schedule")
     for name, expr in schedule.items() if isinstance(schedule, dict) else ():
         if isinstance(expr, str):
-            try:
-                CronTrigger.from_crontab(expr, timezone=dt.UTC)
-            except ValueError as exc:
-                doc.add(
-                    ("schedule", name),
-                    f"{expr!r} is not a valid crontab (5 fields: minute "
-                    f"hour day-of-month month day-of-week): {exc}",
-                )
+            _check_crontab(doc, ("schedule", name), expr)
     directory = data.get("directory")
     if (
         isinstance(directory, dict)
@@ -147,8 +124,9 @@ def _extra_checks(doc: YamlDocument, data: dict[Any, Any], env: Mapping[str, str
         and not directory.get("path")
     ):
         doc.add(("directory",), "source csv needs path, the people CSV file (path: people.csv)")
-    _check_unique(doc, data.get("apps"), ("apps",), "app")
-    for i, app in enumerate(data.get("apps") or []):
+    apps = data.get("apps")
+    _check_unique(doc, apps, ("apps",), "app")
+    for i, app in enumerate(apps if isinstance(apps, list) else []):
         if isinstance(app, dict):
             _check_unique(doc, app.get("tiers"), ("apps", i, "tiers"), "tier")
 
@@ -161,17 +139,31 @@ def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, Any, Any]]:
             yield from _walk(item, (*loc, key))
 
 
+def _check_crontab(doc: YamlDocument, loc: Loc, expr: str) -> None:
+    try:
+        CronTrigger.from_crontab(expr, timezone=dt.UTC)
+    except ValueError as exc:
+        # APScheduler's detail repeats parts of the expression, so it goes where the
+        # expression itself may be shown.
+        detail = f": {exc}" if showable(expr) else ""
+        doc.add(
+            loc,
+            f"{shown(expr)} is not a valid crontab (5 fields: minute "
+            f"hour day-of-month month day-of-week){detail}",
+        )
+
+
 def _check_token_env(doc: YamlDocument, loc: Loc, name: str, env: Mapping[str, str]) -> None:
     if not ENV_NAME.match(name) or name.lower().startswith(("xox", "ghp_", "sk-")):
         doc.add(
             loc,
-            f"{loc[-1]} names an environment variable (like FIGMA_SCIM_TOKEN), "
+            f"{bare(loc[-1])} names an environment variable (like FIGMA_SCIM_TOKEN), "
             f"it does not hold the secret itself; {TOKEN_HINT}",
         )
     elif not env.get(name, "").strip():
         doc.add(
             loc,
-            f"{name} is not set in the environment; "
+            f"{bare(name)} is not set in the environment; "
             "connector secrets come only from environment variables",
         )
 
@@ -183,7 +175,7 @@ def _check_unique(doc: YamlDocument, items: Any, loc: Loc, what: str) -> None:
         if isinstance(key, str) and key in first:
             doc.add(
                 (*loc, i, "key"),
-                f"duplicate {what} key {key!r} "
+                f"duplicate {what} key {shown(key)} "
                 f"(first at line {doc.line((*loc, first[key], 'key'))})",
             )
         elif isinstance(key, str):
@@ -236,30 +228,39 @@ def _refine(doc: YamlDocument, loc: Loc, msg: str) -> Loc:
 def _key_reason(kind: str, error: ErrorDetails) -> str:
     key = error["loc"][-1]
     if kind == "missing":
-        return f"missing required key {key!r}"
+        return f"missing required key {shown(key)}"
     model = _model_at(tuple(error["loc"][:-1]))
     allowed = f"; allowed keys: {', '.join(model.model_fields)}" if model else ""
-    return f"unknown key {key!r}{allowed}"
+    return f"unknown key {shown(key)}{allowed}"
 
 
 def _reason(error: ErrorDetails, msg: str) -> str:
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
-    shown = "" if any(SECRET_KEY.match(str(p)) for p in error["loc"]) else f", got {show(value)}"
+    got = f", got {shown(value, tuple(error['loc']))}"
     if kind == "union_tag_invalid":
         expected = ctx["expected_tags"].replace(Q, "")
-        return f"unknown {ctx['discriminator'].strip(Q)} {ctx['tag']!r}; use one of {expected}"
+        return f"unknown {ctx['discriminator'].strip(Q)} {shown(ctx['tag'])}; use one of {expected}"
     if kind == "union_tag_not_found":
         return f"needs a {ctx['discriminator']} key (manual, csv or scim)"
     if kind == "string_pattern_mismatch":
-        return PATTERN_WORDS.get(ctx["pattern"], f"should match {ctx['pattern']}") + shown
+        return PATTERN_WORDS.get(ctx["pattern"], f"should match {ctx['pattern']}") + got
     if kind == "too_short":
         return f"should have at least {ctx['min_length']} item(s), not {ctx['actual_length']}"
     if kind in BOUNDS:
-        return BOUNDS[kind].format(**ctx) + shown
+        return BOUNDS[kind].format(**ctx) + got
     word = TYPE_WORDS.get(kind.split("_")[0])
     if word and kind.endswith(("_type", "_parsing", "_from_float", "_inexact")):
-        return f"should be {word}{shown}"
-    return msg if kind == "value_error" else msg.replace("Input should", "should") + shown
+        return f"should be {word}{got}"
+    if kind == "value_error":
+        return _validator_reason(ctx.get("error"), msg)
+    return masked(msg.replace("Input should", "should")) + got
+
+
+def _validator_reason(error: Any, msg: str) -> str:
+    """A validator's reason, its values written out only as `shown` allows."""
+    if isinstance(error, ConfigValueError):
+        return error.template.format(**{name: Shown(v) for name, v in error.values.items()})
+    return masked(msg)
 
 
 def _model_at(loc: Loc) -> type[BaseModel] | None:

@@ -19,6 +19,14 @@ APPROVER_KEYWORDS = ("manager", "owner", "admins")
 KEY = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
 
+class ConfigValueError(ValueError):
+    """A refused config value; the loader decides which `values` its `template` may show."""
+
+    def __init__(self, template: str, **values: object) -> None:
+        super().__init__(template.format(**values))
+        self.template, self.values = template, values
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -26,14 +34,15 @@ class Strict(BaseModel):
 def _approval_step(value: str) -> str:
     if value in APPROVER_KEYWORDS or SLACK_USER_ID.match(value):
         return value
-    raise ValueError(
-        f"approval step {value!r} is not one of manager, owner, admins or a Slack user id (U…)"
+    raise ConfigValueError(
+        "approval step {value!r} is not one of manager, owner, admins or a Slack user id (U…)",
+        value=value,
     )
 
 
 def _slack_user(value: str) -> str:
     if not SLACK_USER_ID.match(value):
-        raise ValueError(f"{value!r} is not a Slack user id (U… or W…)")
+        raise ConfigValueError("{value!r} is not a Slack user id (U… or W…)", value=value)
     return value
 
 
@@ -49,7 +58,7 @@ class SlackConfig(Strict):
     @classmethod
     def _channel(cls, value: str | None) -> str | None:
         if value is not None and not SLACK_CHANNEL_ID.match(value):
-            raise ValueError(f"{value!r} is not a Slack channel id (C…)")
+            raise ConfigValueError("{value!r} is not a Slack channel id (C…)", value=value)
         return value
 
 
@@ -107,7 +116,9 @@ class Directory(Strict):
     @model_validator(mode="after")
     def _needs(self) -> Directory:
         if self.source in ("scim", "okta") and not (self.base_url and self.token_env):
-            raise ValueError(f"directory source {self.source} needs base_url and token_env")
+            raise ConfigValueError(
+                "directory source {source} needs base_url and token_env", source=self.source
+            )
         return self
 
 
@@ -242,17 +253,23 @@ class AppConfig(Strict):
     def _references(self) -> AppConfig:
         keys = [tier.key for tier in self.tiers]
         if len(set(keys)) != len(keys):
-            raise ValueError(f"app {self.key}: tier keys must be unique")
+            raise ConfigValueError("app {app}: tier keys must be unique", app=self.key)
         target = self.reclaim.downgrade_to if self.reclaim else None
         if target is not None and target not in keys:
-            raise ValueError(f"app {self.key}: downgrade_to {target!r} is not one of its tiers")
+            raise ConfigValueError(
+                "app {app}: downgrade_to {target!r} is not one of its tiers",
+                app=self.key,
+                target=target,
+            )
         if self.reclaim and self.reclaim.action == "downgrade" and target is None:
-            raise ValueError(f"app {self.key}: action downgrade needs downgrade_to")
+            raise ConfigValueError("app {app}: action downgrade needs downgrade_to", app=self.key)
         mapped = getattr(self.connector, "skus", None) or {}
         unknown = sorted(set(mapped) - set(keys))
         if unknown:
-            raise ValueError(
-                f"app {self.key}: connector skus name tiers it does not have: {', '.join(unknown)}"
+            raise ConfigValueError(
+                "app {app}: connector skus name tiers it does not have: {tiers}",
+                app=self.key,
+                tiers=", ".join(unknown),
             )
         return self
 
@@ -275,13 +292,15 @@ class Config(Strict):
         keys = [app.key for app in self.apps]
         dupes = sorted({key for key in keys if keys.count(key) > 1})
         if dupes:
-            raise ValueError(f"app keys must be unique: {', '.join(dupes)}")
+            raise ConfigValueError("app keys must be unique: {keys}", keys=", ".join(dupes))
         for app in self.apps:
             policy = self.reclaim_policy(app)
             if policy.action == "downgrade" and app.tier(policy.downgrade_to or "") is None:
-                raise ValueError(
-                    f"app {app.key}: reclaim action downgrade (from defaults.reclaim) needs "
-                    f"downgrade_to naming one of its tiers, not {policy.downgrade_to!r}"
+                raise ConfigValueError(
+                    "app {app}: reclaim action downgrade (from defaults.reclaim) needs "
+                    "downgrade_to naming one of its tiers, not {target!r}",
+                    app=app.key,
+                    target=policy.downgrade_to,
                 )
         return self
 

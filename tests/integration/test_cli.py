@@ -506,6 +506,29 @@ def test_a_config_with_an_unknown_key_is_refused_with_file_and_line_and_changes_
     assert cli.slack.calls == []
 
 
+def test_check_names_where_secrets_were_pasted_into_the_config_without_printing_them(
+    cli: Cli,
+) -> None:
+    slack, github, openai = (
+        "xoxb-2048-81920-Q1w2E3r4T5y6U7i8O9p0",
+        "ghp_R8mZ2kQ7xV4nB9cJ1hF6gD3sA5eY0wL8tU2p",
+        "sk-proj-Ab12Cd34Ef56Gh78Ij90Kl12Mn34",
+    )
+    cli.write_config(
+        MANUAL_CONFIG.replace("U0ADMIN01", slack)
+        + f"    owner: {github}\n"
+        + f"    contract: {{renews_on: !!timestamp {openai}}}\n"
+    )
+
+    outcome = cli("check")
+
+    assert (outcome.code, outcome.out) == (2, "")
+    for line, path in [(2, "admins[0]"), (9, "apps[0].owner"), (10, "apps[0].contract")]:
+        assert f"{cli.config}:{line}: {path}" in outcome.err
+    for secret in (slack, github, openai):
+        assert secret not in outcome.err
+
+
 # --- db upgrade ------------------------------------------------------------------------
 
 
