@@ -18,6 +18,7 @@ from messages import ids
 from messages.filters import FILTERS
 from messages.ids import RequestRef, StepRef, TaskRef
 from messages.views import Decision, HomeView, RequestCard, SyncSummary, TaskCard, TierOption
+from workflows.text import MAX_REASON
 
 Payload = dict[str, Any]
 T = TypeVar("T")
@@ -92,6 +93,7 @@ def _environment() -> Environment:
         request_ref=_request_ref,
         step_ref=_step_ref,
         task_ref=_task_ref,
+        max_reason=MAX_REASON,
     )
     return env
 
