@@ -11,6 +11,8 @@ from __future__ import annotations
 import unicodedata
 
 MAX_REASON = 1000  # request and deny reasons; the modals' max_length says the same
+# Widths of the columns people's details are stored in (store/tables.py).
+MAX_EMAIL, MAX_NAME, MAX_SLACK_ID = 320, 200, 32
 LINE_BREAKS = frozenset("\t\n\r")  # allowed in multi-line text such as a reason
 # Categories a visible character is never in: controls, format (zero-width) characters,
 # surrogates, spaces and separators, and marks that only combine with another character.
