@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from connectors.http import Clock, Vendor, json_body, send, utc_now
+from connectors.http import Clock, Vendor, json_body, quoted, send, utc_now
 from workflows.csvfile import EMAIL
 from workflows.ports import PersonRecord, Rejected, Retryable
 
@@ -40,6 +40,7 @@ class SlackDirectory:
         self._url = api_url.rstrip("/") + "/"
         self._client = client
         self._headers = {"Authorization": f"Bearer {token}"}
+        self._token = token
         self._vendor = Vendor("Directory (slack)", "Slack", "the bot token in SLACK_BOT_TOKEN")
         self._page_size = page_size
         self._timeout = timeout
@@ -99,12 +100,13 @@ class SlackDirectory:
         body = json_body(response, self._vendor)
         if body.get("ok") is True:
             return body
-        error = str(body.get("error") or "unknown_error")
+        error = quoted(str(body.get("error") or ""), [self._token]) or "unknown_error"
         prefix = f"{self._vendor.app_name}: Slack refused users.list ({error})"
         if error in SLACK_AUTH_ERRORS:
             raise Rejected(f"{prefix}; check {self._vendor.credential}")
         if error == "missing_scope":
-            raise Rejected(f"{prefix}; the token needs {body.get('needed') or 'users:read'}")
+            needed = quoted(str(body.get("needed") or ""), [self._token])
+            raise Rejected(f"{prefix}; the token needs {needed or 'users:read'}")
         raise Rejected(prefix)
 
 

@@ -3,7 +3,7 @@
 PostgreSQL cannot store NUL at all, a lone surrogate cannot be encoded, and other control
 characters show in Slack as garbage; a reason made only of spaces or zero-width characters
 says nothing. Text someone can correct (a form, a CSV file) is refused with a reason naming
-what is wrong.
+what is wrong; text nobody here can correct (a vendor's message, a profile) is made storable.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import unicodedata
 MAX_REASON = 1000  # request and deny reasons; the modals' max_length says the same
 # Widths of the columns people's details are stored in (store/tables.py).
 MAX_EMAIL, MAX_NAME, MAX_SLACK_ID = 320, 200, 32
+ELLIPSIS = "…"
 LINE_BREAKS = frozenset("\t\n\r")  # allowed in multi-line text such as a reason
 # Categories a visible character is never in: controls, format (zero-width) characters,
 # surrogates, spaces and separators, and marks that only combine with another character.
@@ -56,3 +57,14 @@ def reason_problem(value: str) -> str | None:
     return length_problem(value, "The reason", MAX_REASON) or control_problem(
         value, "The reason", multiline=True
     )
+
+
+def storable(value: str, limit: int) -> str:
+    """Text nobody here can correct, made storable: tabs and line breaks become spaces, other
+    control characters and lone surrogates go, and it is cut to `limit` characters."""
+    kept = "".join(
+        " " if char in LINE_BREAKS else char
+        for char in value
+        if not unstorable(char, multiline=True)
+    ).strip()
+    return kept if len(kept) <= limit else kept[: limit - len(ELLIPSIS)] + ELLIPSIS
