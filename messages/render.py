@@ -214,9 +214,9 @@ def sync_summary(summary: SyncSummary) -> Payload:
     )
 
 
-def it_notice(text: str) -> Payload:
-    """A plain notice for the IT channel."""
-    return _render("it_notice.j2", notice=text)
+def it_notice(text: str, *, detail: str | None = None) -> Payload:
+    """A notice for the IT channel: our mrkdwn `text`, then outside `detail` as inert text."""
+    return _render("it_notice.j2", notice=text, detail=detail)
 
 
 def it_waitlist(card: RequestCard, seats: int | None) -> Payload:
