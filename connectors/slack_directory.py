@@ -59,7 +59,7 @@ class SlackDirectory:
             cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
             if not cursor:
                 break
-        people = [_slack_person(member) for member in members]
+        people = [person_from_slack(member) for member in members]
         if members and not any(people):
             raise Rejected(
                 f"{self._vendor.app_name}: Slack shows no member's email; "
@@ -116,7 +116,8 @@ def _is_person(member: object) -> bool:
     return not member.get("is_bot") and member.get("id") != "USLACKBOT"
 
 
-def _slack_person(member: Resource) -> PersonRecord | None:
+def person_from_slack(member: Resource) -> PersonRecord | None:
+    """The person a Slack user object describes (users.list, users.info); None without email."""
     profile = member.get("profile") or {}
     email = str(profile.get("email") or "").strip().lower()
     if not EMAIL.match(email):

@@ -1,4 +1,5 @@
-"""Reasons typed into the request and deny modals: a bad one is refused inline, nothing changes."""
+"""Text typed in Slack that is stored: a bad reason is refused inline and nothing changes; a
+profile name nobody here can correct is stored cleaned."""
 
 from __future__ import annotations
 
@@ -93,3 +94,28 @@ def test_a_reason_of_exactly_the_limit_with_line_breaks_and_emoji_is_accepted(
 
     assert answer.status_code == 200 and answer.content in (b"", b"null")
     assert _count(world, tables.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("Gus\x00Grant", id="nul"),
+        pytest.param("Gus\x1b[31m Grant\ud800", id="escape-and-lone-surrogate"),
+        pytest.param("G" * 300, id="wider-than-its-column"),
+    ],
+)
+def test_a_newcomer_whose_slack_name_the_database_cannot_hold_still_gets_their_request_stored(
+    world: World, name: str
+) -> None:
+    world.slack.add_user("U0GUS0001", "gus@acme.test", name)
+
+    answer = world.request("U0GUS0001", "figma:professional", "Design work")
+
+    assert answer.status_code == 200 and answer.content in (b"", b"null")
+    assert _count(world, tables.requests) == 1
+    with world.app.engine.connect() as connection:
+        stored = connection.execute(
+            select(tables.people.c.name).where(tables.people.c.email == "gus@acme.test")
+        ).scalar_one()
+    assert stored.startswith("G") and len(stored) <= 200
+    assert not any(char in stored for char in "\x00\x1b\ud800")

@@ -17,7 +17,7 @@ from connectors.http import MAX_DETAIL, Vendor, send
 from connectors.oauth import ClientCredentials, TokenSource
 from connectors.slack_directory import SlackDirectory
 from tests.fakes.google import service_account
-from workflows.ports import ConnectorError, Rejected
+from workflows.ports import ConnectorError, PersonRecord, Rejected
 
 TOKEN = "tok-5ecr3t-0123456789abcdefghij"
 FIGMA = Vendor("Figma", "the SCIM service", "the token in FIGMA_SCIM_TOKEN")
@@ -171,3 +171,21 @@ def test_a_google_token_error_that_echoes_the_signed_assertion_is_redacted(
         tokens.token()
 
     assert leaked(str(raised.value), sent[0]) == []
+
+
+def test_a_name_or_department_from_any_directory_is_made_storable() -> None:
+    person = PersonRecord("ann@acme.com", "Ann\x00 Lee\n" + "e" * 300, department="R\x1bD\ud800")
+
+    assert person.name.startswith("Ann Lee ") and len(person.name) == 200
+    assert person.name.endswith("…")
+    assert person.department == "RD"
+
+
+def test_slack_profiles_with_control_characters_in_their_names_are_listed_cleaned(
+    client: Callable[[Handler], httpx.Client],
+) -> None:
+    member = {"id": "U0ANN0001", "real_name": "Ann\x00\x07", "profile": {"email": "a@acme.com"}}
+    body = {"ok": True, "members": [member]}
+    directory = SlackDirectory(TOKEN, client(answer(200, body)), api_url="https://slack.example")
+
+    assert directory.list_people() == [PersonRecord("a@acme.com", "Ann", "U0ANN0001")]
