@@ -6,6 +6,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.runner import Runner
+from connectors.slack_directory import person_from_slack
 from workflows.errors import Refused
 from workflows.model import Person
 
@@ -18,18 +19,16 @@ def ensure_person(runner: Runner, client: WebClient, user: str) -> None:
     # Slack is waiting for our answer: one quick try, no waiting out a rate limit.
     quick = WebClient(token=client.token, base_url=client.base_url, timeout=2)
     try:
-        profile = quick.users_info(user=user)["user"]
+        found = person_from_slack(quick.users_info(user=user)["user"])
     except SlackApiError as exc:
         if exc.response is not None and exc.response.status_code == 429:
             raise Refused("Slack is busy right now; please press Request again.") from exc
         raise Refused("Slack would not tell us who you are; please ask IT.") from exc
     except OSError as exc:
         raise Refused("Slack did not answer in time; please press Request again.") from exc
-    email = (profile.get("profile") or {}).get("email")
-    if not email:
+    if found is None:
         raise Refused("Your Slack profile has no email address, so no seat can be assigned.")
-    name = profile.get("real_name") or profile.get("name") or ""
-    runner(_add_person, Person(email=email.lower(), name=name, slack_user_id=user))
+    runner(_add_person, Person(email=found.email, name=found.name, slack_user_id=user))
 
 
 def _add_person(person: Person, *, uow, config, clock) -> None:

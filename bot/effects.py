@@ -210,7 +210,8 @@ class Effects:
                 seats = app.contract.seats if app else None
                 message = render.it_waitlist(request_card(request, uow, self.config), seats)
         else:
-            message = render.it_notice(p.get("text") or IT_EVENTS[p["event"]].format(**p))
+            text = p.get("text") or IT_EVENTS[p["event"]].format(**p)
+            message = render.it_notice(text, detail=p.get("detail"))
         channel = self._it_channel()
         self.poster.post(job.key, recovering=_recovering(job), channel=channel, **message)
 
@@ -248,9 +249,9 @@ class Effects:
         except Retryable as exc:
             if job.attempts + 1 < job.max_attempts:
                 raise RetryLater(str(exc), delay=exc.retry_after) from exc
-            self._to_it(request, f"the vendor kept failing: {exc}")
+            self._to_it(request, "the vendor kept failing", str(exc))
         except ConnectorError as exc:
-            self._to_it(request, f"the vendor refused: {exc}")
+            self._to_it(request, "the vendor refused", str(exc))
         else:
             self.runner(lambda **kw: provisioned(request.id or 0, uow=kw["uow"], clock=kw["clock"]))
 
@@ -264,9 +265,9 @@ class Effects:
             view = render.home(home_view(user, uow, self.config))
         self.slack.views_publish(user_id=user, view=view)
 
-    def _to_it(self, request: Request, why: str) -> None:
-        log.warning("provisioning request %s failed: %s", request.id, why)
-        self.runner(provisioning_failed, request.id or 0, why)
+    def _to_it(self, request: Request, why: str, detail: str) -> None:
+        log.warning("provisioning request %s failed: %s: %s", request.id, why, detail)
+        self.runner(provisioning_failed, request.id or 0, why, detail)
 
     def _dm(self, user: str) -> str:
         return self.slack.conversations_open(users=user)["channel"]["id"]

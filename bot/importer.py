@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.runner import Runner
+from workflows.csvfile import decode
 from workflows.imports import parse_seats, parse_usage
 from workflows.people import (
     LineProblem,
@@ -107,6 +108,7 @@ def import_usage(path: Path, *, runner: Runner) -> ImportResult:
 
 def _read(path: Path) -> tuple[str, list[LineProblem]]:
     try:
-        return path.read_text(encoding="utf-8-sig"), []
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
         return "", [LineProblem(str(path), 0, f"cannot read the file: {exc}")]
+    return decode(raw, str(path))

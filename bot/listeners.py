@@ -113,15 +113,8 @@ class Listeners:
     def deny(self, ack: Ack, body: Body, view: Body) -> None:
         """The deny modal was submitted with a reason."""
         ref = ids.StepRef.loads(view.get("private_metadata", ""))
-        cmd = Decide(
-            request_id=ref.request_id,
-            step_id=ref.step_id,
-            actor=body["user"]["id"],
-            approve=False,
-            reason=parse.deny_reason(view),
-        )
         try:
-            self.run(decide, cmd)
+            self.run(decide, parse.deny(body["user"]["id"], ref, view))
         except Refused as refusal:
             ack(response_action="errors", errors={ids.DENY_REASON: refusal.message})
             return

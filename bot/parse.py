@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from messages import ids
-from workflows.commands import SubmitRequest
+from workflows.commands import Decide, SubmitRequest
 from workflows.errors import Refused
 
 
@@ -48,10 +48,19 @@ def submit_request(user: str, view: dict[str, Any]) -> SubmitRequest:
         raise Refused(_first_message(exc), field=_field(exc)) from exc
 
 
-def deny_reason(view: dict[str, Any]) -> str:
-    """The reason typed into the deny modal."""
+def deny(user: str, step: ids.StepRef, view: dict[str, Any]) -> Decide:
+    """The deny modal's state as a command; a reason that cannot be one raises Refused."""
     values = view.get("state", {}).get("values", {})
-    return (_value(values, ids.DENY_REASON, "value") or "").strip()
+    try:
+        return Decide(
+            request_id=step.request_id,
+            step_id=step.step_id,
+            actor=user,
+            approve=False,
+            reason=_value(values, ids.DENY_REASON, "value") or "",
+        )
+    except ValidationError as exc:
+        raise Refused(_first_message(exc), field=ids.DENY_REASON) from exc
 
 
 def _value(values: dict[str, Any], block_id: str, attribute: str) -> Any:

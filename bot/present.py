@@ -54,7 +54,9 @@ def task_card(task: Task, uow: SqlUnitOfWork, config: Config) -> TaskCard:
     """An IT task as the IT channel sees it."""
     request = uow.requests.get(task.request_id) if task.request_id else None
     card = request_card(request, uow, config) if request else None
-    return TaskCard(task.id or 0, card, task.summary, task.why, task.done_by, task.done_at)
+    return TaskCard(
+        task.id or 0, card, task.summary, task.why, task.done_by, task.done_at, task.detail
+    )
 
 
 def home_view(user: str, uow: SqlUnitOfWork, config: Config) -> HomeView:

@@ -267,7 +267,8 @@ class Worker:
                 f"dead:{job.id}",
                 event="text",
                 text=f"Seatkeeper gave up on a {job.kind} job (#{job.id}) after "
-                f"{job.attempts} tries: {job.last_error}",
+                f"{job.attempts} tries",
+                detail=job.last_error,
             )
 
 

@@ -26,6 +26,7 @@ from connectors.okta_directory import OktaDirectory
 from connectors.scim_directory import ScimDirectory
 from connectors.slack_directory import SlackDirectory
 from workflows.catalog import Directory
+from workflows.csvfile import decode
 from workflows.people import parse_people
 from workflows.ports import ConnectorError, DirectorySource, PersonRecord
 
@@ -41,10 +42,12 @@ class CsvDirectory:
     def list_people(self) -> list[PersonRecord]:
         """Every row of the file, or a ConnectorError listing every problem (file:line)."""
         try:
-            text = self.path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            raw = self.path.read_bytes()
+        except OSError as exc:
             raise ConnectorError(f"Directory (csv): cannot read {self.path}: {exc}") from exc
-        rows, problems = parse_people(text, str(self.path))
+        text, problems = decode(raw, str(self.path))
+        rows, more = ([], []) if problems else parse_people(text, str(self.path))
+        problems += more
         if problems:
             listed = "; ".join(str(problem) for problem in problems)
             raise ConnectorError(f"Directory (csv): the people file has problems: {listed}")

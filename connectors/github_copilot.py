@@ -50,6 +50,7 @@ from connectors.http import (
     HttpRejected,
     Vendor,
     json_body,
+    quoted,
     retry_after_seconds,
     send,
     utc_now,
@@ -174,11 +175,9 @@ class GitHubCopilotConnector:
     def identities(self) -> Identities:
         """The org's login <-> email links, read afresh (one GraphQL page per 100 people)."""
         try:
-            return identity.read_identities(self._graphql, self.org, self._page_size)
+            return identity.read_identities(self._graphql, self.org, self._quote, self._page_size)
         except GraphQLErrors as errors:
-            raise identity.refusal(
-                errors, self.app_name, self.org, self._credential, self._redact
-            ) from None
+            raise identity.refusal(errors, self.app_name, self.org, self._credential) from None
 
     def _record(self, key: str, seat: Json) -> SeatRecord:
         plan = seat.get("plan_type")
@@ -296,8 +295,8 @@ class GitHubCopilotConnector:
             return retry_after_seconds(response.headers.get("Retry-After"), self._now())
         return max(0.0, reset - self._now().timestamp())
 
-    def _redact(self, text: str) -> str:
-        return text.replace(self._token, "[redacted]") if self._token else text
+    def _quote(self, text: str) -> str:
+        return quoted(text, [self._token])
 
 
 def _day(value: object) -> dt.date | None:

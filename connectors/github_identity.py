@@ -30,6 +30,7 @@ from workflows.ports import Rejected, UnknownUser
 
 Json = dict[str, Any]
 Post = Callable[[str, Json], Json]  # (query, variables) -> the whole GraphQL response body
+Quote = Callable[[str], str]  # GitHub's words made safe to repeat (the token redacted, cut)
 
 SAML = "saml"
 VERIFIED_DOMAINS = "verified-domains"
@@ -65,13 +66,13 @@ query($org: String!, $first: Int!, $cursor: String) {
 
 
 class GraphQLErrors(Exception):
-    """GitHub answered a query with `errors` (HTTP 200); `str()` joins their messages."""
+    """GitHub answered a query with `errors` (HTTP 200); `str()` joins their messages, quoted."""
 
-    def __init__(self, errors: list[Json]) -> None:
+    def __init__(self, errors: list[Json], quote: Quote) -> None:
         self.errors = errors
         self.types = {str(error.get("type") or "") for error in errors} - {""}
         messages = dict.fromkeys(str(error.get("message") or "").strip() for error in errors)
-        super().__init__("; ".join(m for m in messages if m) or "unknown GraphQL error")
+        super().__init__(quote("; ".join(m for m in messages if m) or "unknown GraphQL error"))
 
     def only_at(self, name: str) -> bool:
         """True when every error is about the field `name` (its `path` goes through it)."""
@@ -96,13 +97,14 @@ class Identities:
         return self.logins.get(email.strip().lower())
 
 
-def read_identities(post: Post, org: str, page_size: int = 100) -> Identities:
+def read_identities(post: Post, org: str, quote: Quote, page_size: int = 100) -> Identities:
     """Page through the organisation's SAML identities, else its members' verified emails."""
     pairs: list[tuple[str, list[str]]] = []
     variables: Json = {"org": org, "first": page_size}
-    for page in _pages(post, SAML_QUERY, variables, "samlIdentityProvider", "externalIdentities"):
+    path = ("samlIdentityProvider", "externalIdentities")
+    for page in _pages(post, quote, SAML_QUERY, variables, *path):
         if page is None:
-            return _members(post, variables)
+            return _members(post, quote, variables)
         for node in _nodes(page):
             login = (node.get("user") or {}).get("login")
             saml = node.get("samlIdentity") or {}
@@ -143,9 +145,7 @@ def unlinked(app: str, org: str, email: str, identities: Identities) -> UnknownU
     )
 
 
-def refusal(
-    errors: GraphQLErrors, app: str, org: str, credential: str, redact: Callable[[str], str]
-) -> Rejected:
+def refusal(errors: GraphQLErrors, app: str, org: str, credential: str) -> Rejected:
     """A clear Rejected for GraphQL `errors`, with what to fix when GitHub says what failed."""
     hint = ""
     if errors.types & {"INSUFFICIENT_SCOPES", "FORBIDDEN"}:
@@ -156,8 +156,7 @@ def refusal(
     elif "NOT_FOUND" in errors.types:
         hint = f"; check the organisation {org}"
     return Rejected(
-        f"{app}: GitHub's GraphQL API refused to list who is who in {org}: "
-        f"{redact(str(errors))[:300]}{hint}"
+        f"{app}: GitHub's GraphQL API refused to list who is who in {org}: {errors}{hint}"
     )
 
 
@@ -175,10 +174,10 @@ def graphql_url(api_url: str) -> str:
     return f"{base.removesuffix('/v3')}/graphql" if base.endswith("/api/v3") else f"{base}/graphql"
 
 
-def _members(post: Post, variables: Json) -> Identities:
+def _members(post: Post, quote: Quote, variables: Json) -> Identities:
     pairs: list[tuple[str, list[str]]] = []
     try:
-        for page in _pages(post, MEMBERS_QUERY, variables, "membersWithRole"):
+        for page in _pages(post, quote, MEMBERS_QUERY, variables, "membersWithRole"):
             for node in _nodes(page):
                 login, emails = node.get("login"), node.get(VERIFIED_EMAILS_FIELD) or []
                 if isinstance(login, str) and login and isinstance(emails, list):
@@ -194,17 +193,20 @@ def _members(post: Post, variables: Json) -> Identities:
     return _index(VERIFIED_DOMAINS, pairs)
 
 
-def _pages(post: Post, query: str, variables: Json, *path: str) -> Iterator[Json | None]:
+def _pages(
+    post: Post, quote: Quote, query: str, variables: Json, *path: str
+) -> Iterator[Json | None]:
     """Each page (connection object) at organization.<path>; None when a link is null."""
     cursor: str | None = None
     while True:
         body = post(query, {**variables, "cursor": cursor})
         errors = body.get("errors")
         if isinstance(errors, list) and errors:
-            raise GraphQLErrors([e if isinstance(e, dict) else {"message": str(e)} for e in errors])
+            found = [e if isinstance(e, dict) else {"message": str(e)} for e in errors]
+            raise GraphQLErrors(found, quote)
         value: Any = (body.get("data") or {}).get("organization")
         if value is None:
-            raise GraphQLErrors([{"message": "GitHub answered without the organisation"}])
+            raise GraphQLErrors([{"message": "GitHub answered without the organisation"}], quote)
         for name in path:
             value = value.get(name) if isinstance(value, dict) else None
         if not isinstance(value, dict):

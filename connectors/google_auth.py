@@ -34,7 +34,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from connectors.http import Clock, Vendor, json_object, send, utc_now
+from connectors.http import Clock, Vendor, json_object, quoted, send, utc_now
 from workflows.ports import ConnectorError, Rejected
 
 ADMIN_SCOPES = (
@@ -176,7 +176,7 @@ class TokenSource:
             data={"grant_type": JWT_BEARER, "assertion": assertion},
             timeout=self._timeout,
             now=self._now,
-            refused=self._error,
+            refused=lambda response, said: self._error(response, said, assertion),
         )
         body = json_object(response) or {}
         token = body.get("access_token")
@@ -184,10 +184,10 @@ class TokenSource:
             raise Rejected(f"{self.app_name}: Google's token endpoint answered without a token")
         return token, issued + dt.timedelta(seconds=_seconds(body.get("expires_in")))
 
-    def _error(self, response: httpx.Response, said: str) -> Rejected:
+    def _error(self, response: httpx.Response, said: str, assertion: str) -> Rejected:
         """Google's refusal in words that say what to fix; `said` is its description."""
         status = response.status_code
-        code = _text((json_object(response) or {}).get("error"))
+        code = quoted(_text((json_object(response) or {}).get("error")), [assertion])
         where = f"{self.app_name}: Google's token endpoint"
         account = f"the service account {self.key.client_email} in {self.key.variable}"
         if code == "invalid_grant":

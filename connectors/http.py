@@ -12,7 +12,10 @@ headers for a transport error). Two optional hooks let a vendor say more than th
 ``retry_after(response)`` reads its own rate-limit headers (a number makes any failure
 Retryable with that wait, e.g. GitHub's 403 with ``x-ratelimit-remaining: 0``), and
 ``refused(response, detail)`` words a refusal (a 4xx not retried) its own way from the answer
-and the vendor's redacted message (None keeps the words above).
+and the vendor's quoted message (None keeps the words above).
+
+Whatever a vendor or a transport says is repeated only through `quoted`: the secrets of the call
+are replaced before the text is cut, so no part of one survives a cut that falls inside it.
 """
 
 from __future__ import annotations
@@ -26,10 +29,11 @@ from typing import Any
 import httpx
 
 from workflows.ports import ConnectorError, Rejected, Retryable
+from workflows.text import storable
 
 Clock = Callable[[], dt.datetime]
 RetryAfter = Callable[[httpx.Response], float | None]  # seconds a vendor asks to wait, if any
-Refused = Callable[[httpx.Response, str], ConnectorError | None]  # (answer, redacted detail)
+Refused = Callable[[httpx.Response, str], ConnectorError | None]  # (answer, quoted detail)
 MAX_DETAIL = 300
 # 408 and 412 say "the request or the resource moved under you": a fresh attempt can succeed.
 RETRYABLE_4XX = frozenset({408, 412, 429})
@@ -98,7 +102,7 @@ def send(
     if 300 <= response.status_code < 400:
         raise _carrying(_redirected(vendor, method, response, secrets), response)
     if response.status_code >= 400:
-        detail = _redact(vendor_message(response), secrets)
+        detail = vendor_message(response, secrets)
         raise _carrying(_error(vendor, response, detail, now, retry_after, refused), response)
     return response
 
@@ -106,8 +110,8 @@ def send(
 def _redirected(
     vendor: Vendor, method: str, response: httpx.Response, secrets: Iterable[str]
 ) -> HttpRejected:
-    location = _redact(response.headers.get("location", "elsewhere"), secrets)
-    path = _redact(response.request.url.path, secrets)
+    location = quoted(response.headers.get("location", "elsewhere"), secrets)
+    path = quoted(response.request.url.path, secrets)
     message = (
         f"{vendor.app_name}: {vendor.service} redirected {method} {path} "
         f"(HTTP {response.status_code}) to {location}; check the connector's URL or names"
@@ -131,7 +135,7 @@ def _carrying(error: ConnectorError, response: httpx.Response | None) -> Connect
 def _unreachable(vendor: Vendor, exc: httpx.TransportError, secrets: Iterable[str]) -> Retryable:
     if isinstance(exc, httpx.TimeoutException):
         return Retryable(f"{vendor.app_name}: {vendor.service} timed out ({type(exc).__name__})")
-    reason = _redact(f"{type(exc).__name__}: {exc}", secrets)
+    reason = quoted(f"{type(exc).__name__}: {exc}", secrets)
     return Retryable(f"{vendor.app_name}: could not reach {vendor.service} ({reason})")
 
 
@@ -197,15 +201,19 @@ def json_object(response: httpx.Response) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def vendor_message(response: httpx.Response) -> str:
-    """The vendor's own error text: SCIM `detail` (with its `scimType`), a JSON `message`/`error`,
-    Okta's `errorSummary` (with its `errorCode`), or the raw body."""
+def vendor_message(response: httpx.Response, secrets: Iterable[str] = ()) -> str:
+    """The vendor's own error text, `quoted`: SCIM `detail` (with its `scimType`), a JSON
+    `message`/`error`, Okta's `errorSummary` (with its `errorCode`), or the raw body."""
+    return quoted(_said(response), secrets)
+
+
+def _said(response: httpx.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return _clip(response.text.strip())
+        return response.text
     if not isinstance(body, dict):
-        return _clip(str(body))
+        return str(body)
     fields = {str(key).lower(): value for key, value in body.items()}
     for key in ("detail", "message", "error_description", "error", "errorsummary"):
         value = fields.get(key)
@@ -213,8 +221,14 @@ def vendor_message(response: httpx.Response) -> str:
             value = value.get("message")
         if isinstance(value, str) and value.strip():
             kind = fields.get("scimtype") or fields.get("errorcode")
-            return _clip(f"{value.strip()} ({kind})" if isinstance(kind, str) else value.strip())
-    return _clip(response.text.strip())
+            return f"{value.strip()} ({kind})" if isinstance(kind, str) else value
+    return response.text
+
+
+def quoted(text: str, secrets: Iterable[str] = ()) -> str:
+    """Outside text made safe to repeat: each secret replaced first, so none survives in part,
+    then control characters dropped and the text cut to MAX_DETAIL characters."""
+    return storable(_redact(text, secrets), MAX_DETAIL)
 
 
 def retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:
@@ -251,9 +265,6 @@ def _secrets(headers: Mapping[str, str], form: Mapping[str, str]) -> list[str]:
 
 def _redact(text: str, secrets: Iterable[str]) -> str:
     for secret in secrets:
-        text = text.replace(secret, "[redacted]")
+        if secret:
+            text = text.replace(secret, "[redacted]")
     return text
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 1] + "…"

@@ -8,7 +8,7 @@ The token request goes through `connectors.http.send`, so transport errors, 5xx,
     a body without an access token           →  Rejected
 
 The secret never appears in a message: it is only sent as a form field, which `send` redacts
-from any text it quotes, and the refusals here quote only OAuth error codes.
+from any text it quotes, and the refusals here quote the OAuth error code the same way.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import TypeVar
 
 import httpx
 
-from connectors.http import Clock, Vendor, json_object, send, status_of, utc_now
+from connectors.http import Clock, Vendor, json_object, quoted, send, status_of, utc_now
 from workflows.ports import Rejected
 
 T = TypeVar("T")
@@ -137,7 +137,8 @@ class TokenSource:
         body = json_object(response)
         if body is None:
             return self._not_json(response)
-        error = str(body.get("error") or f"HTTP {response.status_code}")
+        error = quoted(str(body.get("error") or ""), [self._credentials.client_secret])
+        error = error or f"HTTP {response.status_code}"
         code = ERROR_CODE.match(str(body.get("error_description") or ""))
         said = f"{error}, {code.group(1)}" if code else error
         prefix = f"{self._app_name}: {self._issuer}"

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from connectors.http import Clock, Vendor, json_body, send, utc_now
+from connectors.http import Clock, Vendor, json_body, quoted, send, utc_now
 from workflows.csvfile import EMAIL
 from workflows.ports import PersonRecord, Rejected, Retryable
 
@@ -40,6 +40,7 @@ class SlackDirectory:
         self._url = api_url.rstrip("/") + "/"
         self._client = client
         self._headers = {"Authorization": f"Bearer {token}"}
+        self._token = token
         self._vendor = Vendor("Directory (slack)", "Slack", "the bot token in SLACK_BOT_TOKEN")
         self._page_size = page_size
         self._timeout = timeout
@@ -58,7 +59,7 @@ class SlackDirectory:
             cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
             if not cursor:
                 break
-        people = [_slack_person(member) for member in members]
+        people = [person_from_slack(member) for member in members]
         if members and not any(people):
             raise Rejected(
                 f"{self._vendor.app_name}: Slack shows no member's email; "
@@ -99,12 +100,13 @@ class SlackDirectory:
         body = json_body(response, self._vendor)
         if body.get("ok") is True:
             return body
-        error = str(body.get("error") or "unknown_error")
+        error = quoted(str(body.get("error") or ""), [self._token]) or "unknown_error"
         prefix = f"{self._vendor.app_name}: Slack refused users.list ({error})"
         if error in SLACK_AUTH_ERRORS:
             raise Rejected(f"{prefix}; check {self._vendor.credential}")
         if error == "missing_scope":
-            raise Rejected(f"{prefix}; the token needs {body.get('needed') or 'users:read'}")
+            needed = quoted(str(body.get("needed") or ""), [self._token])
+            raise Rejected(f"{prefix}; the token needs {needed or 'users:read'}")
         raise Rejected(prefix)
 
 
@@ -114,7 +116,8 @@ def _is_person(member: object) -> bool:
     return not member.get("is_bot") and member.get("id") != "USLACKBOT"
 
 
-def _slack_person(member: Resource) -> PersonRecord | None:
+def person_from_slack(member: Resource) -> PersonRecord | None:
+    """The person a Slack user object describes (users.list, users.info); None without email."""
     profile = member.get("profile") or {}
     email = str(profile.get("email") or "").strip().lower()
     if not EMAIL.match(email):

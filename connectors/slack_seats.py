@@ -35,7 +35,7 @@ from typing import Any
 import httpx
 
 from connectors.credentials import read_secret
-from connectors.http import Clock, Vendor, json_body, send, utc_now
+from connectors.http import Clock, Vendor, json_body, quoted, send, utc_now
 from workflows.catalog import AppConfig
 from workflows.catalog import SlackConnector as SlackConfig
 from workflows.ports import (
@@ -97,6 +97,7 @@ class SlackSeatsConnector:
         self._client = client
         self._api = api_url if api_url.endswith("/") else api_url + "/"
         self._auth = {"Authorization": f"Bearer {token}"}
+        self._token = token
         self._credential = f"the token in {token_env or BOT_TOKEN_ENV}"
         self._vendor = Vendor(app_name, "Slack", self._credential)
         self._page_size = page_size
@@ -219,9 +220,10 @@ class SlackSeatsConnector:
         body = json_body(response, self._vendor)
         if body.get("ok") is True:
             return body
-        raise self._error(method, str(body.get("error") or "unknown_error"), body.get("needed"))
+        code = quoted(str(body.get("error") or ""), [self._token]) or "unknown_error"
+        raise self._error(method, code, quoted(str(body.get("needed") or ""), [self._token]))
 
-    def _error(self, method: str, code: str, needed: object) -> Exception:
+    def _error(self, method: str, code: str, needed: str) -> Exception:
         prefix = f"{self.app_name}: Slack refused {method}"
         if code in AUTH_ERRORS:
             return SlackRefused(
@@ -232,7 +234,7 @@ class SlackSeatsConnector:
         if code in RETRY_ERRORS:
             return Retryable(f"{self.app_name}: Slack could not serve {method} ({code})")
         if code in SCOPE_ERRORS:
-            scope = needed if isinstance(needed, str) and needed else "a scope it does not have"
+            scope = needed or "a scope it does not have"
             hint = (
                 "; only a user token can hold admin: put an admin's user token in a variable "
                 "and name it in connector.token_env"

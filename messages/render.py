@@ -18,6 +18,7 @@ from messages import ids
 from messages.filters import FILTERS
 from messages.ids import RequestRef, StepRef, TaskRef
 from messages.views import Decision, HomeView, RequestCard, SyncSummary, TaskCard, TierOption
+from workflows.text import MAX_REASON
 
 Payload = dict[str, Any]
 T = TypeVar("T")
@@ -92,6 +93,7 @@ def _environment() -> Environment:
         request_ref=_request_ref,
         step_ref=_step_ref,
         task_ref=_task_ref,
+        max_reason=MAX_REASON,
     )
     return env
 
@@ -212,9 +214,9 @@ def sync_summary(summary: SyncSummary) -> Payload:
     )
 
 
-def it_notice(text: str) -> Payload:
-    """A plain notice for the IT channel."""
-    return _render("it_notice.j2", notice=text)
+def it_notice(text: str, *, detail: str | None = None) -> Payload:
+    """A notice for the IT channel: our mrkdwn `text`, then outside `detail` as inert text."""
+    return _render("it_notice.j2", notice=text, detail=detail)
 
 
 def it_waitlist(card: RequestCard, seats: int | None) -> Payload:

@@ -59,6 +59,7 @@ class TaskCard:
     why: str
     done_by: str | None = None
     done_at: datetime | None = None
+    detail: str | None = None  # a vendor's own words, shown as inert text
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,7 @@ tasks = Table(
     Column("kind", String(32), nullable=False),
     Column("summary", Text, nullable=False),
     Column("why", Text, nullable=False),
+    Column("detail", Text),  # outside text (a vendor's refusal), shown as plain text
     Column("created_at", UTCDateTime, nullable=False),
     Column("request_id", Integer, ForeignKey("requests.id")),
     Column("status", StrEnumType(TaskStatus), nullable=False),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Engine, select, text
 
 from store.db import make_engine
 from store.migrate import upgrade
@@ -32,3 +33,15 @@ def fresh_database_url(tmp_path: Path) -> str:
     finally:
         engine.dispose()
     return POSTGRES_URL
+
+
+def rows_of(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in primary-key order."""
+    with engine.connect() as connection:
+        return {
+            table.name: [
+                tuple(row)
+                for row in connection.execute(select(table).order_by(*table.primary_key.columns))
+            ]
+            for table in metadata.sorted_tables
+        }

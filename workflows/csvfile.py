@@ -8,8 +8,11 @@ import io
 import re
 from dataclasses import dataclass
 
+from workflows.text import MAX_EMAIL, control_problem, length_problem
+
 EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 Row = tuple[int, dict[str, str]]
+SHOWN = 60  # characters of a bad value quoted in a problem
 
 
 @dataclass(frozen=True)
@@ -24,12 +27,26 @@ class LineProblem:
         return f"{self.file}:{self.line}: {self.reason}"
 
 
+def decode(raw: bytes, file: str) -> tuple[str, list[LineProblem]]:
+    """The file's text (UTF-8, with or without a byte order mark), or where it is not UTF-8."""
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        reason = f"byte 0x{raw[exc.start]:02X} is not UTF-8 text; save the file as UTF-8"
+        return "", [LineProblem(file, line, reason)]
+
+
 def read_rows(
     text: str, file: str, columns: tuple[str, ...], *, noun: str = "rows"
 ) -> tuple[list[Row], list[LineProblem]]:
     """(line, stripped values) for each row with the right shape, and a problem for the rest."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
+    # newline="": the csv module reads the line endings itself, so \r alone ends a line too.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+    except csv.Error as exc:
+        return [], [LineProblem(file, 1, f"cannot read the header: {exc}")]
     reader.fieldnames = header
     if header != list(columns):
         return [], [LineProblem(file, 1, f"the header must be exactly {','.join(columns)}")]
@@ -59,12 +76,23 @@ def _take(
     elif any(value is None for value in record.values()):
         problems.append(LineProblem(file, line, f"expected {len(columns)} columns"))
     else:
-        rows.append((line, {k: (v or "").strip() for k, v in record.items() if k}))
+        values = {k: (v or "").strip() for k, v in record.items() if k}
+        bad = [p for k, v in values.items() if (p := control_problem(v, k))]
+        problems.extend(LineProblem(file, line, reason) for reason in bad)
+        if not bad:
+            rows.append((line, values))
+
+
+def shown(value: str) -> str:
+    """A bad value as a problem quotes it: in quotes, cut short when long."""
+    return repr(value if len(value) <= SHOWN else value[:SHOWN] + "…")
 
 
 def email_problem(value: str, column: str = "email") -> str | None:
     """Why `value` is not an email address, or None."""
-    return None if EMAIL.match(value) else f"{column} {value!r} is not an email address"
+    if too_long := length_problem(value, column, MAX_EMAIL):
+        return too_long
+    return None if EMAIL.match(value) else f"{column} {shown(value)} is not an email address"
 
 
 def parse_day(
@@ -76,7 +104,7 @@ def parse_day(
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        return None, f"{column} {value!r} is not a date like 2026-10-02"
+        return None, f"{column} {shown(value)} is not a date like 2026-10-02"
     if latest is not None and day > latest:
         return None, f"{column} {value} is in the future"
     return day, None

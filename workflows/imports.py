@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from workflows.catalog import Config
-from workflows.csvfile import LineProblem, email_problem, parse_day, read_rows
+from workflows.csvfile import LineProblem, email_problem, parse_day, read_rows, shown
 from workflows.ports import SeatRecord
 
 SEAT_COLUMNS = ("app", "tier", "email", "assigned_on", "last_active_on")
@@ -27,7 +27,7 @@ def parse_seats(
         app = config.app(values["app"])
         if app is not None and app.tier(values["tier"]) is None:
             tiers = ", ".join(t.key for t in app.tiers)
-            reasons.append(f"{values['app']} has no tier {values['tier']!r} (tiers: {tiers})")
+            reasons.append(f"{values['app']} has no tier {shown(values['tier'])} (tiers: {tiers})")
         reasons += [r for r in (email_problem(email),) if r]
         assigned, bad_assigned = parse_day(
             values["assigned_on"], "assigned_on", latest=today + ONE_DAY
@@ -73,7 +73,7 @@ def _app_problems(app_key: str, config: Config) -> list[str]:
     app = config.app(app_key)
     if app is None:
         known = ", ".join(a.key for a in config.apps) or "none"
-        return [f"{app_key!r} is not an app in the catalog (apps: {known})"]
+        return [f"{shown(app_key)} is not an app in the catalog (apps: {known})"]
     if app.connector.type not in IMPORTABLE:
         return [
             f"{app_key}'s seats come from its {app.connector.type} connector; "

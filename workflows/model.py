@@ -143,7 +143,7 @@ class Seat:
 class Task:
     kind: str
     summary: str
-    why: str
+    why: str  # Seatkeeper's own words (mrkdwn: may mention people)
     created_at: dt.datetime
     request_id: int | None = None
     status: TaskStatus = TaskStatus.OPEN
@@ -151,6 +151,7 @@ class Task:
     ts: str | None = None
     done_by: str | None = None
     done_at: dt.datetime | None = None
+    detail: str | None = None  # a vendor's own words, never mrkdwn: they mention nobody
     id: int | None = None
 
 

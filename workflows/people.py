@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workflows.catalog import SLACK_USER_ID
-from workflows.csvfile import LineProblem, email_problem, read_rows
+from workflows.csvfile import LineProblem, email_problem, read_rows, shown
 from workflows.directory import sync_people
 from workflows.ports import Clock, PersonRecord, UnitOfWork
+from workflows.text import MAX_NAME, MAX_SLACK_ID, length_problem
 
 PEOPLE_COLUMNS = ("email", "name", "slack_user_id", "manager_email", "department", "active")
 TRUE, FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n"}
@@ -47,11 +48,12 @@ def _row(values: dict[str, str], line: int) -> tuple[PersonRow, list[str]]:
     if manager and (problem := email_problem(manager, "manager_email")):
         reasons.append(problem)
     slack = values["slack_user_id"] or None
-    if slack and not SLACK_USER_ID.match(slack):
-        reasons.append(f"slack_user_id {slack!r} is not a Slack user id (U…)")
+    if slack and (len(slack) > MAX_SLACK_ID or not SLACK_USER_ID.match(slack)):
+        reasons.append(f"slack_user_id {shown(slack)} is not a Slack user id (U…)")
     active = values["active"].lower() or "true"
     if active not in TRUE | FALSE:
-        reasons.append(f"active {values['active']!r} must be true or false")
+        reasons.append(f"active {shown(values['active'])} must be true or false")
+    reasons += [r for c in ("name", "department") if (r := length_problem(values[c], c, MAX_NAME))]
     row = PersonRow(
         line, email, values["name"], slack, manager, values["department"], active in TRUE
     )

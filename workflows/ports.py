@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from workflows.model import AuditEvent, Job, Person, Request, RequestStatus, Seat, Task
+from workflows.text import MAX_NAME, storable
 
 
 class ConnectorError(Exception):
@@ -74,7 +75,11 @@ class Assignee:
 
 @dataclass(frozen=True)
 class PersonRecord:
-    """One person as a directory source reports them."""
+    """One person as a directory source reports them.
+
+    A name or department is whatever someone typed into a profile there: nobody here can
+    correct it, so it is made storable (no control characters, cut to its column's width).
+    """
 
     email: str
     name: str = ""
@@ -82,6 +87,10 @@ class PersonRecord:
     manager_email: str | None = None
     department: str = ""
     active: bool = True
+
+    def __post_init__(self) -> None:
+        for field in ("name", "department"):
+            object.__setattr__(self, field, storable(str(getattr(self, field)), MAX_NAME))
 
 
 class DirectorySource(Protocol):

@@ -125,17 +125,29 @@ def provisioned(request_id: int, *, uow: UnitOfWork, clock: Clock) -> None:
 
 
 def provisioning_failed(
-    request_id: int, why: str, *, uow: UnitOfWork, config: Config, clock: Clock
+    request_id: int,
+    why: str,
+    detail: str | None = None,
+    *,
+    uow: UnitOfWork,
+    config: Config,
+    clock: Clock,
 ) -> None:
-    """The vendor call failed for good: IT finishes the job by hand."""
+    """The vendor call failed for good: IT finishes the job by hand (`detail`: what it said)."""
     request = uow.requests.get(request_id, for_update=True)
     if request is None or request.status != RequestStatus.PROVISIONING:
         return
-    hand_to_it(request, why, uow=uow, config=config, clock=clock)
+    hand_to_it(request, why, uow=uow, config=config, clock=clock, detail=detail)
 
 
 def hand_to_it(
-    request: Request, why: str, *, uow: UnitOfWork, config: Config, clock: Clock
+    request: Request,
+    why: str,
+    *,
+    uow: UnitOfWork,
+    config: Config,
+    clock: Clock,
+    detail: str | None = None,
 ) -> Task:
     """Turn a provisioning request into an IT task with a Done button."""
     app = config.app(request.app_key)
@@ -146,12 +158,14 @@ def hand_to_it(
         kind="provision",
         summary=f"Give <@{request.requester}> a {what} seat",
         why=why,
+        detail=detail,
         created_at=clock.now(),
         request_id=request.id,
     )
     uow.tasks.add(task)
     uow.flush()
-    record(uow, clock, SYSTEM, "task.opened", subject(request), task=task.id, why=why)
+    said = {"detail": detail} if detail else {}
+    record(uow, clock, SYSTEM, "task.opened", subject(request), task=task.id, why=why, **said)
     jobs.enqueue(uow, clock, jobs.IT_TASK, f"{task.id}", task_id=task.id)
     tell_requester(uow, clock, request, "manual_task")
     return task

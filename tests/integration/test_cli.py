@@ -22,6 +22,7 @@ from store.catalog import sync_catalog
 from store.db import make_engine, session_factory
 from store.migrate import is_current, upgrade
 from store.uow import SqlUnitOfWork
+from tests.database import rows_of
 from tests.fakes.clock import FakeClock
 from tests.fakes.scim_server import RunningScimServer
 from tests.fakes.slack_api import FakeSlack
@@ -154,16 +155,7 @@ def snapshot(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, in primary-key order."""
     engine = make_engine(database_url)
     try:
-        with engine.connect() as connection:
-            return {
-                table.name: [
-                    tuple(row)
-                    for row in connection.execute(
-                        select(table).order_by(*table.primary_key.columns)
-                    )
-                ]
-                for table in tables.metadata.sorted_tables
-            }
+        return rows_of(engine)
     finally:
         engine.dispose()
 
