@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, or_, select, text
+from sqlalchemy.event import listen
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -225,17 +226,31 @@ class SqlJobRepository:
 class SqlAuditLog:
     def __init__(self, session: Session) -> None:
         self.session = session
+        # (seq, hash) of the last event, known from the first append of a transaction on:
+        # until it ends, no other writer can append (the lock below, or SQLite's write lock).
+        self._last: tuple[int, str | None] | None = None
+        listen(session, "after_commit", self._forget)
+        listen(session, "after_soft_rollback", self._forget)
 
     def append(self, event: AuditEvent) -> None:
         """Chain the event to the last one and stage it; concurrent writers queue up."""
+        seq, prev_hash = self._last or self._lock_and_read_last()
+        sealed = seal(event, seq + 1, prev_hash)
+        self.session.add(sealed)
+        self._last = (seq + 1, sealed.hash)
+
+    def _lock_and_read_last(self) -> tuple[int, str | None]:
         if _is_postgres(self.session):
             self.session.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY}
             )
         c = tables.audit_events.c
         last = self.session.execute(select(c.seq, c.hash).order_by(c.seq.desc()).limit(1)).first()
-        self.session.add(seal(event, (last.seq + 1) if last else 1, last.hash if last else None))
-        self.session.flush()
+        return (last.seq, last.hash) if last else (0, None)
+
+    def _forget(self, *_: object) -> None:
+        # A new transaction (or a rolled-back savepoint) must read the chain's end again.
+        self._last = None
 
     def all(self) -> list[AuditEvent]:
         """Every event in order."""

@@ -3,7 +3,8 @@
 What it keeps from the SQL store, because the workflows rely on it:
 
 * queries see everything added so far (SQLAlchemy autoflushes before a query), and adding a
-  job or an audit event flushes too, so ids are known from then on, as in the SQL store;
+  job flushes too, so ids are known from then on, as in the SQL store (an audit event does
+  not: the SQL store writes a transaction's events with its other changes);
 * `flush` assigns ids in insertion order and refuses what the schema's uniqueness rules
   refuse (`FakeIntegrityError` where PostgreSQL or SQLite would raise `IntegrityError`);
 * job payloads and audit data must be JSON, and the audit log seals each event with
@@ -290,7 +291,6 @@ class FakeAuditLog:
         last = self._tables.audit[-1] if self._tables.audit else None
         seal(event, (last.seq or 0) + 1 if last else 1, last.hash if last else None)
         self._tables.audit.append(event)
-        self._flush()  # the SQL store flushes after every append
 
     def all(self) -> list[AuditEvent]:
         """Every event in order."""
