@@ -23,6 +23,7 @@ from workflows.model import (
     SeatStatus,
     Task,
     TaskStatus,
+    normal_email,
 )
 
 HELD = (SeatStatus.ACTIVE, SeatStatus.RELEASING)
@@ -103,8 +104,8 @@ class SqlPeopleRepository:
         return self.session.scalars(query).first()
 
     def by_email(self, email: str) -> Person | None:
-        """The person with this email (case-insensitive)."""
-        query = select(Person).where(func.lower(tables.people.c.email) == email.lower())
+        """The person with this email (case-insensitive: stored emails are normal)."""
+        query = select(Person).where(tables.people.c.email == normal_email(email))
         return self.session.scalars(query).first()
 
     def add(self, person: Person) -> None:
@@ -128,7 +129,7 @@ class SqlSeatRepository:
         """The seat this person holds on the app, if any."""
         c = tables.seats.c
         query = select(Seat).where(
-            func.lower(c.email) == email.lower(), c.app_key == app_key, c.status.in_(HELD)
+            c.email == normal_email(email), c.app_key == app_key, c.status.in_(HELD)
         )
         return self.session.scalars(query).first()
 
@@ -151,7 +152,7 @@ class SqlSeatRepository:
     def held_by(self, email: str) -> list[Seat]:
         """Seats this person holds."""
         c = tables.seats.c
-        query = select(Seat).where(func.lower(c.email) == email.lower(), c.status.in_(HELD))
+        query = select(Seat).where(c.email == normal_email(email), c.status.in_(HELD))
         return list(self.session.scalars(query.order_by(c.app_key)))
 
 
