@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import ColumnElement, func, or_, select, text
 from sqlalchemy.event import listen
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -28,6 +30,7 @@ from workflows.model import (
 
 HELD = (SeatStatus.ACTIVE, SeatStatus.RELEASING)
 AUDIT_LOCK_KEY = 0x5EA7
+IN_CHUNK = 1000  # values per IN (...): well inside SQLite's and PostgreSQL's parameter limits
 
 
 def _is_postgres(session: Session) -> bool:
@@ -108,6 +111,21 @@ class SqlPeopleRepository:
         query = select(Person).where(tables.people.c.email == normal_email(email))
         return self.session.scalars(query).first()
 
+    def by_emails(self, emails: Iterable[str]) -> list[Person]:
+        """The people with any of these emails (case-insensitive), by email."""
+        wanted = sorted({normal_email(email) for email in emails})
+        return _each_in(self.session, tables.people.c.email, wanted)
+
+    def by_slack_ids(self, slack_user_ids: Iterable[str]) -> list[Person]:
+        """The people holding any of these Slack user ids, by Slack id."""
+        return _each_in(self.session, tables.people.c.slack_user_id, sorted(set(slack_user_ids)))
+
+    def listed_by_directory(self) -> dict[str, bool]:
+        """Email -> active, for everyone a directory source listed before."""
+        c = tables.people.c
+        rows = self.session.execute(select(c.email, c.active).where(c.in_directory))
+        return {email: active for email, active in rows}
+
     def add(self, person: Person) -> None:
         """Stage a new person."""
         self.session.add(person)
@@ -115,6 +133,15 @@ class SqlPeopleRepository:
     def all(self) -> list[Person]:
         """Everyone in the directory, by email."""
         return list(self.session.scalars(select(Person).order_by(tables.people.c.email)))
+
+
+def _each_in(session: Session, column: ColumnElement[Any], values: list[str]) -> list[Person]:
+    """People whose `column` is one of `values` (sorted), in that order, a chunk per query."""
+    found: list[Person] = []
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start : start + IN_CHUNK]
+        found += session.scalars(select(Person).where(column.in_(chunk)).order_by(column))
+    return found
 
 
 class SqlSeatRepository:

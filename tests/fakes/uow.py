@@ -22,7 +22,7 @@ import copy
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -167,6 +167,24 @@ class FakePeopleRepository:
         self._flush()
         wanted = normal_email(email)
         return next((p for p in self._tables.people if p.email == wanted), None)
+
+    def by_emails(self, emails: Iterable[str]) -> list[Person]:
+        """The people with any of these emails (case-insensitive), by email."""
+        return self._where(lambda p: p.email, {normal_email(e) for e in emails})
+
+    def by_slack_ids(self, slack_user_ids: Iterable[str]) -> list[Person]:
+        """The people holding any of these Slack user ids, by Slack id."""
+        return self._where(lambda p: p.slack_user_id, set(slack_user_ids))
+
+    def listed_by_directory(self) -> dict[str, bool]:
+        """Email -> active, for everyone a directory source listed before."""
+        self._flush()
+        return {p.email: p.active for p in self._tables.people if p.in_directory}
+
+    def _where(self, key: Callable[[Person], str | None], wanted: Collection[str]) -> list[Person]:
+        self._flush()
+        found = [p for p in self._tables.people if key(p) in wanted]
+        return sorted(found, key=lambda p: key(p) or "")
 
     def add(self, person: Person) -> None:
         """Stage a new person."""

@@ -41,7 +41,9 @@ def plan(engine: Engine, sql: str, params: Any) -> list[str]:
 
 LOOKUPS: dict[str, Callable[[SqlUnitOfWork], object]] = {
     "people by email": lambda uow: uow.people.by_email("P7@acme.test"),
+    "people by emails": lambda uow: uow.people.by_emails(["p7@acme.test", "p8@acme.test"]),
     "people by Slack id": lambda uow: uow.people.by_slack_id("U00000007"),
+    "people by Slack ids": lambda uow: uow.people.by_slack_ids(["U00000007"]),
     "a person's seats": lambda uow: uow.seats.held_by("P7@acme.test"),
     "a person's seat on an app": lambda uow: uow.seats.active_for("p7@acme.test", "miro"),
 }
