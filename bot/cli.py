@@ -195,11 +195,15 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     from bot import importer
+    from store.db import writer_gap
 
     with _open(settings) as container:
         if args.kind == "people":
             result = importer.import_people(
-                args.file, runner=container.runner, slack=container.slack
+                args.file,
+                runner=container.runner,
+                slack=container.slack,
+                pause=writer_gap(container.engine),
             )
         elif args.kind == "seats":
             result = importer.import_seats(args.file, runner=container.runner)

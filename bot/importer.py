@@ -8,6 +8,7 @@ from pathlib import Path
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.batches import in_batches
 from bot.runner import Runner
 from workflows.csvfile import decode
 from workflows.imports import parse_seats, parse_usage
@@ -30,8 +31,14 @@ class ImportResult:
     unchanged: int = 0
 
 
-def import_people(path: Path, *, runner: Runner, slack: WebClient | None) -> ImportResult:
-    """Check every line (Slack ids looked up by email where blank) and apply only a clean file."""
+def import_people(
+    path: Path, *, runner: Runner, slack: WebClient | None, pause: float = 0.0
+) -> ImportResult:
+    """Check every line (Slack ids looked up by email where blank) and apply only a clean file.
+
+    A clean file is applied in batches, each its own transaction (`pause` seconds apart);
+    every batch is an upsert, so running an interrupted import again completes it.
+    """
     text, problems = _read(path)
     if problems:
         return ImportResult(problems=problems)
@@ -41,7 +48,8 @@ def import_people(path: Path, *, runner: Runner, slack: WebClient | None) -> Imp
         problems += directory_conflicts(rows, str(path), uow=uow)
     if problems:
         return ImportResult(problems=sorted(problems, key=lambda p: p.line))
-    added, updated = runner(lambda **kw: apply_people(rows, uow=kw["uow"], clock=kw["clock"]))
+    counts = in_batches(runner, apply_people, rows, pause=pause)
+    added, updated = sum(a for a, _ in counts), sum(u for _, u in counts)
     return ImportResult(added, updated, [], unchanged=len(rows) - added - updated)
 
 

@@ -12,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.batches import in_batches
 from bot.bootstrap import Container
+from store.db import writer_gap
 from workflows import jobs
-from workflows.directory import PeopleDrift, sync_people
-from workflows.ports import Connector, ConnectorError
+from workflows.directory import PeopleDrift, merge_listing, unlisted_have_left, update_people
+from workflows.ports import Connector, ConnectorError, PersonRecord
 from workflows.sync import SeatDrift, reconcile_seats
 
 log = logging.getLogger(__name__)
@@ -121,9 +123,7 @@ def _sync_app(
     listed_at = container.clock.now()
     try:
         records = connector.list_seats()
-        return _apply(
-            container,
-            dry_run,
+        return _runner(container, dry_run)(
             reconcile_seats,
             app_key,
             records,
@@ -141,14 +141,7 @@ def _sync_directory(container: Container, dry_run: bool) -> PeopleDrift:
     assert directory is not None
     try:
         people = directory.list_people()
-        return _apply(
-            container,
-            dry_run,
-            sync_people,
-            people,
-            provides_org=directory.provides_org,
-            complete=True,
-        )
+        return _apply_listing(container, dry_run, people, directory.provides_org)
     except ConnectorError as exc:
         return PeopleDrift(error=str(exc))
     except Exception:  # the apps still sync; IT hears about it
@@ -161,15 +154,33 @@ def _unexpected(what: str) -> str:
     return f"an unexpected error (ref {ref} in the server log)"
 
 
-def _apply(
-    container: Container, dry_run: bool, verb: Callable[..., Any], *args: Any, **kwargs: Any
-) -> Any:
+def _apply_listing(
+    container: Container, dry_run: bool, people: list[PersonRecord], provides_org: bool
+) -> PeopleDrift:
+    """Leavers judged against the whole listing, then the listing in short transactions."""
+    run = _runner(container, dry_run)
+    listed = merge_listing(people)
+    drift: PeopleDrift = run(unlisted_have_left, listed)
+    pause = writer_gap(container.engine)
+    options = {"provides_org": provides_org, "complete": True}
+    for batch in in_batches(run, update_people, listed, pause=pause, **options):
+        drift.extend(batch)
+    return drift
+
+
+def _runner(container: Container, dry_run: bool) -> Callable[..., Any]:
+    """The container's runner, or for a dry run one that rolls every change back."""
     if not dry_run:
-        return container.runner(verb, *args, **kwargs)
-    with container.runner.uow() as uow:
-        result = verb(*args, uow=uow, config=container.config, clock=container.clock, **kwargs)
-        uow.rollback()
-    return result
+        return container.runner
+
+    def rehearse(verb: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        with container.runner.uow() as uow:
+            config, clock = container.config, container.clock
+            result = verb(*args, uow=uow, config=config, clock=clock, **kwargs)
+            uow.rollback()
+        return result
+
+    return rehearse
 
 
 def _tell_it(payload: dict[str, Any], *, uow: Any, clock: Any, **_: Any) -> None:

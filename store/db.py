@@ -10,6 +10,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from store.orm import start_mappers
 
+# SQLite hands a freed write lock to whoever asks first, and a writer waiting in its busy
+# handler asks again only every 100 ms at most: a job that commits and begins again at once
+# can keep everyone else waiting indefinitely. Long jobs leave the lock free this long between
+# their transactions.
+SQLITE_WRITER_GAP = 0.1
+
 
 def normalise_url(url: str) -> str:
     """Use the psycopg 3 driver for plain `postgresql://` URLs."""
@@ -48,6 +54,11 @@ def _sqlite_pragmas(engine: Engine) -> None:
         if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
             return  # a plain read (health check): no transaction, no lock
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def writer_gap(engine: Engine) -> float:
+    """Seconds a long job leaves between its write transactions so other writers get a turn."""
+    return SQLITE_WRITER_GAP if engine.dialect.name == "sqlite" else 0.0
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

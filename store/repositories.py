@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from typing import Any
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import ColumnElement, func, or_, select, text, update
+from sqlalchemy.event import listen
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,10 +26,12 @@ from workflows.model import (
     SeatStatus,
     Task,
     TaskStatus,
+    normal_email,
 )
 
 HELD = (SeatStatus.ACTIVE, SeatStatus.RELEASING)
 AUDIT_LOCK_KEY = 0x5EA7
+IN_CHUNK = 1000  # values per IN (...): well inside SQLite's and PostgreSQL's parameter limits
 
 
 def _is_postgres(session: Session) -> bool:
@@ -104,9 +108,24 @@ class SqlPeopleRepository:
         return self.session.scalars(query).first()
 
     def by_email(self, email: str) -> Person | None:
-        """The person with this email (case-insensitive)."""
-        query = select(Person).where(func.lower(tables.people.c.email) == email.lower())
+        """The person with this email (case-insensitive: stored emails are normal)."""
+        query = select(Person).where(tables.people.c.email == normal_email(email))
         return self.session.scalars(query).first()
+
+    def by_emails(self, emails: Iterable[str]) -> list[Person]:
+        """The people with any of these emails (case-insensitive), by email."""
+        wanted = sorted({normal_email(email) for email in emails})
+        return _each_in(self.session, tables.people.c.email, wanted)
+
+    def by_slack_ids(self, slack_user_ids: Iterable[str]) -> list[Person]:
+        """The people holding any of these Slack user ids, by Slack id."""
+        return _each_in(self.session, tables.people.c.slack_user_id, sorted(set(slack_user_ids)))
+
+    def listed_by_directory(self) -> dict[str, bool]:
+        """Email -> active, for everyone a directory source listed before."""
+        c = tables.people.c
+        rows = self.session.execute(select(c.email, c.active).where(c.in_directory))
+        return {email: active for email, active in rows}
 
     def add(self, person: Person) -> None:
         """Stage a new person."""
@@ -115,6 +134,15 @@ class SqlPeopleRepository:
     def all(self) -> list[Person]:
         """Everyone in the directory, by email."""
         return list(self.session.scalars(select(Person).order_by(tables.people.c.email)))
+
+
+def _each_in(session: Session, column: ColumnElement[Any], values: list[str]) -> list[Person]:
+    """People whose `column` is one of `values` (sorted), in that order, a chunk per query."""
+    found: list[Person] = []
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start : start + IN_CHUNK]
+        found += session.scalars(select(Person).where(column.in_(chunk)).order_by(column))
+    return found
 
 
 class SqlSeatRepository:
@@ -129,7 +157,7 @@ class SqlSeatRepository:
         """The seat this person holds on the app, if any."""
         c = tables.seats.c
         query = select(Seat).where(
-            func.lower(c.email) == email.lower(), c.app_key == app_key, c.status.in_(HELD)
+            c.email == normal_email(email), c.app_key == app_key, c.status.in_(HELD)
         )
         return self.session.scalars(query).first()
 
@@ -152,7 +180,7 @@ class SqlSeatRepository:
     def held_by(self, email: str) -> list[Seat]:
         """Seats this person holds."""
         c = tables.seats.c
-        query = select(Seat).where(func.lower(c.email) == email.lower(), c.status.in_(HELD))
+        query = select(Seat).where(c.email == normal_email(email), c.status.in_(HELD))
         return list(self.session.scalars(query.order_by(c.app_key)))
 
 
@@ -268,17 +296,31 @@ class SqlJobRepository:
 class SqlAuditLog:
     def __init__(self, session: Session) -> None:
         self.session = session
+        # (seq, hash) of the last event, known from the first append of a transaction on:
+        # until it ends, no other writer can append (the lock below, or SQLite's write lock).
+        self._last: tuple[int, str | None] | None = None
+        listen(session, "after_commit", self._forget)
+        listen(session, "after_soft_rollback", self._forget)
 
     def append(self, event: AuditEvent) -> None:
         """Chain the event to the last one and stage it; concurrent writers queue up."""
+        seq, prev_hash = self._last or self._lock_and_read_last()
+        sealed = seal(event, seq + 1, prev_hash)
+        self.session.add(sealed)
+        self._last = (seq + 1, sealed.hash)
+
+    def _lock_and_read_last(self) -> tuple[int, str | None]:
         if _is_postgres(self.session):
             self.session.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY}
             )
         c = tables.audit_events.c
         last = self.session.execute(select(c.seq, c.hash).order_by(c.seq.desc()).limit(1)).first()
-        self.session.add(seal(event, (last.seq + 1) if last else 1, last.hash if last else None))
-        self.session.flush()
+        return (last.seq, last.hash) if last else (0, None)
+
+    def _forget(self, *_: object) -> None:
+        # A new transaction (or a rolled-back savepoint) must read the chain's end again.
+        self._last = None
 
     def all(self) -> list[AuditEvent]:
         """Every event in order."""

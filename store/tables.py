@@ -151,6 +151,7 @@ seats = Table(
     Column("paid_until", Date),
     Column("recorded_at", UTCDateTime),
     Index("ix_seats_app_status", "app_key", "status"),
+    Index("ix_seats_email", "email"),  # a person's seats, whatever the app and status
 )
 _held = seats.c.status.in_([SeatStatus.ACTIVE.value, SeatStatus.RELEASING.value])
 Index(

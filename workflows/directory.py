@@ -1,11 +1,18 @@
-"""Keep the people Seatkeeper knows in step with the directory; someone turning inactive left."""
+"""Keep the people Seatkeeper knows in step with the directory; someone turning inactive left.
+
+A listing is applied in steps that each fit one short transaction: `merge_listing` (one record
+per email), `unlisted_have_left` (a complete listing only: who vanished from it, judged
+against the whole listing) and `update_people` for each batch of the merged listing. Every
+step is an upsert, so a run interrupted between batches converges when it runs again.
+`sync_people` runs them all in one unit of work.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from workflows.audit import record
-from workflows.model import Person
+from workflows.model import Person, normal_email
 from workflows.ports import Clock, PersonRecord, UnitOfWork
 
 SYNC = "sync"
@@ -29,6 +36,14 @@ class PeopleDrift:
         """True when someone joined or left (profile edits are not drift)."""
         return bool(self.joined or self.left)
 
+    def extend(self, later: PeopleDrift) -> None:
+        """Add what a later step of the same sync or import changed."""
+        self.added += later.added
+        self.joined += later.joined
+        self.updated += later.updated
+        self.left += later.left
+        self.error = self.error or later.error
+
 
 def sync_people(
     people: list[PersonRecord],
@@ -47,70 +62,158 @@ def sync_people(
     (`provides_org=False`, e.g. Slack) leaves the ones already known alone. A Slack id that
     now belongs to another email moves there.
     """
+    listed = merge_listing(people)
     drift = PeopleDrift()
-    listed = _merge(people)
     if complete:
-        _missing_have_left(listed, drift, uow=uow, clock=clock, actor=actor)
-    for found in listed:
-        email = found.email.strip().lower()
-        _free_slack_id(found.slack_user_id, email, uow=uow, clock=clock, actor=actor)
-        person = uow.people.by_email(email)
-        if person is None:
-            uow.people.add(_new_person(email, found, provides_org))
-            drift.added.append(email)
-            if found.active:
-                drift.joined.append(email)
-            continue
-        if person.active and not found.active:
-            drift.left.append(email)
-            record(uow, clock, actor, "person.left", f"person:{email}")
-        if _update(person, found, provides_org):
-            drift.updated.append(email)
-    if complete:
-        for found in listed:
-            person = uow.people.by_email(found.email)
-            if person is not None:
-                person.in_directory = True
+        drift = unlisted_have_left(listed, uow=uow, clock=clock, actor=actor)
+    batch = update_people(
+        listed, uow=uow, clock=clock, provides_org=provides_org, complete=complete, actor=actor
+    )
+    drift.extend(batch)
     return drift
 
 
-def _missing_have_left(
-    listed: list[PersonRecord], drift: PeopleDrift, *, uow: UnitOfWork, clock: Clock, actor: str
-) -> None:
-    """Someone the directory listed before and no longer lists has left (within reason)."""
-    emails = {found.email.strip().lower() for found in listed}
-    before = [p for p in uow.people.all() if p.in_directory]
-    missing = [p for p in before if p.active and p.email.lower() not in emails]
-    if len(missing) > max(MISSING_GUARD, len(before) // 2):
-        drift.error = (
-            f"the directory no longer lists {len(missing)} of the {len(before)} people it listed "
-            "before, so nobody was marked as left; check the directory source"
-        )
-        return
-    for person in missing:
-        person.active = False
-        drift.left.append(person.email)
-        record(uow, clock, actor, "person.left", f"person:{person.email}", reason="not listed")
-
-
-def _merge(people: list[PersonRecord]) -> list[PersonRecord]:
-    """One record per email; an active record wins over an inactive one (a rehire)."""
+def merge_listing(people: list[PersonRecord]) -> list[PersonRecord]:
+    """One record per email, by email; an active record wins over an inactive one (a rehire)."""
     merged: dict[str, PersonRecord] = {}
     for found in people:
-        email = found.email.strip().lower()
+        email = normal_email(found.email)
         if email not in merged or (found.active and not merged[email].active):
             merged[email] = found
     return [merged[email] for email in sorted(merged)]
 
 
-def _free_slack_id(
-    slack_user_id: str | None, email: str, *, uow: UnitOfWork, clock: Clock, actor: str
-) -> None:
-    holder = uow.people.by_slack_id(slack_user_id) if slack_user_id else None
-    if holder is not None and holder.email.lower() != email:
-        holder.slack_user_id = None
-        uow.flush()
-        record(uow, clock, actor, "person.slack_id_moved", f"person:{holder.email}", to=email)
+def unlisted_have_left(
+    listed: list[PersonRecord], *, uow: UnitOfWork, clock: Clock, actor: str = SYNC, **_: object
+) -> PeopleDrift:
+    """Someone a complete listing listed before and no longer lists has left (within reason)."""
+    drift = PeopleDrift()
+    emails = {normal_email(found.email) for found in listed}
+    before = uow.people.listed_by_directory()
+    missing = [email for email, active in before.items() if active and email not in emails]
+    if len(missing) > max(MISSING_GUARD, len(before) // 2):
+        drift.error = (
+            f"the directory no longer lists {len(missing)} of the {len(before)} people it listed "
+            "before, so nobody was marked as left; check the directory source"
+        )
+        return drift
+    for person in uow.people.by_emails(missing):
+        person.active = False
+        drift.left.append(person.email)
+        record(uow, clock, actor, "person.left", f"person:{person.email}", reason="not listed")
+    return drift
+
+
+def update_people(
+    listed: list[PersonRecord],
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    provides_org: bool = True,
+    complete: bool = False,
+    actor: str = SYNC,
+    **_: object,
+) -> PeopleDrift:
+    """Insert or update a batch of a merged listing: two reads, then the writes in bulk.
+
+    With `complete`, everyone in the batch is marked as listed by the directory, so that a
+    later complete listing without them makes them leavers.
+    """
+    batch = _Batch(listed, uow=uow, clock=clock, actor=actor, provides_org=provides_org)
+    for found in listed:
+        batch.apply(found, complete)
+    batch.write()
+    return batch.drift
+
+
+class _Batch:
+    """The people one batch touches, changed in memory as the records say, then written."""
+
+    def __init__(
+        self,
+        listed: list[PersonRecord],
+        *,
+        uow: UnitOfWork,
+        clock: Clock,
+        actor: str,
+        provides_org: bool,
+    ) -> None:
+        self.uow, self.clock, self.actor, self.provides_org = uow, clock, actor, provides_org
+        known = uow.people.by_emails(found.email for found in listed)
+        held = {person.slack_user_id for person in known}
+        others = {found.slack_user_id for found in listed if found.slack_user_id} - held
+        known += uow.people.by_slack_ids(others)  # holders of ids the batch hands over
+        self.by_email = {person.email: person for person in known}
+        self.by_slack = {person.slack_user_id: person for person in known if person.slack_user_id}
+        self.slack_before = {person: person.slack_user_id for person in known}
+        self.new: list[Person] = []
+        self.drift = PeopleDrift()
+
+    def apply(self, found: PersonRecord, complete: bool) -> None:
+        """Take in one record, the way one row at a time would have."""
+        email = normal_email(found.email)
+        self._free_slack_id(found.slack_user_id, email)
+        person = self.by_email.get(email)
+        if person is None:
+            person = self._add(email, found)
+        else:
+            self._update(person, found)
+        if complete:
+            person.in_directory = True
+
+    def write(self) -> None:
+        """Stage the changes; Slack ids changing hands are freed first (each is unique)."""
+        moved = {
+            person: person.slack_user_id
+            for person, before in self.slack_before.items()
+            if person.slack_user_id != before
+        }
+        if moved:
+            for person in moved:
+                person.slack_user_id = None
+            self.uow.flush()
+            for person, slack_user_id in moved.items():
+                person.slack_user_id = slack_user_id
+        for person in self.new:
+            self.uow.people.add(person)
+
+    def _add(self, email: str, found: PersonRecord) -> Person:
+        person = _new_person(email, found, self.provides_org)
+        self.new.append(person)
+        self.by_email[email] = person
+        if person.slack_user_id:
+            self.by_slack[person.slack_user_id] = person
+        self.drift.added.append(email)
+        if found.active:
+            self.drift.joined.append(email)
+        return person
+
+    def _update(self, person: Person, found: PersonRecord) -> None:
+        if person.active and not found.active:
+            self.drift.left.append(person.email)
+            record(self.uow, self.clock, self.actor, "person.left", f"person:{person.email}")
+        before = person.slack_user_id
+        if _update(person, found, self.provides_org):
+            self.drift.updated.append(person.email)
+        if person.slack_user_id != before:
+            if before is not None and self.by_slack.get(before) is person:
+                del self.by_slack[before]
+            if person.slack_user_id:
+                self.by_slack[person.slack_user_id] = person
+
+    def _free_slack_id(self, slack_user_id: str | None, email: str) -> None:
+        holder = self.by_slack.get(slack_user_id) if slack_user_id else None
+        if slack_user_id and holder is not None and holder.email != email:
+            holder.slack_user_id = None
+            del self.by_slack[slack_user_id]
+            record(
+                self.uow,
+                self.clock,
+                self.actor,
+                "person.slack_id_moved",
+                f"person:{holder.email}",
+                to=email,
+            )
 
 
 def _new_person(email: str, found: PersonRecord, provides_org: bool) -> Person:
@@ -118,7 +221,7 @@ def _new_person(email: str, found: PersonRecord, provides_org: bool) -> Person:
         email=email,
         name=found.name,
         slack_user_id=found.slack_user_id,
-        manager_email=_lower(found.manager_email) if provides_org else None,
+        manager_email=found.manager_email if provides_org else None,
         department=found.department if provides_org else "",
         active=found.active,
     )
@@ -131,12 +234,9 @@ def _update(person: Person, found: PersonRecord, provides_org: bool) -> bool:
         "active": found.active,
     }
     if provides_org:
-        wanted |= {"manager_email": _lower(found.manager_email), "department": found.department}
+        manager = normal_email(found.manager_email) if found.manager_email else None
+        wanted |= {"manager_email": manager, "department": found.department}
     changed = {k: v for k, v in wanted.items() if getattr(person, k) != v}
     for key, value in changed.items():
         setattr(person, key, value)
     return bool(changed)
-
-
-def _lower(email: str | None) -> str | None:
-    return email.lower() if email else None

@@ -65,6 +65,11 @@ class JobStatus(StrEnum):
     DEAD = "dead"
 
 
+def normal_email(email: str) -> str:
+    """An email as Seatkeeper stores and compares it: trimmed and lowercase."""
+    return email.strip().lower()
+
+
 @dataclass(eq=False)
 class Person:
     email: str
@@ -75,6 +80,11 @@ class Person:
     active: bool = True
     in_directory: bool = False  # listed by the directory source (so its absence means a leaver)
     id: int | None = None
+
+    def __post_init__(self) -> None:
+        # Stored emails are always normal, so lookups compare the plain (indexed) column.
+        self.email = normal_email(self.email)
+        self.manager_email = normal_email(self.manager_email) if self.manager_email else None
 
 
 @dataclass(eq=False)
@@ -137,6 +147,9 @@ class Seat:
     paid_until: dt.date | None = None  # removed at the vendor, still billed until then
     recorded_at: dt.datetime | None = None  # when Seatkeeper first recorded this seat
     id: int | None = None
+
+    def __post_init__(self) -> None:
+        self.email = normal_email(self.email)  # as for people: lookups rely on it
 
 
 @dataclass(eq=False)

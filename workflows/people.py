@@ -63,9 +63,11 @@ def _row(values: dict[str, str], line: int) -> tuple[PersonRow, list[str]]:
 def directory_conflicts(rows: list[PersonRow], file: str, *, uow: UnitOfWork) -> list[LineProblem]:
     """Lines whose Slack id already belongs to someone else in the directory."""
     in_file = {row.email for row in rows}
+    wanted = [row.slack_user_id for row in rows if row.slack_user_id]
+    holders = {person.slack_user_id: person for person in uow.people.by_slack_ids(wanted)}
     problems = []
     for row in rows:
-        holder = uow.people.by_slack_id(row.slack_user_id) if row.slack_user_id else None
+        holder = holders.get(row.slack_user_id) if row.slack_user_id else None
         if holder is not None and holder.email != row.email and holder.email not in in_file:
             problems.append(
                 LineProblem(
@@ -77,7 +79,9 @@ def directory_conflicts(rows: list[PersonRow], file: str, *, uow: UnitOfWork) ->
     return problems
 
 
-def apply_people(rows: list[PersonRow], *, uow: UnitOfWork, clock: Clock) -> tuple[int, int]:
+def apply_people(
+    rows: list[PersonRow], *, uow: UnitOfWork, clock: Clock, **_: object
+) -> tuple[int, int]:
     """Insert or update everyone in `rows` (leavers recorded); return (added, updated)."""
     records = [
         PersonRecord(

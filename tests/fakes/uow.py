@@ -3,7 +3,10 @@
 What it keeps from the SQL store, because the workflows rely on it:
 
 * queries see everything added so far (SQLAlchemy autoflushes before a query), and adding a
-  job or an audit event flushes too, so ids are known from then on, as in the SQL store;
+  job flushes too, so ids are known from then on, as in the SQL store (an audit event does
+  not: the SQL store writes a transaction's events with its other changes);
+* stored emails are normal (`workflows.model.normal_email`, applied when a Person or Seat is
+  made), and lookups by email compare them exactly, as the SQL store's indexed lookups do;
 * `flush` assigns ids in insertion order and refuses what the schema's uniqueness rules
   refuse (`FakeIntegrityError` where PostgreSQL or SQLite would raise `IntegrityError`);
 * job payloads and audit data must be JSON, and the audit log seals each event with
@@ -38,6 +41,7 @@ from workflows.model import (
     SeatStatus,
     Task,
     TaskStatus,
+    normal_email,
 )
 from workflows.ports import (
     AppRepository,
@@ -160,10 +164,28 @@ class FakePeopleRepository:
         return next((p for p in self._tables.people if p.slack_user_id == slack_user_id), None)
 
     def by_email(self, email: str) -> Person | None:
-        """The person with this email (case-insensitive)."""
+        """The person with this email (case-insensitive: stored emails are normal)."""
         self._flush()
-        wanted = email.lower()
-        return next((p for p in self._tables.people if p.email.lower() == wanted), None)
+        wanted = normal_email(email)
+        return next((p for p in self._tables.people if p.email == wanted), None)
+
+    def by_emails(self, emails: Iterable[str]) -> list[Person]:
+        """The people with any of these emails (case-insensitive), by email."""
+        return self._where(lambda p: p.email, {normal_email(e) for e in emails})
+
+    def by_slack_ids(self, slack_user_ids: Iterable[str]) -> list[Person]:
+        """The people holding any of these Slack user ids, by Slack id."""
+        return self._where(lambda p: p.slack_user_id, set(slack_user_ids))
+
+    def listed_by_directory(self) -> dict[str, bool]:
+        """Email -> active, for everyone a directory source listed before."""
+        self._flush()
+        return {p.email: p.active for p in self._tables.people if p.in_directory}
+
+    def _where(self, key: Callable[[Person], str | None], wanted: Collection[str]) -> list[Person]:
+        self._flush()
+        found = [p for p in self._tables.people if key(p) in wanted]
+        return sorted(found, key=lambda p: key(p) or "")
 
     def add(self, person: Person) -> None:
         """Stage a new person."""
@@ -193,8 +215,8 @@ class FakeSeatRepository:
 
     def held_by(self, email: str) -> list[Seat]:
         """Seats (active or releasing) this person holds, by app."""
-        wanted = email.lower()
-        held = [s for s in self.all() if s.email.lower() == wanted and s.status in HELD]
+        wanted = normal_email(email)
+        held = [s for s in self.all() if s.email == wanted and s.status in HELD]
         return sorted(held, key=lambda s: s.app_key)
 
     def held_on(self, app_key: str) -> list[Seat]:
@@ -312,7 +334,6 @@ class FakeAuditLog:
         last = self._tables.audit[-1] if self._tables.audit else None
         seal(event, (last.seq or 0) + 1 if last else 1, last.hash if last else None)
         self._tables.audit.append(event)
-        self._flush()  # the SQL store flushes after every append
 
     def all(self) -> list[AuditEvent]:
         """Every event in order."""
