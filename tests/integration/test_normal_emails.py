@@ -15,7 +15,7 @@ from store.db import make_engine
 from store.migrate import is_current, upgrade
 from tests.database import POSTGRES_URL
 
-BEFORE = "0004"
+BEFORE = "0005"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
