@@ -6,6 +6,7 @@ A handler that raises is retried with backoff by the worker.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -91,6 +92,7 @@ class Effects:
                 actor=p.get("actor"),
                 reason=p.get("reason"),
                 position=p.get("position"),
+                waiting_on=p.get("waiting_on"),
             )
             self.poster.post(job.key, recovering=recovering, channel=channel, thread_ts=ts, **reply)
 
@@ -99,28 +101,42 @@ class Effects:
         with self.runner.uow() as uow:
             request = _request(uow, job.payload["request_id"])
             step = _step(request, job.payload["step_id"])
-            if request.status != RequestStatus.PENDING or step is not request.current_step():
-                return
-            message = render.approval_request(request_card(request, uow, self.config), step.id or 0)
-        recovering = _recovering(job)
+            current = request.status == RequestStatus.PENDING and step is request.current_step()
+            card = request_card(request, uow, self.config) if current else None
         asked = {m[2] for m in step.messages}
         targets = [a for a in step.approvers if a not in asked]
+        if card is None:
+            # Decided meanwhile (by a click on a message posted before a crash): record what
+            # was posted, so closing the step replaces it and leaves no live button behind.
+            if _recovering(job):
+                self._record_found(job, request, step, targets)
+            return
+        message = render.approval_request(card, step.id or 0)
         channel = self.config.slack.approvals_channel
         if channel and targets:
             # One message in the channel; people added later (escalation) get it in its thread.
             thread_ts = step.messages[0][1] if step.messages else None
             channel, ts = self.poster.post(
-                job.key, recovering=recovering, channel=channel, thread_ts=thread_ts, **message
+                job.key,
+                recovering=_recovering(job),
+                channel=channel,
+                thread_ts=thread_ts,
+                **message,
             )
             refs = [[channel, ts, approver] for approver in targets]
             self.runner(_record_approval_messages, request.id, step.id, refs)
             return
+        self._ask_each(job, request, step, targets, message)
+
+    def _ask_each(
+        self, job: Job, request: Request, step: Any, targets: list[str], message: dict
+    ) -> None:
         failed: list[str] = []
         for approver in targets:  # each on its own: one unreachable approver stops nobody
             try:
                 posted = self.poster.post(
                     f"{job.key}:{approver}",
-                    recovering=recovering,
+                    recovering=_recovering(job),
                     channel=self._dm(approver),
                     **message,
                 )
@@ -135,6 +151,22 @@ class Effects:
             self.runner(_record_approval_messages, request.id, step.id, [ref])
         if failed:
             raise RetryLater(f"could not reach {', '.join(failed)} yet")
+
+    def _record_found(self, job: Job, request: Request, step: Any, targets: list[str]) -> None:
+        """Record the approval messages an earlier run of `job` posted but did not record."""
+        refs: list[list[str]] = []
+        channel = self.config.slack.approvals_channel
+        if channel:
+            thread_ts = step.messages[0][1] if step.messages else None
+            found = self.poster.find(job.key, channel, thread_ts)
+            refs = [[channel, found, approver] for approver in targets] if found else []
+        for approver in [] if channel else targets:
+            with contextlib.suppress(SlackApiError):  # unreachable: nothing was posted
+                dm = self._dm(approver)
+                if found := self.poster.find(f"{job.key}:{approver}", dm):
+                    refs.append([dm, found, approver])
+        if refs:
+            self.runner(_record_approval_messages, request.id, step.id, refs)
 
     def approvers_close(self, job: Job) -> None:
         """Replace the step's approval messages so no stale button stays clickable."""

@@ -151,14 +151,24 @@ def requester_update(
     actor: str | None = None,
     reason: str | None = None,
     position: int | None = None,
+    waiting_on: Sequence[str] | None = None,
 ) -> Payload:
-    """A reply in the requester's thread telling them what just happened."""
+    """A reply in the requester's thread telling them what just happened.
+
+    `waiting_on`: who the request waited for when it happened (else who it waits for now).
+    """
     if event not in UPDATE_EVENTS:
         raise ValueError(f"unknown requester update {event!r}; known: {sorted(UPDATE_EVENTS)}")
     if event in _EVENTS_WITH_ACTOR and not actor:
         raise ValueError(f"the {event!r} update needs the actor who decided")
     return _render(
-        "requester_update.j2", card=card, event=event, actor=actor, reason=reason, position=position
+        "requester_update.j2",
+        card=card,
+        event=event,
+        actor=actor,
+        reason=reason,
+        position=position,
+        waiting_on=card.waiting_on if waiting_on is None else tuple(waiting_on),
     )
 
 

@@ -26,21 +26,20 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
 
 
-def enqueue(uow: UnitOfWork, clock: Clock, kind: str, key: str, **payload: Any) -> None:
-    """Queue a side effect in the current transaction; a repeated key is ignored.
+def enqueue(uow: UnitOfWork, clock: Clock, kind: str, key: str, **payload: Any) -> Job | None:
+    """Queue a side effect in the current transaction; a repeated key is ignored (None).
 
     Jobs that must stay in order share a queue and run one after another (see `queue_of`).
     """
-    uow.jobs.add(
-        Job(
-            kind=kind,
-            key=f"{kind}:{key}",
-            payload=payload,
-            run_after=clock.now(),
-            created_at=clock.now(),
-            queue=queue_of(kind, payload),
-        )
+    job = Job(
+        kind=kind,
+        key=f"{kind}:{key}",
+        payload=payload,
+        run_after=clock.now(),
+        created_at=clock.now(),
+        queue=queue_of(kind, payload),
     )
+    return job if uow.jobs.add(job) else None
 
 
 def queue_of(kind: str, payload: dict[str, Any]) -> str | None:

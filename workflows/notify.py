@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from workflows import jobs
-from workflows.model import ApprovalStep, Request
+from workflows.model import ApprovalStep, Job, Request
 from workflows.ports import Clock, UnitOfWork
 
 
@@ -22,10 +22,10 @@ def tell_requester(
     *,
     step: ApprovalStep | None = None,
     **extra: Any,
-) -> None:
+) -> Job | None:
     """Queue an update for the requester's DM thread (one per event and step)."""
     suffix = f"{event}:{step.id}" if step is not None else event
-    jobs.enqueue(
+    return jobs.enqueue(
         uow,
         clock,
         jobs.REQUESTER_UPDATE,

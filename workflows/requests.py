@@ -124,8 +124,13 @@ def decide(cmd: Decide, *, uow: UnitOfWork, config: Config, clock: Clock) -> Ste
         uow, clock, jobs.APPROVERS_CLOSE, f"{step.id}", request_id=request.id, step_id=step.id
     )
     if cmd.approve:
-        tell_requester(uow, clock, request, "step_approved", step=step, actor=cmd.actor)
+        update = tell_requester(uow, clock, request, "step_approved", step=step, actor=cmd.actor)
         advance(request, uow=uow, config=config, clock=clock)
+        if update is not None:
+            # Said as things stand now, however late the message goes out.
+            following = request.current_step()
+            waiting_on = list(following.approvers) if following else []
+            update.payload = {**update.payload, "waiting_on": waiting_on}
     else:
         request.status = next_state(REQUEST, request.status, "deny")
         _close(request, now)

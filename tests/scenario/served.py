@@ -192,7 +192,11 @@ def served(database_url: str, folder: Path, *, scim_url: str | None = None) -> I
 
 
 def wait_for(
-    what: Callable[[], Any], *, timeout: float, while_waiting: Callable[[], None] = lambda: None
+    what: Callable[[], Any],
+    *,
+    timeout: float,
+    while_waiting: Callable[[], None] = lambda: None,
+    until: str = "",
 ) -> Any:
     """Poll until `what()` is truthy (and return it), calling `while_waiting` between polls."""
     deadline = time.monotonic() + timeout
@@ -202,7 +206,7 @@ def wait_for(
             return found
         while_waiting()
         time.sleep(0.1)
-    raise TimeoutError(f"not within {timeout} s")
+    raise TimeoutError(f"{until or 'it'} did not happen within {timeout} s")
 
 
 def _prepare(env: dict[str, str], config_text: str) -> None:

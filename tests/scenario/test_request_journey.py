@@ -266,3 +266,20 @@ def test_a_double_click_on_the_final_approve_makes_one_scim_assignment(world: Wo
     assert len([e for e in world.audit() if e["action"] == "seat.assigned"]) == 1
     live = [m for m in world.thread(ALICE) if "live" in m["text"].lower() and m.get("thread_ts")]
     assert len(live) == 1
+
+
+def test_an_approval_update_sent_late_still_names_who_was_next_when_it_happened(
+    world: World,
+) -> None:
+    world.request(ALICE, "figma:professional")
+    world.drain()
+    world.click(DANA, world.approvals_for(DANA)[-1], ids.STEP_APPROVE)
+    world.slack.fail_next("chat.postMessage", status=500)  # Alice's update must wait ...
+    world.drain()
+    world.click(FIONA, world.approvals_for(FIONA)[-1], ids.STEP_APPROVE)  # ... past this
+    world.clock.advance(minutes=5)
+    world.drain()
+
+    replies = [m["text"] for m in world.thread(ALICE) if m.get("thread_ts")]
+    assert replies[0].startswith(f"<@{DANA}> approved"), replies
+    assert f"now waiting for <@{FIONA}>" in replies[0], replies
