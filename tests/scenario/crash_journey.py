@@ -40,12 +40,19 @@ class Killer:
     at: int | None = None
     seen: int = 0
     killed: list[str] = field(default_factory=list)
+    when: float | None = None  # time.monotonic() of the kill
 
     def __call__(self, call: Call) -> None:
         index, self.seen = self.seen, self.seen + 1
-        replica = self.served.replicas.get(call.via)
-        if index == self.at and replica is not None and replica.alive:
-            self.killed.append(f"{call.method} #{index} on {call.via}")
+        if index == self.at:
+            self.kill(call.via, f"{call.method} #{index}")
+
+    def kill(self, name: str, why: str) -> None:
+        """SIGKILL the replica `name` now (if it is up), noting why and when."""
+        replica = self.served.replicas.get(name)
+        if replica is not None and replica.alive:
+            self.killed.append(f"{why} on {name}")
+            self.when = time.monotonic()
             os.kill(replica.process.pid, signal.SIGKILL)
 
 
