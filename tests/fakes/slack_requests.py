@@ -328,6 +328,32 @@ class SlackSender:
         return self.send(body, timestamp=timestamp, secret=secret, headers=headers)
 
 
+def button_value(message: dict[str, Any], action_id: str) -> str | None:
+    """The value of a button in a posted message, or None when it has no such button."""
+    for block in message.get("blocks", []):
+        for element in [*block.get("elements", []), block.get("accessory") or {}]:
+            if element.get("action_id") == action_id:
+                return element.get("value")
+    return None
+
+
+def click_message(sender: SlackSender, message: dict[str, Any], action_id: str) -> Any:
+    """Click a button of a message the fake Slack recorded, as the sender's user."""
+    value = button_value(message, action_id)
+    assert value is not None, f"no {action_id} button in {message.get('text')}"
+    return sender.click(
+        action_id,
+        value,
+        container={
+            "type": "message",
+            "message_ts": message["ts"],
+            "channel_id": message["channel"],
+        },
+        channel_id=message["channel"],
+        message_ts=message["ts"],
+    )
+
+
 def _interaction(payload: dict[str, Any]) -> Body:
     return urlencode({"payload": json.dumps(payload)}).encode(), FORM
 

@@ -11,7 +11,6 @@ every vendor effect, exactly once.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import time
 from collections import Counter
@@ -24,12 +23,12 @@ from messages import ids
 from store import tables
 from store.db import make_engine
 from tests.fakes.slack_api import Call
+from tests.fakes.slack_requests import button_value
+from tests.scenario.observed import conversations, dm, live
 from tests.scenario.served import Served, wait_for
-from tests.scenario.world import ALICE, DANA, FIONA, IT_CHANNEL, PEOPLE
+from tests.scenario.world import ALICE, DANA, FIONA
 
 DEADLINE = 60.0  # every step must complete this soon after a kill, restart included
-BUTTONS = (ids.STEP_APPROVE, ids.STEP_DENY, ids.TASK_DONE)
-_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|[^>]*>")
 
 
 @dataclass
@@ -81,8 +80,9 @@ def walk(served: Served, *, restart: bool) -> None:
 
     def approval(user: str) -> dict[str, Any]:
         def found() -> dict[str, Any] | None:
-            live = [m for m in served.slack.messages(_dm(user)) if _button(m, ids.STEP_APPROVE)]
-            return live[-1] if live else None
+            shown = served.slack.messages(dm(user))
+            asking = [m for m in shown if button_value(m, ids.STEP_APPROVE)]
+            return asking[-1] if asking else None
 
         return wait_for(found, timeout=DEADLINE, while_waiting=keep_up, until=f"a DM to {user}")
 
@@ -91,7 +91,7 @@ def walk(served: Served, *, restart: bool) -> None:
         message = approval(approver)
         through(lambda r, m=message, a=approver: served.click(a, m, ids.STEP_APPROVE, r))
         wait_for(
-            lambda m=message: not _live(_current(served, m)),
+            lambda m=message: not live(_current(served, m)),
             timeout=DEADLINE,
             while_waiting=keep_up,
             until=f"{approver}'s approval closed",
@@ -105,32 +105,15 @@ def walk(served: Served, *, restart: bool) -> None:
 def outcome(served: Served) -> dict[str, Any]:
     """Conversations, decisions and vendor effects, in a form two runs can be compared in."""
     return {
-        "conversations": conversations(served),
+        "conversations": conversations(served.slack),
         "audit": _audit_actions(served.env["SEATKEEPER_DATABASE_URL"]),
         "users created at the vendor": served.scim.calls.count(("POST", "/v2/Users")),
         "users at the vendor": sorted(_scim_users(served)),
     }
 
 
-def conversations(served: Served) -> dict[str, list[tuple[str, list[str], bool]]]:
-    """Per channel: each root's text, its replies' texts, and whether it still has buttons."""
-    seen = {}
-    for channel in [_dm(p["slack_user_id"]) for p in PEOPLE] + [IT_CHANNEL]:
-        messages = served.slack.messages(channel)
-        seen[channel] = [
-            (
-                _plain(root["text"]),
-                [_plain(m["text"]) for m in messages if m.get("thread_ts") == root["ts"]],
-                _live(root),
-            )
-            for root in messages
-            if not root.get("thread_ts")
-        ]
-    return seen
-
-
 def _seat_is_live(served: Served) -> bool:
-    replies = [m for m in served.slack.messages(_dm(ALICE)) if m.get("thread_ts")]
+    replies = [m for m in served.slack.messages(dm(ALICE)) if m.get("thread_ts")]
     return any("live" in m["text"].lower() for m in replies)
 
 
@@ -163,24 +146,3 @@ def _scim_users(served: Served) -> list[str]:
         )
         for user in users
     ]
-
-
-def _dm(user: str) -> str:
-    return f"D{user[1:]}"
-
-
-def _button(message: dict[str, Any], action: str) -> bool:
-    return any(
-        element.get("action_id") == action
-        for block in message.get("blocks", [])
-        for element in [*block.get("elements", []), block.get("accessory") or {}]
-    )
-
-
-def _live(message: dict[str, Any]) -> bool:
-    return any(_button(message, action) for action in BUTTONS)
-
-
-def _plain(text: str) -> str:
-    """Text without Slack dates, which show the moment a run happened to reach them."""
-    return _DATE.sub("<date>", text)

@@ -28,7 +28,7 @@ from bot.settings import settings_from_env
 from messages import ids
 from tests.fakes.scim_server import RunningScimServer, start_scim_server, stop_scim_server
 from tests.fakes.slack_api import FakeSlack
-from tests.fakes.slack_requests import SlackSender, static_select, text_input
+from tests.fakes.slack_requests import SlackSender, click_message, static_select, text_input
 from tests.scenario.world import (
     ADMIN,
     CONFIG,
@@ -127,23 +127,7 @@ class Served:
 
     def click(self, user: str, message: dict[str, Any], action_id: str, replica: Replica) -> Any:
         """Click a button of a posted message as `user`, through `replica`."""
-        value = next(
-            element["value"]
-            for block in message.get("blocks", [])
-            for element in [*block.get("elements", []), block.get("accessory") or {}]
-            if element.get("action_id") == action_id
-        )
-        return self.sender(user, replica).click(
-            action_id,
-            value,
-            container={
-                "type": "message",
-                "message_ts": message["ts"],
-                "channel_id": message["channel"],
-            },
-            channel_id=message["channel"],
-            message_ts=message["ts"],
-        )
+        return click_message(self.sender(user, replica), message, action_id)
 
     def logs(self) -> str:
         """Every replica's output so far, for failure messages."""

@@ -15,14 +15,13 @@ import pytest
 
 from messages import ids
 from tests.database import fresh_database_url
+from tests.scenario.observed import conversations
 from tests.scenario.world import (
     ADMIN,
     ALICE,
     APPROVALS_CHANNEL,
     DANA,
     FIONA,
-    IT_CHANNEL,
-    PEOPLE,
     World,
     running_world,
 )
@@ -72,31 +71,6 @@ def _miro_by_hand_after_a_reminder(world: World) -> None:
     _settle(world)
 
 
-def _conversations(world: World) -> dict[str, list[tuple[str, list[str], bool]]]:
-    """Per channel: each root's text, its replies' texts, and whether it still has buttons."""
-    channels = [f"D{p['slack_user_id'][1:]}" for p in PEOPLE] + [IT_CHANNEL, APPROVALS_CHANNEL]
-    seen: dict[str, list[tuple[str, list[str], bool]]] = {}
-    for channel in channels:
-        messages = world.slack.messages(channel)
-        roots = [m for m in messages if not m.get("thread_ts")]
-        seen[channel] = [
-            (
-                root["text"],
-                [m["text"] for m in messages if m.get("thread_ts") == root["ts"]],
-                _live(world, root),
-            )
-            for root in roots
-        ]
-    return seen
-
-
-def _live(world: World, message: dict[str, Any]) -> bool:
-    return any(
-        world.button(message, action) is not None
-        for action in (ids.STEP_APPROVE, ids.STEP_DENY, ids.TASK_DONE)
-    )
-
-
 def _posts(world: World) -> int:
     return len(world.slack.calls_to("chat.postMessage"))
 
@@ -109,7 +83,7 @@ def _fresh(tmp_path: Path, name: str) -> str:
 def _clean_run(tmp_path: Path, journey: Journey, **options: Any) -> tuple[Any, int]:
     with running_world(_fresh(tmp_path, "clean"), **options) as world:
         journey(world)
-        return _conversations(world), _posts(world)
+        return conversations(world.slack), _posts(world)
 
 
 def _run_dropping(tmp_path: Path, journey: Journey, n: int, **options: Any) -> Any:
@@ -125,7 +99,7 @@ def _run_dropping(tmp_path: Path, journey: Journey, n: int, **options: Any) -> A
 
         world.slack.before_reply = drop_the_nth
         journey(world)
-        return _conversations(world)
+        return conversations(world.slack)
 
 
 JOURNEYS = {

@@ -21,7 +21,13 @@ from store.tables import audit_events
 from tests.fakes.clock import FakeClock
 from tests.fakes.scim_server import RunningScimServer, start_scim_server, stop_scim_server
 from tests.fakes.slack_api import FakeSlack
-from tests.fakes.slack_requests import SlackSender, static_select, text_input
+from tests.fakes.slack_requests import (
+    SlackSender,
+    button_value,
+    click_message,
+    static_select,
+    text_input,
+)
 from workflows.model import Person
 
 SIGNING_SECRET = "test-signing-secret"
@@ -126,11 +132,7 @@ class World:
 
     def button(self, message: dict[str, Any], action_id: str) -> str | None:
         """The value of a button in a message, or None when it has no such button."""
-        for block in message.get("blocks", []):
-            for element in [*block.get("elements", []), block.get("accessory") or {}]:
-                if element.get("action_id") == action_id:
-                    return element.get("value")
-        return None
+        return button_value(message, action_id)
 
     def approvals_for(self, user: str) -> list[dict[str, Any]]:
         """Messages in `user`'s DM that still carry Approve buttons, oldest first."""
@@ -147,19 +149,7 @@ class World:
 
     def click(self, user: str, message: dict[str, Any], action_id: str) -> Any:
         """Click a button of a posted message as `user`."""
-        value = self.button(message, action_id)
-        assert value is not None, f"no {action_id} button in {message.get('text')}"
-        return self.as_user(user).click(
-            action_id,
-            value,
-            container={
-                "type": "message",
-                "message_ts": message["ts"],
-                "channel_id": message["channel"],
-            },
-            channel_id=message["channel"],
-            message_ts=message["ts"],
-        )
+        return click_message(self.as_user(user), message, action_id)
 
     def audit(self) -> list[dict[str, Any]]:
         """Every audit event as a row."""
