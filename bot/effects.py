@@ -21,8 +21,9 @@ from bot.sync_view import summary_view
 from messages import render
 from store.uow import SqlUnitOfWork
 from workflows import jobs
-from workflows.model import Job, Request, RequestStatus
+from workflows.model import ApprovalStep, Job, Request, RequestStatus
 from workflows.ports import Assignee, Connector, ConnectorError, NotSupported, Retryable
+from workflows.requests import awaits_decision
 from workflows.seats import provisioned, provisioning_failed
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class Effects:
         with self.runner.uow() as uow:
             request = _request(uow, job.payload["request_id"])
             step = _step(request, job.payload["step_id"])
-            current = request.status == RequestStatus.PENDING and step is request.current_step()
+            current = awaits_decision(request, step) and step is request.current_step()
             card = request_card(request, uow, self.config) if current else None
         asked = {m[2] for m in step.messages}
         targets = [a for a in step.approvers if a not in asked]
@@ -325,7 +326,7 @@ def _request(uow: SqlUnitOfWork, request_id: int, *, lock: bool = False) -> Requ
     return request
 
 
-def _step(request: Request, step_id: int) -> Any:
+def _step(request: Request, step_id: int) -> ApprovalStep:
     step = next((s for s in request.steps if s.id == step_id), None)
     if step is None:
         raise LookupError(f"step {step_id} of request {request.id} is gone")
