@@ -11,6 +11,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final, TypeVar
 
+# Raised here; it lives in the domain's error tree, which the edge turns into words.
+from workflows.errors import InvalidTransition as InvalidTransition
 from workflows.model import JobStatus, RequestStatus, SeatStatus, StepStatus, TaskStatus
 
 S = TypeVar("S", bound=StrEnum)
@@ -117,14 +119,16 @@ JOB: Final[Table[JobStatus, JobEvent]] = MappingProxyType(
     }
 )
 
-
-class InvalidTransition(Exception):
-    """An event that the state machine does not allow from the current state."""
-
-    def __init__(self, machine: str, state: StrEnum, event: StrEnum) -> None:
-        super().__init__(f"{machine}: cannot {event} from {state.value}")
-        self.state = state
-        self.event = event
+# What each kind of state belongs to, in the words a refusal uses.
+THINGS: Final[Mapping[type[StrEnum], str]] = MappingProxyType(
+    {
+        RequestStatus: "request",
+        StepStatus: "approval step",
+        SeatStatus: "seat",
+        TaskStatus: "task",
+        JobStatus: "job",
+    }
+)
 
 
 def next_state(table: Table[S, E], state: S, event: E, machine: str = "") -> S:
@@ -132,7 +136,9 @@ def next_state(table: Table[S, E], state: S, event: E, machine: str = "") -> S:
     try:
         return table[(state, event)]
     except KeyError:
-        raise InvalidTransition(machine or type(state).__name__, state, event) from None
+        kind = type(state)
+        thing = THINGS.get(kind, "item")
+        raise InvalidTransition(machine or kind.__name__, state, event, thing=thing) from None
 
 
 def allows(table: Table[S, E], state: S, event: E) -> bool:

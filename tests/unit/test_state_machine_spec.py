@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from workflows.errors import Refused
 from workflows.model import (
     DECIDABLE_STEP_STATUSES,
     OPEN_REQUEST_STATUSES,
@@ -171,3 +172,16 @@ def test_the_steps_awaiting_a_decision_are_those_the_spec_lets_be_approved_or_de
 def test_the_open_requests_are_those_the_spec_lets_move_on() -> None:
     movable = {state for state, _ in REQUEST_SPEC}
     assert {s.value for s in OPEN_REQUEST_STATUSES} == movable
+
+
+def test_a_refused_move_tells_the_person_in_words_what_is_in_the_way() -> None:
+    with pytest.raises(Refused) as refused:
+        next_state(REQUEST, RequestStatus.MANUAL_TASK, RequestEvent.CANCEL, "request")
+    assert refused.value.message == "That can't be done now: this request is manual task."
+    assert str(refused.value) == "request: cannot cancel from manual_task"
+
+
+def test_a_refusal_names_what_kind_of_thing_is_in_the_way() -> None:
+    with pytest.raises(Refused, match=r"^step: cannot start from escalated$") as refused:
+        next_state(STEP, StepStatus.ESCALATED, StepEvent.START, "step")
+    assert refused.value.message == "That can't be done now: this approval step is escalated."
