@@ -1,7 +1,7 @@
 """Job handlers: the slow side effects (Slack messages, vendor calls) run after the ack.
 
 Each handler reads the current state, talks to Slack or a vendor, and records what it posted.
-A handler that raises is retried with backoff by the worker.
+A handler that raises is retried with backoff by the worker: `Retryable` says after how long.
 """
 
 from __future__ import annotations
@@ -33,14 +33,6 @@ UNREACHABLE = frozenset(
     {"user_disabled", "user_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found"}
 )
 IT_EVENTS = {"no_approver": "Request #{request_id} has nobody who can approve it: add admins."}
-
-
-class RetryLater(Exception):
-    """Not ready yet (or a passing failure); run the job again after `delay` seconds."""
-
-    def __init__(self, message: str, delay: float | None = None) -> None:
-        super().__init__(message)
-        self.delay = delay
 
 
 class Effects:
@@ -151,7 +143,7 @@ class Effects:
                 ref = [*posted, approver]
             self.runner(_record_approval_messages, request.id, step.id, [ref])
         if failed:
-            raise RetryLater(f"could not reach {', '.join(failed)} yet")
+            raise Retryable(f"could not reach {', '.join(failed)} yet")
 
     def _record_found(self, job: Job, request: Request, step: Any, targets: list[str]) -> None:
         """Record the approval messages an earlier run of `job` posted but did not record."""
@@ -227,7 +219,7 @@ class Effects:
         with self.runner.uow() as uow:
             task = uow.tasks.get(job.payload["task_id"])
             if task is None or task.ts is None:
-                raise RetryLater("the task message is not posted yet", delay=5)
+                raise Retryable("the task message is not posted yet", retry_after=5)
             done = render.it_task_done(task_card(task, uow, self.config))
         self.slack.chat_update(channel=task.channel, ts=task.ts, **done)
 
@@ -252,7 +244,7 @@ class Effects:
         """Assign the seat through the app's connector; hand it to IT when that fails for good."""
         try:
             self._provision(job)
-        except RetryLater:
+        except Retryable:
             raise
         except Exception as exc:
             if job.attempts + 1 < job.max_attempts:
@@ -281,7 +273,7 @@ class Effects:
             )
         except Retryable as exc:
             if job.attempts + 1 < job.max_attempts:
-                raise RetryLater(str(exc), delay=exc.retry_after) from exc
+                raise
             self._to_it(request, "the vendor kept failing", str(exc))
         except ConnectorError as exc:
             self._to_it(request, "the vendor refused", str(exc))
@@ -311,7 +303,7 @@ class Effects:
             return channel
         if self.config.admins:
             return self._dm(self.config.admins[0])
-        raise RetryLater("no slack.it_channel and no admins are configured", delay=3600)
+        raise Retryable("no slack.it_channel and no admins are configured", retry_after=3600)
 
 
 def _recovering(job: Job) -> bool:

@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 
 from bot.deadline import time_limit
-from bot.effects import Handler, RetryLater
+from bot.effects import Handler
 from bot.heartbeat import Heartbeat
 from bot.runner import Runner
 from store.uow import SqlUnitOfWork
 from workflows import jobs
 from workflows.model import Job, JobStatus
+from workflows.ports import Retryable
 
 log = logging.getLogger(__name__)
 DEFAULT_LEASE = dt.timedelta(seconds=30)
@@ -193,8 +194,8 @@ class Worker:
             with time_limit(TIME_LIMIT.total_seconds()):
                 handler(job)
         except Exception as exc:
-            delay = exc.delay if isinstance(exc, RetryLater) else None
-            if not isinstance(exc, RetryLater):
+            delay = exc.retry_after if isinstance(exc, Retryable) else None
+            if not isinstance(exc, Retryable):
                 log.exception("job %s (%s) failed", job.id, job.kind)
             error = f"{type(exc).__name__}: {exc}"
             self._finish(job, error=error, delay=delay, final=_permanent(exc))
