@@ -1,7 +1,8 @@
 """Job handlers: the slow side effects (Slack messages, vendor calls) run after the ack.
 
 Each handler reads the current state, talks to Slack or a vendor, and records what it posted.
-A handler that raises is retried with backoff by the worker: `Retryable` says after how long.
+A handler that raises is retried with backoff by the worker: `Retryable` says after how long,
+and `Gone` (what the job is about no longer exists) ends the job at once.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.sync_view import summary_view
 from messages import render
 from store.uow import SqlUnitOfWork
 from workflows import jobs
+from workflows.errors import Gone
 from workflows.model import ApprovalStep, Job, Request, RequestStatus
 from workflows.ports import Assignee, Connector, ConnectorError, NotSupported, Retryable
 from workflows.requests import awaits_decision
@@ -218,7 +220,9 @@ class Effects:
         """Update the task message in place: done, by whom, when."""
         with self.runner.uow() as uow:
             task = uow.tasks.get(job.payload["task_id"])
-            if task is None or task.ts is None:
+            if task is None:
+                raise Gone(f"task {job.payload['task_id']} is gone")
+            if task.ts is None:
                 raise Retryable("the task message is not posted yet", retry_after=5)
             done = render.it_task_done(task_card(task, uow, self.config))
         self.slack.chat_update(channel=task.channel, ts=task.ts, **done)
@@ -244,7 +248,7 @@ class Effects:
         """Assign the seat through the app's connector; hand it to IT when that fails for good."""
         try:
             self._provision(job)
-        except Retryable:
+        except (Retryable, Gone):
             raise
         except Exception as exc:
             if job.attempts + 1 < job.max_attempts:
@@ -314,14 +318,14 @@ def _recovering(job: Job) -> bool:
 def _request(uow: SqlUnitOfWork, request_id: int, *, lock: bool = False) -> Request:
     request = uow.requests.get(request_id, for_update=lock)
     if request is None:
-        raise LookupError(f"request {request_id} is gone")
+        raise Gone(f"request {request_id} is gone")
     return request
 
 
 def _step(request: Request, step_id: int) -> ApprovalStep:
     step = next((s for s in request.steps if s.id == step_id), None)
     if step is None:
-        raise LookupError(f"step {step_id} of request {request.id} is gone")
+        raise Gone(f"step {step_id} of request {request.id} is gone")
     return step
 
 

@@ -4,7 +4,8 @@ They form a small tree, so callers decide on the class alone::
 
     SeatkeeperError            any error the domain raises on purpose
     └── Refused                not allowed or not possible; ``message`` tells the person why
-        ├── NotFound           what a button or command points at does not exist (any more)
+        ├── NotFound           what a button, command or job points at does not exist (any more)
+        │   └── Gone           what a job is about was removed: the job can never succeed
         └── InvalidTransition  a move its state machine does not allow from the current state
 """
 
@@ -30,7 +31,11 @@ class Refused(SeatkeeperError):
 
 
 class NotFound(Refused):
-    """The thing a button or command points at does not exist (any more)."""
+    """The thing a button, command or job points at does not exist (any more)."""
+
+
+class Gone(NotFound):
+    """The request, step or task a job is about no longer exists, so the job can never succeed."""
 
 
 class InvalidTransition(Refused):
