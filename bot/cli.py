@@ -12,7 +12,6 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import importer as importer_types
 from bot.bootstrap import Container, build
 from bot.config_file import ConfigError, load_config_or_default
 from bot.settings import Settings, settings_from_env
@@ -21,6 +20,14 @@ from workflows.ports import ConnectorError
 
 log = logging.getLogger("seatkeeper")
 PASSES = ("sync", "reclaim", "reminders", "digest")
+# What a clean `seatkeeper import KIND FILE` did, in the counts its ImportResult holds.
+IMPORT_SUMMARIES = {
+    "people": "{added} people added, {updated} updated, {unchanged} unchanged",
+    "seats": "{added} seats added, {updated} changed",
+    "usage": (
+        "{updated} seats' last activity updated, {ignored} rows for people without a seat ignored"
+    ),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -205,10 +212,9 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
                 slack=container.slack,
                 pause=writer_gap(container.engine),
             )
-        elif args.kind == "seats":
-            result = importer.import_seats(args.file, runner=container.runner)
         else:
-            result = importer.import_usage(args.file, runner=container.runner)
+            run = importer.import_seats if args.kind == "seats" else importer.import_usage
+            result = run(args.file, runner=container.runner)
     if result.problems:
         print(
             f"{args.file}: nothing was imported; fix these lines and run it again:", file=sys.stderr
@@ -216,21 +222,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         for problem in result.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    print(f"{args.file}: {_import_summary(args.kind, result)}")
+    print(f"{args.file}: {IMPORT_SUMMARIES[args.kind].format_map(vars(result))}")
     return 0
-
-
-def _import_summary(kind: str, result: importer_types.ImportResult) -> str:
-    if kind == "people":
-        return (
-            f"{result.added} people added, {result.updated} updated, {result.unchanged} unchanged"
-        )
-    if kind == "seats":
-        return f"{result.added} seats added, {result.updated} changed"
-    return (
-        f"{result.updated} seats' last activity updated, "
-        f"{result.ignored} rows for people without a seat ignored"
-    )
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,7 +1,8 @@
 """Job handlers: the slow side effects (Slack messages, vendor calls) run after the ack.
 
 Each handler reads the current state, talks to Slack or a vendor, and records what it posted.
-A handler that raises is retried with backoff by the worker.
+A handler that raises is retried with backoff by the worker: `Retryable` says after how long,
+and `Gone` (what the job is about no longer exists) ends the job at once.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from bot.sync_view import summary_view
 from messages import render
 from store.uow import SqlUnitOfWork
 from workflows import jobs
-from workflows.model import Job, Request, RequestStatus
+from workflows.errors import Gone
+from workflows.model import ApprovalStep, Job, Request, RequestStatus
 from workflows.ports import Assignee, Connector, ConnectorError, NotSupported, Retryable
+from workflows.requests import awaits_decision
 from workflows.seats import provisioned, provisioning_failed
 
 log = logging.getLogger(__name__)
@@ -32,14 +35,6 @@ UNREACHABLE = frozenset(
     {"user_disabled", "user_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found"}
 )
 IT_EVENTS = {"no_approver": "Request #{request_id} has nobody who can approve it: add admins."}
-
-
-class RetryLater(Exception):
-    """Not ready yet (or a passing failure); run the job again after `delay` seconds."""
-
-    def __init__(self, message: str, delay: float | None = None) -> None:
-        super().__init__(message)
-        self.delay = delay
 
 
 class Effects:
@@ -101,7 +96,7 @@ class Effects:
         with self.runner.uow() as uow:
             request = _request(uow, job.payload["request_id"])
             step = _step(request, job.payload["step_id"])
-            current = request.status == RequestStatus.PENDING and step is request.current_step()
+            current = awaits_decision(request, step) and step is request.current_step()
             card = request_card(request, uow, self.config) if current else None
         asked = {m[2] for m in step.messages}
         targets = [a for a in step.approvers if a not in asked]
@@ -150,7 +145,7 @@ class Effects:
                 ref = [*posted, approver]
             self.runner(_record_approval_messages, request.id, step.id, [ref])
         if failed:
-            raise RetryLater(f"could not reach {', '.join(failed)} yet")
+            raise Retryable(f"could not reach {', '.join(failed)} yet")
 
     def _record_found(self, job: Job, request: Request, step: Any, targets: list[str]) -> None:
         """Record the approval messages an earlier run of `job` posted but did not record."""
@@ -225,8 +220,10 @@ class Effects:
         """Update the task message in place: done, by whom, when."""
         with self.runner.uow() as uow:
             task = uow.tasks.get(job.payload["task_id"])
-            if task is None or task.ts is None:
-                raise RetryLater("the task message is not posted yet", delay=5)
+            if task is None:
+                raise Gone(f"task {job.payload['task_id']} is gone")
+            if task.ts is None:
+                raise Retryable("the task message is not posted yet", retry_after=5)
             done = render.it_task_done(task_card(task, uow, self.config))
         self.slack.chat_update(channel=task.channel, ts=task.ts, **done)
 
@@ -251,7 +248,7 @@ class Effects:
         """Assign the seat through the app's connector; hand it to IT when that fails for good."""
         try:
             self._provision(job)
-        except RetryLater:
+        except (Retryable, Gone):
             raise
         except Exception as exc:
             if job.attempts + 1 < job.max_attempts:
@@ -280,7 +277,7 @@ class Effects:
             )
         except Retryable as exc:
             if job.attempts + 1 < job.max_attempts:
-                raise RetryLater(str(exc), delay=exc.retry_after) from exc
+                raise
             self._to_it(request, "the vendor kept failing", str(exc))
         except ConnectorError as exc:
             self._to_it(request, "the vendor refused", str(exc))
@@ -310,7 +307,7 @@ class Effects:
             return channel
         if self.config.admins:
             return self._dm(self.config.admins[0])
-        raise RetryLater("no slack.it_channel and no admins are configured", delay=3600)
+        raise Retryable("no slack.it_channel and no admins are configured", retry_after=3600)
 
 
 def _recovering(job: Job) -> bool:
@@ -321,14 +318,14 @@ def _recovering(job: Job) -> bool:
 def _request(uow: SqlUnitOfWork, request_id: int, *, lock: bool = False) -> Request:
     request = uow.requests.get(request_id, for_update=lock)
     if request is None:
-        raise LookupError(f"request {request_id} is gone")
+        raise Gone(f"request {request_id} is gone")
     return request
 
 
-def _step(request: Request, step_id: int) -> Any:
+def _step(request: Request, step_id: int) -> ApprovalStep:
     step = next((s for s in request.steps if s.id == step_id), None)
     if step is None:
-        raise LookupError(f"step {step_id} of request {request.id} is gone")
+        raise Gone(f"step {step_id} of request {request.id} is gone")
     return step
 
 

@@ -1,4 +1,4 @@
-"""The HTTP surface: `POST /slack/events`, `GET /healthz` (and the REST API under /api/)."""
+"""The HTTP surface: `POST /slack/events` (everything Slack sends) and `GET /healthz`."""
 
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
-"""`seatkeeper import people FILE.csv`: the directory from CSV, all lines or none."""
+"""`seatkeeper import people|seats|usage FILE.csv`: each file checked whole before it applies."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -19,7 +21,10 @@ from workflows.people import (
     directory_conflicts,
     parse_people,
 )
-from workflows.sync import reconcile_seats, record_usage
+from workflows.sync import SeatDrift, reconcile_seats, record_usage
+
+Rows = TypeVar("Rows")
+Applied = TypeVar("Applied")
 
 
 @dataclass
@@ -79,39 +84,57 @@ def _resolve_slack_ids(
     return problems
 
 
+@dataclass(frozen=True)
+class PerAppFile(Generic[Rows, Applied]):
+    """A CSV file checked whole, then applied one app at a time, each app in its own transaction.
+
+    `parse` gives each app's rows and every problem; `apply` is the verb for one app's rows;
+    `counts` turns what it returns into (added, updated, ignored).
+    """
+
+    parse: Callable[..., tuple[dict[str, Rows], list[LineProblem]]]
+    apply: Callable[..., Applied]
+    counts: Callable[[Applied], tuple[int, int, int]]
+
+
+def _drift_counts(drift: SeatDrift) -> tuple[int, int, int]:
+    return len(drift.found), len(drift.gone) + len(drift.tier_changes) + drift.activity, 0
+
+
+def _usage_counts(recorded: tuple[int, list[str]]) -> tuple[int, int, int]:
+    updated, without_seat = recorded
+    return 0, updated, len(without_seat)
+
+
+SEATS = PerAppFile(parse_seats, reconcile_seats, _drift_counts)
+USAGE = PerAppFile(parse_usage, record_usage, _usage_counts)
+
+
 def import_seats(path: Path, *, runner: Runner) -> ImportResult:
     """Load the complete seat list of each app the file names (csv/manual apps only)."""
-    text, problems = _read(path)
-    today = runner.clock.now().date()
-    seats, parse_problems = (
-        parse_seats(text, str(path), runner.config, today=today) if text else ({}, [])
-    )
-    problems += parse_problems
-    if problems:
-        return ImportResult(problems=problems)
-    added = updated = 0
-    for app_key, records in seats.items():
-        drift = runner(reconcile_seats, app_key, records)
-        added += len(drift.found)
-        updated += len(drift.gone) + len(drift.tier_changes) + drift.activity
-    return ImportResult(added, updated, [])
+    return _import_per_app(SEATS, path, runner=runner)
 
 
 def import_usage(path: Path, *, runner: Runner) -> ImportResult:
     """Record last activity from the file; rows for people without a seat are counted."""
+    return _import_per_app(USAGE, path, runner=runner)
+
+
+def _import_per_app(kind: PerAppFile[Rows, Applied], path: Path, *, runner: Runner) -> ImportResult:
+    """Apply a clean file app by app; a file with any problem changes nothing."""
     text, problems = _read(path)
     today = runner.clock.now().date()
-    usage, parse_problems = (
-        parse_usage(text, str(path), runner.config, today=today) if text else ({}, [])
+    per_app, parse_problems = (
+        kind.parse(text, str(path), runner.config, today=today) if text else ({}, [])
     )
     problems += parse_problems
     if problems:
         return ImportResult(problems=problems)
-    updated = ignored = 0
-    for app_key, days in usage.items():
-        changed, unknown = runner(record_usage, app_key, days)
-        updated, ignored = updated + changed, ignored + len(unknown)
-    return ImportResult(0, updated, [], ignored=ignored)
+    added = updated = ignored = 0
+    for app_key, rows in per_app.items():
+        one_added, one_updated, one_ignored = kind.counts(runner(kind.apply, app_key, rows))
+        added, updated, ignored = added + one_added, updated + one_updated, ignored + one_ignored
+    return ImportResult(added, updated, [], ignored=ignored)
 
 
 def _read(path: Path) -> tuple[str, list[LineProblem]]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from messages.views import Decision, HomeView, RequestCard, SeatLine, TaskCard, TierOption
 from store.uow import SqlUnitOfWork
 from workflows.catalog import Config
-from workflows.model import ApprovalStep, Request, RequestStatus, Seat, StepStatus, Task
+from workflows.model import ApprovalStep, Request, Seat, StepStatus, Task
 from workflows.seats import seats_left
-
-CANCELLABLE = (RequestStatus.PENDING, RequestStatus.WAITLISTED)
+from workflows.states import REQUEST, RequestEvent, allows
 
 
 def tier_options(config: Config) -> list[TierOption]:
@@ -38,7 +37,7 @@ def request_card(request: Request, uow: SqlUnitOfWork, config: Config) -> Reques
         waiting_on=tuple(step.approvers) if step else (),
         seats_left=seats_left(request.app_key, uow=uow, config=config),
         created_at=request.created_at,
-        can_cancel=request.status in CANCELLABLE,
+        can_cancel=allows(REQUEST, request.status, RequestEvent.CANCEL),
     )
 
 

@@ -24,12 +24,14 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 
 from bot.deadline import time_limit
-from bot.effects import Handler, RetryLater
+from bot.effects import Handler
 from bot.heartbeat import Heartbeat
 from bot.runner import Runner
 from store.uow import SqlUnitOfWork
 from workflows import jobs
+from workflows.errors import Gone
 from workflows.model import Job, JobStatus
+from workflows.ports import Retryable
 
 log = logging.getLogger(__name__)
 DEFAULT_LEASE = dt.timedelta(seconds=30)
@@ -193,16 +195,31 @@ class Worker:
             with time_limit(TIME_LIMIT.total_seconds()):
                 handler(job)
         except Exception as exc:
-            delay = exc.delay if isinstance(exc, RetryLater) else None
-            if not isinstance(exc, RetryLater):
-                log.exception("job %s (%s) failed", job.id, job.kind)
-            error = f"{type(exc).__name__}: {exc}"
-            self._finish(job, error=error, delay=delay, final=_permanent(exc))
+            self._failed(job, exc)
         else:
             self._finish(job)
 
+    def _failed(self, job: Job, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, Gone):
+            # What the job is about was removed: no retry can bring it back, so it ends now,
+            # and there is nothing for IT to do about it.
+            log.warning("job %s (%s) ends: %s", job.id, job.kind, error)
+            self._finish(job, error=error, final=True, alarm=False)
+            return
+        delay = exc.retry_after if isinstance(exc, Retryable) else None
+        if not isinstance(exc, Retryable):
+            log.exception("job %s (%s) failed", job.id, job.kind)
+        self._finish(job, error=error, delay=delay, final=_permanent(exc))
+
     def _finish(
-        self, claimed: Job, *, error: str | None = None, delay: float | None = None, final=False
+        self,
+        claimed: Job,
+        *,
+        error: str | None = None,
+        delay: float | None = None,
+        final: bool = False,
+        alarm: bool = True,
     ) -> None:
         with self.runner.uow() as uow:
             job = uow.jobs.get(claimed.id or 0)
@@ -211,8 +228,11 @@ class Worker:
                 return
             if error is None:
                 jobs.succeed(job)
-            elif jobs.fail(job, error, now=self.runner.clock.now(), retry_after=delay, final=final):
-                self._tell_it_job_died(uow, job)
+            else:
+                now = self.runner.clock.now()
+                given_up = jobs.fail(job, error, now=now, retry_after=delay, final=final)
+                if given_up and alarm:
+                    self._tell_it_job_died(uow, job)
             uow.commit()
 
     def _still_ours(self, job: Job, claimed: Job) -> bool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from workflows.model import Job, JobStatus
+from workflows.model import Job
 from workflows.ports import Clock, UnitOfWork
-from workflows.states import JOB, next_state
+from workflows.states import JOB, JobEvent, allows, next_state
 
 REQUESTER_UPDATE = "requester.update"
 APPROVERS_ASK = "approvers.ask"
@@ -68,16 +68,16 @@ def retry_delay(attempts: int, retry_after: float | None = None) -> dt.timedelta
 
 def claim(job: Job, *, now: dt.datetime, lease: dt.timedelta, holder: str) -> None:
     """Lease `job` to `holder` until now+lease; a lease that ran out is taken over."""
-    if job.status == JobStatus.RUNNING:
-        job.status = next_state(JOB, job.status, "lease_expired")
-    job.status = next_state(JOB, job.status, "claim")
+    if allows(JOB, job.status, JobEvent.LEASE_EXPIRED):
+        job.status = next_state(JOB, job.status, JobEvent.LEASE_EXPIRED)
+    job.status = next_state(JOB, job.status, JobEvent.CLAIM)
     job.leased_until, job.lease_holder = now + lease, holder
     job.claims += 1
 
 
 def succeed(job: Job) -> None:
     """The job's effect happened."""
-    job.status = next_state(JOB, job.status, "succeed")
+    job.status = next_state(JOB, job.status, JobEvent.SUCCEED)
     job.leased_until = None
 
 
@@ -86,7 +86,7 @@ def fail(job: Job, error: str, *, now: dt.datetime, retry_after: float | None, f
     job.attempts += 1
     job.last_error = error[:2000]
     give_up = final or job.attempts >= job.max_attempts
-    job.status = next_state(JOB, job.status, "give_up" if give_up else "retry")
+    job.status = next_state(JOB, job.status, JobEvent.GIVE_UP if give_up else JobEvent.RETRY)
     job.run_after = now + retry_delay(job.attempts, retry_after)
     job.leased_until = None
     return give_up
@@ -94,7 +94,7 @@ def fail(job: Job, error: str, *, now: dt.datetime, retry_after: float | None, f
 
 def release(job: Job) -> None:
     """Hand a running job back to the queue at once (its holder is stopping)."""
-    job.status = next_state(JOB, job.status, "release")
+    job.status = next_state(JOB, job.status, JobEvent.RELEASE)
     job.leased_until, job.lease_holder = None, None
 
 

@@ -4,7 +4,8 @@ Connector errors form a small tree, so callers decide on the class alone::
 
     ConnectorError            any failure talking to a vendor
     ├── Retryable             transport error, 5xx, 429 — try again later
-    │                         (``retry_after``: seconds the vendor asked us to wait, if any)
+    │                         (``retry_after``: seconds the vendor asked us to wait, if any;
+    │                         job handlers raise it too for Slack, or a message not posted yet)
     ├── Rejected              the vendor refused the call (other 4xx); ``str()`` is its message
     │   └── UnknownUser       the vendor has no such user and cannot create one
     └── NotSupported          this connector cannot do that operation (e.g. ``manual``)
@@ -26,7 +27,11 @@ class ConnectorError(Exception):
 
 
 class Retryable(ConnectorError):
-    """A passing failure: transport error, 5xx or 429. Safe to try again later."""
+    """A passing failure: transport error, 5xx or 429. Safe to try again later.
+
+    Job handlers raise it for any passing failure (Slack, or a message not posted yet); the
+    worker then tries again after its backoff, and never sooner than `retry_after` seconds.
+    """
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)

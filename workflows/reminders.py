@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from workflows import jobs
 from workflows.audit import SYSTEM, record
 from workflows.catalog import Config
-from workflows.model import ApprovalStep, Request, RequestStatus, StepStatus
+from workflows.model import ApprovalStep, Request, RequestStatus
 from workflows.notify import ask_approvers, subject, tell_requester
 from workflows.ports import Clock, UnitOfWork
 from workflows.requests import close_open_steps
 from workflows.seats import promote_waitlist
-from workflows.states import REQUEST, STEP, next_state
+from workflows.states import REQUEST, STEP, RequestEvent, StepEvent, allows, next_state
 
 
 @dataclass
@@ -38,7 +38,7 @@ def tick(*, uow: UnitOfWork, config: Config, clock: Clock) -> TickReport:
             report.expired.append(request.id or 0)
         elif step is None or step.started_at is None:
             continue
-        elif step.status == StepStatus.WAITING and now >= step.started_at + _hours(
+        elif allows(STEP, step.status, StepEvent.ESCALATE) and now >= step.started_at + _hours(
             config.defaults.escalate_hours
         ):
             _escalate(request, step, uow=uow, config=config, clock=clock)
@@ -68,7 +68,7 @@ def tick(*, uow: UnitOfWork, config: Config, clock: Clock) -> TickReport:
 
 
 def _expire(request: Request, *, uow: UnitOfWork, clock: Clock) -> None:
-    request.status = next_state(REQUEST, request.status, "expire")
+    request.status = next_state(REQUEST, request.status, RequestEvent.EXPIRE)
     request.updated_at = request.closed_at = clock.now()
     record(uow, clock, SYSTEM, "request.expired", subject(request))
     close_open_steps(request, uow, clock, note="Expired without a decision")
@@ -78,7 +78,7 @@ def _expire(request: Request, *, uow: UnitOfWork, clock: Clock) -> None:
 def _escalate(
     request: Request, step: ApprovalStep, *, uow: UnitOfWork, config: Config, clock: Clock
 ) -> None:
-    step.status = next_state(STEP, step.status, "escalate")
+    step.status = next_state(STEP, step.status, StepEvent.ESCALATE)
     step.escalated_at = request.updated_at = clock.now()
     step.reminded_at = step.reminded_at or step.escalated_at  # escalating is the nudge
     admins = [a for a in config.admins if a != request.requester]

@@ -24,7 +24,7 @@ from workflows.model import (
 from workflows.notify import ask_approvers, subject, tell_it, tell_requester
 from workflows.ports import Clock, UnitOfWork
 from workflows.seats import allocate
-from workflows.states import REQUEST, STEP, next_state
+from workflows.states import REQUEST, STEP, RequestEvent, StepEvent, allows, next_state
 
 EARLIEST_OFFSET = dt.timedelta(hours=12)
 
@@ -107,7 +107,8 @@ def decide(cmd: Decide, *, uow: UnitOfWork, config: Config, clock: Clock) -> Ste
     if not cmd.approve and reason is None:
         raise Refused("Please give a reason for denying.", field="deny_reason")
     now = clock.now()
-    step.status = next_state(STEP, step.status, "approve" if cmd.approve else "deny")
+    event = StepEvent.APPROVE if cmd.approve else StepEvent.DENY
+    step.status = next_state(STEP, step.status, event)
     step.decided_by, step.decided_at, step.reason = cmd.actor, now, reason
     request.updated_at = now
     record(
@@ -132,7 +133,7 @@ def decide(cmd: Decide, *, uow: UnitOfWork, config: Config, clock: Clock) -> Ste
             waiting_on = list(following.approvers) if following else []
             update.payload = {**update.payload, "waiting_on": waiting_on}
     else:
-        request.status = next_state(REQUEST, request.status, "deny")
+        request.status = next_state(REQUEST, request.status, RequestEvent.DENY)
         _close(request, now)
         record(uow, clock, cmd.actor, "request.denied", subject(request), reason=reason)
         tell_requester(uow, clock, request, "denied", actor=cmd.actor, reason=reason)
@@ -149,11 +150,17 @@ def check_can_decide(request: Request, step: ApprovalStep, actor: str, config: C
     """Refuse unless `actor` may decide this step now."""
     if actor == request.requester:
         raise Refused("You can't approve or deny your own request.")
-    if step.status not in DECIDABLE_STEP_STATUSES or request.status != RequestStatus.PENDING:
+    if not awaits_decision(request, step):
         raise Refused(_already(request, step))
     if actor not in step.approvers and actor not in config.admins:
         who = ", ".join(f"<@{a}>" for a in step.approvers) or "the admins"
         raise Refused(f"This approval is waiting for {who}, not you.")
+
+
+def awaits_decision(request: Request, step: ApprovalStep) -> bool:
+    """True while `step` can still be approved or denied (a denial also denies the request)."""
+    decidable = allows(STEP, step.status, StepEvent.DENY)
+    return decidable and allows(REQUEST, request.status, RequestEvent.DENY)
 
 
 def cancel_request(
@@ -167,12 +174,12 @@ def cancel_request(
         raise Refused("Only the person who asked can cancel this request.")
     if request.status == RequestStatus.CANCELLED:
         return RequestCancelled(request.id or 0)
-    if request.status not in (RequestStatus.PENDING, RequestStatus.WAITLISTED):
+    if not allows(REQUEST, request.status, RequestEvent.CANCEL):
         raise Refused(
             f"Request #{request.id} is {_status_words(request)}; it can't be cancelled now."
         )
     now = clock.now()
-    request.status = next_state(REQUEST, request.status, "cancel")
+    request.status = next_state(REQUEST, request.status, RequestEvent.CANCEL)
     _close(request, now)
     record(uow, clock, cmd.actor, "request.cancelled", subject(request))
     close_open_steps(request, uow, clock, note="Cancelled by the requester")
@@ -186,20 +193,20 @@ def advance(request: Request, *, uow: UnitOfWork, config: Config, clock: Clock) 
     for step in request.steps:
         if step.status in DECIDABLE_STEP_STATUSES:
             return
-        if step.status != StepStatus.UPCOMING:
+        if not allows(STEP, step.status, StepEvent.START):
             continue
         approvers = resolve_approvers(step.rule, request, uow=uow, config=config)
         if approved_by & set(approvers):
-            step.status = next_state(STEP, step.status, "skip")
+            step.status = next_state(STEP, step.status, StepEvent.SKIP)
             step.approvers, step.reason = approvers, "already approved earlier in the chain"
             continue
-        step.status = next_state(STEP, step.status, "start")
+        step.status = next_state(STEP, step.status, StepEvent.START)
         step.approvers, step.started_at = approvers, clock.now()
         ask_approvers(uow, clock, request, step)
         if not approvers:
             tell_it(uow, clock, f"noapprover:{step.id}", "no_approver", request_id=request.id)
         return
-    request.status = next_state(REQUEST, request.status, "approve")
+    request.status = next_state(REQUEST, request.status, RequestEvent.APPROVE)
     request.approved_at = request.updated_at = clock.now()
     record(uow, clock, "seatkeeper", "request.approved", subject(request))
     allocate(request, uow=uow, config=config, clock=clock)
@@ -258,15 +265,15 @@ def close_open_steps(request: Request, uow: UnitOfWork, clock: Clock, *, note: s
                 step_id=step.id,
                 note=note,
             )
-        if step.status in DECIDABLE_STEP_STATUSES or step.status == StepStatus.UPCOMING:
-            step.status = next_state(STEP, step.status, "skip")
+        if allows(STEP, step.status, StepEvent.SKIP):
+            step.status = next_state(STEP, step.status, StepEvent.SKIP)
 
 
 def _close(request: Request, now: dt.datetime) -> None:
     request.updated_at = request.closed_at = now
     for step in request.steps:
         if step.status == StepStatus.UPCOMING:
-            step.status = next_state(STEP, step.status, "skip")
+            step.status = next_state(STEP, step.status, StepEvent.SKIP)
 
 
 def _already(request: Request, step: ApprovalStep) -> str:

@@ -12,7 +12,7 @@ from workflows.errors import NotFound, Refused
 from workflows.model import Request, RequestStatus, Seat, Task, TaskStatus
 from workflows.notify import subject, tell_it, tell_requester
 from workflows.ports import Clock, UnitOfWork
-from workflows.states import REQUEST, TASK, next_state
+from workflows.states import REQUEST, TASK, RequestEvent, TaskEvent, allows, next_state
 
 RESERVING = (RequestStatus.PROVISIONING, RequestStatus.MANUAL_TASK)
 MANUAL_CONNECTORS = ("manual", "csv")
@@ -45,7 +45,7 @@ def allocate(request: Request, *, uow: UnitOfWork, config: Config, clock: Clock)
     if needs_seat and seats_left(request.app_key, uow=uow, config=config) == 0:
         _waitlist(request, uow=uow, config=config, clock=clock)
         return
-    request.status = next_state(REQUEST, request.status, "allocate")
+    request.status = next_state(REQUEST, request.status, RequestEvent.ALLOCATE)
     request.updated_at = clock.now()
     app = config.app(request.app_key)
     if app is None or app.connector.type in MANUAL_CONNECTORS:
@@ -77,7 +77,7 @@ def promote_waitlist(app_key: str, *, uow: UnitOfWork, config: Config, clock: Cl
 def fulfil(request: Request, email: str, actor: str, *, uow: UnitOfWork, clock: Clock) -> Seat:
     """Record the seat as live and tell the requester."""
     now = clock.now()
-    request.status = next_state(REQUEST, request.status, "fulfil")
+    request.status = next_state(REQUEST, request.status, RequestEvent.FULFIL)
     request.updated_at = request.closed_at = now
     seat = uow.seats.active_for(email, request.app_key)
     if seat is None:
@@ -119,6 +119,7 @@ def requester_email(request: Request, uow: UnitOfWork) -> str:
 def provisioned(request_id: int, *, uow: UnitOfWork, clock: Clock) -> None:
     """The vendor confirmed the seat; close the request."""
     request = uow.requests.get(request_id, for_update=True)
+    # Only while the vendor's answer is awaited: a request handed to IT is IT's to fulfil.
     if request is None or request.status != RequestStatus.PROVISIONING:
         return
     fulfil(request, requester_email(request, uow), SYSTEM, uow=uow, clock=clock)
@@ -135,7 +136,7 @@ def provisioning_failed(
 ) -> None:
     """The vendor call failed for good: IT finishes the job by hand (`detail`: what it said)."""
     request = uow.requests.get(request_id, for_update=True)
-    if request is None or request.status != RequestStatus.PROVISIONING:
+    if request is None or not allows(REQUEST, request.status, RequestEvent.HAND_TO_IT):
         return
     hand_to_it(request, why, uow=uow, config=config, clock=clock, detail=detail)
 
@@ -153,7 +154,7 @@ def hand_to_it(
     app = config.app(request.app_key)
     tier = app.tier(request.tier_key) if app else None
     what = f"{app.name} {tier.name}" if app and tier else f"{request.app_key} {request.tier_key}"
-    request.status = next_state(REQUEST, request.status, "hand_to_it")
+    request.status = next_state(REQUEST, request.status, RequestEvent.HAND_TO_IT)
     task = Task(
         kind="provision",
         summary=f"Give <@{request.requester}> a {what} seat",
@@ -182,7 +183,7 @@ def complete_task(
         return TaskCompleted(task.id or 0, repeated=True)
     if cmd.actor not in config.admins:
         raise Refused("Only Seatkeeper admins can complete IT tasks.")
-    task.status = next_state(TASK, task.status, "done")
+    task.status = next_state(TASK, task.status, TaskEvent.DONE)
     task.done_by, task.done_at = cmd.actor, clock.now()
     record(uow, clock, cmd.actor, "task.done", f"task:{task.id}")
     jobs.enqueue(uow, clock, jobs.IT_TASK_DONE, f"{task.id}", task_id=task.id)
@@ -215,7 +216,7 @@ def _holds_seat(request: Request, uow: UnitOfWork) -> bool:
 def _waitlist(request: Request, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
     if request.status == RequestStatus.WAITLISTED:
         return
-    request.status = next_state(REQUEST, request.status, "waitlist")
+    request.status = next_state(REQUEST, request.status, RequestEvent.WAITLIST)
     request.updated_at = clock.now()
     position = len(uow.requests.with_status(RequestStatus.WAITLISTED, app_key=request.app_key))
     record(uow, clock, SYSTEM, "request.waitlisted", subject(request), position=position)

@@ -1,80 +1,146 @@
-"""State machines as data: one transitions table per workflow and one function to apply it."""
+"""State machines as data: one transitions table per workflow and one function to apply it.
+
+Each machine has its own enum of events, so a table only takes its own events: handing the
+request table a step's event (or a bare string) is a type error.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import TypeVar
+from types import MappingProxyType
+from typing import Final, TypeVar
 
+# Raised here; it lives in the domain's error tree, which the edge turns into words.
+from workflows.errors import InvalidTransition as InvalidTransition
 from workflows.model import JobStatus, RequestStatus, SeatStatus, StepStatus, TaskStatus
 
 S = TypeVar("S", bound=StrEnum)
-
-REQUEST = {
-    (RequestStatus.PENDING, "approve"): RequestStatus.APPROVED,
-    (RequestStatus.PENDING, "deny"): RequestStatus.DENIED,
-    (RequestStatus.PENDING, "cancel"): RequestStatus.CANCELLED,
-    (RequestStatus.PENDING, "expire"): RequestStatus.EXPIRED,
-    (RequestStatus.APPROVED, "allocate"): RequestStatus.PROVISIONING,
-    (RequestStatus.APPROVED, "waitlist"): RequestStatus.WAITLISTED,
-    (RequestStatus.WAITLISTED, "allocate"): RequestStatus.PROVISIONING,
-    (RequestStatus.WAITLISTED, "cancel"): RequestStatus.CANCELLED,
-    (RequestStatus.PROVISIONING, "fulfil"): RequestStatus.FULFILLED,
-    (RequestStatus.PROVISIONING, "hand_to_it"): RequestStatus.MANUAL_TASK,
-    (RequestStatus.MANUAL_TASK, "fulfil"): RequestStatus.FULFILLED,
-}
-
-STEP = {
-    (StepStatus.UPCOMING, "start"): StepStatus.WAITING,
-    (StepStatus.UPCOMING, "skip"): StepStatus.SKIPPED,
-    (StepStatus.WAITING, "approve"): StepStatus.APPROVED,
-    (StepStatus.WAITING, "deny"): StepStatus.DENIED,
-    (StepStatus.WAITING, "escalate"): StepStatus.ESCALATED,
-    (StepStatus.WAITING, "skip"): StepStatus.SKIPPED,
-    (StepStatus.ESCALATED, "approve"): StepStatus.APPROVED,
-    (StepStatus.ESCALATED, "deny"): StepStatus.DENIED,
-    (StepStatus.ESCALATED, "skip"): StepStatus.SKIPPED,
-}
-
-SEAT = {
-    (SeatStatus.ACTIVE, "release"): SeatStatus.RELEASING,
-    (SeatStatus.ACTIVE, "change_tier"): SeatStatus.ACTIVE,
-    (SeatStatus.RELEASING, "revoked"): SeatStatus.REVOKED,
-    (SeatStatus.RELEASING, "downgraded"): SeatStatus.DOWNGRADED,
-    # The vendor no longer lists the seat: someone removed it outside Seatkeeper.
-    (SeatStatus.ACTIVE, "gone"): SeatStatus.REVOKED,
-    (SeatStatus.RELEASING, "gone"): SeatStatus.REVOKED,
-    (SeatStatus.RELEASING, "change_tier"): SeatStatus.RELEASING,
-}
-
-TASK = {(TaskStatus.OPEN, "done"): TaskStatus.DONE}
-
-JOB = {
-    (JobStatus.QUEUED, "claim"): JobStatus.RUNNING,
-    (JobStatus.RUNNING, "succeed"): JobStatus.DONE,
-    (JobStatus.RUNNING, "retry"): JobStatus.QUEUED,
-    (JobStatus.RUNNING, "give_up"): JobStatus.DEAD,
-    (JobStatus.RUNNING, "lease_expired"): JobStatus.QUEUED,
-    (JobStatus.RUNNING, "release"): JobStatus.QUEUED,
-}
+E = TypeVar("E", bound=StrEnum)
+# Keys are invariant in a Mapping, so the state and event types must be the table's own.
+Table = Mapping[tuple[S, E], S]
 
 
-class InvalidTransition(Exception):
-    """An event that the state machine does not allow from the current state."""
+class RequestEvent(StrEnum):
+    APPROVE = "approve"
+    DENY = "deny"
+    CANCEL = "cancel"
+    EXPIRE = "expire"
+    ALLOCATE = "allocate"
+    WAITLIST = "waitlist"
+    FULFIL = "fulfil"
+    HAND_TO_IT = "hand_to_it"
 
-    def __init__(self, machine: str, state: StrEnum, event: str) -> None:
-        super().__init__(f"{machine}: cannot {event} from {state.value}")
-        self.state = state
-        self.event = event
+
+class StepEvent(StrEnum):
+    START = "start"
+    SKIP = "skip"
+    APPROVE = "approve"
+    DENY = "deny"
+    ESCALATE = "escalate"
 
 
-def next_state(table: dict[tuple[S, str], S], state: S, event: str, machine: str = "") -> S:
+class SeatEvent(StrEnum):
+    RELEASE = "release"
+    CHANGE_TIER = "change_tier"
+    REVOKED = "revoked"
+    DOWNGRADED = "downgraded"
+    GONE = "gone"
+
+
+class TaskEvent(StrEnum):
+    DONE = "done"
+
+
+class JobEvent(StrEnum):
+    CLAIM = "claim"
+    SUCCEED = "succeed"
+    RETRY = "retry"
+    GIVE_UP = "give_up"
+    LEASE_EXPIRED = "lease_expired"
+    RELEASE = "release"
+
+
+REQUEST: Final[Table[RequestStatus, RequestEvent]] = MappingProxyType(
+    {
+        (RequestStatus.PENDING, RequestEvent.APPROVE): RequestStatus.APPROVED,
+        (RequestStatus.PENDING, RequestEvent.DENY): RequestStatus.DENIED,
+        (RequestStatus.PENDING, RequestEvent.CANCEL): RequestStatus.CANCELLED,
+        (RequestStatus.PENDING, RequestEvent.EXPIRE): RequestStatus.EXPIRED,
+        (RequestStatus.APPROVED, RequestEvent.ALLOCATE): RequestStatus.PROVISIONING,
+        (RequestStatus.APPROVED, RequestEvent.WAITLIST): RequestStatus.WAITLISTED,
+        (RequestStatus.WAITLISTED, RequestEvent.ALLOCATE): RequestStatus.PROVISIONING,
+        (RequestStatus.WAITLISTED, RequestEvent.CANCEL): RequestStatus.CANCELLED,
+        (RequestStatus.PROVISIONING, RequestEvent.FULFIL): RequestStatus.FULFILLED,
+        (RequestStatus.PROVISIONING, RequestEvent.HAND_TO_IT): RequestStatus.MANUAL_TASK,
+        (RequestStatus.MANUAL_TASK, RequestEvent.FULFIL): RequestStatus.FULFILLED,
+    }
+)
+
+STEP: Final[Table[StepStatus, StepEvent]] = MappingProxyType(
+    {
+        (StepStatus.UPCOMING, StepEvent.START): StepStatus.WAITING,
+        (StepStatus.UPCOMING, StepEvent.SKIP): StepStatus.SKIPPED,
+        (StepStatus.WAITING, StepEvent.APPROVE): StepStatus.APPROVED,
+        (StepStatus.WAITING, StepEvent.DENY): StepStatus.DENIED,
+        (StepStatus.WAITING, StepEvent.ESCALATE): StepStatus.ESCALATED,
+        (StepStatus.WAITING, StepEvent.SKIP): StepStatus.SKIPPED,
+        (StepStatus.ESCALATED, StepEvent.APPROVE): StepStatus.APPROVED,
+        (StepStatus.ESCALATED, StepEvent.DENY): StepStatus.DENIED,
+        (StepStatus.ESCALATED, StepEvent.SKIP): StepStatus.SKIPPED,
+    }
+)
+
+SEAT: Final[Table[SeatStatus, SeatEvent]] = MappingProxyType(
+    {
+        (SeatStatus.ACTIVE, SeatEvent.RELEASE): SeatStatus.RELEASING,
+        (SeatStatus.ACTIVE, SeatEvent.CHANGE_TIER): SeatStatus.ACTIVE,
+        (SeatStatus.RELEASING, SeatEvent.REVOKED): SeatStatus.REVOKED,
+        (SeatStatus.RELEASING, SeatEvent.DOWNGRADED): SeatStatus.DOWNGRADED,
+        # The vendor no longer lists the seat: someone removed it outside Seatkeeper.
+        (SeatStatus.ACTIVE, SeatEvent.GONE): SeatStatus.REVOKED,
+        (SeatStatus.RELEASING, SeatEvent.GONE): SeatStatus.REVOKED,
+        (SeatStatus.RELEASING, SeatEvent.CHANGE_TIER): SeatStatus.RELEASING,
+    }
+)
+
+TASK: Final[Table[TaskStatus, TaskEvent]] = MappingProxyType(
+    {(TaskStatus.OPEN, TaskEvent.DONE): TaskStatus.DONE}
+)
+
+JOB: Final[Table[JobStatus, JobEvent]] = MappingProxyType(
+    {
+        (JobStatus.QUEUED, JobEvent.CLAIM): JobStatus.RUNNING,
+        (JobStatus.RUNNING, JobEvent.SUCCEED): JobStatus.DONE,
+        (JobStatus.RUNNING, JobEvent.RETRY): JobStatus.QUEUED,
+        (JobStatus.RUNNING, JobEvent.GIVE_UP): JobStatus.DEAD,
+        (JobStatus.RUNNING, JobEvent.LEASE_EXPIRED): JobStatus.QUEUED,
+        (JobStatus.RUNNING, JobEvent.RELEASE): JobStatus.QUEUED,
+    }
+)
+
+# What each kind of state belongs to, in the words a refusal uses.
+THINGS: Final[Mapping[type[StrEnum], str]] = MappingProxyType(
+    {
+        RequestStatus: "request",
+        StepStatus: "approval step",
+        SeatStatus: "seat",
+        TaskStatus: "task",
+        JobStatus: "job",
+    }
+)
+
+
+def next_state(table: Table[S, E], state: S, event: E, machine: str = "") -> S:
     """The state after `event`, or InvalidTransition if the table has no such move."""
     try:
         return table[(state, event)]
     except KeyError:
-        raise InvalidTransition(machine or type(state).__name__, state, event) from None
+        kind = type(state)
+        thing = THINGS.get(kind, "item")
+        raise InvalidTransition(machine or kind.__name__, state, event, thing=thing) from None
 
 
-def allows(table: dict[tuple[S, str], S], state: S, event: str) -> bool:
+def allows(table: Table[S, E], state: S, event: E) -> bool:
     """True when the table has a move for `event` from `state`."""
     return (state, event) in table

@@ -13,7 +13,7 @@ from workflows.catalog import AppConfig, Config
 from workflows.model import Seat
 from workflows.ports import Clock, SeatRecord, UnitOfWork
 from workflows.seats import promote_waitlist
-from workflows.states import SEAT, next_state
+from workflows.states import SEAT, SeatEvent, next_state
 
 SYNC = "sync"
 # A vendor that suddenly lists nothing while this many seats are recorded is more likely
@@ -79,7 +79,7 @@ def reconcile_seats(
             continue
         if seat.tier_key != tier:
             drift.tier_changes.append((email, seat.tier_key, tier))
-            seat.status = next_state(SEAT, seat.status, "change_tier")
+            seat.status = next_state(SEAT, seat.status, SeatEvent.CHANGE_TIER)
             record(
                 uow, clock, SYNC, "seat.tier_changed", _subject(seat), old=seat.tier_key, new=tier
             )
@@ -89,7 +89,7 @@ def reconcile_seats(
     for email, seat in sorted(known.items()):
         if email in reported or _newer(seat, listed_at):
             continue
-        seat.status = next_state(SEAT, seat.status, "gone")
+        seat.status = next_state(SEAT, seat.status, SeatEvent.GONE)
         seat.ended_on = clock.now().date()
         record(uow, clock, SYNC, "seat.gone", _subject(seat), tier=seat.tier_key)
         drift.gone.append(email)

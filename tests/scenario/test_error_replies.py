@@ -10,7 +10,7 @@ import pytest
 from messages import ids
 from tests.fakes.response_url import ResponseUrlListener
 from tests.fakes.slack_requests import FORM
-from tests.scenario.world import ALICE, World
+from tests.scenario.world import ALICE, DANA, World
 
 
 def failing_click(response_url: str) -> tuple[bytes, str]:
@@ -45,3 +45,20 @@ def test_the_error_handler_replies_through_a_response_url_at_the_slack_api_origi
     assert response.status_code == 200
     (reply,) = world.slack.calls_to("hooks/T1/abc")
     assert reply["response_type"] == "ephemeral" and "went wrong" in reply["text"]
+
+
+def test_cancel_on_a_request_approved_a_moment_ago_tells_the_requester_why_privately(
+    world: World,
+) -> None:
+    world.request(ALICE, "miro:standard")
+    world.drain()
+    root = world.thread(ALICE)[0]  # still offering Cancel: the approval below is not told yet
+    world.click(DANA, world.approvals_for(DANA)[-1], ids.STEP_APPROVE)
+
+    world.click(ALICE, root, ids.REQUEST_CANCEL)
+
+    told = world.slack.ephemerals[-1]
+    assert told["user"] == ALICE
+    assert "Request #1 is manual task; it can't be cancelled now." in told["text"]
+    assert "went wrong" not in told["text"]
+    assert "request.cancelled" not in [e["action"] for e in world.audit()]
