@@ -24,9 +24,11 @@ background thread, stopped with `server.should_exit`). After a short warm-up and
 probes, C `httpx.AsyncClient` workers send N signed `app_home_opened` events with distinct
 event_ids (each is de-duplicated in the database and publishes a Home view through the fake
 Slack) while a prober thread calls `GET /healthz` every 20 ms. Reported per variant: events/s,
-event latency p50/p95, healthz latency idle p50 and p50/p95/max under load, errors
-(events/healthz), and how many Home views the fake Slack accepted. The healthz p95 ratio
-(ours / baseline) is the figure that shows whether the loop stays free.
+event latency p50/p95, healthz latency idle p50 and p50/p95/max under load, errors (events
+not answered 200, failed healthz probes, and Web API calls the fake Slack refused or failed
+on), and how many Home views the fake Slack accepted. The healthz p95 ratio (ours / baseline)
+is the figure that shows whether the loop stays free; with any error, or an event answered
+without its Home view, the verdict is FAILED and names the first error the fake Slack gave.
 
 Notes on the numbers:
 - The fake Slack runs in a child process: it validates every view against the Block Kit JSON
@@ -38,7 +40,8 @@ Notes on the numbers:
   with BEGIN IMMEDIATE, so our healthz still waits behind event writers now and then.
 
 Bounded: every loop ends after N requests or the time cap; only 127.0.0.1 is contacted. The
-exit status is always 0: this reports, it does not assert.
+exit status is 0 unless requests failed (the verdict is then FAILED): otherwise this reports, it
+does not assert.
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ from bot.bootstrap import Container, build
 from bot.config_file import parse_config
 from bot.http import create_app
 from bot.settings import settings_from_env
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import Call, FakeSlack
 from tests.fakes.slack_requests import app_home_opened, sign
 from workflows.model import Person
 
@@ -108,11 +111,22 @@ class Result:
     probe_errors: int = 0
     idle_probe_p50: float = float("nan")
     published: int = 0
+    slack_errors: int = 0
+    first_slack_error: str = ""
     capped: bool = False
 
     @property
     def events_per_second(self) -> float:
         return len(self.event_latencies) / self.wall if self.wall > 0 else 0.0
+
+    @property
+    def missing_views(self) -> int:
+        """Events answered 200 whose Home view the fake Slack did not accept."""
+        return max(0, len(self.event_latencies) - self.published)
+
+    @property
+    def failures(self) -> int:
+        return self.event_errors + self.probe_errors + self.slack_errors + self.missing_views
 
 
 # --- the fake Slack, in its own process --------------------------------------------------
@@ -126,14 +140,34 @@ def _fake_slack_main(conn: Connection) -> None:
             slack.add_user(user, f"{user.lower()}@bench.test", user)
         conn.send((slack.url, slack.token))
         while conn.poll(FAKE_IDLE_LIMIT):  # bounded: gives up when the parent goes quiet
-            if conn.recv() != "published":
+            if conn.recv() != "figures":
                 break
-            calls = list(slack.calls)
-            conn.send(sum(1 for c in calls if c.method == "views.publish" and c.error is None))
+            conn.send(_figures(list(slack.calls)))
     except (EOFError, OSError):
         pass
     finally:
         slack.stop()
+
+
+def _figures(calls: list[Call]) -> SlackFigures:
+    failed = [str(c.error) for c in calls if c.error is not None]
+    published = sum(1 for c in calls if c.method == "views.publish" and c.error is None)
+    return SlackFigures(published, len(failed), failed[0] if failed else "")
+
+
+@dataclass(frozen=True)
+class SlackFigures:
+    """What the fake Slack saw so far: Home views accepted, calls refused or failed, the first."""
+
+    published: int = -1
+    failed: int = 0
+    first_error: str = ""
+
+    def since(self, before: SlackFigures) -> SlackFigures:
+        first = self.first_error if self.failed > before.failed else ""
+        known = self.published >= 0 and before.published >= 0  # -1: the fake did not answer
+        published = self.published - before.published if known else -1
+        return SlackFigures(published, self.failed - before.failed, first)
 
 
 class FakeSlackProcess:
@@ -153,10 +187,10 @@ class FakeSlackProcess:
             raise RuntimeError("the fake Slack process did not start")
         self.url, self.token = self._conn.recv()
 
-    def published(self) -> int:
-        """How many views.publish calls the fake Slack accepted so far."""
-        self._conn.send("published")
-        return self._conn.recv() if self._conn.poll(10) else -1
+    def figures(self) -> SlackFigures:
+        """What the fake Slack saw so far (`published` is -1 when it did not answer)."""
+        self._conn.send("figures")
+        return self._conn.recv() if self._conn.poll(10) else SlackFigures()
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
@@ -317,7 +351,7 @@ def run_variant(
         probe(base_url, args.probe_interval, threading.Event(), idle_deadline, idle, IDLE_PROBES)
         result.idle_probe_p50 = percentile(idle, 50)
 
-        before = slack.published()
+        before = slack.figures()
         deadline = time.perf_counter() + args.time_cap
         stop = threading.Event()
         errors: list[int] = []
@@ -338,7 +372,9 @@ def run_variant(
             stop.set()
             prober.join(timeout=REQUEST_TIMEOUT + 1)
         result.probe_errors = sum(errors)
-        result.published = slack.published() - before
+        seen = slack.figures().since(before)
+        result.published, result.slack_errors = seen.published, seen.failed
+        result.first_slack_error = seen.first_error
     return result
 
 
@@ -358,51 +394,78 @@ def ms(seconds: float) -> str:
     return "-" if math.isnan(seconds) else f"{seconds * 1000:.1f}"
 
 
-def report(results: list[Result], args: argparse.Namespace) -> None:
+def report(results: list[Result], args: argparse.Namespace) -> str:
+    """Print the figures of both variants and the verdict; return the verdict."""
     print(
         f"POST /slack/events x {args.requests} (app_home_opened, concurrency {args.concurrency})"
         f"; GET /healthz every {args.probe_interval * 1000:.0f} ms; cap {args.time_cap:.0f} s"
     )
     head = (
         f"{'variant':<9} {'ev/s':>7} {'ev p50':>8} {'ev p95':>8} {'hz idle':>8} {'hz p50':>8}"
-        f" {'hz p95':>8} {'hz max':>8} {'probes':>6} {'errors':>7} {'views':>6}"
+        f" {'hz p95':>8} {'hz max':>8} {'probes':>6} {'errors':>9} {'views':>6}"
     )
     print(head)
     print("-" * len(head))
     for r in results:
-        errors = f"{r.event_errors}/{r.probe_errors}"
+        errors = f"{r.event_errors}/{r.probe_errors}/{r.slack_errors}"
         print(
             f"{r.name:<9} {r.events_per_second:>7.1f} {ms(percentile(r.event_latencies, 50)):>8}"
             f" {ms(percentile(r.event_latencies, 95)):>8} {ms(r.idle_probe_p50):>8}"
             f" {ms(percentile(r.probe_latencies, 50)):>8}"
             f" {ms(percentile(r.probe_latencies, 95)):>8}"
             f" {ms(max(r.probe_latencies, default=float('nan'))):>8}"
-            f" {len(r.probe_latencies):>6} {errors:>7} {r.published:>6}"
+            f" {len(r.probe_latencies):>6} {errors:>9} {r.published:>6}"
             + (f"  (time cap: {r.sent} of {args.requests} sent)" if r.capped else "")
         )
-    print("ms; hz = GET /healthz (idle: before the load); errors = events/healthz;")
-    print("views = Home views the fake Slack accepted during the load")
-    ours, base = results
-    ours_p95 = percentile(ours.probe_latencies, 95)
-    base_p95 = percentile(base.probe_latencies, 95)
-    if ours_p95 > 0 and base_p95 > 0:
-        ratio = ours_p95 / base_p95
-        print(f"healthz p95 ratio ours/baseline: {ratio:.3f} (baseline {1 / ratio:.1f}x slower)")
-    else:
-        ratio = float("nan")
+    print("ms; hz = GET /healthz (idle: before the load); errors = events not answered 200 /")
+    print("healthz probes failed / Web API calls the fake Slack refused or failed on;")
+    print("views = Home views the fake Slack accepted during the load, one per event answered")
+    ratio = p95_ratio(results)
+    if math.isnan(ratio):
         print("healthz p95 ratio ours/baseline: n/a (no successful probes)")
-    if ours.event_errors or base.event_errors or ours.probe_errors or base.probe_errors:
-        verdict = "INCONCLUSIVE: some requests failed (see errors)"
-    elif not math.isnan(ratio) and ratio <= 0.5:
-        verdict = (
-            f"OK: under the same load /healthz p95 is {ms(ours_p95)} ms with our route vs"
-            f" {ms(base_p95)} ms with Bolt's SlackRequestHandler: our loop stays free"
-        )
-    elif not math.isnan(ratio) and ratio < 1:
-        verdict = "INCONCLUSIVE: ours is better but by less than 2x; try more --requests"
     else:
-        verdict = "NOT SHOWN: our /healthz p95 is not lower than the blocking baseline's"
-    print(f"verdict: {verdict}")
+        print(f"healthz p95 ratio ours/baseline: {ratio:.3f} (baseline {1 / ratio:.1f}x slower)")
+    found = verdict(results)
+    print(f"verdict: {found}")
+    return found
+
+
+def verdict(results: list[Result]) -> str:
+    """OK only when nothing failed and our /healthz p95 is at most half the baseline's."""
+    failed = [r for r in results if r.failures]
+    if failed:
+        first = next((r.first_slack_error for r in failed if r.first_slack_error), "")
+        return (
+            "FAILED: requests failed, so the figures show nothing ("
+            + "; ".join(f"{r.name}: {failures(r)}" for r in failed)
+            + (f"); the fake Slack's first error: {first}" if first else ")")
+        )
+    ratio = p95_ratio(results)
+    if not math.isnan(ratio) and ratio <= 0.5:
+        ours, base = (percentile(r.probe_latencies, 95) for r in results)
+        return (
+            f"OK: under the same load /healthz p95 is {ms(ours)} ms with our route vs"
+            f" {ms(base)} ms with Bolt's SlackRequestHandler: our loop stays free"
+        )
+    if not math.isnan(ratio) and ratio < 1:
+        return "INCONCLUSIVE: ours is better but by less than 2x; try more --requests"
+    return "NOT SHOWN: our /healthz p95 is not lower than the blocking baseline's"
+
+
+def p95_ratio(results: list[Result]) -> float:
+    """Our /healthz p95 over the baseline's (NaN without successful probes)."""
+    ours, base = (percentile(r.probe_latencies, 95) for r in results)
+    return ours / base if ours > 0 and base > 0 else float("nan")
+
+
+def failures(result: Result) -> str:
+    counts = {
+        "events not answered 200": result.event_errors,
+        "healthz probes failed": result.probe_errors,
+        "Slack calls refused or failed": result.slack_errors,
+        "events without their Home view": result.missing_views,
+    }
+    return ", ".join(f"{n} {what}" for what, n in counts.items() if n)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -438,10 +501,10 @@ def main(argv: list[str] | None = None) -> int:
                 ]
             finally:
                 container.close()
-        report(results, args)
+        found = report(results, args)
     finally:
         slack.stop()
-    return 0
+    return 1 if found.startswith("FAILED") else 0
 
 
 if __name__ == "__main__":

@@ -1,17 +1,20 @@
-"""Where the shared contract files (vendor schemas, payload shapes) live for tests."""
+"""The contract files tests read (vendor schemas, payload shapes): `tests/contracts/`.
+
+They are upstream documents, trimmed to what the tests read; `tests/contracts/SOURCES.md` says
+where each comes from, and `scripts/refresh_contracts.py` derives them again.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-ENV_VAR = "SEATKEEPER_CONTRACTS_DIR"
+REFRESH = "scripts/refresh_contracts.py"
 
 
 class ContractsNotFoundError(FileNotFoundError):
-    """The contracts directory is missing; tests that need it cannot run."""
+    """A contract file a test asked for is not in `tests/contracts/`."""
 
 
 def repo_root() -> Path:
@@ -20,18 +23,21 @@ def repo_root() -> Path:
 
 
 def contracts_dir() -> Path:
-    """The contracts directory: `$SEATKEEPER_CONTRACTS_DIR`, else `<repo>/../shared/contracts`."""
-    override = os.environ.get(ENV_VAR)
-    path = Path(override) if override else repo_root().parent / "shared" / "contracts"
-    if not path.is_dir():
-        source = f"${ENV_VAR}" if override else "the default location"
+    """The folder of contract files, inside the repository."""
+    return repo_root() / "tests" / "contracts"
+
+
+def contract_path(relative: str) -> Path:
+    """The path of one contract file, e.g. `manifest-schema/manifest.schema.1.0.0.json`."""
+    path = contracts_dir() / relative
+    if not path.is_file():
         raise ContractsNotFoundError(
-            f"contracts directory {path} (from {source}) does not exist; "
-            f"point {ENV_VAR} at a checkout of the shared contracts"
+            f"{path} does not exist: add {relative} to the selection in {REFRESH}, run it "
+            "and commit its output (tests/contracts/SOURCES.md says where the files come from)"
         )
     return path
 
 
 def load_json(relative: str) -> Any:
     """Parse one JSON contract file, e.g. `payload-shapes/web-api-responses/auth.test.json`."""
-    return json.loads((contracts_dir() / relative).read_text(encoding="utf-8"))
+    return json.loads(contract_path(relative).read_text(encoding="utf-8"))

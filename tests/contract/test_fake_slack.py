@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from tests.contracts import load_json
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import Call, FakeSlack
 from tests.fakes.slack_requests import sign, slash_command
 
 TOKEN = "xoxb-test-token"
@@ -308,6 +308,31 @@ def test_fail_next_with_an_error_answers_200_ok_false_once(
     fake.fail_next("conversations.open", error="user_not_found")
     assert error_of(lambda: client.conversations_open(users="U0ALICE01")) == "user_not_found"
     assert client.conversations_open(users="U0ALICE01")["ok"] is True
+
+
+def test_a_call_the_fake_fails_on_is_answered_500_with_the_error_and_recorded(
+    client: WebClient, fake: FakeSlack
+) -> None:
+    with pytest.raises(SlackApiError) as refused:
+        client.conversations_history(channel="C0ADMINS1", cursor="not-a-number")
+    assert refused.value.response.status_code == 500
+    error = str(refused.value.response["error"])
+    assert error.startswith("the fake failed: ValueError: invalid literal for int()")
+    assert "slack_api.py" in error
+    assert [(call.method, call.error) for call in fake.calls] == [("conversations.history", error)]
+
+
+def test_a_before_reply_hook_that_raises_is_answered_500_with_its_error(
+    client: WebClient, fake: FakeSlack
+) -> None:
+    def broken(call: Call) -> None:
+        raise RuntimeError(f"no answer to {call.method}")
+
+    fake.before_reply = broken
+    with pytest.raises(SlackApiError) as refused:
+        client.auth_test()
+    assert refused.value.response.status_code == 500
+    assert "RuntimeError: no answer to auth.test" in refused.value.response["error"]
 
 
 def test_calls_exclude_the_token_and_can_be_reset(fake: FakeSlack) -> None:

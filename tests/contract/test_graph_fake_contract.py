@@ -23,7 +23,7 @@ from connectors.microsoft365 import (
     USER_FIELDS,
     from_config,
 )
-from tests.contracts import contracts_dir
+from tests.contracts import contract_path
 from tests.fakes import graph
 from tests.fakes.graph import ACTIONS, ENTITY_SETS, FILTERS, SERVED, FakeGraph
 from workflows.catalog import AppConfig
@@ -72,7 +72,7 @@ def _short(type_name: str) -> str:
 
 @functools.cache
 def _load() -> Csdl:
-    root = ET.parse(contracts_dir() / "msgraph_v1.0_cleanMetadata.xml").getroot()
+    root = ET.parse(contract_path("msgraph_v1.0_cleanMetadata.xml")).getroot()
     schema = next(s for s in root.iter(f"{EDM}Schema") if s.attrib["Namespace"] == NAMESPACE)
     kinds = (f"{EDM}EntityType", f"{EDM}ComplexType")
     types = {e.attrib["Name"]: e for e in schema if e.tag in kinds}

@@ -12,7 +12,7 @@ from jsonschema import Draft7Validator
 
 from bot.cli import main
 from bot.manifest import PLACEHOLDER_URL, manifest, manifest_yaml
-from tests.contracts import contracts_dir, repo_root
+from tests.contracts import contract_path, repo_root
 
 SCHEMA_FILE = "manifest-schema/manifest.schema.1.0.0.json"
 MANIFEST_FILE = repo_root() / "app-manifest.yml"
@@ -30,7 +30,7 @@ BOT_SCOPES = {
 
 @pytest.fixture(scope="module")
 def validator() -> Draft7Validator:
-    schema = json.loads((contracts_dir() / SCHEMA_FILE).read_text(encoding="utf-8"))
+    schema = json.loads(contract_path(SCHEMA_FILE).read_text(encoding="utf-8"))
     Draft7Validator.check_schema(schema)
     return Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
 

@@ -29,7 +29,7 @@ from connectors.http import Vendor
 from connectors.okta import OktaConnector
 from connectors.okta_api import OktaApi
 from connectors.okta_directory import OktaDirectory
-from tests.contracts import contracts_dir
+from tests.contracts import contract_path
 from tests.fakes.okta import APP_ID, BASE_URL, OKTA_TOKEN, ROUTES, FakeOkta, Recorded
 from workflows.ports import Assignee, ConnectorError
 
@@ -61,8 +61,8 @@ TYPES = {"string": str, "integer": int, "boolean": bool, "array": list, "object"
 
 @functools.cache
 def spec() -> Schema:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the file is 2 MB
-    with (contracts_dir() / SPEC_FILE).open(encoding="utf-8") as file:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with contract_path(SPEC_FILE).open(encoding="utf-8") as file:
         return yaml.load(file, Loader=loader)
 
 

@@ -11,13 +11,12 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal
 
 from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 
-from tests.contracts import contracts_dir
+from tests.contracts import contract_path
 
 Surface = Literal["message", "modal", "home"]
 
@@ -83,27 +82,27 @@ def validate_view(view: Any) -> list[str]:
 # --- schema --------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _schema(directory: Path) -> dict[str, Any]:
-    schema = json.loads((directory / SCHEMA_FILE).read_text(encoding="utf-8"))
+@lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    schema = json.loads(contract_path(SCHEMA_FILE).read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return schema
 
 
 @lru_cache(maxsize=64)
-def _validator(directory: Path, definition: str) -> Draft202012Validator:
-    schema = _schema(directory)
+def _validator(definition: str) -> Draft202012Validator:
+    schema = _schema()
     registry: Registry = Registry().with_resource(schema["$id"], Resource.from_contents(schema))
     wrapper = {"$ref": f"{schema['$id']}#/$defs/{definition}"}
     return Draft202012Validator(wrapper, registry=registry)
 
 
 def _definitions() -> dict[str, Any]:
-    return _schema(contracts_dir())["$defs"]
+    return _schema()["$defs"]
 
 
 def _schema_issues(instance: Any, definition: str, prefix: Path_) -> list[_Issue]:
-    validator = _validator(contracts_dir(), definition)
+    validator = _validator(definition)
     issues: list[_Issue] = []
     for error in validator.iter_errors(instance):
         for leaf in _explain(error):

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, Self
+
+from tests.fakes.loopback import Answer, FakeHandler
 
 
 class RefusingVendor:
@@ -17,32 +19,18 @@ class RefusingVendor:
 
     def __init__(self, status: int, body: Any, port: int = 0) -> None:
         self.status, self.body, self.calls = status, body, 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                outer._answer(self)
-
-            do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Keep request lines out of the test output."""
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        handler = type("_Handler", (_Handler,), {"vendor": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
 
-    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
-        self.calls += 1
-        handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
-        data = json.dumps(self.body).encode()
-        handler.send_response(self.status)
-        handler.send_header("Content-Type", "application/scim+json")
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
+    @property
+    def url(self) -> str:
+        """Where it listens, such as `http://127.0.0.1:8123`."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -52,3 +40,15 @@ class RefusingVendor:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+class _Handler(FakeHandler):
+    vendor: RefusingVendor
+
+    def answer(self) -> Answer:
+        self.vendor.calls += 1
+        self.read_body()
+        data = json.dumps(self.vendor.body).encode()
+        return self.vendor.status, data, {"Content-Type": "application/scim+json"}
+
+    do_PUT = do_PATCH = do_DELETE = FakeHandler.do_GET

@@ -6,8 +6,10 @@ It records every request it gets, so a test can show that nothing was sent to it
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import ThreadingHTTPServer
+from typing import Self
+
+from tests.fakes.loopback import Answer, FakeHandler
 
 
 class ResponseUrlListener:
@@ -38,23 +40,9 @@ class ResponseUrlListener:
         self._thread.join(timeout=5)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FakeHandler):
     listener: ResponseUrlListener
 
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        self.listener.received.append(("POST", self.path, self.rfile.read(length)))
-        self._ok()
-
-    def do_GET(self) -> None:
-        self.listener.received.append(("GET", self.path, b""))
-        self._ok()
-
-    def _ok(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+    def answer(self) -> Answer:
+        self.listener.received.append((self.command, self.path, self.read_body()))
+        return 200, b"ok", {}

@@ -2,7 +2,9 @@
 
 It answers like Slack: HTTP 200 with `ok: false` for ordinary errors, HTTP 429 with
 `Retry-After` when told to, `not_authed`/`invalid_auth` for token problems, and it refuses
-messages and views that break Block Kit limits (recording them in `fake.invalid`).
+messages and views that break Block Kit limits (recording them in `fake.invalid`). When the
+fake itself fails on a call, it answers HTTP 500 with the error's text (and records the call
+with that error), so the test that made the call says why.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from tests.fakes.blockkit import validate_message, validate_view
+from tests.fakes.loopback import Answer, FakeHandler, fake_error, json_answer
 
 JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
 TRIGGER_TTL_SECONDS = 3.0
@@ -201,7 +204,10 @@ class FakeSlack:
     ) -> Reply:
         """Answer one API call as Slack would; used by the HTTP handler."""
         with self._lock:
-            status, body, headers = self._answer(method, params, token)
+            try:
+                status, body, headers = self._answer(method, params, token)
+            except Exception as broken:  # recorded and answered, so the calling test says why
+                status, body, headers = 500, fake_error(broken), {}
             error = None if body.get("ok") else str(body.get("error"))
             call = Call(method, params, error, via)
             self.calls.append(call)
@@ -461,43 +467,23 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # the default 5 drops bursts of parallel connections for ~1 s
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FakeHandler):
     fake: FakeSlack
 
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
+    def answer(self) -> Answer | None:
         split = urlsplit(self.path)
         via, _, method = split.path.rpartition("/api/")
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
         try:
-            params = dict(parse_qsl(split.query)) | _decode_body(raw, self.headers)
+            params = dict(parse_qsl(split.query)) | _decode_body(self.read_body(), self.headers)
         except ValueError as unreadable:
-            status, body, headers = 200, _err(str(unreadable)), {}
-        else:
-            auth = self.headers.get("Authorization", "")
-            token = auth.removeprefix("Bearer ").strip() or params.pop("token", None)
-            params.pop("token", None)
-            try:
-                status, body, headers = self.fake.handle(method, params, token, via.strip("/"))
-            except AnswerDropped:
-                self.close_connection = True
-                return
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        for name, value in {"Content-Type": "application/json; charset=utf-8", **headers}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+            return json_answer(200, _err(str(unreadable)))
+        auth = self.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ").strip() or params.pop("token", None)
+        params.pop("token", None)
+        try:
+            return json_answer(*self.fake.handle(method, params, token, via.strip("/")))
+        except AnswerDropped:
+            return None
 
 
 def _decode_body(raw: bytes, headers: Any) -> dict[str, Any]:

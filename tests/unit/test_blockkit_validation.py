@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from tests.contracts import ContractsNotFoundError, contracts_dir
 from tests.fakes.blockkit import validate_blocks, validate_message, validate_view
 
 
@@ -232,13 +231,3 @@ def test_a_view_must_be_a_modal_or_a_home_tab() -> None:
 def test_block_errors_inside_a_view_are_reported_once_with_their_path() -> None:
     view = good_modal() | {"blocks": [section("x" * 3001)]}
     only_error(validate_view(view), "blocks[0].text.text: is 3001 characters")
-
-
-def test_contracts_dir_can_be_overridden_and_explains_a_missing_directory(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
-) -> None:
-    monkeypatch.setenv("SEATKEEPER_CONTRACTS_DIR", str(tmp_path))
-    assert contracts_dir() == tmp_path
-    monkeypatch.setenv("SEATKEEPER_CONTRACTS_DIR", str(tmp_path / "missing"))
-    with pytest.raises(ContractsNotFoundError, match="SEATKEEPER_CONTRACTS_DIR"):
-        contracts_dir()
