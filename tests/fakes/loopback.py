@@ -31,12 +31,15 @@ class FakeHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         status, body, headers = answer
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the caller is gone (a test killed it): nobody to tell
 
     do_POST = do_GET
 
