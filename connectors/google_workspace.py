@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 import httpx
+from pydantic import Field
 
 from connectors.credentials import read_secret
 from connectors.google_auth import TokenSource, load_key
 from connectors.google_usage import READS as USAGE_READS
 from connectors.google_usage import USAGE_PAGE_MAX, UsageReports, day_of
 from connectors.http import Clock, HttpRejected, Vendor, json_body, send, utc_now
-from workflows.catalog import AppConfig
-from workflows.catalog import GoogleWorkspaceConnector as GoogleConfig
+from workflows.catalog import AppConfig, ConnectorConfig
 from workflows.ports import (
     Assignee,
     ContractFigures,
@@ -52,6 +52,30 @@ READS = {
 USERS_SELECTOR = "nextPageToken,users(primaryEmail,lastLoginTime)"
 CUSTOMER_SELECTOR = "users(customerId)"
 Json = dict[str, Any]
+
+
+class GoogleWorkspaceConfig(ConnectorConfig):
+    """`{type: google_workspace}`: licences of `product_id` through License Manager.
+
+    `credentials_env` names a variable holding the service account's JSON key; the account
+    acts as `subject` (an admin) through domain-wide delegation. `skus` maps each tier key to
+    a SKU id of `product_id`.
+    """
+
+    type: Literal["google_workspace"]
+    customer_id: str = MY_CUSTOMER
+    product_id: str
+    skus: dict[str, str]
+    credentials_env: str
+    subject: str
+    api_url: str = "https://admin.googleapis.com"
+    licensing_url: str = "https://licensing.googleapis.com"
+    token_url: str = "https://oauth2.googleapis.com/token"
+    timeout_seconds: float = Field(default=20, gt=0)
+
+    def tier_keys(self) -> dict[str, list[str]]:
+        """The tiers `skus` maps."""
+        return {"skus": list(self.skus)}
 
 
 class GoogleWorkspaceConnector:
@@ -294,7 +318,7 @@ def _segment(value: str) -> str:
 
 def from_config(
     app: AppConfig,
-    config: GoogleConfig,
+    config: GoogleWorkspaceConfig,
     *,
     client: httpx.Client,
     env: Mapping[str, str],

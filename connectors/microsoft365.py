@@ -10,16 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 import httpx
+from pydantic import Field
 
 from connectors.credentials import read_secret
 from connectors.http import Clock, HttpRejected, Vendor, json_body, send, status_of, utc_now
 from connectors.oauth import ClientCredentials, TokenSource
-from workflows.catalog import AppConfig
-from workflows.catalog import Microsoft365Connector as Microsoft365Config
+from workflows.catalog import AppConfig, ConnectorConfig
 from workflows.ports import (
     Assignee,
     ContractFigures,
@@ -44,6 +44,26 @@ SKU_FIELDS = ("skuId", "skuPartNumber", "prepaidUnits", "consumedUnits")
 EVENTUAL = {"ConsistencyLevel": "eventual"}
 PERMISSIONS = "User.Read.All, LicenseAssignment.ReadWrite.All and AuditLog.Read.All"
 User = dict[str, Any]
+
+
+class Microsoft365Config(ConnectorConfig):
+    """`{type: microsoft365}`: an app registration of one tenant, with a client secret.
+
+    `skus` maps each tier key to a `skuPartNumber` (e.g. ENTERPRISEPACK) of the tenant.
+    """
+
+    type: Literal["microsoft365"]
+    tenant_id: str
+    client_id: str
+    client_secret_env: str
+    skus: dict[str, str]
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    login_url: str = "https://login.microsoftonline.com"
+    timeout_seconds: float = Field(default=20, gt=0)
+
+    def tier_keys(self) -> dict[str, list[str]]:
+        """The tiers `skus` maps."""
+        return {"skus": list(self.skus)}
 
 
 class Microsoft365Connector:

@@ -30,14 +30,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import httpx
+from pydantic import Field
 
 from connectors.credentials import read_secret
 from connectors.http import Clock, Vendor, json_body, quoted, send, utc_now
-from workflows.catalog import AppConfig
-from workflows.catalog import SlackConnector as SlackConfig
+from workflows.catalog import AppConfig, ConnectorConfig
 from workflows.ports import (
     Assignee,
     ContractFigures,
@@ -61,6 +61,19 @@ ADMIN_METHODS = frozenset({"team.billableInfo", "team.accessLogs"})
 ACCESS_LOG_COUNT = 1000
 ACCESS_LOG_MAX_PAGES = 100  # Slack refuses pages past 100 (over_pagination_limit)
 Json = dict[str, Any]
+
+
+class SlackSeatsConfig(ConnectorConfig):
+    """`{type: slack}`: the workspace's own paid seats (`team.billableInfo`, `users.list`).
+
+    `token_env` names a variable with a token allowed to call team.billableInfo (an admin's
+    user token); without it, the bot token (SLACK_BOT_TOKEN) is used.
+    """
+
+    type: Literal["slack"]
+    token_env: str | None = None
+    api_url: str | None = None
+    timeout_seconds: float = Field(default=20, gt=0)
 
 
 class SlackRefused(Rejected):
@@ -268,7 +281,7 @@ def _day(epoch: object) -> dt.date | None:
 
 def from_config(
     app: AppConfig,
-    config: SlackConfig,
+    config: SlackSeatsConfig,
     *,
     client: httpx.Client,
     env: Mapping[str, str],

@@ -12,6 +12,7 @@ import pytest
 
 from connectors.google_auth import ADMIN_SCOPES, SCOPES, USAGE_SCOPES
 from connectors.google_workspace import GoogleWorkspaceConnector, from_config
+from connectors.registry import REGISTRY
 from tests.fakes.google import NEVER, FakeGoogle, service_account
 from workflows.catalog import AppConfig
 from workflows.ports import (
@@ -68,7 +69,7 @@ def app(**connector: Any) -> AppConfig:
         **connector,
     }
     tiers = [{"key": key, "name": key.title()} for key in ("starter", "standard", "plus")]
-    return AppConfig.model_validate(
+    return REGISTRY.app_model.model_validate(
         {"key": "gws", "name": "Google Workspace", "tiers": tiers, "connector": config}
     )
 

@@ -8,12 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.microsoft365 import Microsoft365Connector, from_config
+from connectors.microsoft365 import Microsoft365Config, Microsoft365Connector, from_config
 from connectors.oauth import ClientCredentials, TokenSource
+from connectors.registry import REGISTRY
 from tests.fakes.clock import FakeClock
 from tests.fakes.graph import CLIENT_ID, CLIENT_SECRET, SCOPE, TENANT_ID, FakeGraph, Licence
 from workflows.catalog import AppConfig
-from workflows.catalog import Microsoft365Connector as Microsoft365Config
 from workflows.ports import (
     Assignee,
     ConnectorError,
@@ -42,7 +42,7 @@ def app_config(**connector: Any) -> AppConfig:
         **connector,
     }
     tiers = [{"key": "e1", "name": "E1"}, {"key": "e3", "name": "E3"}, {"key": "e5", "name": "E5"}]
-    return AppConfig.model_validate(
+    return REGISTRY.app_model.model_validate(
         {"key": "m365", "name": "Microsoft 365", "connector": config, "tiers": tiers}
     )
 
