@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from connectors.google_auth import USAGE_SCOPES, DelegationRefused, TokenSource
-from connectors.http import Clock, HttpRejected, status_of
+from connectors.http import Clock, HttpRejected
 from workflows.ports import ConnectorError
 
 USAGE = "/admin/reports/v1/usage/users/all/dates/{date}"
@@ -129,7 +129,7 @@ class UsageReports:
                 f"domain-wide delegation does not allow client id {self.tokens.key.client_id} "
                 f"the scope {' '.join(USAGE_SCOPES)}"
             )
-        if status_of(error) == 403:
+        if error.status == 403:
             return (
                 f"Google refused {self.tokens.subject} the Reports API (HTTP 403); give that "
                 "admin the Reports privilege"

@@ -17,7 +17,7 @@ import httpx
 from pydantic import Field
 
 from connectors.credentials import read_secret
-from connectors.http import Clock, HttpRejected, Vendor, json_body, send, status_of, utc_now
+from connectors.http import Clock, HttpRejected, Vendor, json_body, send, utc_now
 from connectors.oauth import ClientCredentials, TokenSource
 from workflows.catalog import AppConfig, ConnectorConfig
 from workflows.ports import (
@@ -101,7 +101,7 @@ class Microsoft365Connector:
             users = self._licensed_users(sku_ids, sign_in=True)
         except Rejected as exc:
             # signInActivity needs AuditLog.Read.All and Entra ID P1; Graph's 403 names neither.
-            if status_of(exc) != 403:
+            if exc.status != 403:
                 raise
             users = self._licensed_users(sku_ids, sign_in=False)
         return [_record(user, sku_ids) for user in users]
@@ -144,7 +144,7 @@ class Microsoft365Connector:
         try:
             self._call("GET", self._base + "/users", params=params, headers=EVENTUAL)
         except Rejected as exc:
-            if status_of(exc) != 403:
+            if exc.status != 403:
                 raise
             return "last sign-in unavailable (needs AuditLog.Read.All and Entra ID P1)"
         return "last sign-in readable"

@@ -22,7 +22,7 @@ from typing import TypeVar
 
 import httpx
 
-from connectors.http import Clock, Vendor, json_object, quoted, send, status_of, utc_now
+from connectors.http import Clock, Vendor, json_object, quoted, send, utc_now
 from workflows.ports import Rejected
 
 T = TypeVar("T")
@@ -88,7 +88,7 @@ class TokenSource:
         except Rejected as exc:
             # Only a 401/403 is about the token (a new one may carry new permissions too);
             # other refusals are about the call.
-            if not cached or status_of(exc) not in (401, 403):
+            if not cached or exc.status not in (401, 403):
                 raise
         self.invalidate()
         return request(self.token())
