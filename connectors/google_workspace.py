@@ -22,10 +22,11 @@ import httpx
 from pydantic import Field
 
 from connectors.credentials import read_secret
-from connectors.google_auth import TokenSource, load_key
+from connectors.google_auth import ServiceAccount, load_key
 from connectors.google_usage import READS as USAGE_READS
 from connectors.google_usage import USAGE_PAGE_MAX, UsageReports, day_of
 from connectors.http import Clock, HttpRejected, Vendor, json_body, send, utc_now
+from connectors.tokens import TokenSource
 from workflows.catalog import AppConfig, ConnectorConfig
 from workflows.ports import (
     Assignee,
@@ -87,7 +88,7 @@ class GoogleWorkspaceConnector:
         self,
         app_key: str,
         app_name: str,
-        tokens: TokenSource,
+        account: ServiceAccount,
         client: httpx.Client,
         *,
         product_id: str,
@@ -103,7 +104,8 @@ class GoogleWorkspaceConnector:
         self.app_name = app_name
         self.product_id = product_id
         self.skus = dict(skus)
-        self._tokens = tokens
+        self._account = account
+        self._tokens = account.tokens()
         self._client = client
         self._customer_key = customer_id
         self._customer = None if customer_id == MY_CUSTOMER else customer_id
@@ -112,10 +114,10 @@ class GoogleWorkspaceConnector:
         self._page_size = page_size
         self._timeout = timeout
         self._now = now
-        credential = f"the service account in {tokens.key.variable} acting as {tokens.subject}"
+        credential = f"the service account in {account.key.variable} acting as {account.subject}"
         self._vendor = Vendor(app_name, "Google's admin APIs", credential)
         size = self._size(USAGE_PAGE_MAX)
-        self._usage = UsageReports(self._call, self._pages, tokens, self._api, size, now)
+        self._usage = UsageReports(self._call, self._pages, account, self._api, size, now)
 
     def list_seats(self) -> list[SeatRecord]:
         """Every licence on a mapped SKU, with its tier and the holder's last active day."""
@@ -192,7 +194,7 @@ class GoogleWorkspaceConnector:
         usage = self._usage.status(self._usage_customer())
         return (
             f"Google Workspace at {urlsplit(self._licensing_base).netloc}: product "
-            f"{self.product_id} for customer {customer} as {self._tokens.subject}; "
+            f"{self.product_id} for customer {customer} as {self._account.subject}; "
             f"SKUs {mapped} and the directory are readable; {usage}"
         )
 
@@ -327,19 +329,13 @@ def from_config(
     """A Google Workspace connector for `app`, its service account key read from the env."""
     text = read_secret(app, config.credentials_env, env, "service account JSON key")
     key = load_key(app.name, config.credentials_env, text)
-    tokens = TokenSource(
-        client,
-        app.name,
-        key,
-        config.subject,
-        config.token_url,
-        timeout=config.timeout_seconds,
-        now=now,
+    account = ServiceAccount(
+        client, app.name, key, config.subject, config.token_url, config.timeout_seconds, now
     )
     return GoogleWorkspaceConnector(
         app.key,
         app.name,
-        tokens,
+        account,
         client,
         product_id=config.product_id,
         skus=config.skus,

@@ -18,7 +18,8 @@ from pydantic import Field
 
 from connectors.credentials import read_secret
 from connectors.http import Clock, HttpRejected, Vendor, json_body, send, utc_now
-from connectors.oauth import ClientCredentials, TokenSource
+from connectors.oauth import ClientCredentials, client_credentials
+from connectors.tokens import TokenSource
 from workflows.catalog import AppConfig, ConnectorConfig
 from workflows.ports import (
     Assignee,
@@ -345,7 +346,7 @@ def from_config(
         secret_env=config.client_secret_env,
         settings="tenant_id and client_id",
     )
-    tokens = TokenSource(
+    tokens = client_credentials(
         client, credentials, app_name=app.name, issuer="the tenant", timeout=config.timeout_seconds
     )
     return Microsoft365Connector(app.name, config, tokens, client)
