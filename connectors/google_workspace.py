@@ -42,6 +42,9 @@ USERS = "/admin/directory/v1/users"
 LICENSING_PAGE_MAX = 1000  # maxResults limits from the discovery documents
 DIRECTORY_PAGE_MAX = 500
 MY_CUSTOMER = "my_customer"  # a Directory alias; Licensing wants the real id (C0…) or domain
+ADMIN_API = "https://admin.googleapis.com"  # Directory and Reports
+LICENSING_API = "https://licensing.googleapis.com"
+TOKEN_URL = "https://oauth2.googleapis.com/token"
 # The fields read from Google's answers, by schema; the contract test finds each one there.
 READS = {
     "LicenseAssignmentList": ("items", "nextPageToken"),
@@ -69,9 +72,9 @@ class GoogleWorkspaceConfig(ConnectorConfig):
     skus: dict[str, str]
     credentials_env: str
     subject: str
-    api_url: str = "https://admin.googleapis.com"
-    licensing_url: str = "https://licensing.googleapis.com"
-    token_url: str = "https://oauth2.googleapis.com/token"
+    api_url: str = ADMIN_API
+    licensing_url: str = LICENSING_API
+    token_url: str = TOKEN_URL
     timeout_seconds: float = Field(default=20, gt=0)
 
     def tier_keys(self) -> dict[str, list[str]]:
@@ -94,8 +97,8 @@ class GoogleWorkspaceConnector:
         product_id: str,
         skus: Mapping[str, str],
         customer_id: str = MY_CUSTOMER,
-        api_url: str = "https://www.googleapis.com",
-        licensing_url: str = "https://licensing.googleapis.com",
+        api_url: str = ADMIN_API,
+        licensing_url: str = LICENSING_API,
         page_size: int = LICENSING_PAGE_MAX,
         timeout: float | None = None,
         now: Clock = utc_now,

@@ -1,4 +1,4 @@
-"""The `manual` connector: IT fulfils seats by hand, so every write becomes an IT task."""
+"""The `manual` and `csv` connectors: IT fulfils seats by hand, so every write is an IT task."""
 
 from __future__ import annotations
 

@@ -71,15 +71,14 @@ class SlackDirectory:
         params: dict[str, str | int] = {"limit": self._page_size}
         if cursor:
             params["cursor"] = cursor
-        for attempt in range(1, self._attempts + 1):
+        for _ in range(self._attempts - 1):
             try:
                 return self._call(params)
             except Retryable as exc:
-                wait = exc.retry_after
-                if attempt == self._attempts or wait is None or wait > self._max_pause:
+                if exc.retry_after is None or exc.retry_after > self._max_pause:
                     raise
-                self._sleep(wait)  # Slack said how long; a short wait keeps the cursor
-        raise AssertionError("unreachable")  # pragma: no cover
+                self._sleep(exc.retry_after)  # Slack said how long; a short wait keeps the cursor
+        return self._call(params)
 
     def _call(self, params: Mapping[str, str | int]) -> Resource:
         return self._web.call("users.list", params, self._refused)
