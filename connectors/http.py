@@ -196,11 +196,16 @@ def json_body(
 
 def json_object(response: httpx.Response) -> dict[str, Any] | None:
     """The JSON object an answer holds, else None (not JSON, or JSON but not an object)."""
+    data = json_value(response)
+    return data if isinstance(data, dict) else None
+
+
+def json_value(response: httpx.Response) -> Any:
+    """The JSON value an answer holds (an object, a list, …), else None (not JSON)."""
     try:
-        data = response.json()
+        return response.json()
     except ValueError:
         return None
-    return data if isinstance(data, dict) else None
 
 
 def vendor_message(response: httpx.Response, secrets: Iterable[str] = ()) -> str:
