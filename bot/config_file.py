@@ -17,6 +17,7 @@ from pydantic_core import ErrorDetails
 
 from bot.disclosure import SECRET_KEY, Shown, bare, masked, showable, shown
 from bot.yaml_source import ConfigError, Loc, Problem, YamlDocument
+from connectors.registry import REGISTRY, Registry
 from workflows.catalog import Config, ConfigValueError
 
 Q = "'"
@@ -49,7 +50,7 @@ TYPE_WORDS = {
 }
 
 
-def load_config(path: Path, *, env: Mapping[str, str]) -> Config:
+def load_config(path: Path, *, env: Mapping[str, str], registry: Registry = REGISTRY) -> Config:
     """Read and validate a config file, raising ConfigError with every problem."""
     try:
         raw = Path(path).read_bytes()
@@ -60,7 +61,7 @@ def load_config(path: Path, *, env: Mapping[str, str]) -> Config:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise ConfigError([Problem(str(path), line, "is not UTF-8 text")]) from None
-    return parse_config(text, source=str(path), env=env)
+    return parse_config(text, source=str(path), env=env, registry=registry)
 
 
 def default_config_text() -> str:
@@ -78,8 +79,11 @@ def load_config_or_default(path: Path, *, env: Mapping[str, str]) -> Config:
     return load_config(path, env=env) if Path(path).exists() else load_default_config(env=env)
 
 
-def parse_config(text: str, *, source: str, env: Mapping[str, str]) -> Config:
-    """Validate config text; `source` names the file in problems."""
+def parse_config(
+    text: str, *, source: str, env: Mapping[str, str], registry: Registry = REGISTRY
+) -> Config:
+    """Validate config text, each app's connector by the model `registry` has for its type;
+    `source` names the file in problems."""
     doc = YamlDocument(source)
     data = doc.read(text)
     if data is None and not doc.problems:
@@ -94,10 +98,10 @@ def parse_config(text: str, *, source: str, env: Mapping[str, str]) -> Config:
     _extra_checks(doc, data, env)
     config = None
     try:
-        config = Config.model_validate(data)
+        config = registry.config_model.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
-            _add_pydantic(doc, error)
+            _add_pydantic(doc, error, registry)
     if doc.problems or config is None:
         raise ConfigError(sorted(doc.problems, key=lambda p: p.line or 0))
     return config
@@ -182,7 +186,7 @@ def _check_unique(doc: YamlDocument, items: Any, loc: Loc, what: str) -> None:
             first[key] = i
 
 
-def _add_pydantic(doc: YamlDocument, error: ErrorDetails) -> None:
+def _add_pydantic(doc: YamlDocument, error: ErrorDetails, registry: Registry) -> None:
     kind, msg = error["type"], error["msg"].removeprefix("Value error, ")
     if "must be unique" in msg:
         return  # reported with lines by _check_unique
@@ -190,9 +194,9 @@ def _add_pydantic(doc: YamlDocument, error: ErrorDetails) -> None:
     if loc in doc.quiet:
         return
     if kind in ("extra_forbidden", "missing"):
-        doc.add(loc[:-1], _key_reason(kind, error), line=doc.line(loc))
+        doc.add(loc[:-1], _key_reason(kind, error, registry.config_model), line=doc.line(loc))
         return
-    doc.add(_refine(doc, loc, msg), _reason(error, msg))
+    doc.add(_refine(doc, loc, msg), _reason(error, msg, registry.names()))
 
 
 def _present(doc: YamlDocument, loc: Loc) -> Loc:
@@ -225,23 +229,23 @@ def _refine(doc: YamlDocument, loc: Loc, msg: str) -> Loc:
     return loc
 
 
-def _key_reason(kind: str, error: ErrorDetails) -> str:
+def _key_reason(kind: str, error: ErrorDetails, root: type[Config]) -> str:
     key = error["loc"][-1]
     if kind == "missing":
         return f"missing required key {shown(key)}"
-    model = _model_at(tuple(error["loc"][:-1]))
+    model = _model_at(root, tuple(error["loc"][:-1]))
     allowed = f"; allowed keys: {', '.join(model.model_fields)}" if model else ""
     return f"unknown key {shown(key)}{allowed}"
 
 
-def _reason(error: ErrorDetails, msg: str) -> str:
+def _reason(error: ErrorDetails, msg: str, types: list[str]) -> str:
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     got = f", got {shown(value, tuple(error['loc']))}"
     if kind == "union_tag_invalid":
         expected = ctx["expected_tags"].replace(Q, "")
         return f"unknown {ctx['discriminator'].strip(Q)} {shown(ctx['tag'])}; use one of {expected}"
     if kind == "union_tag_not_found":
-        return f"needs a {ctx['discriminator']} key (manual, csv or scim)"
+        return f"needs a {ctx['discriminator']} key ({', '.join(types)})"
     if kind == "string_pattern_mismatch":
         return PATTERN_WORDS.get(ctx["pattern"], f"should match {ctx['pattern']}") + got
     if kind == "too_short":
@@ -263,9 +267,9 @@ def _validator_reason(error: Any, msg: str) -> str:
     return masked(msg)
 
 
-def _model_at(loc: Loc) -> type[BaseModel] | None:
-    """The config model class found at `loc`, following lists and tagged unions."""
-    current: Any = Config
+def _model_at(root: type[Config], loc: Loc) -> type[BaseModel] | None:
+    """The config model class found at `loc` under `root`, following lists and tagged unions."""
+    current: Any = root
     for part in loc:
         current = _step(current, part)
     return next((m for m in _members(current) if isclass(m) and issubclass(m, BaseModel)), None)

@@ -1,4 +1,5 @@
-"""Vendor connectors: one module per vendor behind `workflows.ports.Connector`.
+"""Vendor connectors: one module per vendor behind `workflows.ports.Connector`, each with the
+model of its `connector:` settings; `connectors.registry` lists them.
 
-May import `workflows` and httpx; never `bot`, `store` or `messages`.
+May import `workflows`, httpx and pydantic; never `bot`, `store` or `messages`.
 """

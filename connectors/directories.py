@@ -10,25 +10,42 @@ One class per ``directory.source`` of the config, each a `workflows.ports.Direct
            (`connectors.slack_directory`)
     csv    the people CSV (``email,name,slack_user_id,manager_email,department,active``), here
 
-`build_directory` picks one and reads its secret from the environment variable the config names.
+`DirectoryConfig` is what the config loader reads `directory:` into; `build_directory` picks
+the source it names and reads its secret from the environment variable the config names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 import httpx
+from pydantic import model_validator
 
 from connectors.http import Vendor
 from connectors.okta_api import OktaApi
 from connectors.okta_directory import OktaDirectory
 from connectors.scim_directory import ScimDirectory
 from connectors.slack_directory import SlackDirectory
-from workflows.catalog import Directory
+from workflows.catalog import ConfigValueError, Directory
 from workflows.csvfile import decode
 from workflows.people import parse_people
 from workflows.ports import ConnectorError, DirectorySource, PersonRecord
+
+
+class DirectoryConfig(Directory):
+    """`directory:` with the sources there are; `scim` and `okta` need an API and its token."""
+
+    source: Literal["csv", "scim", "okta", "slack"] = "csv"
+
+    @model_validator(mode="after")
+    def _needs(self) -> DirectoryConfig:
+        if self.source in ("scim", "okta") and not (self.base_url and self.token_env):
+            raise ConfigValueError(
+                "directory source {source} needs base_url and token_env", source=self.source
+            )
+        return self
 
 
 class CsvDirectory:

@@ -38,9 +38,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import httpx
+from pydantic import Field
 
 from connectors import github_identity as identity
 from connectors.credentials import read_secret
@@ -55,8 +56,7 @@ from connectors.http import (
     send,
     utc_now,
 )
-from workflows.catalog import AppConfig
-from workflows.catalog import GitHubCopilotConnector as GitHubCopilotConfig
+from workflows.catalog import AppConfig, ConnectorConfig
 from workflows.ports import (
     Assignee,
     ContractFigures,
@@ -72,6 +72,16 @@ MAX_PER_PAGE = 100
 # Logins are letters, digits and single inner hyphens; Enterprise Managed Users add "_shortcode".
 LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,37}[A-Za-z0-9])?$")
 Json = dict[str, Any]
+
+
+class GitHubCopilotConfig(ConnectorConfig):
+    """`{type: github_copilot}`: the organisation and the variable holding an owner's token."""
+
+    type: Literal["github_copilot"]
+    org: str
+    token_env: str
+    api_url: str = "https://api.github.com"
+    timeout_seconds: float = Field(default=20, gt=0)
 
 
 class GitHubCopilotConnector:

@@ -1,9 +1,10 @@
 """Google service-account OAuth: the JWT bearer grant (RFC 7523) with domain-wide delegation.
 
 The service account signs a short-lived JWT (RS256) that names the admin it acts as (`sub`)
-and the scopes it wants; Google's token endpoint trades it for an access token, which is
-cached until shortly before it expires. The token request goes through `connectors.http.send`
-(transport errors, 5xx, 408, 412 and 429 are Retryable); its refusals are worded here::
+and the scopes it wants; Google's token endpoint trades it for an access token, which
+`connectors.tokens` keeps until shortly before it expires. The token request goes through
+`connectors.http.send` (transport errors, 5xx, 408, 412 and 429 are Retryable); its refusals
+are worded here::
 
     invalid_grant                                 →  Rejected: key, subject or clock is wrong
     unauthorized_client, access_denied,
@@ -24,7 +25,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from connectors.http import Clock, Vendor, json_object, quoted, send, utc_now
+from connectors.tokens import IssuedToken, TokenSource, lifetime_of
 from workflows.ports import ConnectorError, Rejected
 
 ADMIN_SCOPES = (
@@ -45,7 +46,6 @@ USAGE_SCOPES = ("https://www.googleapis.com/auth/admin.reports.usage.readonly",)
 SCOPES = (*ADMIN_SCOPES, *USAGE_SCOPES)  # what domain-wide delegation should allow
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 LIFETIME = dt.timedelta(hours=1)  # the longest assertion Google accepts
-REFRESH_MARGIN = dt.timedelta(minutes=5)
 DELEGATION = ("unauthorized_client", "access_denied", "invalid_scope")
 
 
@@ -112,77 +112,39 @@ class DelegationRefused(Rejected):
     """Google would not delegate the scopes a token asked for to the service account."""
 
 
-class TokenSource:
-    """Access tokens for one service account acting as one admin with some scopes, cached until
-    near expiry."""
+@dataclass(frozen=True)
+class ServiceAccount:
+    """A service account acting as one admin (`subject`), and the token endpoint it asks."""
 
-    def __init__(
-        self,
-        client: httpx.Client,
-        app_name: str,
-        key: ServiceAccountKey,
-        subject: str,
-        token_url: str,
-        *,
-        timeout: float | None = None,
-        now: Clock = utc_now,
-        scopes: Sequence[str] = ADMIN_SCOPES,
-    ) -> None:
-        self.app_name = app_name
-        self.key = key
-        self.subject = subject
-        self.token_url = token_url
-        self.scopes = tuple(scopes)
-        self._client = client
-        self._vendor = Vendor(app_name, "Google's token endpoint", f"the key in {key.variable}")
-        self._timeout = timeout
-        self._now = now
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._expires = dt.datetime.min.replace(tzinfo=dt.UTC)
+    client: httpx.Client
+    app_name: str
+    key: ServiceAccountKey
+    subject: str
+    token_url: str
+    timeout: float | None = None
+    now: Clock = utc_now
 
-    def token(self) -> str:
-        """A valid access token, fetched from the token endpoint only when needed."""
-        with self._lock:
-            if self._token is None or self._now() >= self._expires - REFRESH_MARGIN:
-                self._token, self._expires = self._fetch()
-            return self._token
+    def tokens(self, scopes: Sequence[str] = ADMIN_SCOPES) -> TokenSource:
+        """Tokens with `scopes`, kept by the rule of `connectors.tokens`."""
+        return TokenSource(lambda: self._fetch(tuple(scopes)), now=self.now)
 
-    def for_scopes(self, scopes: Sequence[str]) -> TokenSource:
-        """A token source for the same account and admin that asks for other scopes."""
-        return TokenSource(
-            self._client,
-            self.app_name,
-            self.key,
-            self.subject,
-            self.token_url,
-            timeout=self._timeout,
-            now=self._now,
-            scopes=scopes,
-        )
-
-    def headers(self) -> dict[str, str]:
-        """The Authorization header for an API call."""
-        return {"Authorization": f"Bearer {self.token()}"}
-
-    def _fetch(self) -> tuple[str, dt.datetime]:
-        issued = self._now()
-        assertion = build_assertion(self.key, self.subject, self.token_url, issued, self.scopes)
+    def _fetch(self, scopes: tuple[str, ...]) -> IssuedToken:
+        assertion = build_assertion(self.key, self.subject, self.token_url, self.now(), scopes)
         response = send(
-            self._client,
-            self._vendor,
+            self.client,
+            Vendor(self.app_name, "Google's token endpoint", f"the key in {self.key.variable}"),
             "POST",
             self.token_url,
             data={"grant_type": JWT_BEARER, "assertion": assertion},
-            timeout=self._timeout,
-            now=self._now,
+            timeout=self.timeout,
+            now=self.now,
             refused=lambda response, said: self._error(response, said, assertion),
         )
         body = json_object(response) or {}
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
             raise Rejected(f"{self.app_name}: Google's token endpoint answered without a token")
-        return token, issued + dt.timedelta(seconds=_seconds(body.get("expires_in")))
+        return IssuedToken(token, lifetime_of(body))
 
     def _error(self, response: httpx.Response, said: str, assertion: str) -> Rejected:
         """Google's refusal in words that say what to fix; `said` is its description."""
@@ -216,13 +178,6 @@ def _rsa_key(pem: str, problem: str) -> rsa.RSAPrivateKey:
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ConnectorError(f"{problem} JSON key (its private_key is not an RSA key)")
     return key
-
-
-def _seconds(value: object) -> int:
-    try:
-        return int(float(str(value)))
-    except (ValueError, OverflowError):
-        return int(LIFETIME.total_seconds())
 
 
 def _text(value: object) -> str:

@@ -24,8 +24,8 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from connectors.google_auth import USAGE_SCOPES, DelegationRefused, TokenSource
-from connectors.http import Clock, HttpRejected, status_of
+from connectors.google_auth import USAGE_SCOPES, DelegationRefused, ServiceAccount
+from connectors.http import Clock, HttpRejected
 from workflows.ports import ConnectorError
 
 USAGE = "/admin/reports/v1/usage/users/all/dates/{date}"
@@ -60,12 +60,13 @@ class UsageReports:
         self,
         call: Call,
         pages: Pages,
-        tokens: TokenSource,
+        account: ServiceAccount,
         api_url: str,
         page_size: int,
         now: Clock,
     ) -> None:
-        self.tokens = tokens.for_scopes(USAGE_SCOPES)
+        self.account = account
+        self.tokens = account.tokens(USAGE_SCOPES)
         self._call = call
         self._pages = pages
         self._api = api_url.rstrip("/")
@@ -126,12 +127,12 @@ class UsageReports:
         """Why Google will not give this admin usage reports, or None if `error` is not that."""
         if isinstance(error, DelegationRefused):
             return (
-                f"domain-wide delegation does not allow client id {self.tokens.key.client_id} "
+                f"domain-wide delegation does not allow client id {self.account.key.client_id} "
                 f"the scope {' '.join(USAGE_SCOPES)}"
             )
-        if status_of(error) == 403:
+        if error.status == 403:
             return (
-                f"Google refused {self.tokens.subject} the Reports API (HTTP 403); give that "
+                f"Google refused {self.account.subject} the Reports API (HTTP 403); give that "
                 "admin the Reports privilege"
             )
         return None

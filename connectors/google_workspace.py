@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 import httpx
+from pydantic import Field
 
 from connectors.credentials import read_secret
-from connectors.google_auth import TokenSource, load_key
+from connectors.google_auth import ServiceAccount, load_key
 from connectors.google_usage import READS as USAGE_READS
 from connectors.google_usage import USAGE_PAGE_MAX, UsageReports, day_of
 from connectors.http import Clock, HttpRejected, Vendor, json_body, send, utc_now
-from workflows.catalog import AppConfig
-from workflows.catalog import GoogleWorkspaceConnector as GoogleConfig
+from connectors.tokens import TokenSource
+from workflows.catalog import AppConfig, ConnectorConfig
 from workflows.ports import (
     Assignee,
     ContractFigures,
@@ -41,6 +42,9 @@ USERS = "/admin/directory/v1/users"
 LICENSING_PAGE_MAX = 1000  # maxResults limits from the discovery documents
 DIRECTORY_PAGE_MAX = 500
 MY_CUSTOMER = "my_customer"  # a Directory alias; Licensing wants the real id (C0…) or domain
+ADMIN_API = "https://admin.googleapis.com"  # Directory and Reports
+LICENSING_API = "https://licensing.googleapis.com"
+TOKEN_URL = "https://oauth2.googleapis.com/token"
 # The fields read from Google's answers, by schema; the contract test finds each one there.
 READS = {
     "LicenseAssignmentList": ("items", "nextPageToken"),
@@ -54,6 +58,30 @@ CUSTOMER_SELECTOR = "users(customerId)"
 Json = dict[str, Any]
 
 
+class GoogleWorkspaceConfig(ConnectorConfig):
+    """`{type: google_workspace}`: licences of `product_id` through License Manager.
+
+    `credentials_env` names a variable holding the service account's JSON key; the account
+    acts as `subject` (an admin) through domain-wide delegation. `skus` maps each tier key to
+    a SKU id of `product_id`.
+    """
+
+    type: Literal["google_workspace"]
+    customer_id: str = MY_CUSTOMER
+    product_id: str
+    skus: dict[str, str]
+    credentials_env: str
+    subject: str
+    api_url: str = ADMIN_API
+    licensing_url: str = LICENSING_API
+    token_url: str = TOKEN_URL
+    timeout_seconds: float = Field(default=20, gt=0)
+
+    def tier_keys(self) -> dict[str, list[str]]:
+        """The tiers `skus` maps."""
+        return {"skus": list(self.skus)}
+
+
 class GoogleWorkspaceConnector:
     """Assign, move and revoke Google Workspace licences of one product."""
 
@@ -63,14 +91,14 @@ class GoogleWorkspaceConnector:
         self,
         app_key: str,
         app_name: str,
-        tokens: TokenSource,
+        account: ServiceAccount,
         client: httpx.Client,
         *,
         product_id: str,
         skus: Mapping[str, str],
         customer_id: str = MY_CUSTOMER,
-        api_url: str = "https://www.googleapis.com",
-        licensing_url: str = "https://licensing.googleapis.com",
+        api_url: str = ADMIN_API,
+        licensing_url: str = LICENSING_API,
         page_size: int = LICENSING_PAGE_MAX,
         timeout: float | None = None,
         now: Clock = utc_now,
@@ -79,7 +107,8 @@ class GoogleWorkspaceConnector:
         self.app_name = app_name
         self.product_id = product_id
         self.skus = dict(skus)
-        self._tokens = tokens
+        self._account = account
+        self._tokens = account.tokens()
         self._client = client
         self._customer_key = customer_id
         self._customer = None if customer_id == MY_CUSTOMER else customer_id
@@ -88,10 +117,10 @@ class GoogleWorkspaceConnector:
         self._page_size = page_size
         self._timeout = timeout
         self._now = now
-        credential = f"the service account in {tokens.key.variable} acting as {tokens.subject}"
+        credential = f"the service account in {account.key.variable} acting as {account.subject}"
         self._vendor = Vendor(app_name, "Google's admin APIs", credential)
         size = self._size(USAGE_PAGE_MAX)
-        self._usage = UsageReports(self._call, self._pages, tokens, self._api, size, now)
+        self._usage = UsageReports(self._call, self._pages, account, self._api, size, now)
 
     def list_seats(self) -> list[SeatRecord]:
         """Every licence on a mapped SKU, with its tier and the holder's last active day."""
@@ -168,7 +197,7 @@ class GoogleWorkspaceConnector:
         usage = self._usage.status(self._usage_customer())
         return (
             f"Google Workspace at {urlsplit(self._licensing_base).netloc}: product "
-            f"{self.product_id} for customer {customer} as {self._tokens.subject}; "
+            f"{self.product_id} for customer {customer} as {self._account.subject}; "
             f"SKUs {mapped} and the directory are readable; {usage}"
         )
 
@@ -294,7 +323,7 @@ def _segment(value: str) -> str:
 
 def from_config(
     app: AppConfig,
-    config: GoogleConfig,
+    config: GoogleWorkspaceConfig,
     *,
     client: httpx.Client,
     env: Mapping[str, str],
@@ -303,19 +332,13 @@ def from_config(
     """A Google Workspace connector for `app`, its service account key read from the env."""
     text = read_secret(app, config.credentials_env, env, "service account JSON key")
     key = load_key(app.name, config.credentials_env, text)
-    tokens = TokenSource(
-        client,
-        app.name,
-        key,
-        config.subject,
-        config.token_url,
-        timeout=config.timeout_seconds,
-        now=now,
+    account = ServiceAccount(
+        client, app.name, key, config.subject, config.token_url, config.timeout_seconds, now
     )
     return GoogleWorkspaceConnector(
         app.key,
         app.name,
-        tokens,
+        account,
         client,
         product_id=config.product_id,
         skus=config.skus,

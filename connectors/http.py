@@ -7,12 +7,13 @@ How a failure maps onto the error tree of `workflows.ports`::
     401, 403                                      →  Rejected, naming the app and the credential
     any other 4xx                                 →  HttpRejected, carrying the vendor's message
 
-Every error `send()` raises carries the answer's HTTP ``status`` and ``headers`` (None and empty
-headers for a transport error). Two optional hooks let a vendor say more than the table does:
-``retry_after(response)`` reads its own rate-limit headers (a number makes any failure
-Retryable with that wait, e.g. GitHub's 403 with ``x-ratelimit-remaining: 0``), and
-``refused(response, detail)`` words a refusal (a 4xx not retried) its own way from the answer
-and the vendor's quoted message (None keeps the words above).
+Every error `send()` raises carries the answer's HTTP ``status`` and ``headers``, attributes
+every `ConnectorError` has (None and no headers for a transport error). Two optional hooks let
+a vendor say more than the table does: ``retry_after(response)`` reads its own rate-limit
+headers (a number makes any failure Retryable with that wait, e.g. GitHub's 403 with
+``x-ratelimit-remaining: 0``), and ``refused(response, detail)`` words a refusal (a 4xx not
+retried) its own way from the answer and the vendor's quoted message (None keeps the words
+above).
 
 Whatever a vendor or a transport says is repeated only through `quoted`: the secrets of the call
 are replaced before the text is cut, so no part of one survives a cut that falls inside it.
@@ -37,6 +38,7 @@ Refused = Callable[[httpx.Response, str], ConnectorError | None]  # (answer, quo
 MAX_DETAIL = 300
 # 408 and 412 say "the request or the resource moved under you": a fresh attempt can succeed.
 RETRYABLE_4XX = frozenset({408, 412, 429})
+CREDENTIAL_CHECKS = {401: "valid and not expired", 403: "allowed to manage users and their access"}
 # Where a request carries its secrets: kept out of every message.
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key"})
 SECRET_FIELDS = frozenset({"client_secret", "client_assertion", "assertion", "refresh_token"})
@@ -59,9 +61,17 @@ class Vendor:
 class HttpRejected(Rejected):
     """A 4xx refusal with the HTTP status and the vendor's own message kept apart."""
 
-    def __init__(self, message: str, *, status: int, detail: str) -> None:
-        super().__init__(message)
-        self.status = status
+    status: int
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        detail: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, status=status, headers=headers)
         self.detail = detail
 
 
@@ -98,12 +108,12 @@ def send(
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
     except httpx.TransportError as exc:
-        raise _carrying(_unreachable(vendor, exc, secrets), None) from exc
+        raise _unreachable(vendor, exc, secrets) from exc
     if 300 <= response.status_code < 400:
-        raise _carrying(_redirected(vendor, method, response, secrets), response)
+        raise _redirected(vendor, method, response, secrets)
     if response.status_code >= 400:
         detail = vendor_message(response, secrets)
-        raise _carrying(_error(vendor, response, detail, now, retry_after, refused), response)
+        raise _error(vendor, response, detail, now, retry_after, refused)
     return response
 
 
@@ -116,20 +126,14 @@ def _redirected(
         f"{vendor.app_name}: {vendor.service} redirected {method} {path} "
         f"(HTTP {response.status_code}) to {location}; check the connector's URL or names"
     )
-    return HttpRejected(message, status=response.status_code, detail=location)
+    return HttpRejected(
+        message, status=response.status_code, detail=location, headers=response.headers
+    )
 
 
 def status_of(error: BaseException) -> int | None:
-    """The HTTP status a `send()` error carries; None for a transport error or any other error."""
-    status = getattr(error, "status", None)
-    return status if isinstance(status, int) else None
-
-
-def _carrying(error: ConnectorError, response: httpx.Response | None) -> ConnectorError:
-    status = response.status_code if response is not None else None
-    headers = response.headers if response is not None else httpx.Headers()
-    error.status, error.headers = status, headers  # type: ignore[attr-defined]
-    return error
+    """The HTTP status a connector error carries; None for a transport error or any other error."""
+    return error.status if isinstance(error, ConnectorError) else None
 
 
 def _unreachable(vendor: Vendor, exc: httpx.TransportError, secrets: Iterable[str]) -> Retryable:
@@ -147,31 +151,29 @@ def _error(
     retry_after: RetryAfter | None,
     refused: Refused | None,
 ) -> ConnectorError:
-    status = response.status_code
+    status, headers = response.status_code, response.headers
     call = f"{response.request.method} {response.request.url.path}"
     prefix = f"{vendor.app_name}: {vendor.service}"
     said = f": {detail}" if detail else ""
     wait = retry_after(response) if retry_after is not None else None
     if wait is not None:
-        return Retryable(f"{prefix} rate limit reached on {call} (HTTP {status}){said}", wait)
+        message = f"{prefix} rate limit reached on {call} (HTTP {status}){said}"
+        return Retryable(message, wait, status=status, headers=headers)
     if status >= 500 or status in RETRYABLE_4XX:
         wait = retry_after_seconds(response.headers.get("Retry-After"), now())
-        return Retryable(f"{prefix} could not serve {call} (HTTP {status}){said}", wait)
+        message = f"{prefix} could not serve {call} (HTTP {status}){said}"
+        return Retryable(message, wait, status=status, headers=headers)
     own = refused(response, detail) if refused is not None else None
     if own is not None:
+        # The hook words the refusal; the answer it refuses is the same whoever words it.
+        own.status, own.headers = status, headers
         return own
-    if status == 401:
-        return Rejected(
-            f"{prefix} refused {vendor.credential} (HTTP 401); "
-            "check that it is valid and not expired"
-        )
-    if status == 403:
-        return Rejected(
-            f"{prefix} refused {vendor.credential} (HTTP 403); "
-            "check that it is allowed to manage users and their access"
-        )
+    if status in (401, 403):
+        check = CREDENTIAL_CHECKS[status]
+        message = f"{prefix} refused {vendor.credential} (HTTP {status}); check that it is {check}"
+        return Rejected(message, status=status, headers=headers)
     message = f"{prefix} refused {call} (HTTP {status}){said}"
-    return HttpRejected(message, status=status, detail=detail)
+    return HttpRejected(message, status=status, detail=detail, headers=headers)
 
 
 def json_body(
@@ -194,11 +196,16 @@ def json_body(
 
 def json_object(response: httpx.Response) -> dict[str, Any] | None:
     """The JSON object an answer holds, else None (not JSON, or JSON but not an object)."""
+    data = json_value(response)
+    return data if isinstance(data, dict) else None
+
+
+def json_value(response: httpx.Response) -> Any:
+    """The JSON value an answer holds (an object, a list, …), else None (not JSON)."""
     try:
-        data = response.json()
+        return response.json()
     except ValueError:
         return None
-    return data if isinstance(data, dict) else None
 
 
 def vendor_message(response: httpx.Response, secrets: Iterable[str] = ()) -> str:

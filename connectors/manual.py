@@ -1,15 +1,26 @@
-"""The `manual` connector: IT fulfils seats by hand, so every write becomes an IT task."""
+"""The `manual` and `csv` connectors: IT fulfils seats by hand, so every write is an IT task."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 import httpx
 
-from workflows.catalog import AppConfig
-from workflows.catalog import CsvConnector as CsvConfig
-from workflows.catalog import ManualConnector as ManualConfig
+from workflows.catalog import AppConfig, ConnectorConfig
 from workflows.ports import Assignee, ContractFigures, NotSupported, SeatRecord
+
+
+class ManualConfig(ConnectorConfig):
+    """`{type: manual}`: no settings; IT gives and takes seats by hand."""
+
+    type: Literal["manual"]
+
+
+class CsvConfig(ConnectorConfig):
+    """`{type: csv}`: no settings; seats come from CSV imports, changes are IT tasks."""
+
+    type: Literal["csv"]
 
 
 class ManualConnector:

@@ -10,16 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 import httpx
+from pydantic import Field
 
 from connectors.credentials import read_secret
-from connectors.http import Clock, HttpRejected, Vendor, json_body, send, status_of, utc_now
-from connectors.oauth import ClientCredentials, TokenSource
-from workflows.catalog import AppConfig
-from workflows.catalog import Microsoft365Connector as Microsoft365Config
+from connectors.http import Clock, HttpRejected, Vendor, json_body, send, utc_now
+from connectors.oauth import ClientCredentials, client_credentials
+from connectors.tokens import TokenSource
+from workflows.catalog import AppConfig, ConnectorConfig
 from workflows.ports import (
     Assignee,
     ContractFigures,
@@ -44,6 +45,26 @@ SKU_FIELDS = ("skuId", "skuPartNumber", "prepaidUnits", "consumedUnits")
 EVENTUAL = {"ConsistencyLevel": "eventual"}
 PERMISSIONS = "User.Read.All, LicenseAssignment.ReadWrite.All and AuditLog.Read.All"
 User = dict[str, Any]
+
+
+class Microsoft365Config(ConnectorConfig):
+    """`{type: microsoft365}`: an app registration of one tenant, with a client secret.
+
+    `skus` maps each tier key to a `skuPartNumber` (e.g. ENTERPRISEPACK) of the tenant.
+    """
+
+    type: Literal["microsoft365"]
+    tenant_id: str
+    client_id: str
+    client_secret_env: str
+    skus: dict[str, str]
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    login_url: str = "https://login.microsoftonline.com"
+    timeout_seconds: float = Field(default=20, gt=0)
+
+    def tier_keys(self) -> dict[str, list[str]]:
+        """The tiers `skus` maps."""
+        return {"skus": list(self.skus)}
 
 
 class Microsoft365Connector:
@@ -81,7 +102,7 @@ class Microsoft365Connector:
             users = self._licensed_users(sku_ids, sign_in=True)
         except Rejected as exc:
             # signInActivity needs AuditLog.Read.All and Entra ID P1; Graph's 403 names neither.
-            if status_of(exc) != 403:
+            if exc.status != 403:
                 raise
             users = self._licensed_users(sku_ids, sign_in=False)
         return [_record(user, sku_ids) for user in users]
@@ -124,7 +145,7 @@ class Microsoft365Connector:
         try:
             self._call("GET", self._base + "/users", params=params, headers=EVENTUAL)
         except Rejected as exc:
-            if status_of(exc) != 403:
+            if exc.status != 403:
                 raise
             return "last sign-in unavailable (needs AuditLog.Read.All and Entra ID P1)"
         return "last sign-in readable"
@@ -325,7 +346,7 @@ def from_config(
         secret_env=config.client_secret_env,
         settings="tenant_id and client_id",
     )
-    tokens = TokenSource(
+    tokens = client_credentials(
         client, credentials, app_name=app.name, issuer="the tenant", timeout=config.timeout_seconds
     )
     return Microsoft365Connector(app.name, config, tokens, client)

@@ -1,4 +1,4 @@
-"""OAuth 2.0 client-credentials tokens (RFC 6749 §4.4), cached until shortly before they expire.
+"""OAuth 2.0 client-credentials tokens (RFC 6749 §4.4), kept by the rule of `connectors.tokens`.
 
 The token request goes through `connectors.http.send`, so transport errors, 5xx, 408, 412 and
 429 are Retryable as for any call; a refusal is worded from the OAuth error in its body::
@@ -13,21 +13,15 @@ from any text it quotes, and the refusals here quote the OAuth error code the sa
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import httpx
 
-from connectors.http import Clock, Vendor, json_object, quoted, send, status_of, utc_now
+from connectors.http import Clock, Vendor, json_object, quoted, send, utc_now
+from connectors.tokens import IssuedToken, TokenSource, lifetime_of
 from workflows.ports import Rejected
 
-T = TypeVar("T")
-# Refresh this long before the token endpoint says the token expires (clock skew, slow calls).
-EXPIRY_MARGIN = dt.timedelta(seconds=60)
 ERROR_CODE = re.compile(r"^\s*([A-Z]{2,}\d+)\b")  # e.g. AADSTS7000215 from Microsoft Entra
 
 
@@ -43,18 +37,31 @@ class ClientCredentials:
     settings: str = "the client id and token URL"  # what to check when the request is refused
 
 
-class TokenSource:
-    """Fetches an access token for an app and reuses it until shortly before it expires."""
+def client_credentials(
+    client: httpx.Client,
+    credentials: ClientCredentials,
+    *,
+    app_name: str,
+    issuer: str = "the token endpoint",
+    timeout: float | None = None,
+    now: Clock = utc_now,
+) -> TokenSource:
+    """Tokens for an app from its client credentials, kept by `connectors.tokens`' rule."""
+    grant = _Grant(client, credentials, app_name, issuer, timeout, now)
+    return TokenSource(grant.fetch, now=now)
+
+
+class _Grant:
+    """One client-credentials token request, and its refusals in words that say what to fix."""
 
     def __init__(
         self,
         client: httpx.Client,
         credentials: ClientCredentials,
-        *,
         app_name: str,
-        issuer: str = "the token endpoint",
-        timeout: float | None = None,
-        now: Clock = utc_now,
+        issuer: str,
+        timeout: float | None,
+        now: Clock,
     ) -> None:
         self._client = client
         self._credentials = credentials
@@ -63,37 +70,9 @@ class TokenSource:
         self._issuer = issuer
         self._timeout = timeout
         self._now = now
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._expires_at = dt.datetime.min.replace(tzinfo=dt.UTC)
 
-    def token(self) -> str:
-        """A valid access token: the cached one, or a fresh one from the token endpoint."""
-        with self._lock:
-            if self._token is None or self._now() >= self._expires_at:
-                self._token, self._expires_at = self._fetch()
-            return self._token
-
-    def invalidate(self) -> None:
-        """Forget the cached token, so the next call fetches a fresh one."""
-        with self._lock:
-            self._token = None
-
-    def call(self, request: Callable[[str], T]) -> T:
-        """Run `request(token)`; if a cached token is refused (401/403), retry once afresh."""
-        cached = self._token is not None and self._now() < self._expires_at
-        token = self.token()
-        try:
-            return request(token)
-        except Rejected as exc:
-            # Only a 401/403 is about the token (a new one may carry new permissions too);
-            # other refusals are about the call.
-            if not cached or status_of(exc) not in (401, 403):
-                raise
-        self.invalidate()
-        return request(self.token())
-
-    def _fetch(self) -> tuple[str, dt.datetime]:
+    def fetch(self) -> IssuedToken:
+        """Ask the token endpoint for a token."""
         form = {
             "grant_type": "client_credentials",
             "client_id": self._credentials.client_id,
@@ -119,19 +98,14 @@ class TokenSource:
             f"than JSON (HTTP {response.status_code}); check {self._credentials.settings}"
         )
 
-    def _token_from(self, response: httpx.Response) -> tuple[str, dt.datetime]:
+    def _token_from(self, response: httpx.Response) -> IssuedToken:
         body = json_object(response)
         if body is None:
             raise self._not_json(response)
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
             raise Rejected(f"{self._app_name}: {self._issuer} answered without an access token")
-        try:
-            lifetime = dt.timedelta(seconds=float(body.get("expires_in", 0)))
-        except (TypeError, ValueError):
-            lifetime = dt.timedelta(0)
-        margin = min(EXPIRY_MARGIN, lifetime / 2)
-        return token, self._now() + lifetime - margin
+        return IssuedToken(token, lifetime_of(body))
 
     def _error(self, response: httpx.Response) -> Rejected:
         body = json_object(response)

@@ -16,15 +16,16 @@ says ``X-Rate-Limit-Remaining: 0``, the next call first waits for the reset (up 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 from urllib.parse import quote
 
 import httpx
+from pydantic import Field
 
 from connectors.credentials import read_secret
 from connectors.http import Vendor
 from connectors.okta_api import GONE, OktaApi, Resource, find_user, okta_date
-from workflows.catalog import AppConfig
-from workflows.catalog import OktaConnector as OktaConfig
+from workflows.catalog import AppConfig, ConnectorConfig
 from workflows.ports import (
     Assignee,
     ContractFigures,
@@ -33,6 +34,21 @@ from workflows.ports import (
     SeatRecord,
     UnknownUser,
 )
+
+
+class OktaConfig(ConnectorConfig):
+    """`{type: okta}`: the people assigned to one Okta application count as its seats.
+
+    `tier_attribute` names the app-user profile attribute that holds the tier (for example
+    `role`); without it every assignment is on the app's first tier.
+    """
+
+    type: Literal["okta"]
+    base_url: str
+    app_id: str
+    token_env: str
+    tier_attribute: str | None = None
+    timeout_seconds: float = Field(default=20, gt=0)
 
 
 class OktaConnector:

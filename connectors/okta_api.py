@@ -10,7 +10,15 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from connectors.http import Clock, HttpRejected, Vendor, retry_after_seconds, send, utc_now
+from connectors.http import (
+    Clock,
+    HttpRejected,
+    Vendor,
+    json_value,
+    retry_after_seconds,
+    send,
+    utc_now,
+)
 from workflows.ports import Rejected, Retryable
 
 Resource = dict[str, Any]
@@ -143,7 +151,7 @@ class OktaApi:
     def _decode(self, response: httpx.Response) -> Any:
         if not response.content:
             return None
-        body = _safe_json(response)
+        body = json_value(response)
         if body is None:
             raise Rejected(
                 f"{self.vendor.app_name}: Okta answered {response.request.url.path} with "
@@ -186,11 +194,4 @@ def _reset_at(response: httpx.Response) -> float | None:
     try:
         return float(response.headers["X-Rate-Limit-Reset"])
     except (KeyError, ValueError):
-        return None
-
-
-def _safe_json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
         return None

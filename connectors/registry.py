@@ -1,13 +1,16 @@
-"""Build the connector for each app in the catalog from its `connector:` config.
+"""The connector types a config may name: one entry per type, naming its config model and builder.
 
-Each vendor module offers `from_config(app, config, *, client, env)`; this table is the only
-place that knows them all.
+Adding a vendor is one connector module (its config model, a `ConnectorConfig` subclass whose
+`type` is the entry's name, and its builder `from_config(app, config, *, client, env)`) and one
+entry here. The config loader reads each app's `connector:` into the model its `type` names
+(`Registry.config_model`), and `build_registry` builds each app's connector with its builder.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import get_args
 
 import httpx
 
@@ -20,42 +23,94 @@ from connectors import (
     scim,
     slack_seats,
 )
-from workflows.catalog import AppConfig
+from connectors.directories import DirectoryConfig
+from workflows.catalog import AppConfig, ConnectorConfig, Directory, app_model, config_model
 from workflows.ports import Connector, ConnectorError
 
-Builder = Callable[..., Connector]
-BUILDERS: dict[str, Builder] = {
-    "manual": manual.from_config,
-    "csv": manual.from_config,
-    "scim": scim.from_config,
-    "google_workspace": google_workspace.from_config,
-    "github_copilot": github_copilot.from_config,
-    "slack": slack_seats.from_config,
-    "okta": okta.from_config,
-    "microsoft365": microsoft365.from_config,
-}
+Builder = Callable[..., Connector]  # (app, its connector config, *, client, env) -> Connector
 
 
-def build_connector(app: AppConfig, *, client: httpx.Client, env: Mapping[str, str]) -> Connector:
+@dataclass(frozen=True)
+class ConnectorType:
+    """One kind of connector: the model its settings are read into, and what builds it."""
+
+    config: type[ConnectorConfig]
+    build: Builder
+
+
+class Registry:
+    """Connector types by name, and the config model that reads apps with them."""
+
+    def __init__(
+        self, types: Mapping[str, ConnectorType], *, directory: type[Directory] = DirectoryConfig
+    ) -> None:
+        for name, kind in types.items():
+            tags = get_args(kind.config.model_fields["type"].annotation)
+            if tags != (name,):
+                raise ValueError(f"connector type {name}: {kind.config.__name__} reads {tags}")
+        self.types = dict(types)
+        self.directory = directory
+        self.app_model = app_model([kind.config for kind in self.types.values()])
+        self.config_model = config_model(self.app_model, directory)
+
+    def names(self) -> list[str]:
+        """Every type a config may name, in alphabetical order."""
+        return sorted(self.types)
+
+    def with_type(self, name: str, kind: ConnectorType) -> Registry:
+        """This registry with one more connector type."""
+        return Registry({**self.types, name: kind}, directory=self.directory)
+
+
+REGISTRY = Registry(
+    {
+        "manual": ConnectorType(manual.ManualConfig, manual.from_config),
+        "csv": ConnectorType(manual.CsvConfig, manual.from_config),
+        "scim": ConnectorType(scim.ScimConfig, scim.from_config),
+        "google_workspace": ConnectorType(
+            google_workspace.GoogleWorkspaceConfig, google_workspace.from_config
+        ),
+        "microsoft365": ConnectorType(microsoft365.Microsoft365Config, microsoft365.from_config),
+        "github_copilot": ConnectorType(
+            github_copilot.GitHubCopilotConfig, github_copilot.from_config
+        ),
+        "okta": ConnectorType(okta.OktaConfig, okta.from_config),
+        "slack": ConnectorType(slack_seats.SlackSeatsConfig, slack_seats.from_config),
+    }
+)
+
+
+def build_connector(
+    app: AppConfig,
+    *,
+    client: httpx.Client,
+    env: Mapping[str, str],
+    registry: Registry = REGISTRY,
+) -> Connector:
     """The connector an app's config asks for, with its secret read from `env`."""
-    config: Any = app.connector
-    builder = BUILDERS.get(config.type)
-    if builder is None:
-        raise ConnectorError(f"{app.name}: no connector of type {config.type!r} is available")
-    return builder(app, config, client=client, env=env)
+    kind = registry.types.get(app.connector.type)
+    if kind is None:
+        raise ConnectorError(
+            f"{app.name}: no connector of type {app.connector.type!r} is available"
+        )
+    return kind.build(app, app.connector, client=client, env=env)
 
 
 def build_registry(
-    apps: Iterable[AppConfig], *, client: httpx.Client, env: Mapping[str, str]
+    apps: Iterable[AppConfig],
+    *,
+    client: httpx.Client,
+    env: Mapping[str, str],
+    registry: Registry = REGISTRY,
 ) -> dict[str, Connector]:
     """Connectors for every app, keyed by app key; one error lists every missing secret."""
-    registry: dict[str, Connector] = {}
+    connectors: dict[str, Connector] = {}
     problems: list[str] = []
     for app in apps:
         try:
-            registry[app.key] = build_connector(app, client=client, env=env)
+            connectors[app.key] = build_connector(app, client=client, env=env, registry=registry)
         except ConnectorError as exc:
             problems.append(str(exc))
     if problems:
         raise ConnectorError("; ".join(problems))
-    return registry
+    return connectors

@@ -13,11 +13,11 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
+from pydantic import Field
 
 from connectors.credentials import read_secret
 from connectors.http import Clock, HttpRejected, Vendor, json_body, send, utc_now
-from workflows.catalog import AppConfig
-from workflows.catalog import ScimConnector as ScimConfig
+from workflows.catalog import AppConfig, ConnectorConfig
 from workflows.ports import Assignee, ContractFigures, Rejected, SeatRecord, UnknownUser
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -26,6 +26,16 @@ SCIM_JSON = "application/scim+json"
 FEATURES = ("patch", "filter", "etag", "bulk")
 Resource = dict[str, Any]
 Operation = dict[str, Any]
+
+
+class ScimConfig(ConnectorConfig):
+    """`{type: scim}`: the vendor's SCIM base URL and the variable holding its bearer token."""
+
+    type: Literal["scim"]
+    base_url: str
+    token_env: str
+    tiers_as: Literal["groups", "roles"] = "groups"
+    timeout_seconds: float = Field(default=20, gt=0)
 
 
 class ScimConnector:

@@ -8,15 +8,13 @@ from typing import Any
 
 import httpx
 
-from connectors.http import Clock, Vendor, json_body, quoted, send, utc_now
+from connectors.http import Clock, Vendor, utc_now
+from connectors.slack_web import AUTH_ERRORS, SLACKBOT, SlackWebApi
 from workflows.csvfile import EMAIL
 from workflows.ports import PersonRecord, Rejected, Retryable
 
 Resource = dict[str, Any]
 Sleep = Callable[[float], None]
-SLACK_AUTH_ERRORS = frozenset(
-    {"not_authed", "invalid_auth", "account_inactive", "token_revoked", "token_expired"}
-)
 
 
 class SlackDirectory:
@@ -37,14 +35,11 @@ class SlackDirectory:
         max_pause: float = 30.0,
         attempts: int = 3,
     ) -> None:
-        self._url = api_url.rstrip("/") + "/"
-        self._client = client
-        self._headers = {"Authorization": f"Bearer {token}"}
-        self._token = token
         self._vendor = Vendor("Directory (slack)", "Slack", "the bot token in SLACK_BOT_TOKEN")
+        self._web = SlackWebApi(
+            client, token, self._vendor, api_url=api_url, timeout=timeout, now=now
+        )
         self._page_size = page_size
-        self._timeout = timeout
-        self._now = now
         self._sleep = sleep
         self._max_pause = max_pause
         self._attempts = attempts
@@ -76,44 +71,31 @@ class SlackDirectory:
         params: dict[str, str | int] = {"limit": self._page_size}
         if cursor:
             params["cursor"] = cursor
-        for attempt in range(1, self._attempts + 1):
+        for _ in range(self._attempts - 1):
             try:
                 return self._call(params)
             except Retryable as exc:
-                wait = exc.retry_after
-                if attempt == self._attempts or wait is None or wait > self._max_pause:
+                if exc.retry_after is None or exc.retry_after > self._max_pause:
                     raise
-                self._sleep(wait)  # Slack said how long; a short wait keeps the cursor
-        raise AssertionError("unreachable")  # pragma: no cover
+                self._sleep(exc.retry_after)  # Slack said how long; a short wait keeps the cursor
+        return self._call(params)
 
     def _call(self, params: Mapping[str, str | int]) -> Resource:
-        response = send(
-            self._client,
-            self._vendor,
-            "POST",
-            self._url + "users.list",
-            headers=self._headers,
-            params=params,
-            timeout=self._timeout,
-            now=self._now,
-        )
-        body = json_body(response, self._vendor)
-        if body.get("ok") is True:
-            return body
-        error = quoted(str(body.get("error") or ""), [self._token]) or "unknown_error"
-        prefix = f"{self._vendor.app_name}: Slack refused users.list ({error})"
-        if error in SLACK_AUTH_ERRORS:
-            raise Rejected(f"{prefix}; check {self._vendor.credential}")
-        if error == "missing_scope":
-            needed = quoted(str(body.get("needed") or ""), [self._token])
-            raise Rejected(f"{prefix}; the token needs {needed or 'users:read'}")
-        raise Rejected(prefix)
+        return self._web.call("users.list", params, self._refused)
+
+    def _refused(self, code: str, needed: str) -> Rejected:
+        prefix = f"{self._vendor.app_name}: Slack refused users.list ({code})"
+        if code in AUTH_ERRORS:
+            return Rejected(f"{prefix}; check {self._vendor.credential}")
+        if code == "missing_scope":
+            return Rejected(f"{prefix}; the token needs {needed or 'users:read'}")
+        return Rejected(prefix)
 
 
 def _is_person(member: object) -> bool:
     if not isinstance(member, dict):
         return False
-    return not member.get("is_bot") and member.get("id") != "USLACKBOT"
+    return not member.get("is_bot") and member.get("id") != SLACKBOT
 
 
 def person_from_slack(member: Resource) -> PersonRecord | None:

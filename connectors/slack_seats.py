@@ -13,7 +13,8 @@ Slack has no per-member tiers here, so every seat is on the app's first tier.
 Inviting and deactivating members needs Slack's SCIM or admin APIs, so `assign`, `revoke` and
 `change_tier` raise `NotSupported`: use the `scim` connector against Slack's SCIM API for that.
 
-Slack reports ordinary failures as HTTP 200 with ``{"ok": false, "error": …}``::
+Slack reports ordinary failures as HTTP 200 with ``{"ok": false, "error": …}``
+(`connectors.slack_web` reads them)::
 
     invalid_auth, not_authed, token_revoked, token_expired, account_inactive
                                      →  Rejected, naming the app and the token's variable
@@ -30,16 +31,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import httpx
+from pydantic import Field
 
 from connectors.credentials import read_secret
-from connectors.http import Clock, Vendor, json_body, quoted, send, utc_now
-from workflows.catalog import AppConfig
-from workflows.catalog import SlackConnector as SlackConfig
+from connectors.http import Clock, Vendor, utc_now
+from connectors.slack_web import AUTH_ERRORS, SLACKBOT, SlackWebApi
+from workflows.catalog import AppConfig, ConnectorConfig
 from workflows.ports import (
     Assignee,
+    ConnectorError,
     ContractFigures,
     NotSupported,
     Rejected,
@@ -49,10 +52,6 @@ from workflows.ports import (
 
 SLACK_API_URL = "https://slack.com/api/"
 BOT_TOKEN_ENV = "SLACK_BOT_TOKEN"
-SLACKBOT = "USLACKBOT"  # Slackbot is not flagged `is_bot`, but nobody pays for it
-AUTH_ERRORS = frozenset(
-    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
-)
 SCOPE_ERRORS = frozenset({"missing_scope", "not_allowed_token_type"})
 RETRY_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -61,6 +60,19 @@ ADMIN_METHODS = frozenset({"team.billableInfo", "team.accessLogs"})
 ACCESS_LOG_COUNT = 1000
 ACCESS_LOG_MAX_PAGES = 100  # Slack refuses pages past 100 (over_pagination_limit)
 Json = dict[str, Any]
+
+
+class SlackSeatsConfig(ConnectorConfig):
+    """`{type: slack}`: the workspace's own paid seats (`team.billableInfo`, `users.list`).
+
+    `token_env` names a variable with a token allowed to call team.billableInfo (an admin's
+    user token); without it, the bot token (SLACK_BOT_TOKEN) is used.
+    """
+
+    type: Literal["slack"]
+    token_env: str | None = None
+    api_url: str | None = None
+    timeout_seconds: float = Field(default=20, gt=0)
 
 
 class SlackRefused(Rejected):
@@ -94,16 +106,11 @@ class SlackSeatsConnector:
         self.app_key = app_key
         self.app_name = app_name
         self.tier = tier
-        self._client = client
-        self._api = api_url if api_url.endswith("/") else api_url + "/"
-        self._auth = {"Authorization": f"Bearer {token}"}
-        self._token = token
         self._credential = f"the token in {token_env or BOT_TOKEN_ENV}"
-        self._vendor = Vendor(app_name, "Slack", self._credential)
+        vendor = Vendor(app_name, "Slack", self._credential)
+        self._web = SlackWebApi(client, token, vendor, api_url=api_url, timeout=timeout, now=now)
         self._page_size = page_size
         self._access_log_page_size = access_log_page_size
-        self._timeout = timeout
-        self._now = now
 
     def list_seats(self) -> list[SeatRecord]:
         """One seat per billable human member, with last activity where Slack gives it."""
@@ -207,23 +214,9 @@ class SlackSeatsConnector:
             seen.add(cursor)
 
     def _call(self, method: str, **args: str | int) -> Json:
-        response = send(
-            self._client,
-            self._vendor,
-            "POST",
-            self._api + method,
-            headers=self._auth,
-            params=args or None,
-            timeout=self._timeout,
-            now=self._now,
-        )
-        body = json_body(response, self._vendor)
-        if body.get("ok") is True:
-            return body
-        code = quoted(str(body.get("error") or ""), [self._token]) or "unknown_error"
-        raise self._error(method, code, quoted(str(body.get("needed") or ""), [self._token]))
+        return self._web.call(method, args, lambda code, needed: self._error(method, code, needed))
 
-    def _error(self, method: str, code: str, needed: str) -> Exception:
+    def _error(self, method: str, code: str, needed: str) -> ConnectorError:
         prefix = f"{self.app_name}: Slack refused {method}"
         if code in AUTH_ERRORS:
             return SlackRefused(
@@ -268,7 +261,7 @@ def _day(epoch: object) -> dt.date | None:
 
 def from_config(
     app: AppConfig,
-    config: SlackConfig,
+    config: SlackSeatsConfig,
     *,
     client: httpx.Client,
     env: Mapping[str, str],

@@ -1,22 +1,37 @@
 """The configuration model: IT channel, admins, defaults and the catalog of apps.
 
 Every model refuses unknown keys; cross-references (approval steps, `downgrade_to`, owners)
-are checked here so a bad file is refused before anything runs.
+are checked here so a bad file is refused before anything runs. Of an app's connector and of
+the directory the domain knows only the type (`ConnectorConfig`, `Directory`); each vendor's
+settings are a subclass beside its connector, and `app_model`/`config_model` make the model a
+file is read into from them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 import re
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 APPROVER_KEYWORDS = ("manager", "owner", "admins")
 KEY = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+MANUAL = "manual"  # the connector of an app whose seats IT gives and takes by hand
 
 
 class ConfigValueError(ValueError):
@@ -108,121 +123,35 @@ class Schedule(Strict):
 
 
 class Directory(Strict):
-    source: Literal["csv", "scim", "okta", "slack"] = "csv"
+    """Where people come from, as the domain sees it: a source and where to reach it.
+
+    Which sources exist and what each needs is the connectors' knowledge: the config loader
+    reads `directory:` into their subclass of this model.
+    """
+
+    source: str = "csv"
     path: str | None = None
     base_url: str | None = None
     token_env: str | None = None
 
-    @model_validator(mode="after")
-    def _needs(self) -> Directory:
-        if self.source in ("scim", "okta") and not (self.base_url and self.token_env):
-            raise ConfigValueError(
-                "directory source {source} needs base_url and token_env", source=self.source
-            )
-        return self
 
+class ConnectorConfig(Strict):
+    """An app's `connector:` as the domain sees it: its type.
 
-class ManualConnector(Strict):
-    type: Literal["manual"]
-
-
-class CsvConnector(Strict):
-    type: Literal["csv"]
-
-
-class ScimConnector(Strict):
-    type: Literal["scim"]
-    base_url: str
-    token_env: str
-    tiers_as: Literal["groups", "roles"] = "groups"
-    timeout_seconds: float = Field(default=20, gt=0)
-
-
-class GoogleWorkspaceConnector(Strict):
-    """Google Workspace licences through the Enterprise License Manager API.
-
-    `credentials_env` names a variable holding the service account's JSON key; the account
-    acts as `subject` (an admin) through domain-wide delegation. `skus` maps each tier key to
-    a SKU id of `product_id`.
+    Each type's settings are a subclass beside its connector (in `connectors/`), and the config
+    loader reads the mapping into the subclass its `type` names.
     """
 
-    type: Literal["google_workspace"]
-    customer_id: str = "my_customer"
-    product_id: str
-    skus: dict[str, str]
-    credentials_env: str
-    subject: str
-    api_url: str = "https://admin.googleapis.com"
-    licensing_url: str = "https://licensing.googleapis.com"
-    token_url: str = "https://oauth2.googleapis.com/token"
-    timeout_seconds: float = Field(default=20, gt=0)
+    type: str
+
+    def tier_keys(self) -> dict[str, list[str]]:
+        """Tier keys the settings name, by setting (e.g. a SKU per tier): each must be the app's."""
+        return {}
 
 
-class Microsoft365Connector(Strict):
-    """Microsoft 365 licences through Microsoft Graph (application permissions).
-
-    `skus` maps each tier key to a `skuPartNumber` (e.g. ENTERPRISEPACK) of the tenant.
-    """
-
-    type: Literal["microsoft365"]
-    tenant_id: str
-    client_id: str
-    client_secret_env: str
-    skus: dict[str, str]
-    graph_url: str = "https://graph.microsoft.com/v1.0"
-    login_url: str = "https://login.microsoftonline.com"
-    timeout_seconds: float = Field(default=20, gt=0)
-
-
-class GitHubCopilotConnector(Strict):
-    """GitHub Copilot Business/Enterprise seats of one organisation."""
-
-    type: Literal["github_copilot"]
-    org: str
-    token_env: str
-    api_url: str = "https://api.github.com"
-    timeout_seconds: float = Field(default=20, gt=0)
-
-
-class OktaConnector(Strict):
-    """People assigned to one Okta application count as its seats.
-
-    `tier_attribute` names the app-user profile attribute that holds the tier (for example
-    `role`); without it every assignment is on the app's first tier.
-    """
-
-    type: Literal["okta"]
-    base_url: str
-    app_id: str
-    token_env: str
-    tier_attribute: str | None = None
-    timeout_seconds: float = Field(default=20, gt=0)
-
-
-class SlackConnector(Strict):
-    """The Slack workspace's own paid seats (`team.billableInfo`, `users.list`).
-
-    `token_env` names a variable with a token allowed to call team.billableInfo (an admin's
-    user token); without it, the bot token (SLACK_BOT_TOKEN) is used.
-    """
-
-    type: Literal["slack"]
-    token_env: str | None = None
-    api_url: str | None = None
-    timeout_seconds: float = Field(default=20, gt=0)
-
-
-ConnectorConfig = Annotated[
-    ManualConnector
-    | CsvConnector
-    | ScimConnector
-    | GoogleWorkspaceConnector
-    | Microsoft365Connector
-    | GitHubCopilotConnector
-    | OktaConnector
-    | SlackConnector,
-    Field(discriminator="type"),
-]
+def _manual_by_default() -> Any:
+    """An app without a connector is fulfilled by hand (read, like any, into its type's model)."""
+    return Field(default_factory=lambda: {"type": MANUAL}, validate_default=True)
 
 
 class Tier(Strict):
@@ -243,7 +172,7 @@ class AppConfig(Strict):
     key: str = Field(pattern=KEY)
     name: str = Field(min_length=1, max_length=60)
     owner: SlackUserId | None = None
-    connector: ConnectorConfig = Field(default_factory=lambda: ManualConnector(type="manual"))
+    connector: ConnectorConfig = _manual_by_default()
     approval: ApprovalChain | None = None
     tiers: list[Tier] = Field(min_length=1)
     contract: Contract = Field(default_factory=Contract)
@@ -263,14 +192,14 @@ class AppConfig(Strict):
             )
         if self.reclaim and self.reclaim.action == "downgrade" and target is None:
             raise ConfigValueError("app {app}: action downgrade needs downgrade_to", app=self.key)
-        mapped = getattr(self.connector, "skus", None) or {}
-        unknown = sorted(set(mapped) - set(keys))
-        if unknown:
-            raise ConfigValueError(
-                "app {app}: connector skus name tiers it does not have: {tiers}",
-                app=self.key,
-                tiers=", ".join(unknown),
-            )
+        for setting, named in self.connector.tier_keys().items():
+            unknown = sorted(set(named) - set(keys))
+            if unknown:
+                raise ConfigValueError(
+                    f"app {{app}}: connector {setting} name tiers it does not have: {{tiers}}",
+                    app=self.key,
+                    tiers=", ".join(unknown),
+                )
         return self
 
     def tier(self, key: str) -> Tier | None:
@@ -318,3 +247,23 @@ class Config(Strict):
     def reclaim_policy(self, app: AppConfig) -> ReclaimPolicy:
         """The app's reclaim policy with defaults filled in."""
         return self.defaults.reclaim.merged(app.reclaim)
+
+
+def app_model(connectors: Sequence[type[ConnectorConfig]]) -> type[AppConfig]:
+    """The AppConfig model whose `connector:` is read into the one of `connectors` that its
+    `type` names."""
+    union: Any = functools.reduce(operator.or_, connectors)
+    chosen: Any = Annotated[union, Field(discriminator="type")] if len(connectors) > 1 else union
+    return create_model("AppConfig", __base__=AppConfig, connector=(chosen, _manual_by_default()))
+
+
+def config_model(app: type[AppConfig], directory: type[Directory]) -> type[Config]:
+    """The Config model a config file is read into: its apps by `app`, `directory:` into
+    `directory`."""
+    apps: Any = list[app]  # type: ignore[valid-type]  # a model made at run time
+    return create_model(
+        "Config",
+        __base__=Config,
+        directory=(directory, Field(default_factory=directory)),
+        apps=(apps, Field(default_factory=list)),
+    )

@@ -9,12 +9,15 @@ Connector errors form a small tree, so callers decide on the class alone::
     ├── Rejected              the vendor refused the call (other 4xx); ``str()`` is its message
     │   └── UnknownUser       the vendor has no such user and cannot create one
     └── NotSupported          this connector cannot do that operation (e.g. ``manual``)
+
+Each carries the ``status`` and ``headers`` of the vendor's HTTP answer that failed (None and
+no headers when no answer did: a transport error, or a failure read from a successful answer).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,6 +28,17 @@ from workflows.text import MAX_NAME, storable
 class ConnectorError(Exception):
     """A vendor call failed; the message says what happened and, where known, what to fix."""
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers: Mapping[str, str] = headers if headers is not None else {}
+
 
 class Retryable(ConnectorError):
     """A passing failure: transport error, 5xx or 429. Safe to try again later.
@@ -33,8 +47,15 @@ class Retryable(ConnectorError):
     worker then tries again after its backoff, and never sooner than `retry_after` seconds.
     """
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        retry_after: float | None = None,
+        *,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, status=status, headers=headers)
         self.retry_after = retry_after
 
 

@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from connectors.google_workspace import READS, from_config
+from connectors.registry import REGISTRY
 from tests.contracts import load_json
 from tests.fakes.google import (
     NEEDS,
@@ -173,7 +174,7 @@ def google_app(customer_id: str) -> AppConfig:
         "subject": "admin@example.com",
     }
     tiers = [{"key": "starter", "name": "Starter"}, {"key": "standard", "name": "Standard"}]
-    return AppConfig.model_validate(
+    return REGISTRY.app_model.model_validate(
         {"key": "gws", "name": "Google Workspace", "tiers": tiers, "connector": connector}
     )
 

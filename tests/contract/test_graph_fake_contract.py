@@ -21,13 +21,13 @@ from connectors.microsoft365 import (
     SIGN_IN_DATES,
     SKU_FIELDS,
     USER_FIELDS,
+    Microsoft365Config,
     from_config,
 )
+from connectors.registry import REGISTRY
 from tests.contracts import contract_path
 from tests.fakes import graph
 from tests.fakes.graph import ACTIONS, ENTITY_SETS, FILTERS, SERVED, FakeGraph
-from workflows.catalog import AppConfig
-from workflows.catalog import Microsoft365Connector as Microsoft365Config
 from workflows.ports import Assignee
 
 EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
@@ -186,7 +186,7 @@ def working_fake() -> Iterator[FakeGraph]:
         "client_secret_env": "M365_CLIENT_SECRET",
         "skus": {"e3": "ENTERPRISEPACK", "e5": "SPE_E5"},
     }
-    app = AppConfig.model_validate(
+    app = REGISTRY.app_model.model_validate(
         {"key": "m365", "name": "Microsoft 365", "connector": config, "tiers": TIERS}
     )
     assert isinstance(app.connector, Microsoft365Config)

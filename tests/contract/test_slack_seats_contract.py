@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors import slack_seats
+from connectors import slack_web
 from connectors.slack_seats import SlackSeatsConnector
 from tests.contracts import contracts_dir, load_json
 from tests.tracing import traced, value_paths
@@ -133,13 +133,13 @@ class DocumentedSlack:
 def reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, set[str]]:
     """The fields the connector reads from each method's answers."""
     seen: dict[str, set[str]] = defaultdict(set)
-    real = slack_seats.json_body
+    real = slack_web.json_body
 
     def tracing(response: httpx.Response, vendor: Any, **options: Any) -> Any:
         method = response.request.url.path.rsplit("/", 1)[-1]
         return traced(real(response, vendor, **options), "", seen[method])
 
-    monkeypatch.setattr(slack_seats, "json_body", tracing)
+    monkeypatch.setattr(slack_web, "json_body", tracing)
     return seen
 
 

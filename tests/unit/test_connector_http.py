@@ -10,7 +10,14 @@ import pytest
 
 from connectors.http import HttpRejected, Vendor, retry_after_seconds, send, status_of
 from connectors.scim import ScimConnector
-from workflows.ports import Assignee, ConnectorError, Rejected, Retryable, UnknownUser
+from workflows.ports import (
+    Assignee,
+    ConnectorError,
+    NotSupported,
+    Rejected,
+    Retryable,
+    UnknownUser,
+)
 
 NOW = dt.datetime(2025, 3, 14, 12, 0, 0, tzinfo=dt.UTC)
 TOKEN = "s3cr3t-token-value"
@@ -251,6 +258,23 @@ def test_a_transport_error_carries_no_status_and_no_headers() -> None:
 
 def test_an_error_that_did_not_come_from_send_has_no_status() -> None:
     assert status_of(Rejected("Figma: not JSON")) is None
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ConnectorError("x"), Retryable("x", 5), Rejected("x"), UnknownUser("x"), NotSupported("x")],
+)
+def test_every_connector_error_has_a_status_and_headers_which_no_answer_leaves_empty(
+    error: ConnectorError,
+) -> None:
+    assert error.status is None
+    assert dict(error.headers) == {}
+
+
+def test_a_retryable_error_keeps_its_wait_beside_the_answers_status() -> None:
+    error = Retryable("Figma: busy", 30, status=503, headers={"Retry-After": "30"})
+
+    assert (error.retry_after, error.status, error.headers) == (30, 503, {"Retry-After": "30"})
 
 
 def reset_in_header(response: httpx.Response) -> float | None:

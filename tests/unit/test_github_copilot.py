@@ -6,12 +6,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from connectors.github_copilot import GitHubCopilotConnector, from_config
+from connectors.github_copilot import GitHubCopilotConfig, GitHubCopilotConnector, from_config
 from connectors.github_identity import graphql_url
+from connectors.registry import REGISTRY
 from tests.fakes.clock import FakeClock
 from tests.fakes.github import FakeGitHub
-from workflows.catalog import AppConfig
-from workflows.catalog import GitHubCopilotConnector as GitHubCopilotConfig
 from workflows.ports import (
     Assignee,
     ConnectorError,
@@ -326,7 +325,7 @@ def test_check_warns_about_seats_keyed_by_login_only(
 
 
 def test_from_config_reads_the_token_from_the_named_variable(github: FakeGitHub) -> None:
-    app = AppConfig.model_validate(
+    app = REGISTRY.app_model.model_validate(
         {
             "key": "copilot",
             "name": "Copilot",

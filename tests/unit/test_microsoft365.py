@@ -8,12 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.microsoft365 import Microsoft365Connector, from_config
-from connectors.oauth import ClientCredentials, TokenSource
+from connectors.microsoft365 import Microsoft365Config, Microsoft365Connector, from_config
+from connectors.oauth import ClientCredentials, client_credentials
+from connectors.registry import REGISTRY
 from tests.fakes.clock import FakeClock
 from tests.fakes.graph import CLIENT_ID, CLIENT_SECRET, SCOPE, TENANT_ID, FakeGraph, Licence
 from workflows.catalog import AppConfig
-from workflows.catalog import Microsoft365Connector as Microsoft365Config
 from workflows.ports import (
     Assignee,
     ConnectorError,
@@ -42,7 +42,7 @@ def app_config(**connector: Any) -> AppConfig:
         **connector,
     }
     tiers = [{"key": "e1", "name": "E1"}, {"key": "e3", "name": "E3"}, {"key": "e5", "name": "E5"}]
-    return AppConfig.model_validate(
+    return REGISTRY.app_model.model_validate(
         {"key": "m365", "name": "Microsoft 365", "connector": config, "tiers": tiers}
     )
 
@@ -191,7 +191,9 @@ def test_an_unknown_client_id_or_tenant_names_the_settings_to_check(
     url = TOKEN_URL.replace(TENANT_ID, tenant)
     credentials = ClientCredentials(url, client_id, CLIENT_SECRET, SCOPE, "M365_SECRET", "ids")
     with httpx.Client(transport=fake.transport()) as client:
-        tokens = TokenSource(client, credentials, app_name="Microsoft 365", issuer="the tenant")
+        tokens = client_credentials(
+            client, credentials, app_name="Microsoft 365", issuer="the tenant"
+        )
         with pytest.raises(Rejected) as error:
             tokens.token()
 
@@ -209,7 +211,7 @@ def test_the_token_is_reused_until_shortly_before_it_expires(fake: FakeGraph) ->
     clock = FakeClock()
     credentials = ClientCredentials(TOKEN_URL, CLIENT_ID, CLIENT_SECRET, SCOPE, "M365_SECRET")
     with httpx.Client(transport=fake.transport()) as client:
-        tokens = TokenSource(client, credentials, app_name="Microsoft 365", now=clock.now)
+        tokens = client_credentials(client, credentials, app_name="Microsoft 365", now=clock.now)
         first = tokens.token()
         clock.advance(minutes=58)
         assert tokens.token() == first
@@ -247,7 +249,7 @@ def test_an_outage_of_the_token_endpoint_is_retryable(client: httpx.Client) -> N
 
     credentials = ClientCredentials(TOKEN_URL, CLIENT_ID, CLIENT_SECRET, SCOPE, "M365_SECRET")
     with httpx.Client(transport=httpx.MockTransport(outage)) as down:
-        tokens = TokenSource(down, credentials, app_name="Microsoft 365")
+        tokens = client_credentials(down, credentials, app_name="Microsoft 365")
         with pytest.raises(Retryable) as error:
             tokens.token()
 

@@ -9,11 +9,11 @@ import httpx
 import pytest
 
 from connectors.http import HttpRejected, Vendor
-from connectors.okta import OktaConnector, from_config
+from connectors.okta import OktaConfig, OktaConnector, from_config
 from connectors.okta_api import OktaApi
+from connectors.registry import REGISTRY
 from tests.fakes.okta import APP_ID, BASE_URL, OKTA_TOKEN, FakeOkta
 from workflows.catalog import AppConfig
-from workflows.catalog import OktaConnector as OktaConfig
 from workflows.ports import (
     Assignee,
     ConnectorError,
@@ -73,7 +73,7 @@ def build(client: httpx.Client, env: dict[str, str], **connector: object) -> Okt
 
 def app_config(**connector: object) -> AppConfig:
     settings = {"type": "okta", "base_url": BASE_URL, "app_id": APP_ID, "token_env": "OKTA_TOKEN"}
-    return AppConfig.model_validate(
+    return REGISTRY.app_model.model_validate(
         {
             "key": "figma",
             "name": "Figma",

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from connectors.manual import ManualConnector
-from connectors.registry import build_connector, build_registry
+from connectors.registry import REGISTRY, build_connector, build_registry
 from connectors.scim import ScimConnector
 from workflows.catalog import AppConfig
 from workflows.ports import Assignee, ConnectorError, NotSupported
@@ -28,7 +28,7 @@ def app(key: str, connector: dict[str, Any] | None = None) -> AppConfig:
     }
     if connector is not None:
         config["connector"] = connector
-    return AppConfig.model_validate(config)
+    return REGISTRY.app_model.model_validate(config)
 
 
 @pytest.fixture

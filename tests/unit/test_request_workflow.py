@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from connectors.registry import REGISTRY
 from tests.fakes.clock import FakeClock
 from tests.fakes.uow import FakeIntegrityError, FakeUnitOfWork
 from workflows import jobs
@@ -91,7 +92,7 @@ def make_config(
     editor_tier: dict[str, Any] = {"key": "editor", "name": "Editor"}
     if editor is not None:
         editor_tier["approval"] = editor
-    return Config.model_validate(
+    return REGISTRY.config_model.model_validate(
         {
             "slack": {"it_channel": "C0ITOPS01"},
             "admins": ADMINS if admins is None else admins,

@@ -8,9 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
+from connectors.registry import REGISTRY
+from connectors.slack_seats import SlackSeatsConfig as SlackConfig
 from connectors.slack_seats import SlackSeatsConnector, from_config
 from workflows.catalog import AppConfig
-from workflows.catalog import SlackConnector as SlackConfig
 from workflows.ports import (
     Assignee,
     ConnectorError,
@@ -305,7 +306,7 @@ def test_check_names_the_workspace_a_page_of_billable_members_and_the_activity_s
 
 
 def app(connector: dict[str, Any]) -> tuple[AppConfig, SlackConfig]:
-    config = AppConfig.model_validate(
+    config = REGISTRY.app_model.model_validate(
         {
             "key": "slack",
             "name": "Slack",

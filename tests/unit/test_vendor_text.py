@@ -11,10 +11,9 @@ import httpx
 import pytest
 
 from connectors.github_copilot import GitHubCopilotConnector
-from connectors.google_auth import TokenSource as GoogleTokens
-from connectors.google_auth import load_key
+from connectors.google_auth import ServiceAccount, load_key
 from connectors.http import MAX_DETAIL, Vendor, send
-from connectors.oauth import ClientCredentials, TokenSource
+from connectors.oauth import ClientCredentials, client_credentials
 from connectors.slack_directory import SlackDirectory
 from tests.fakes.google import service_account
 from workflows.ports import ConnectorError, PersonRecord, Rejected
@@ -97,7 +96,9 @@ def test_an_oauth_error_code_that_echoes_the_client_secret_is_redacted(
     credentials = ClientCredentials(
         "https://login.example/token", "app-id", TOKEN, "scope", "M365_SECRET"
     )
-    tokens = TokenSource(client(answer(400, {"error": straddling()})), credentials, app_name="M365")
+    tokens = client_credentials(
+        client(answer(400, {"error": straddling()})), credentials, app_name="M365"
+    )
 
     with pytest.raises(Rejected) as raised:
         tokens.token()
@@ -163,9 +164,9 @@ def test_a_google_token_error_that_echoes_the_signed_assertion_is_redacted(
         return httpx.Response(400, json={"error": straddling(sent[-1])})
 
     key = load_key("Workspace", "GOOGLE_KEY", service_account().json)
-    tokens = GoogleTokens(
+    tokens = ServiceAccount(
         client(echo), "Workspace", key, "admin@acme.com", "https://oauth2.example"
-    )
+    ).tokens()
 
     with pytest.raises(Rejected) as raised:
         tokens.token()
