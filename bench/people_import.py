@@ -38,8 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.batches import BATCH
-from bot.cli import main as seatkeeper
+from bot.cli.main import main as seatkeeper
+from bot.runtime.batches import BATCH
 from store.db import SQLITE_WRITER_GAP, make_engine
 from store.migrate import upgrade
 

@@ -13,7 +13,7 @@ Usage (from the project root; defaults finish in about 25 s on 2 cores):
 Two variants run one after the other against the same container (`bot.bootstrap.build` with a
 manual-connector config, a temporary SQLite database, and `FakeSlack` on 127.0.0.1):
 
-- ours:     `bot.http.create_app(container)`; Bolt's sync dispatch runs in a worker thread.
+- ours:     `bot.web.app.create_app(container)`; Bolt's sync dispatch runs in a worker thread.
 - baseline: a second FastAPI app whose `/slack/events` is Bolt's own
             `slack_bolt.adapter.fastapi.SlackRequestHandler(container.bolt)` (it calls the
             sync `App.dispatch` inside the async route), plus the very same `/healthz`
@@ -70,9 +70,9 @@ from fastapi.routing import APIRoute
 from slack_bolt.adapter.fastapi import SlackRequestHandler
 
 from bot.bootstrap import Container, build
-from bot.config_file import parse_config
-from bot.http import create_app
-from bot.settings import settings_from_env
+from bot.config.loader import parse_config
+from bot.config.settings import settings_from_env
+from bot.web.app import create_app
 from tests.fakes.slack_api import Call, FakeSlack
 from tests.fakes.slack_requests import app_home_opened, sign
 from workflows.model import Person

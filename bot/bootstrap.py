@@ -14,16 +14,16 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot import deadline
-from bot.clock import SystemClock
-from bot.effects import Effects
-from bot.listeners import Listeners
-from bot.runner import Runner
-from bot.scheduler import build_scheduler
-from bot.settings import Settings
-from bot.slack_app import build_bolt_app, slack_client
-from bot.slack_signature import SlackSignature
-from bot.worker import Worker
+from bot.config.settings import Settings
+from bot.jobs.effects import Effects
+from bot.jobs.worker import Worker
+from bot.passes.scheduler import build_scheduler
+from bot.runtime import deadline
+from bot.runtime.clock import SystemClock
+from bot.runtime.runner import Runner
+from bot.slack.app import build_bolt_app, slack_client
+from bot.slack.listeners import Listeners
+from bot.slack.signature import SlackSignature
 from connectors.directories import build_directory
 from connectors.registry import build_registry
 from store.catalog import sync_catalog
@@ -61,7 +61,7 @@ class Container:
 
     def sync(self) -> None:
         """One scheduled seat sync."""
-        from bot.sync import run_sync
+        from bot.passes.sync import run_sync
 
         run_sync(self)
 

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
-from bot.cli import main
-from bot.manifest import PLACEHOLDER_URL, manifest, manifest_yaml
+from bot.cli.main import main
+from bot.slack.manifest import PLACEHOLDER_URL, manifest, manifest_yaml
 from tests.contracts import contract_path, repo_root
 
 SCHEMA_FILE = "manifest-schema/manifest.schema.1.0.0.json"

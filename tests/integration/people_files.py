@@ -44,7 +44,7 @@ def import_env(folder: Path, database: Path) -> dict[str, str]:
 def start_import(folder: Path, database: Path, file: Path) -> subprocess.Popen[str]:
     """`seatkeeper import people FILE` in a child process with its own environment."""
     env = {"PATH": os.environ.get("PATH", ""), **import_env(folder, database)}
-    code = "import sys; from bot.cli import main; sys.exit(main())"
+    code = "import sys; from bot.cli.main import main; sys.exit(main())"
     return subprocess.Popen(
         [sys.executable, "-c", code, "import", "people", str(file)],
         cwd=folder,

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine, select
 
-from bot.cli import main
-from bot.config_file import load_config
-from bot.runner import Runner
+from bot.cli.main import main
+from bot.config.loader import load_config
+from bot.runtime.runner import Runner
 from store import tables
 from store.catalog import sync_catalog
 from store.db import make_engine, session_factory

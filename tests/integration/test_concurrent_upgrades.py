@@ -26,7 +26,7 @@ REPLICAS = 2
 UPGRADE_ON_CUE = """\
 import sys
 import store.migrate
-from bot.cli import main
+from bot.cli.main import main
 sys.stdin.readline()
 sys.exit(main(["db", "upgrade"]))
 """

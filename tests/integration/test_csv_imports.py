@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from bot.config_file import parse_config
-from bot.importer import ImportResult, import_people, import_seats, import_usage
-from bot.runner import Runner
+from bot.cli.imports import ImportResult, import_people, import_seats, import_usage
+from bot.config.loader import parse_config
+from bot.runtime.runner import Runner
 from store import tables
 from store.catalog import sync_catalog
 from store.db import make_engine, session_factory

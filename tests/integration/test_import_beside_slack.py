@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.bootstrap import build
-from bot.config_file import parse_config
-from bot.http import create_app
-from bot.settings import settings_from_env
+from bot.config.loader import parse_config
+from bot.config.settings import settings_from_env
+from bot.web.app import create_app
 from messages import render
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackSender

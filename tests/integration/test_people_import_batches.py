@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.batches import BATCH
-from bot.cli import main
-from bot.sync import run_sync
+from bot.cli.main import main
+from bot.passes.sync import run_sync
+from bot.runtime.batches import BATCH
 from store import tables
 from store.db import make_engine, session_factory
 from store.uow import SqlUnitOfWork

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import Engine, select
 
-from bot.scheduler import build_scheduler, run_leased
+from bot.passes.scheduler import build_scheduler, run_leased
 from store import tables
 from store.db import make_engine
 from store.leases import release_lease, renew_lease, take_lease
@@ -168,7 +168,7 @@ def holder_as_pid_one() -> str:
     unshare = shutil.which("unshare")
     if unshare is None:
         pytest.skip("needs unshare(1) to start a process as pid 1")
-    code = "import bot.scheduler; print(bot.scheduler.HOLDER)"
+    code = "import bot.passes.scheduler; print(bot.passes.scheduler.HOLDER)"
     command = [unshare, "--user", "--map-root-user", "--pid", "--fork", sys.executable, "-c", code]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     if result.returncode != 0:

@@ -10,7 +10,7 @@ import httpx
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, update
 
-from bot.sync import run_sync
+from bot.passes.sync import run_sync
 from store import tables
 from store.db import make_engine
 from store.migrate import upgrade

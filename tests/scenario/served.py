@@ -23,8 +23,8 @@ from typing import Any
 import httpx
 
 from bot.bootstrap import build
-from bot.config_file import parse_config
-from bot.settings import settings_from_env
+from bot.config.loader import parse_config
+from bot.config.settings import settings_from_env
 from messages import ids
 from tests.fakes.scim_server import RunningScimServer, start_scim_server, stop_scim_server
 from tests.fakes.slack_api import FakeSlack
@@ -93,7 +93,7 @@ class Served:
         port = _free_port()
         log = self.folder / f"{name}-{self.starts}.log"
         env = os.environ | self.env | {"SLACK_API_URL": self.slack.url_for(name)}
-        command = [sys.executable, "-c", "from bot.cli import main; raise SystemExit(main())"]
+        command = [sys.executable, "-c", "from bot.cli.main import main; raise SystemExit(main())"]
         with log.open("wb") as out:
             process = subprocess.Popen(
                 [*command, "serve", "--port", str(port)],

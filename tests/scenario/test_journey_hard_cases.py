@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from bot.worker import Worker
+from bot.jobs.worker import Worker
 from messages import ids
 from store.tables import people, seats
 from tests.database import POSTGRES_URL

@@ -7,7 +7,7 @@ import datetime as dt
 import httpx
 from sqlalchemy import select
 
-from bot.sync import run_sync
+from bot.passes.sync import run_sync
 from store.tables import people, seats
 from tests.fakes.slack_requests import app_home_opened
 from tests.scenario.world import ALICE, IT_CHANNEL, World

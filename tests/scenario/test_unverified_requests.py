@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.http import MAX_BODY_BYTES, create_app
+from bot.web.app import MAX_BODY_BYTES, create_app
 from messages import ids
 from tests.fakes.response_url import ResponseUrlListener
 from tests.fakes.slack_requests import FORM, JSON, sign

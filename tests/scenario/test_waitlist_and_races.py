@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from bot.http import create_app
+from bot.web.app import create_app
 from messages import ids
 from store.tables import seats
 from tests.database import POSTGRES_URL

@@ -13,9 +13,9 @@ import httpx
 from fastapi.testclient import TestClient
 
 from bot.bootstrap import Container, build
-from bot.config_file import parse_config
-from bot.http import create_app
-from bot.settings import settings_from_env
+from bot.config.loader import parse_config
+from bot.config.settings import settings_from_env
+from bot.web.app import create_app
 from messages import ids
 from store.tables import audit_events
 from tests.fakes.clock import FakeClock

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config_file import (
+from bot.config.loader import (
     ConfigError,
     Problem,
     load_config,
@@ -17,7 +17,7 @@ from bot.config_file import (
     load_default_config,
     parse_config,
 )
-from bot.settings import Settings, settings_from_env
+from bot.config.settings import Settings, settings_from_env
 from workflows.catalog import Config
 
 ROOT = Path(__file__).resolve().parents[2]

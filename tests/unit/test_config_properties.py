@@ -18,7 +18,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.config_file import ConfigError, load_config, parse_config
+from bot.config.loader import ConfigError, load_config, parse_config
 from tests.unit.test_config_secrets import leaks
 from workflows.catalog import Config
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.config_file import ConfigError, parse_config
+from bot.config.loader import ConfigError, parse_config
 
 SLACK = "xoxb-2048-81920-Q1w2E3r4T5y6U7i8O9p0"
 SLACK_APP = "xapp-1-A0123456789-1234567890123-abcdef0123456789"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config_file import ConfigError, load_config, parse_config
+from bot.config.loader import ConfigError, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = "seatkeeper.yml"
@@ -35,7 +35,7 @@ CHILD = textwrap.dedent(
     """
     import resource, sys
     resource.setrlimit(resource.RLIMIT_AS, (768 * 2**20, 768 * 2**20))
-    from bot.config_file import ConfigError, parse_config
+    from bot.config.loader import ConfigError, parse_config
     try:
         parse_config(sys.stdin.read(), source="bomb.yml", env={})
     except ConfigError as exc:

@@ -8,7 +8,7 @@ from typing import Literal
 import httpx
 import pytest
 
-from bot.config_file import ConfigError, parse_config
+from bot.config.loader import ConfigError, parse_config
 from connectors.credentials import read_secret
 from connectors.registry import REGISTRY, ConnectorType, Registry, build_connector
 from workflows.catalog import AppConfig, ConnectorConfig

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.parse import delivery_key
+from bot.slack.parse import delivery_key
 
 
 def test_an_event_is_identified_by_its_event_id() -> None:

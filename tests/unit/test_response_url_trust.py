@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack_app import trusted_response_url
+from bot.slack.app import trusted_response_url
 
 SLACK_API = "http://127.0.0.1:8123/api/"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack_signature import SlackSignature
+from bot.slack.signature import SlackSignature
 from tests.fakes.slack_requests import sign
 
 SECRET = "unit-signing-secret"

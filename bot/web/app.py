@@ -13,8 +13,8 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
 from bot.bootstrap import Container
-from bot.slack_payload import MalformedPayload, check_payload
-from bot.slack_signature import SlackSignature
+from bot.slack.payload import MalformedPayload, check_payload
+from bot.slack.signature import SlackSignature
 from store.db import ping
 
 log = logging.getLogger(__name__)

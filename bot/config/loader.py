@@ -15,8 +15,8 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.disclosure import SECRET_KEY, Shown, bare, masked, showable, shown
-from bot.yaml_source import ConfigError, Loc, Problem, YamlDocument
+from bot.config.disclosure import SECRET_KEY, Shown, bare, masked, showable, shown
+from bot.config.yaml_source import ConfigError, Loc, Problem, YamlDocument
 from connectors.registry import REGISTRY, Registry
 from workflows.catalog import Config, ConfigValueError
 
@@ -66,7 +66,7 @@ def load_config(path: Path, *, env: Mapping[str, str], registry: Registry = REGI
 
 def default_config_text() -> str:
     """The embedded default config, used when no config file exists."""
-    return resources.files("bot").joinpath("default_config.yml").read_text(encoding="utf-8")
+    return resources.files("bot.config").joinpath("default_config.yml").read_text(encoding="utf-8")
 
 
 def load_default_config(*, env: Mapping[str, str]) -> Config:

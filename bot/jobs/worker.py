@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
-from bot.deadline import time_limit
-from bot.effects import Handler
-from bot.heartbeat import Heartbeat
-from bot.runner import Runner
+from bot.jobs.effects import Handler
+from bot.runtime.deadline import time_limit
+from bot.runtime.heartbeat import Heartbeat
+from bot.runtime.runner import Runner
 from store.uow import SqlUnitOfWork
 from workflows import jobs
 from workflows.errors import Gone

@@ -8,11 +8,11 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import parse
-from bot.directory import ensure_person
-from bot.effects import Effects
-from bot.present import request_card, tier_options
-from bot.runner import Runner
+from bot.jobs.effects import Effects
+from bot.runtime.runner import Runner
+from bot.slack import parse
+from bot.slack.directory import ensure_person
+from bot.slack.present import request_card, tier_options
 from messages import ids, render
 from workflows.commands import CancelRequest, CompleteTask, Decide
 from workflows.errors import Refused

@@ -14,7 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
-from bot.heartbeat import Heartbeat
+from bot.runtime.heartbeat import Heartbeat
 from store.leases import release_lease, renew_lease, take_lease
 from workflows.ports import Clock
 

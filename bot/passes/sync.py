@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.batches import in_batches
 from bot.bootstrap import Container
+from bot.runtime.batches import in_batches
 from store.db import writer_gap
 from workflows import jobs
 from workflows.directory import PeopleDrift, merge_listing, unlisted_have_left, update_people

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.runner import Runner
+from bot.runtime.runner import Runner
 from connectors.slack_directory import person_from_slack
 from workflows.errors import Refused
 from workflows.model import Person

@@ -13,8 +13,8 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bootstrap import Container, build
-from bot.config_file import ConfigError, load_config_or_default
-from bot.settings import Settings, settings_from_env
+from bot.config.loader import ConfigError, load_config_or_default
+from bot.config.settings import Settings, settings_from_env
 from workflows.catalog import Config
 from workflows.ports import ConnectorError
 
@@ -147,7 +147,7 @@ def _config(settings: Settings) -> Config:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from bot.http import create_app
+    from bot.web.app import create_app
 
     with _open(settings) as container:
         if container.bolt is None:
@@ -192,7 +192,7 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.checks import run_checks
+    from bot.cli.checks import run_checks
 
     with _open(settings, prepare_database=False) as container:
         path = settings.seatkeeper_config
@@ -201,7 +201,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import importer
+    from bot.cli import imports as importer
     from store.db import writer_gap
 
     with _open(settings) as container:
@@ -227,7 +227,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.passes import run_reminders
+    from bot.passes.reminders import run_reminders
 
     if args.job not in ("reminders", "sync"):
         print(f"seatkeeper: the {args.job} pass is not available in this version", file=sys.stderr)
@@ -242,9 +242,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_sync(container: Container, *, dry_run: bool, accept: bool) -> int:
-    from bot.progress import terminal_progress
-    from bot.scheduler import run_leased
-    from bot.sync import SyncReport, run_sync
+    from bot.cli.progress import terminal_progress
+    from bot.passes.scheduler import run_leased
+    from bot.passes.sync import SyncReport, run_sync
 
     reports: list[SyncReport] = []
 
@@ -268,7 +268,7 @@ def _run_sync(container: Container, *, dry_run: bool, accept: bool) -> int:
 
 
 def _manifest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.manifest import PLACEHOLDER_URL, manifest_yaml
+    from bot.slack.manifest import PLACEHOLDER_URL, manifest_yaml
 
     print(manifest_yaml(args.url or PLACEHOLDER_URL, socket_mode=args.socket_mode), end="")
     return 0

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from yaml.resolver import Resolver
 
-from bot.disclosure import bare, masked, showable, shown
+from bot.config.disclosure import bare, masked, showable, shown
 
 Loc = tuple[str | int, ...]
 

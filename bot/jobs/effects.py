@@ -15,10 +15,10 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.posts import Poster
-from bot.present import decision, home_view, request_card, task_card
-from bot.runner import Runner
-from bot.sync_view import summary_view
+from bot.runtime.runner import Runner
+from bot.slack.posts import Poster
+from bot.slack.present import decision, home_view, request_card, task_card
+from bot.slack.sync_view import summary_view
 from messages import render
 from store.uow import SqlUnitOfWork
 from workflows import jobs

@@ -10,8 +10,8 @@ from typing import Generic, TypeVar
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.batches import in_batches
-from bot.runner import Runner
+from bot.runtime.batches import in_batches
+from bot.runtime.runner import Runner
 from workflows.csvfile import decode
 from workflows.imports import parse_seats, parse_usage
 from workflows.people import (

@@ -15,8 +15,8 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 
-from bot.listeners import Listeners
-from bot.parse import delivery_key
+from bot.slack.listeners import Listeners
+from bot.slack.parse import delivery_key
 from messages import render
 from store.deliveries import first_delivery
 from workflows.errors import Refused

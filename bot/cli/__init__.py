@@ -1,0 +1,1 @@
+"""The `seatkeeper` command line (an entry point: it may import the composition root)."""

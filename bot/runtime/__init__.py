@@ -1,0 +1,4 @@
+"""What the rest of `bot` runs on: the verb runner, the clock, heartbeats, time limits, batches.
+
+Imports only the inner packages (store, workflows); nothing else of `bot`.
+"""
