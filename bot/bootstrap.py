@@ -1,15 +1,20 @@
-"""The composition root: builds every long-lived object once and wires them together."""
+"""The composition root: builds every long-lived object once and wires them together.
+
+Only the entry points (the CLI, the HTTP app) and the benchmarks import it (an import-linter
+contract). Each part gets only what it uses; the container itself is frozen.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -17,28 +22,30 @@ from sqlalchemy import Engine
 from bot.config.settings import Settings
 from bot.jobs.effects import Effects
 from bot.jobs.worker import Worker
-from bot.passes.scheduler import build_scheduler
+from bot.passes.background import Background, Passes
+from bot.passes.housekeeping import Housekeeping
+from bot.passes.reminders import Reminders
+from bot.passes.sync import SeatSync
 from bot.runtime import deadline
 from bot.runtime.clock import SystemClock
 from bot.runtime.runner import Runner
 from bot.slack.app import build_bolt_app, slack_client
+from bot.slack.home import HomeTab
 from bot.slack.listeners import Listeners
 from bot.slack.signature import SlackSignature
 from connectors.directories import build_directory
 from connectors.registry import build_registry
 from store.catalog import sync_catalog
 from store.db import make_engine, session_factory
-from store.deliveries import forget_before
 from store.migrate import upgrade
 from workflows.catalog import Config
 from workflows.ports import Clock, Connector, DirectorySource
-from workflows.reminders import TickReport, tick
-
-DELIVERY_MEMORY = dt.timedelta(days=2)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Container:
+    """Everything a process needs, built once by `build`."""
+
     settings: Settings
     config: Config
     engine: Engine
@@ -47,54 +54,123 @@ class Container:
     slack: WebClient
     http: httpx.Client
     connectors: Mapping[str, Connector]
+    directory: DirectorySource | None
     effects: Effects
     worker: Worker
+    passes: Passes
+    background: Background
     bolt: App | None
-    slack_signature: SlackSignature | None = None
-    directory: DirectorySource | None = None
-    passes: dict = field(default_factory=dict)
-    _scheduler: BackgroundScheduler | None = None
-
-    def reminders(self) -> TickReport:
-        """One pass of reminders, escalations, expiry and the waitlist."""
-        return self.runner(tick)
-
-    def sync(self) -> None:
-        """One scheduled seat sync."""
-        from bot.passes.sync import run_sync
-
-        run_sync(self)
-
-    def housekeeping(self) -> None:
-        """Forget old Slack delivery ids."""
-        forget_before(self.engine, self.clock.now() - DELIVERY_MEMORY)
+    slack_signature: SlackSignature | None
 
     @property
     def lease(self) -> dt.timedelta:
-        """How long a scheduled pass's lease lasts unless its holder renews it."""
+        """How long a job's or scheduled pass's lease lasts unless its holder renews it."""
         return dt.timedelta(seconds=self.settings.seatkeeper_lease_seconds)
 
-    def scheduler(self) -> BackgroundScheduler:
-        """The APScheduler instance for `serve` (not started)."""
-        return build_scheduler(self.engine, self.clock, self.passes, lease=self.lease)
-
-    def start_background(self) -> None:
-        """Start the job worker and the scheduled passes (for `serve`)."""
-        self._scheduler = self.scheduler()
-        self.worker.start()
-        self._scheduler.start()
-
-    def stop_background(self) -> None:
-        """Stop scheduling, let running jobs finish briefly, hand back the rest."""
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
-        self.worker.stop()
+    def with_peers(
+        self,
+        *,
+        connectors: Mapping[str, Connector] | None = None,
+        directory: DirectorySource | None = None,
+    ) -> Container:
+        """The same container whose sync reads other connectors or another directory."""
+        connectors = self.connectors if connectors is None else connectors
+        directory = self.directory if directory is None else directory
+        sync = dataclasses.replace(self.passes.sync, connectors=connectors, directory=directory)
+        passes = dataclasses.replace(self.passes, sync=sync)
+        return dataclasses.replace(self, connectors=connectors, directory=directory, passes=passes)
 
     def close(self) -> None:
         """Release connections."""
         self.http.close()
         self.engine.dispose()
+
+
+def build(
+    settings: Settings,
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    env: Mapping[str, str] | None = None,
+    prepare_database: bool = True,
+) -> Container:
+    """Everything the app needs, from settings and a loaded config."""
+    clock = clock or SystemClock()
+    env = os.environ if env is None else env
+    engine = make_engine(settings.seatkeeper_database_url)
+    if prepare_database:
+        upgrade(engine)
+        sync_catalog(engine, config)
+    lease = dt.timedelta(seconds=settings.seatkeeper_lease_seconds)
+    wake = threading.Event()  # set after each commit: new jobs may wait for the worker
+    runner = Runner(session_factory(engine), config, clock, after_commit=wake.set)
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    slack = slack_client(token, settings.slack_api_url)
+    http = _vendor_client()
+    connectors = build_registry(config.apps, client=http, env=env)
+    directory = _directory(settings, config, http, env, token)
+    home = HomeTab(runner, slack)
+    effects = Effects(runner, slack, connectors, home)
+    worker = Worker(
+        runner,
+        effects.handlers(),
+        interval=settings.seatkeeper_worker_interval,
+        lease=lease,
+        wake=wake,
+    )
+    passes = Passes(
+        sync=SeatSync(runner, engine, connectors, directory),
+        reminders=Reminders(runner),
+        housekeeping=Housekeeping(engine, clock),
+    )
+    background = Background(
+        worker, passes.scheduled(config.schedule), engine=engine, clock=clock, lease=lease
+    )
+    bolt, signature = _slack_edge(settings, token, slack, Listeners(runner, home), engine, clock)
+    return Container(
+        settings=settings,
+        config=config,
+        engine=engine,
+        clock=clock,
+        runner=runner,
+        slack=slack,
+        http=http,
+        connectors=connectors,
+        directory=directory,
+        effects=effects,
+        worker=worker,
+        passes=passes,
+        background=background,
+        bolt=bolt,
+        slack_signature=signature,
+    )
+
+
+def _vendor_client() -> httpx.Client:
+    """The one HTTP client every connector shares: no redirects, each job's time limit."""
+    return httpx.Client(
+        timeout=httpx.Timeout(20.0),
+        follow_redirects=False,
+        event_hooks={"request": [deadline.enforce]},
+    )
+
+
+def _slack_edge(
+    settings: Settings,
+    token: str | None,
+    slack: WebClient,
+    listeners: Listeners,
+    engine: Engine,
+    clock: Clock,
+) -> tuple[App | None, SlackSignature | None]:
+    """The Bolt app and the signature check, when Slack is configured."""
+    if settings.slack_signing_secret is None or not token:
+        return None, None
+    secret = settings.slack_signing_secret.get_secret_value()
+    bolt = build_bolt_app(
+        client=slack, signing_secret=secret, listeners=listeners, engine=engine, clock=clock
+    )
+    return bolt, SlackSignature(secret)  # the wall clock: Slack's, not `clock`
 
 
 def _directory(
@@ -114,69 +190,3 @@ def _directory(
     return build_directory(
         directory, client=http, env=env, slack_token=token, slack_api_url=settings.slack_api_url
     )
-
-
-def build(
-    settings: Settings,
-    config: Config,
-    *,
-    clock: Clock | None = None,
-    env: Mapping[str, str] | None = None,
-    prepare_database: bool = True,
-) -> Container:
-    """Everything the app needs, from settings and a loaded config."""
-    clock = clock or SystemClock()
-    env = os.environ if env is None else env
-    engine = make_engine(settings.seatkeeper_database_url)
-    if prepare_database:
-        upgrade(engine)
-        sync_catalog(engine, config)
-    runner = Runner(session_factory(engine), config, clock)
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    slack = slack_client(token, settings.slack_api_url)
-    http = httpx.Client(
-        timeout=httpx.Timeout(20.0),
-        follow_redirects=False,
-        event_hooks={"request": [deadline.enforce]},
-    )
-    connectors = build_registry(config.apps, client=http, env=env)
-    effects = Effects(runner, slack, connectors)
-    worker = Worker(
-        runner,
-        effects.handlers(),
-        interval=settings.seatkeeper_worker_interval,
-        lease=dt.timedelta(seconds=settings.seatkeeper_lease_seconds),
-    )
-    runner.after_commit = worker.wake
-    bolt, signature = None, None
-    if settings.slack_signing_secret is not None and token:
-        secret = settings.slack_signing_secret.get_secret_value()
-        signature = SlackSignature(secret)  # the wall clock: Slack's, not `clock`
-        bolt = build_bolt_app(
-            client=slack,
-            signing_secret=secret,
-            listeners=Listeners(runner, effects),
-            engine=engine,
-            clock=clock,
-        )
-    container = Container(
-        settings,
-        config,
-        engine,
-        clock,
-        runner,
-        slack,
-        http,
-        connectors,
-        effects,
-        worker,
-        bolt,
-        signature,
-    )
-    container.directory = _directory(settings, config, http, env, token)
-    container.passes = {
-        "reminders": (config.schedule.reminders, container.reminders),
-        "sync": (config.schedule.sync, container.sync),
-        "housekeeping": ("17 3 * * *", container.housekeeping),
-    }
-    return container

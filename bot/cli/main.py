@@ -227,8 +227,6 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.passes.reminders import run_reminders
-
     if args.job not in ("reminders", "sync"):
         print(f"seatkeeper: the {args.job} pass is not available in this version", file=sys.stderr)
         return 2
@@ -237,28 +235,51 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         container = c
         if args.job == "sync":
             return _run_sync(container, dry_run=args.dry_run, accept=args.accept_removals)
-        print(run_reminders(container, dry_run=args.dry_run))
+        return _run_reminders(container, dry_run=args.dry_run)
+
+
+def _run_reminders(container: Container, *, dry_run: bool) -> int:
+    from bot.passes.reminders import describe
+
+    reminders = container.passes.reminders
+    if dry_run:
+        print(describe(reminders.rehearse(), dry_run=True))
+        return 0
+    reports = []
+    # Under the pass's lease, like the scheduled one, so the two never overlap.
+    if not _leased(container, "reminders", lambda: reports.append(reminders())):
+        print(
+            "seatkeeper: reminders are being sent right now (on this or another server)",
+            file=sys.stderr,
+        )
+        return 1
+    container.worker.drain()  # send the reminders now, server or not
+    print(describe(reports[0], dry_run=False))
     return 0
+
+
+def _leased(container: Container, name: str, work: Callable[[], object]) -> bool:
+    from bot.passes.scheduler import run_leased
+
+    return run_leased(container.engine, container.clock, name, work, lease=container.lease)
 
 
 def _run_sync(container: Container, *, dry_run: bool, accept: bool) -> int:
     from bot.cli.progress import terminal_progress
-    from bot.passes.scheduler import run_leased
-    from bot.passes.sync import SyncReport, run_sync
+    from bot.passes.sync import SyncReport
 
     reports: list[SyncReport] = []
 
     def one_pass() -> None:
         with terminal_progress(len(container.config.apps) + 1) as step:
-            reports.append(
-                run_sync(container, dry_run=dry_run, progress=step, accept_removals=accept)
-            )
+            sync = container.passes.sync
+            reports.append(sync.run(dry_run=dry_run, progress=step, accept_removals=accept))
         if not dry_run:
             container.worker.drain()  # post the drift summary now, server or not
 
     if dry_run:
         one_pass()
-    elif not run_leased(container.engine, container.clock, "sync", one_pass, lease=container.lease):
+    elif not _leased(container, "sync", one_pass):
         print("seatkeeper: a sync is already running (on this or another server)", file=sys.stderr)
         return 1
     report = reports[0]

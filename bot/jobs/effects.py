@@ -16,8 +16,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.runtime.runner import Runner
+from bot.slack.home import HomeTab
 from bot.slack.posts import Poster
-from bot.slack.present import decision, home_view, request_card, task_card
+from bot.slack.present import decision, request_card, task_card
 from bot.slack.sync_view import summary_view
 from messages import render
 from store.uow import SqlUnitOfWork
@@ -40,9 +41,16 @@ IT_EVENTS = {"no_approver": "Request #{request_id} has nobody who can approve it
 class Effects:
     """The handlers for every job kind, sharing the Slack client and the connectors."""
 
-    def __init__(self, runner: Runner, slack: WebClient, connectors: Mapping[str, Connector]):
+    def __init__(
+        self,
+        runner: Runner,
+        slack: WebClient,
+        connectors: Mapping[str, Connector],
+        home: HomeTab,
+    ) -> None:
         self.runner = runner
         self.slack = slack
+        self.home = home
         self.poster = Poster(slack)
         self.connectors = connectors
         self.config = runner.config
@@ -286,13 +294,7 @@ class Effects:
 
     def home_refresh(self, job: Job) -> None:
         """Re-publish someone's App Home after something changed for them."""
-        self.publish_home(job.payload["user"])
-
-    def publish_home(self, user: str) -> None:
-        """Render and publish the App Home tab for `user`."""
-        with self.runner.uow() as uow:
-            view = render.home(home_view(user, uow, self.config))
-        self.slack.views_publish(user_id=user, view=view)
+        self.home.publish(job.payload["user"])
 
     def _to_it(self, request: Request, why: str, detail: str) -> None:
         log.warning("provisioning request %s failed: %s: %s", request.id, why, detail)

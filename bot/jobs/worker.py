@@ -90,6 +90,7 @@ class Worker:
         *,
         lease: dt.timedelta = DEFAULT_LEASE,
         lanes: Collection[Lane] = LANES,
+        wake: threading.Event | None = None,
     ) -> None:
         self.runner = runner
         self.handlers = handlers
@@ -100,7 +101,7 @@ class Worker:
         self._held: dict[int, float] = {}  # job id -> when it started (monotonic)
         self._held_lock = threading.Lock()
         self._stop = threading.Event()
-        self._wake = threading.Event()
+        self._wake = wake or threading.Event()  # set when new jobs are committed
         self._threads: list[threading.Thread] = []
         self._heartbeat: Heartbeat | None = None
 

@@ -1,24 +1,30 @@
-"""One pass of a scheduled job, for `seatkeeper run …` (cron users and operators)."""
+"""The reminders pass: remind silent approvers, escalate, expire, move the waitlist."""
 
 from __future__ import annotations
 
-from bot.bootstrap import Container
+from dataclasses import dataclass
+
+from bot.runtime.runner import Runner
 from workflows.reminders import TickReport, tick
 
 
-def run_reminders(container: Container, *, dry_run: bool = False) -> str:
-    """Remind, escalate and expire what is due; with `dry_run`, only say what would happen."""
-    if dry_run:
-        with container.runner.uow() as uow:
-            report = tick(uow=uow, config=container.config, clock=container.clock)
-            uow.rollback()
-    else:
-        report = container.reminders()
-        container.worker.drain()
-    return _describe(report, dry_run)
+@dataclass(frozen=True)
+class Reminders:
+    """One pass of reminders, escalations, expiry and the waitlist."""
+
+    runner: Runner
+
+    def __call__(self) -> TickReport:
+        """Do what is due."""
+        return self.runner(tick)
+
+    def rehearse(self) -> TickReport:
+        """Say what is due, changing nothing."""
+        return self.runner.rehearse(tick)
 
 
-def _describe(report: TickReport, dry_run: bool) -> str:
+def describe(report: TickReport, *, dry_run: bool) -> str:
+    """One line for the terminal: how many requests were (or would be) touched, and how."""
     verb = "would be" if dry_run else "were"
     parts = [
         f"{len(report.reminded)} reminded",

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.bootstrap import Container
+from sqlalchemy import Engine
+
 from bot.runtime.batches import in_batches
+from bot.runtime.runner import Runner
 from store.db import writer_gap
 from workflows import jobs
+from workflows.catalog import Config
 from workflows.directory import PeopleDrift, merge_listing, unlisted_have_left, update_people
-from workflows.ports import Connector, ConnectorError, PersonRecord
+from workflows.ports import Connector, ConnectorError, DirectorySource, PersonRecord
 from workflows.sync import SeatDrift, reconcile_seats
 
 log = logging.getLogger(__name__)
@@ -61,38 +64,95 @@ class SyncReport:
         return out
 
 
-def run_sync(
-    container: Container,
-    *,
-    dry_run: bool = False,
-    progress: Progress | None = None,
-    accept_removals: bool = False,
-) -> SyncReport:
-    """Pull the directory and every app, reconcile, and tell IT when something changed."""
-    step = progress or (lambda _: None)
-    report = SyncReport()
-    if container.directory is not None:
-        step("directory")
-        report.people = _sync_directory(container, dry_run)
-    for app in container.config.apps:
-        step(app.key)
-        connector = container.connectors[app.key]
-        if connector.manual:
-            report.skipped.append(app.key)
-            continue
-        report.apps.append(_sync_app(container, app.key, connector, dry_run, accept_removals))
-    if report.changed and not dry_run:
-        container.runner(_tell_it, summary(container, report))
-    return report
+@dataclass(frozen=True)
+class SeatSync:
+    """The seat sync pass, with the directory and the connectors it reads."""
+
+    runner: Runner
+    engine: Engine
+    connectors: Mapping[str, Connector]
+    directory: DirectorySource | None
+
+    def __call__(self) -> None:
+        """One scheduled sync."""
+        self.run()
+
+    def run(
+        self,
+        *,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+        accept_removals: bool = False,
+    ) -> SyncReport:
+        """Pull the directory and every app, reconcile, and tell IT when something changed."""
+        step = progress or (lambda _: None)
+        report = SyncReport()
+        if self.directory is not None:
+            step("directory")
+            report.people = self._sync_directory(self.directory, dry_run)
+        for app in self.runner.config.apps:
+            step(app.key)
+            connector = self.connectors[app.key]
+            if connector.manual:
+                report.skipped.append(app.key)
+                continue
+            report.apps.append(self._sync_app(app.key, connector, dry_run, accept_removals))
+        if report.changed and not dry_run:
+            self.runner(_tell_it, summary(self.runner.config, report))
+        return report
+
+    def _sync_app(
+        self, app_key: str, connector: Connector, dry_run: bool, accept_removals: bool
+    ) -> SeatDrift:
+        listed_at = self.runner.clock.now()
+        try:
+            records = connector.list_seats()
+            return self._runner(dry_run)(
+                reconcile_seats,
+                app_key,
+                records,
+                listed_at=listed_at,
+                accept_removals=accept_removals,
+            )
+        except ConnectorError as exc:
+            return SeatDrift(app_key, error=str(exc))
+        except Exception:  # one app's surprise must not stop the others; IT hears about it
+            return SeatDrift(app_key, error=_unexpected(f"sync of {app_key}"))
+
+    def _sync_directory(self, directory: DirectorySource, dry_run: bool) -> PeopleDrift:
+        try:
+            people = directory.list_people()
+            return self._apply_listing(dry_run, people, directory.provides_org)
+        except ConnectorError as exc:
+            return PeopleDrift(error=str(exc))
+        except Exception:  # the apps still sync; IT hears about it
+            return PeopleDrift(error=_unexpected("directory sync"))
+
+    def _apply_listing(
+        self, dry_run: bool, people: list[PersonRecord], provides_org: bool
+    ) -> PeopleDrift:
+        """Leavers judged against the whole listing, then the listing in short transactions."""
+        run = self._runner(dry_run)
+        listed = merge_listing(people)
+        drift: PeopleDrift = run(unlisted_have_left, listed)
+        pause = writer_gap(self.engine)
+        options = {"provides_org": provides_org, "complete": True}
+        for batch in in_batches(run, update_people, listed, pause=pause, **options):
+            drift.extend(batch)
+        return drift
+
+    def _runner(self, dry_run: bool) -> Callable[..., Any]:
+        """The runner, or for a dry run one that rolls every change back."""
+        return self.runner.rehearse if dry_run else self.runner
 
 
-def summary(container: Container, report: SyncReport) -> dict[str, Any]:
+def summary(config: Config, report: SyncReport) -> dict[str, Any]:
     """The report as the job payload the IT channel's message is rendered from."""
     apps = []
     for drift in report.apps:
         if not (drift.changed or drift.error):
             continue
-        app = container.config.app(drift.app_key)
+        app = config.app(drift.app_key)
         examples = [*drift.found, *drift.gone, *(e for e, _, _ in drift.tier_changes)]
         apps.append(
             {
@@ -113,74 +173,10 @@ def summary(container: Container, report: SyncReport) -> dict[str, Any]:
     }
 
 
-def _sync_app(
-    container: Container,
-    app_key: str,
-    connector: Connector,
-    dry_run: bool,
-    accept_removals: bool,
-) -> SeatDrift:
-    listed_at = container.clock.now()
-    try:
-        records = connector.list_seats()
-        return _runner(container, dry_run)(
-            reconcile_seats,
-            app_key,
-            records,
-            listed_at=listed_at,
-            accept_removals=accept_removals,
-        )
-    except ConnectorError as exc:
-        return SeatDrift(app_key, error=str(exc))
-    except Exception:  # one app's surprise must not stop the others; IT hears about it
-        return SeatDrift(app_key, error=_unexpected(f"sync of {app_key}"))
-
-
-def _sync_directory(container: Container, dry_run: bool) -> PeopleDrift:
-    directory = container.directory
-    assert directory is not None
-    try:
-        people = directory.list_people()
-        return _apply_listing(container, dry_run, people, directory.provides_org)
-    except ConnectorError as exc:
-        return PeopleDrift(error=str(exc))
-    except Exception:  # the apps still sync; IT hears about it
-        return PeopleDrift(error=_unexpected("directory sync"))
-
-
 def _unexpected(what: str) -> str:
     ref = secrets.token_hex(4)
     log.exception("%s failed (ref %s)", what, ref)
     return f"an unexpected error (ref {ref} in the server log)"
-
-
-def _apply_listing(
-    container: Container, dry_run: bool, people: list[PersonRecord], provides_org: bool
-) -> PeopleDrift:
-    """Leavers judged against the whole listing, then the listing in short transactions."""
-    run = _runner(container, dry_run)
-    listed = merge_listing(people)
-    drift: PeopleDrift = run(unlisted_have_left, listed)
-    pause = writer_gap(container.engine)
-    options = {"provides_org": provides_org, "complete": True}
-    for batch in in_batches(run, update_people, listed, pause=pause, **options):
-        drift.extend(batch)
-    return drift
-
-
-def _runner(container: Container, dry_run: bool) -> Callable[..., Any]:
-    """The container's runner, or for a dry run one that rolls every change back."""
-    if not dry_run:
-        return container.runner
-
-    def rehearse(verb: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        with container.runner.uow() as uow:
-            config, clock = container.config, container.clock
-            result = verb(*args, uow=uow, config=config, clock=clock, **kwargs)
-            uow.rollback()
-        return result
-
-    return rehearse
 
 
 def _tell_it(payload: dict[str, Any], *, uow: Any, clock: Any, **_: Any) -> None:

@@ -20,11 +20,18 @@ ATTEMPTS = 4
 class Runner:
     """Calls `verb(..., uow=, config=, clock=)` and commits; a conflict re-runs the verb."""
 
-    def __init__(self, sessions: sessionmaker[Session], config: Config, clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        config: Config,
+        clock: Clock,
+        *,
+        after_commit: Callable[[], None] = lambda: None,
+    ) -> None:
         self.sessions = sessions
         self.config = config
         self.clock = clock
-        self.after_commit: Callable[[], None] = lambda: None
+        self.after_commit = after_commit  # e.g. wake the job worker: new jobs may be queued
 
     def uow(self) -> SqlUnitOfWork:
         """A fresh unit of work (for reads and for the job worker)."""
@@ -43,3 +50,10 @@ class Runner:
                     raise
                 log.info("retrying %s after a conflict: %s", verb.__name__, exc)
         raise AssertionError("unreachable")
+
+    def rehearse(self, verb: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `verb` as `__call__` would, then roll everything back (a dry run)."""
+        with self.uow() as uow:
+            result = verb(*args, uow=uow, config=self.config, clock=self.clock, **kwargs)
+            uow.rollback()
+        return result

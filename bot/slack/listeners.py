@@ -8,10 +8,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.jobs.effects import Effects
 from bot.runtime.runner import Runner
 from bot.slack import parse
 from bot.slack.directory import ensure_person
+from bot.slack.home import HomeTab
 from bot.slack.present import request_card, tier_options
 from messages import ids, render
 from workflows.commands import CancelRequest, CompleteTask, Decide
@@ -25,11 +25,11 @@ Body = dict[str, Any]
 
 
 class Listeners:
-    """Every listener, sharing the runner (verbs), the effects (Slack output) and the config."""
+    """Every listener, sharing the runner (verbs), the App Home and the config."""
 
-    def __init__(self, runner: Runner, effects: Effects) -> None:
+    def __init__(self, runner: Runner, home: HomeTab) -> None:
         self.run = runner
-        self.effects = effects
+        self.home = home
         self.config = runner.config
 
     def register(self, app: App) -> None:
@@ -136,7 +136,7 @@ class Listeners:
     def home_opened(self, event: Body) -> None:
         """Publish the App Home when someone opens its Home tab."""
         if event.get("tab", "home") == "home":
-            self.effects.publish_home(event["user"])
+            self.home.publish(event["user"])
 
     def _refresh_home(self, body: Body) -> None:
         if (body.get("container") or {}).get("type") == "view":

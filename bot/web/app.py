@@ -52,11 +52,11 @@ def create_app(container: Container, *, background: bool = False) -> FastAPI:
 def _background(container: Container) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        container.start_background()
+        container.background.start()
         try:
             yield
         finally:
-            await run_in_threadpool(container.stop_background)
+            await run_in_threadpool(container.background.stop)
 
     return lifespan
 

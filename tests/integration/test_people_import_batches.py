@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli.main import main
-from bot.passes.sync import run_sync
 from bot.runtime.batches import BATCH
 from store import tables
 from store.db import make_engine, session_factory
@@ -128,8 +127,8 @@ def test_two_people_swapping_slack_ids_in_one_file_both_get_the_new_ones(cli: Cl
 def listed_once(world: World) -> list[PersonRecord]:
     """A directory listing longer than a batch, synced once; the listing is returned."""
     everyone = [PersonRecord(f"listed{n:05d}@acme.test", f"Listed {n}") for n in range(BATCH + 600)]
-    world.app.directory = ListedDirectory(everyone)
-    run_sync(world.app)
+    world.app = world.app.with_peers(directory=ListedDirectory(everyone))
+    world.app.passes.sync.run()
     return everyone
 
 
@@ -145,9 +144,11 @@ def test_a_complete_listing_longer_than_a_batch_still_marks_who_it_no_longer_lis
 ) -> None:
     everyone = listed_once(world)
     gone = [everyone[0].email, everyone[BATCH // 2].email, everyone[-1].email]
-    world.app.directory = ListedDirectory([p for p in everyone if p.email not in gone])
+    world.app = world.app.with_peers(
+        directory=ListedDirectory([p for p in everyone if p.email not in gone])
+    )
 
-    report = run_sync(world.app)
+    report = world.app.passes.sync.run()
 
     assert report.people is not None and report.people.error is None
     assert report.people.left == sorted(gone)
@@ -158,9 +159,9 @@ def test_a_complete_listing_longer_than_a_batch_still_holds_back_when_most_peopl
     world: World,
 ) -> None:
     everyone = listed_once(world)
-    world.app.directory = ListedDirectory(everyone[:500])
+    world.app = world.app.with_peers(directory=ListedDirectory(everyone[:500]))
 
-    report = run_sync(world.app)
+    report = world.app.passes.sync.run()
 
     assert report.people is not None and report.people.left == []
     assert report.people.error is not None

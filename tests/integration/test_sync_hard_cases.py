@@ -10,7 +10,6 @@ import httpx
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, update
 
-from bot.passes.sync import run_sync
 from store import tables
 from store.db import make_engine
 from store.migrate import upgrade
@@ -69,7 +68,7 @@ class ListedDirectory:
 
 
 def use_connector(world: World, key: str, connector: Any) -> None:
-    world.app.connectors = {**world.app.connectors, key: connector}
+    world.app = world.app.with_peers(connectors={**world.app.connectors, key: connector})
 
 
 def seed(world: World, *records: SeatRecord) -> None:
@@ -111,7 +110,7 @@ def test_an_empty_vendor_list_does_not_revoke_every_seat(world: World) -> None:
     seed(world, SeatRecord(CAROL, "professional"), SeatRecord(DEV, "professional"))
     use_connector(world, "figma", Listed([]))
 
-    report = run_sync(world.app)
+    report = world.app.passes.sync.run()
 
     assert held(world) == {CAROL: "professional", DEV: "professional"}
     assert report.apps[0].gone == [] and report.apps[0].error
@@ -125,7 +124,7 @@ def test_a_releasing_seat_whose_tier_changed_at_the_vendor_does_not_abort_the_sy
         connection.execute(update(tables.seats).values(status="releasing"))
     use_connector(world, "figma", Listed([SeatRecord(CAROL, "viewer")]))
 
-    report = run_sync(world.app)  # raises InvalidTransition today
+    report = world.app.passes.sync.run()  # raises InvalidTransition today
 
     assert report.skipped == ["miro"]
     assert list(held(world)) == [CAROL]
@@ -136,7 +135,7 @@ def test_one_app_failing_with_an_unexpected_error_does_not_stop_the_others(
 ) -> None:
     use_connector(world, "figma", Broken([]))
 
-    report = run_sync(world.app)  # raises KeyError today
+    report = world.app.passes.sync.run()  # raises KeyError today
 
     assert report.apps[0].error
     assert report.skipped == ["miro"]
@@ -148,7 +147,7 @@ def test_a_tier_the_catalog_does_not_have_is_not_stored_on_the_seat(world: World
         world, "figma", Listed([SeatRecord(CAROL, "Enterprise"), SeatRecord(DEV, "Admin")])
     )
 
-    run_sync(world.app)
+    world.app.passes.sync.run()
 
     tiers = {t.key for t in world.app.config.app("figma").tiers}
     assert set(held(world).values()) <= tiers, held(world)
@@ -160,10 +159,10 @@ def test_an_email_listed_twice_gives_the_same_result_whatever_the_vendor_order(
     pro = SeatRecord(CAROL, "professional", last_active_on=dt.date(2026, 11, 1))
     viewer = SeatRecord(CAROL.upper(), "viewer", last_active_on=dt.date(2026, 9, 1))
     use_connector(world, "figma", Listed([viewer, pro]))
-    run_sync(world.app)
+    world.app.passes.sync.run()
     use_connector(world, "figma", Listed([pro, viewer]))
 
-    again = run_sync(world.app)
+    again = world.app.passes.sync.run()
 
     assert not again.changed, again.apps[0]
     assert seat_rows(world)[CAROL]["last_active_on"] == dt.date(2026, 11, 1)
@@ -188,7 +187,7 @@ def test_a_seat_fulfilled_while_the_vendor_was_being_listed_is_not_marked_gone(
 
     use_connector(world, "figma", Listed([SeatRecord(CAROL, "professional")], fulfilled_meanwhile))
 
-    report = run_sync(world.app)
+    report = world.app.passes.sync.run()
 
     assert report.apps[0].gone == []
     assert held(world) == {CAROL: "professional", DEV: "professional"}
@@ -200,12 +199,15 @@ def test_a_seat_fulfilled_while_the_vendor_was_being_listed_is_not_marked_gone(
 def test_a_directory_without_managers_keeps_the_managers_already_known(world: World) -> None:
     before = person(world, "alice@acme.test")
     assert before["manager_email"] == "dana@acme.test"
-    world.app.directory = ListedDirectory(  # what SlackDirectory reports: no manager, no dept
-        [PersonRecord("alice@acme.test", "Alice Archer", slack_user_id=ALICE)],
-        provides_org=False,
+    # What SlackDirectory reports: no manager, no department.
+    world.app = world.app.with_peers(
+        directory=ListedDirectory(
+            [PersonRecord("alice@acme.test", "Alice Archer", slack_user_id=ALICE)],
+            provides_org=False,
+        )
     )
 
-    run_sync(world.app)
+    world.app.passes.sync.run()
 
     after = person(world, "alice@acme.test")
     assert after["manager_email"] == "dana@acme.test"
@@ -213,26 +215,30 @@ def test_a_directory_without_managers_keeps_the_managers_already_known(world: Wo
 
 
 def test_an_email_change_in_the_directory_does_not_abort_the_sync(world: World) -> None:
-    world.app.directory = ListedDirectory(
-        [PersonRecord("alice.archer@acme.test", "Alice Archer", slack_user_id=ALICE)]
+    world.app = world.app.with_peers(
+        directory=ListedDirectory(
+            [PersonRecord("alice.archer@acme.test", "Alice Archer", slack_user_id=ALICE)]
+        )
     )
 
-    report = run_sync(world.app)  # raises IntegrityError today
+    report = world.app.passes.sync.run()  # raises IntegrityError today
 
     assert report.skipped == ["miro"]
     assert report.apps and report.apps[0].app_key == "figma"
 
 
 def test_a_rehire_listed_twice_is_not_a_leaver_at_every_sync(world: World) -> None:
-    world.app.directory = ListedDirectory(
-        [
-            PersonRecord("bo@acme.test", "Bo (old account)", active=False),
-            PersonRecord("Bo@acme.test", "Bo", active=True),
-        ]
+    world.app = world.app.with_peers(
+        directory=ListedDirectory(
+            [
+                PersonRecord("bo@acme.test", "Bo (old account)", active=False),
+                PersonRecord("Bo@acme.test", "Bo", active=True),
+            ]
+        )
     )
-    run_sync(world.app)
+    world.app.passes.sync.run()
 
-    again = run_sync(world.app)
+    again = world.app.passes.sync.run()
 
     assert again.people is not None and again.people.left == []
     assert person(world, "bo@acme.test")["active"] is True
@@ -244,12 +250,12 @@ def test_someone_the_directory_no_longer_lists_is_reported_as_a_leaver(world: Wo
         PersonRecord("alice@acme.test", "Alice Archer", slack_user_id=ALICE),
         PersonRecord("bo@acme.test", "Bo"),
     ]
-    world.app.directory = ListedDirectory(everyone)
+    world.app = world.app.with_peers(directory=ListedDirectory(everyone))
     use_connector(world, "figma", Listed([SeatRecord("bo@acme.test", "professional")]))
-    run_sync(world.app)
-    world.app.directory = ListedDirectory(everyone[:1])
+    world.app.passes.sync.run()
+    world.app = world.app.with_peers(directory=ListedDirectory(everyone[:1]))
 
-    report = run_sync(world.app)
+    report = world.app.passes.sync.run()
 
     assert report.people is not None and report.people.left == ["bo@acme.test"]
 

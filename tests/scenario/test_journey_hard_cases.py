@@ -111,7 +111,7 @@ def test_an_escalation_reaches_the_admins_when_the_original_approver_cannot_be_m
     world.request(ALICE, "miro:standard")
     world.drain()
     world.clock.advance(hours=49)
-    report = world.app.reminders()
+    report = world.app.passes.reminders()
     assert report.escalated == [1]
 
     _run_for(world, minutes=180, step=10)
@@ -281,7 +281,7 @@ def test_a_reminder_in_the_approvals_channel_mentions_the_approver(
     world.request(ALICE, "figma:professional")
     world.drain()
     world.clock.advance(hours=25)
-    world.app.reminders()
+    world.app.passes.reminders()
     world.drain()
 
     reminders = [

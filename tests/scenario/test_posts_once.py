@@ -63,7 +63,7 @@ def _miro_by_hand_after_a_reminder(world: World) -> None:
     world.request(ALICE, "miro:standard")
     _settle(world)
     world.clock.advance(hours=25)
-    world.app.reminders()
+    world.app.passes.reminders()
     _settle(world)
     world.click(DANA, _approval(world, DANA), ids.STEP_APPROVE)
     _settle(world)

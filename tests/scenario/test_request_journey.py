@@ -178,15 +178,15 @@ def test_a_silent_approver_is_reminded_then_escalated_then_the_request_expires(
     world.request(ALICE, "figma:professional")
     world.drain()
     world.clock.advance(hours=25)
-    world.app.reminders()
+    world.app.passes.reminders()
     world.drain()
     assert any("Reminder" in t for t in _thread_texts(world, DANA))
     world.clock.advance(hours=24)
-    world.app.reminders()
+    world.app.passes.reminders()
     world.drain()
     assert _approval_messages(world, ADMIN), "the admins get the approval on escalation"
     world.clock.advance(days=6)
-    world.app.reminders()
+    world.app.passes.reminders()
     world.drain()
     texts = " ".join(_thread_texts(world, ALICE)).lower()
     assert "reminded" in texts and "with the admins" in texts and "expired" in texts
@@ -202,7 +202,7 @@ def test_reminders_are_grouped_into_one_message_per_approver(world: World) -> No
     world.drain()
     before = len(world.thread(DANA))
     world.clock.advance(hours=25)
-    world.app.reminders()
+    world.app.passes.reminders()
     world.drain()
     reminders = world.thread(DANA)[before:]
     assert len(reminders) == 1 and "2 requests" in reminders[0]["text"]

@@ -29,7 +29,7 @@ def test_the_reminder_goes_into_the_approval_thread_in_the_channel(channel_world
     world.request(ALICE, "miro:standard")
     world.drain()
     world.clock.advance(hours=25)
-    world.app.reminders()
+    world.app.passes.reminders()
     world.drain()
     root, *replies = world.slack.messages(APPROVALS_CHANNEL)
     assert replies and replies[0]["thread_ts"] == root["ts"]
@@ -89,7 +89,7 @@ def test_an_escalation_in_the_approvals_channel_asks_the_admins_in_the_thread(
     world.request(ALICE, "miro:standard")
     world.drain()
     world.clock.advance(hours=49)
-    world.app.reminders()
+    world.app.passes.reminders()
     world.drain()
     root, *replies = world.slack.messages(APPROVALS_CHANNEL)
     asks = [m for m in replies if world.button(m, ids.STEP_APPROVE)]

@@ -7,7 +7,6 @@ import datetime as dt
 import httpx
 from sqlalchemy import select
 
-from bot.passes.sync import run_sync
 from store.tables import people, seats
 from tests.fakes.slack_requests import app_home_opened
 from tests.scenario.world import ALICE, IT_CHANNEL, World
@@ -48,7 +47,7 @@ def test_seats_added_at_the_vendor_are_found_and_it_is_told_once(world: World) -
     figma.assign(CAROL, "professional")
     figma.assign(DEV, "professional")
 
-    report = run_sync(world.app)
+    report = world.app.passes.sync.run()
     world.drain()
 
     assert report.apps[0].found == ["carol@acme.test", "dev@acme.test"]
@@ -63,11 +62,11 @@ def test_seats_added_at_the_vendor_are_found_and_it_is_told_once(world: World) -
 
 def test_a_second_sync_with_nothing_new_changes_nothing(world: World) -> None:
     world.app.connectors["figma"].assign(CAROL, "professional")
-    run_sync(world.app)
+    world.app.passes.sync.run()
     world.drain()
     audit_before, seats_before = world.audit(), _seats(world)
 
-    report = run_sync(world.app)
+    report = world.app.passes.sync.run()
     world.drain()
 
     assert not report.changed
@@ -78,10 +77,10 @@ def test_a_second_sync_with_nothing_new_changes_nothing(world: World) -> None:
 def test_a_seat_removed_at_the_vendor_is_marked_gone(world: World) -> None:
     figma = world.app.connectors["figma"]
     figma.assign(CAROL, "professional")
-    run_sync(world.app)
+    world.app.passes.sync.run()
     figma.revoke(CAROL)
 
-    report = run_sync(world.app)
+    report = world.app.passes.sync.run()
 
     assert report.apps[0].gone == ["carol@acme.test"]
     assert _seats(world)["carol@acme.test"] == ("professional", "revoked")
@@ -96,22 +95,22 @@ def test_a_tier_changed_at_the_vendor_is_recorded(world: World) -> None:
     ).raise_for_status()
     figma = world.app.connectors["figma"]
     figma.assign(CAROL, "professional")
-    run_sync(world.app)
+    world.app.passes.sync.run()
     figma.change_tier(CAROL, "viewer")
 
-    report = run_sync(world.app)
+    report = world.app.passes.sync.run()
 
     assert report.apps[0].tier_changes == [("carol@acme.test", "professional", "viewer")]
     assert _seats(world)["carol@acme.test"] == ("viewer", "active")
 
 
 def test_a_vendor_that_fails_is_reported_and_the_directory_still_syncs(world: World) -> None:
-    world.app.directory = ListedDirectory(
-        [PersonRecord("alice@acme.test", "Alice Archer", active=False)]
+    world.app = world.app.with_peers(
+        directory=ListedDirectory([PersonRecord("alice@acme.test", "Alice Archer", active=False)])
     )
     world.scim_stop()
 
-    report = run_sync(world.app)
+    report = world.app.passes.sync.run()
     world.drain()
 
     assert report.apps[0].error and "Figma" in report.apps[0].error
@@ -129,7 +128,7 @@ def test_a_vendor_that_fails_is_reported_and_the_directory_still_syncs(world: Wo
 def test_a_dry_run_reports_the_drift_and_changes_nothing(world: World) -> None:
     world.app.connectors["figma"].assign(CAROL, "professional")
 
-    report = run_sync(world.app, dry_run=True)
+    report = world.app.passes.sync.run(dry_run=True)
     world.drain()
 
     assert report.apps[0].found == ["carol@acme.test"]
@@ -137,7 +136,7 @@ def test_a_dry_run_reports_the_drift_and_changes_nothing(world: World) -> None:
 
 
 def test_apps_fulfilled_by_hand_are_skipped(world: World) -> None:
-    assert run_sync(world.app).skipped == ["miro"]
+    assert world.app.passes.sync.run().skipped == ["miro"]
 
 
 def test_a_seat_the_vendor_keeps_until_the_end_of_its_billing_cycle_shows_that_date(
@@ -170,12 +169,12 @@ def test_a_listing_that_would_remove_most_seats_at_once_is_held_back_until_accep
     for seat in everyone[:5]:  # the vendor (or a broken listing) now shows only five
         figma.assign(Assignee(seat.email), "professional")
 
-    held_back = run_sync(world.app)
+    held_back = world.app.passes.sync.run()
     world.drain()
 
     assert held_back.apps[0].gone == [] and "would remove 7 of the 12" in (
         held_back.apps[0].error or ""
     )
     assert "was not synced" in str(_sync_notes(world)[-1]["blocks"])
-    accepted = run_sync(world.app, accept_removals=True)
+    accepted = world.app.passes.sync.run(accept_removals=True)
     assert len(accepted.apps[0].gone) == 7

@@ -44,7 +44,7 @@ def test_with_no_free_seat_the_request_is_waitlisted_and_gets_the_next_free_seat
 
     with world.app.engine.begin() as connection:  # the seat is freed (as a reclaim would)
         connection.execute(update(seats).values(status="revoked"))
-    world.app.reminders()
+    world.app.passes.reminders()
     world.drain()
     assert len(world.it_tasks()) == 1
     assert f"<@{MALLORY}>" in world.it_tasks()[0]["text"]

@@ -1,0 +1,71 @@
+"""Everything a `serve` process runs besides answering HTTP: the job worker and the passes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
+
+from bot.jobs.worker import Worker
+from bot.passes.housekeeping import Housekeeping
+from bot.passes.reminders import Reminders
+from bot.passes.scheduler import build_scheduler
+from bot.passes.sync import SeatSync
+from workflows.catalog import Schedule
+from workflows.ports import Clock
+
+HOUSEKEEPING = "17 3 * * *"
+
+
+@dataclass(frozen=True)
+class Passes:
+    """The scheduled passes, each callable for one run."""
+
+    sync: SeatSync
+    reminders: Reminders
+    housekeeping: Housekeeping
+
+    def scheduled(self, schedule: Schedule) -> dict[str, tuple[str | None, Callable[[], object]]]:
+        """Each pass's name, its crontab from the config (None: not scheduled) and its run."""
+        return {
+            "reminders": (schedule.reminders, self.reminders),
+            "sync": (schedule.sync, self.sync),
+            "housekeeping": (HOUSEKEEPING, self.housekeeping),
+        }
+
+
+class Background:
+    """The job worker and the scheduler, started and stopped together (by `serve`)."""
+
+    def __init__(
+        self,
+        worker: Worker,
+        passes: dict[str, tuple[str | None, Callable[[], object]]],
+        *,
+        engine: Engine,
+        clock: Clock,
+        lease: dt.timedelta,
+    ) -> None:
+        self._worker = worker
+        self._new_scheduler = lambda: build_scheduler(engine, clock, passes, lease=lease)
+        self._scheduler: BackgroundScheduler | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the worker's threads and the scheduled passes."""
+        with self._lock:
+            self._scheduler = self._new_scheduler()
+            self._worker.start()
+            self._scheduler.start()
+
+    def stop(self) -> None:
+        """Stop scheduling, let running jobs finish briefly, hand back the rest."""
+        with self._lock:
+            if self._scheduler is not None:
+                self._scheduler.shutdown(wait=False)
+                self._scheduler = None
+            self._worker.stop()
