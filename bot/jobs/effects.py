@@ -222,7 +222,7 @@ class Effects:
             task = uow.tasks.get(job.payload["task_id"])
             if task is None:
                 raise Gone(f"task {job.payload['task_id']} is gone")
-            if task.ts is None:
+            if task.channel is None or task.ts is None:
                 raise Retryable("the task message is not posted yet", retry_after=5)
             done = render.it_task_done(task_card(task, uow, self.config))
         self.slack.chat_update(channel=task.channel, ts=task.ts, **done)

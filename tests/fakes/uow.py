@@ -51,6 +51,7 @@ from workflows.ports import (
     RequestRepository,
     SeatRepository,
     TaskRepository,
+    UnitOfWork,
 )
 
 HELD = (SeatStatus.ACTIVE, SeatStatus.RELEASING)
@@ -92,7 +93,7 @@ def _as_json(value: Any, what: str) -> Any:
         raise FakeIntegrityError(f"{what} is not JSON: {exc}") from exc
 
 
-class FakeRequestRepository:
+class FakeRequestRepository(RequestRepository):
     def __init__(self, tables: _Tables, flush: Flush) -> None:
         self._tables, self._flush = tables, flush
 
@@ -154,7 +155,7 @@ class FakeRequestRepository:
         return self.with_status(*RequestStatus)
 
 
-class FakePeopleRepository:
+class FakePeopleRepository(PeopleRepository):
     def __init__(self, tables: _Tables, flush: Flush) -> None:
         self._tables, self._flush = tables, flush
 
@@ -197,7 +198,7 @@ class FakePeopleRepository:
         return sorted(self._tables.people, key=lambda p: p.email)
 
 
-class FakeSeatRepository:
+class FakeSeatRepository(SeatRepository):
     def __init__(self, tables: _Tables, flush: Flush) -> None:
         self._tables, self._flush = tables, flush
 
@@ -230,7 +231,7 @@ class FakeSeatRepository:
         return sorted(self._tables.seats, key=lambda s: s.id or 0)
 
 
-class FakeTaskRepository:
+class FakeTaskRepository(TaskRepository):
     def __init__(self, tables: _Tables, flush: Flush) -> None:
         self._tables, self._flush = tables, flush
 
@@ -252,7 +253,7 @@ class FakeTaskRepository:
         return sorted(self._tables.tasks, key=lambda t: t.id or 0)
 
 
-class FakeJobRepository:
+class FakeJobRepository(JobRepository):
     def __init__(self, tables: _Tables, flush: Flush) -> None:
         self._tables, self._flush = tables, flush
 
@@ -324,7 +325,7 @@ def _due(job: Job, now: dt.datetime) -> bool:
     return job.status == JobStatus.RUNNING and lease_ran_out
 
 
-class FakeAuditLog:
+class FakeAuditLog(AuditLog):
     def __init__(self, tables: _Tables, flush: Flush) -> None:
         self._tables, self._flush = tables, flush
 
@@ -340,7 +341,7 @@ class FakeAuditLog:
         return sorted(self._tables.audit, key=lambda e: e.seq or 0)
 
 
-class FakeAppRepository:
+class FakeAppRepository(AppRepository):
     def __init__(self) -> None:
         self.locked: list[str] = []
 
@@ -349,18 +350,12 @@ class FakeAppRepository:
         self.locked.append(app_key)
 
 
-class FakeUnitOfWork:
-    """`workflows.ports.UnitOfWork` in memory. `committed` turns True on the first commit."""
+class FakeUnitOfWork(UnitOfWork):
+    """`workflows.ports.UnitOfWork` in memory. `committed` turns True on the first commit.
 
-    # Typed as the ports (Protocol members are invariant); what only the fake can answer is
-    # asked of the unit of work itself: all_requests(), all_jobs(kind), locked_apps, ...
-    requests: RequestRepository
-    people: PeopleRepository
-    seats: SeatRepository
-    tasks: TaskRepository
-    jobs: JobRepository
-    audit: AuditLog
-    apps: AppRepository
+    Its repositories are typed as the ports (Protocol members are invariant); what only the
+    fake can answer is asked of the unit of work itself: all_requests(), all_jobs(kind), ...
+    """
 
     def __init__(self, people: Iterable[Person] = ()) -> None:
         self._tables = _Tables()
