@@ -1,7 +1,7 @@
 """The approval messages of a step: ask its approvers, close the messages, remind the silent.
 
-Each message asked is recorded on the step (channel, ts, approver), so closing the step
-replaces every one of them and a reminder goes to the thread its approver already has.
+Each message asked is recorded on the step (`ApprovalMessage`), so closing the step replaces
+every one of them and a reminder goes to the thread its approver already has.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bot.slack.posts import Poster
 from bot.slack.present import decision, request_card
 from messages import render
 from workflows import jobs
-from workflows.model import ApprovalStep, Job, Request
+from workflows.model import ApprovalMessage, ApprovalStep, Job, Request
 from workflows.ports import Clock, Retryable, UnitOfWork
 from workflows.requests import awaits_decision
 
@@ -45,7 +45,7 @@ class Approvals:
             step = load_step(request, p.step_id)
             current = awaits_decision(request, step) and step is request.current_step()
             card = request_card(request, uow, self.config) if current else None
-        asked = {m[2] for m in step.messages}
+        asked = {m.approver for m in step.messages}
         targets = [a for a in step.approvers if a not in asked]
         if card is None:
             # Decided meanwhile (by a click on a message posted before a crash): record what
@@ -64,7 +64,7 @@ class Approvals:
                 thread_ts=_thread_ts(step),
                 **message,
             )
-            asks = [[channel, ts, approver] for approver in targets]
+            asks = [ApprovalMessage(channel, ts, approver) for approver in targets]
             self.runner(_record_approval_messages, request.id, step.id, asks)
             return
         self._ask_each(job, request, step, targets, message)
@@ -90,10 +90,10 @@ class Approvals:
                 if _slack_error(exc) not in UNREACHABLE:
                     failed.append(approver)
                     continue
-                ask = ["", "", approver]  # asked, but Slack cannot deliver to them
+                ask = ApprovalMessage.undeliverable(approver)
                 self.runner(_unreachable_approver, request.id, step.id, approver)
             else:
-                ask = [channel, ts, approver]
+                ask = ApprovalMessage(channel, ts, approver)
             self.runner(_record_approval_messages, request.id, step.id, [ask])
         if failed:
             raise Retryable(f"could not reach {', '.join(failed)} yet")
@@ -102,16 +102,16 @@ class Approvals:
         self, job: Job, request: Request, step: ApprovalStep, targets: list[str]
     ) -> None:
         """Record the approval messages an earlier run of `job` posted but did not record."""
-        asks: list[list[str]] = []
+        asks: list[ApprovalMessage] = []
         channel = self.config.slack.approvals_channel
         if channel:
             found = self.poster.find(job.key, channel, _thread_ts(step))
-            asks = [[channel, found, a] for a in targets] if found else []
+            asks = [ApprovalMessage(channel, found, a) for a in targets] if found else []
         for approver in [] if channel else targets:
             with contextlib.suppress(SlackApiError):  # unreachable: nothing was posted
                 dm = dm_channel(self.slack, approver)
                 if found := self.poster.find(f"{job.key}:{approver}", dm):
-                    asks.append([dm, found, approver])
+                    asks.append(ApprovalMessage(dm, found, approver))
         if asks:
             self.runner(_record_approval_messages, request.id, step.id, asks)
 
@@ -124,7 +124,7 @@ class Approvals:
             closed = render.approval_closed(
                 request_card(request, uow, self.config), decision=decision(step), note=p.note
             )
-        for channel, ts in dict.fromkeys((m[0], m[1]) for m in step.messages if m[0]):
+        for channel, ts in dict.fromkeys((m.channel, m.ts) for m in step.messages if m.delivered):
             self.slack.chat_update(channel=channel, ts=ts, **closed)
 
     def remind(self, job: Job) -> None:
@@ -139,9 +139,9 @@ class Approvals:
                     waiting.append((request_card(request, uow, self.config), step))
         if len(waiting) == 1:
             card, step = waiting[0]
-            ask = next((m for m in step.messages if m[2] == p.approver and m[0]), None)
+            ask = next((m for m in step.messages if m.approver == p.approver and m.delivered), None)
             target = (
-                {"channel": ask[0], "thread_ts": ask[1]}
+                {"channel": ask.channel, "thread_ts": ask.ts}
                 if ask
                 else {"channel": dm_channel(self.slack, p.approver)}
             )
@@ -159,7 +159,7 @@ class Approvals:
 
 def _thread_ts(step: ApprovalStep) -> str | None:
     """The thread of the step's first message (in the approvals channel: the one message)."""
-    return step.messages[0][1] if step.messages else None
+    return step.messages[0].ts if step.messages else None
 
 
 def _slack_error(exc: SlackApiError) -> str | None:
@@ -167,7 +167,7 @@ def _slack_error(exc: SlackApiError) -> str | None:
 
 
 def _record_approval_messages(
-    request_id: int, step_id: int, asks: list[list[str]], *, uow: UnitOfWork, **_: Any
+    request_id: int, step_id: int, asks: list[ApprovalMessage], *, uow: UnitOfWork, **_: Any
 ) -> None:
     step = load_step(load_request(uow, request_id, lock=True), step_id)
     step.messages = [*step.messages, *asks]

@@ -11,6 +11,7 @@ What it keeps from the SQL store, because the workflows rely on it:
   refuse (`FakeIntegrityError` where PostgreSQL or SQLite would raise `IntegrityError`);
 * job payloads and audit data must be JSON, and the audit log seals each event with
   `workflows.audit.seal`, so the hash chain is the real one;
+* a step's approval messages must be `ApprovalMessage` records, as its column takes;
 * `rollback` forgets everything since the last `commit`.
 
 It does not bump `Request.version` (the optimistic lock of the SQL mapping).
@@ -31,6 +32,8 @@ from workflows import jobs
 from workflows.audit import seal
 from workflows.model import (
     OPEN_REQUEST_STATUSES,
+    ApprovalMessage,
+    ApprovalStep,
     AuditEvent,
     Job,
     JobStatus,
@@ -389,6 +392,7 @@ class FakeUnitOfWork(UnitOfWork):
             _number(t, "approval_steps", request.steps)
             for step in request.steps:
                 step.request_id = request.id
+                _check_messages(step)
         _number(t, "seats", t.seats)
         _number(t, "tasks", t.tasks)
         _number(t, "jobs", t.jobs)
@@ -441,6 +445,13 @@ def _number(t: _Tables, table: str, rows: Sequence[_HasId]) -> None:
     for row in rows:
         if row.id is None:
             row.id = t.next_id(table)
+
+
+def _check_messages(step: ApprovalStep) -> None:
+    if not all(isinstance(m, ApprovalMessage) for m in step.messages):
+        raise FakeIntegrityError(
+            f"approval messages must be ApprovalMessage records: {step.messages}"
+        )
 
 
 def _check_unique(t: _Tables) -> None:
