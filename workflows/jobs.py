@@ -217,10 +217,7 @@ def read(job: Job, model: type[P]) -> P:
     """The job's payload as `model`; `BadPayload` when the stored one does not fit it."""
     if job.kind != model.kind:
         raise BadPayload(f"a {job.kind} job's payload is not a {model.kind} payload")
-    try:
-        return model.model_validate(job.payload)
-    except ValidationError as exc:
-        raise BadPayload(f"the payload does not fit a {job.kind} job: {_problems(exc)}") from None
+    return _fitted(model, job.payload)
 
 
 def rewrite(job: Job, payload: Payload) -> None:
@@ -239,10 +236,14 @@ def _as_model(kind: str, fields: dict[str, Any]) -> Payload:
     model = PAYLOADS.get(kind)
     if model is None:
         raise BadPayload(f"there is no job kind {kind!r}")
+    return _fitted(model, fields)
+
+
+def _fitted(model: type[P], data: object) -> P:
     try:
-        return model.model_validate(fields)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise BadPayload(f"the payload does not fit a {kind} job: {_problems(exc)}") from None
+        raise BadPayload(f"the payload does not fit a {model.kind} job: {_problems(exc)}") from None
 
 
 def _problems(exc: ValidationError) -> str:
