@@ -219,8 +219,10 @@ def _pages(
             return
 
 
-def _nodes(connection: Json) -> list[Json]:
-    return [node for node in connection.get("nodes") or [] if isinstance(node, dict)]
+def _nodes(connection: Json | None) -> list[Json]:
+    # A null connection (GitHub's schema says it never is) holds no nodes.
+    nodes = connection.get("nodes") if connection is not None else None
+    return [node for node in nodes or [] if isinstance(node, dict)]
 
 
 def _emails(values: object) -> list[str]:
@@ -242,9 +244,9 @@ def _index(source: str, pairs: Iterable[tuple[str, list[str]]]) -> Identities:
         for email in wanted:
             claimed[email].add(login.lower())
     logins = {email: spelled[min(who)] for email, who in claimed.items() if len(who) == 1}
-    emails = {
-        login: email
+    known = {
+        login: first
         for login, wanted in listed.items()
-        if (email := next((e for e in wanted if e in logins), None))
+        if (first := next((e for e in wanted if e in logins), None))
     }
-    return Identities(source, emails, logins)
+    return Identities(source, known, logins)

@@ -126,7 +126,7 @@ class GoogleWorkspaceConnector:
         """Every licence on a mapped SKU, with its tier and the holder's last active day."""
         held: list[tuple[str, str | None]] = []
         for sku in self._distinct_skus():
-            params = {
+            params: dict[str, str | int] = {
                 "customerId": self._customer_id(),
                 "maxResults": self._size(LICENSING_PAGE_MAX),
             }
@@ -190,7 +190,7 @@ class GoogleWorkspaceConnector:
             raise Rejected(f"{self.app_name}: connector.skus maps no tier to a SKU")
         customer = self._customer_id()
         for sku in self._distinct_skus():
-            params = {"customerId": customer, "maxResults": 1}
+            params: dict[str, str | int] = {"customerId": customer, "maxResults": 1}
             self._call("GET", self._licensing(sku) + "/users", params=params)
         self._call("GET", self._api + USERS, params={**self._scope(), "maxResults": 1})
         mapped = ", ".join(f"{tier}={sku}" for tier, sku in self.skus.items())

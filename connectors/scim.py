@@ -242,7 +242,7 @@ class ScimConnector:
     def _pages(self, endpoint: str) -> Iterator[Resource]:
         start = 1
         while True:
-            params = {"startIndex": start, "count": self._page_size}
+            params: dict[str, str | int] = {"startIndex": start, "count": self._page_size}
             page = self._call("GET", endpoint, params=params)
             resources = page.get("resources") or []
             yield from resources

@@ -16,7 +16,7 @@ def sync_catalog(engine: Engine, config: Config) -> None:
         connection.execute(update(tables.apps).values(retired=True))
         connection.execute(update(tables.tiers).values(retired=True))
         for app in config.apps:
-            row = {
+            row: dict[str, object] = {
                 "key": app.key,
                 "name": app.name,
                 "owner": app.owner,

@@ -1,18 +1,21 @@
-"""Repositories: load and save domain objects in the unit of work's session. Never commit."""
+"""Repositories: load and save domain objects in the unit of work's session. Never commit.
+
+Each names its port (a Protocol in `workflows.ports`) as its base, so mypy holds it to it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, or_, select, text, update
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, text, update
 from sqlalchemy.event import listen
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store import tables
-from workflows import jobs
+from workflows import jobs, ports
 from workflows.audit import seal
 from workflows.model import (
     OPEN_REQUEST_STATUSES,
@@ -38,7 +41,7 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-class SqlRequestRepository:
+class SqlRequestRepository(ports.RequestRepository):
     def __init__(self, session: Session) -> None:
         self.session = session
 
@@ -98,7 +101,7 @@ class SqlRequestRepository:
         return found[:limit]
 
 
-class SqlPeopleRepository:
+class SqlPeopleRepository(ports.PeopleRepository):
     def __init__(self, session: Session) -> None:
         self.session = session
 
@@ -145,7 +148,7 @@ def _each_in(session: Session, column: ColumnElement[Any], values: list[str]) ->
     return found
 
 
-class SqlSeatRepository:
+class SqlSeatRepository(ports.SeatRepository):
     def __init__(self, session: Session) -> None:
         self.session = session
 
@@ -184,7 +187,7 @@ class SqlSeatRepository:
         return list(self.session.scalars(query.order_by(c.app_key)))
 
 
-class SqlTaskRepository:
+class SqlTaskRepository(ports.TaskRepository):
     def __init__(self, session: Session) -> None:
         self.session = session
 
@@ -207,7 +210,7 @@ class SqlTaskRepository:
         )
 
 
-class SqlJobRepository:
+class SqlJobRepository(ports.JobRepository):
     def __init__(self, session: Session) -> None:
         self.session = session
 
@@ -273,7 +276,7 @@ class SqlJobRepository:
         if not job_ids:
             return 0
         c = tables.jobs.c
-        renewed = self.session.execute(
+        statement = (
             update(tables.jobs)
             .where(
                 c.id.in_(sorted(job_ids)),
@@ -283,6 +286,9 @@ class SqlJobRepository:
             .values(leased_until=until)
             .execution_options(synchronize_session=False)
         )
+        # An UPDATE's result is a CursorResult (it has the rowcount); Session.execute is typed
+        # with the plain Result of a SELECT.
+        renewed = cast(CursorResult[Any], self.session.execute(statement))
         return renewed.rowcount or 0
 
     def held_by(self, holder: str) -> list[Job]:
@@ -293,7 +299,7 @@ class SqlJobRepository:
         return list(self.session.scalars(query.order_by(c.id)))
 
 
-class SqlAuditLog:
+class SqlAuditLog(ports.AuditLog):
     def __init__(self, session: Session) -> None:
         self.session = session
         # (seq, hash) of the last event, known from the first append of a transaction on:
@@ -327,7 +333,7 @@ class SqlAuditLog:
         return list(self.session.scalars(select(AuditEvent).order_by(tables.audit_events.c.seq)))
 
 
-class SqlAppRepository:
+class SqlAppRepository(ports.AppRepository):
     def __init__(self, session: Session) -> None:
         self.session = session
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
     text,
 )
 
-from store.types import StrEnumType, UTCDateTime
+from store.types import ApprovalMessages, StrEnumType, UTCDateTime
 from workflows.model import (
     OPEN_REQUEST_STATUSES,
     JobStatus,
@@ -131,7 +131,7 @@ approval_steps = Table(
     Column("decided_by", SLACK_ID),
     Column("decided_at", UTCDateTime),
     Column("reason", Text),
-    Column("messages", JSON, nullable=False),
+    Column("messages", ApprovalMessages, nullable=False),
     UniqueConstraint("request_id", "position"),
 )
 

@@ -6,9 +6,11 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from workflows.model import ApprovalMessage
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -46,3 +48,22 @@ class StrEnumType(TypeDecorator[StrEnum]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
         return None if value is None else self.enum(value)
+
+
+class ApprovalMessages(TypeDecorator[list[ApprovalMessage]]):
+    """A step's approval messages, stored as JSON rows of [channel, ts, approver]."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: list[ApprovalMessage] | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not all(isinstance(m, ApprovalMessage) for m in value):
+            raise TypeError(f"approval messages must be ApprovalMessage records: {value!r}")
+        return [[m.channel, m.ts, m.approver] for m in value]
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> list[ApprovalMessage] | None:
+        if value is None:
+            return None
+        return [ApprovalMessage(channel, ts, approver) for channel, ts, approver in value]

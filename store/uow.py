@@ -17,10 +17,15 @@ from store.repositories import (
     SqlSeatRepository,
     SqlTaskRepository,
 )
+from workflows.ports import UnitOfWork
 
 
-class SqlUnitOfWork:
-    """A transaction with the repositories bound to it. Use as a context manager."""
+class SqlUnitOfWork(UnitOfWork):
+    """A transaction with the repositories bound to it. Use as a context manager.
+
+    Its repositories are typed as the port declares them (a Protocol's attributes are
+    invariant), so nothing beyond the ports is reached through them.
+    """
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions

@@ -15,6 +15,7 @@ import operator
 import re
 from collections.abc import Sequence
 from decimal import Decimal
+from types import GenericAlias
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -260,7 +261,7 @@ def app_model(connectors: Sequence[type[ConnectorConfig]]) -> type[AppConfig]:
 def config_model(app: type[AppConfig], directory: type[Directory]) -> type[Config]:
     """The Config model a config file is read into: its apps by `app`, `directory:` into
     `directory`."""
-    apps: Any = list[app]  # type: ignore[valid-type]  # a model made at run time
+    apps: Any = GenericAlias(list, app)  # list[app], of a model made at run time
     return create_model(
         "Config",
         __base__=Config,

@@ -3,10 +3,11 @@
 They form a small tree, so callers decide on the class alone::
 
     SeatkeeperError            any error the domain raises on purpose
-    └── Refused                not allowed or not possible; ``message`` tells the person why
-        ├── NotFound           what a button, command or job points at does not exist (any more)
-        │   └── Gone           what a job is about was removed: the job can never succeed
-        └── InvalidTransition  a move its state machine does not allow from the current state
+    ├── Refused                not allowed or not possible; ``message`` tells the person why
+    │   ├── NotFound           what a button, command or job points at does not exist (any more)
+    │   │   └── Gone           what a job is about was removed: the job can never succeed
+    │   └── InvalidTransition  a move its state machine does not allow from the current state
+    └── BadPayload             a job's payload does not fit its kind's model: no retry can help
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ class NotFound(Refused):
 
 class Gone(NotFound):
     """The request, step or task a job is about no longer exists, so the job can never succeed."""
+
+
+class BadPayload(SeatkeeperError):
+    """A job's payload does not fit the model of its kind, so the job can never run."""
 
 
 class InvalidTransition(Refused):

@@ -1,10 +1,18 @@
-"""Durable side effects: job kinds, how they are queued, and the retry policy."""
+"""Durable side effects: job kinds and their payloads, how they are queued, the retry policy.
+
+Each kind has one payload model (`Payload`); it says the kind and the ordering queue, and is
+stored as the job's JSON. A handler reads it back with `read`, so a stored payload that does
+not fit its model is found before anything is done (`BadPayload`, which no retry can fix).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar, TypeVar, overload
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from workflows.errors import BadPayload
 from workflows.model import Job
 from workflows.ports import Clock, UnitOfWork
 from workflows.states import JOB, JobEvent, allows, next_state
@@ -19,45 +27,231 @@ IT_NOTICE = "it.notice"
 PROVISION = "provision"
 HOME_REFRESH = "home.refresh"
 
-# Jobs that call a vendor: they run beside the Slack messages, so a hung vendor delays no DM.
-VENDOR_KINDS = frozenset({PROVISION})
-
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
 
 
-def enqueue(uow: UnitOfWork, clock: Clock, kind: str, key: str, **payload: Any) -> Job | None:
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Payload(_Frozen):
+    """What a job needs to know to run; the class says the job's kind."""
+
+    kind: ClassVar[str]
+
+    @property
+    def queue(self) -> str | None:
+        """The ordering queue: jobs sharing one run one after another, oldest first.
+
+        Narrow enough that one stuck job holds up little. None: the job waits for nobody.
+        """
+        return None
+
+
+class RequesterUpdate(Payload):
+    """News for the requester's DM thread; replies never overtake the first message."""
+
+    kind: ClassVar[str] = REQUESTER_UPDATE
+    request_id: int
+    event: str
+    actor: str | None = None
+    reason: str | None = None
+    position: int | None = None
+    waiting_on: tuple[str, ...] | None = None  # who it waited for then (else: who it waits for)
+
+    @property
+    def queue(self) -> str | None:
+        return f"request:{self.request_id}"
+
+
+class ApproversAsk(Payload):
+    """Ask a step's approvers; its messages are posted before they are closed."""
+
+    kind: ClassVar[str] = APPROVERS_ASK
+    request_id: int
+    step_id: int
+
+    @property
+    def queue(self) -> str | None:
+        return f"step:{self.step_id}"
+
+
+class ApproversClose(Payload):
+    """Replace a step's approval messages once it is decided or skipped."""
+
+    kind: ClassVar[str] = APPROVERS_CLOSE
+    request_id: int
+    step_id: int
+    note: str | None = None
+
+    @property
+    def queue(self) -> str | None:
+        return f"step:{self.step_id}"
+
+
+class ApproversRemind(Payload):
+    """Remind one approver of the (request id, step id) pairs waiting on them."""
+
+    kind: ClassVar[str] = APPROVERS_REMIND
+    approver: str
+    items: tuple[tuple[int, int], ...]
+
+
+class ITTask(Payload):
+    """Post an IT task with its Done button; posted before it is marked done."""
+
+    kind: ClassVar[str] = IT_TASK
+    task_id: int
+
+    @property
+    def queue(self) -> str | None:
+        return f"task:{self.task_id}"
+
+
+class ITTaskDone(Payload):
+    """Mark an IT task's message done."""
+
+    kind: ClassVar[str] = IT_TASK_DONE
+    task_id: int
+
+    @property
+    def queue(self) -> str | None:
+        return f"task:{self.task_id}"
+
+
+class AppSyncLine(_Frozen):
+    """What a sync found for one app (counts, a few emails as examples, or the error)."""
+
+    app_name: str
+    found: int = 0
+    gone: int = 0
+    tier_changes: int = 0
+    examples: tuple[str, ...] = ()
+    error: str | None = None
+
+
+class SyncSummary(_Frozen):
+    """What a sync that changed something found, for the IT channel."""
+
+    apps: tuple[AppSyncLine, ...] = ()
+    joined: int = 0
+    left: tuple[str, ...] = ()
+    directory_error: str | None = None
+
+
+class ITNotice(Payload):
+    """Something for the IT channel: a sync's summary, a waitlisted request, or words."""
+
+    kind: ClassVar[str] = IT_NOTICE
+    event: str  # "sync", "waitlisted", "text", or one of the bot's worded events
+    request_id: int | None = None
+    text: str | None = None
+    detail: str | None = None
+    summary: SyncSummary | None = None
+
+
+class Provision(Payload):
+    """Assign a request's seat through its app's connector (waits for no Slack message)."""
+
+    kind: ClassVar[str] = PROVISION
+    request_id: int
+
+    @property
+    def queue(self) -> str | None:
+        return f"provision:{self.request_id}"
+
+
+class HomeRefresh(Payload):
+    """Re-publish someone's App Home."""
+
+    kind: ClassVar[str] = HOME_REFRESH
+    user: str
+
+
+PAYLOADS: dict[str, type[Payload]] = {
+    model.kind: model
+    for model in (
+        RequesterUpdate,
+        ApproversAsk,
+        ApproversClose,
+        ApproversRemind,
+        ITTask,
+        ITTaskDone,
+        ITNotice,
+        Provision,
+        HomeRefresh,
+    )
+}
+# Jobs that call a vendor: they run beside the Slack messages, so a hung vendor delays no DM.
+VENDOR_KINDS = frozenset({Provision.kind})
+P = TypeVar("P", bound=Payload)
+
+
+@overload
+def enqueue(uow: UnitOfWork, clock: Clock, payload: Payload, key: str) -> Job | None: ...
+@overload
+def enqueue(uow: UnitOfWork, clock: Clock, payload: str, key: str, **fields: Any) -> Job | None: ...
+def enqueue(
+    uow: UnitOfWork, clock: Clock, payload: Payload | str, key: str, **fields: Any
+) -> Job | None:
     """Queue a side effect in the current transaction; a repeated key is ignored (None).
 
-    Jobs that must stay in order share a queue and run one after another (see `queue_of`).
+    A kind and its fields instead of a payload are read as that kind's model (and refused
+    with `BadPayload` when they do not fit it).
     """
+    if isinstance(payload, str):
+        payload = _as_model(payload, fields)
     job = Job(
-        kind=kind,
-        key=f"{kind}:{key}",
-        payload=payload,
+        kind=payload.kind,
+        key=f"{payload.kind}:{key}",
+        payload=_stored(payload),
         run_after=clock.now(),
         created_at=clock.now(),
-        queue=queue_of(kind, payload),
+        queue=payload.queue,
     )
     return job if uow.jobs.add(job) else None
 
 
-def queue_of(kind: str, payload: dict[str, Any]) -> str | None:
-    """The ordering queue of a job, narrow enough that one stuck job holds up little.
+def read(job: Job, model: type[P]) -> P:
+    """The job's payload as `model`; `BadPayload` when the stored one does not fit it."""
+    if job.kind != model.kind:
+        raise BadPayload(f"a {job.kind} job's payload is not a {model.kind} payload")
+    return _fitted(model, job.payload)
 
-    A requester's thread updates run in order (replies never overtake the first message);
-    a step's approval messages are posted before they are closed; an IT task is posted
-    before it is marked done. The vendor call of a request waits for none of them.
-    """
-    if kind == REQUESTER_UPDATE:
-        return f"request:{payload['request_id']}"
-    if kind in (APPROVERS_ASK, APPROVERS_CLOSE):
-        return f"step:{payload['step_id']}"
-    if kind in (IT_TASK, IT_TASK_DONE):
-        return f"task:{payload['task_id']}"
-    if kind == PROVISION:
-        return f"provision:{payload['request_id']}"
-    return None
+
+def rewrite(job: Job, payload: Payload) -> None:
+    """Replace what a job queued in this transaction will say; its kind and queue stay."""
+    if payload.kind != job.kind or payload.queue != job.queue:
+        raise ValueError(f"a {payload.kind} payload cannot replace a {job.kind} job's")
+    job.payload = _stored(payload)
+
+
+def _stored(payload: Payload) -> dict[str, Any]:
+    # Only the fields given are stored, so the JSON says what the caller said and no more.
+    return payload.model_dump(mode="json", exclude_unset=True)
+
+
+def _as_model(kind: str, fields: dict[str, Any]) -> Payload:
+    model = PAYLOADS.get(kind)
+    if model is None:
+        raise BadPayload(f"there is no job kind {kind!r}")
+    return _fitted(model, fields)
+
+
+def _fitted(model: type[P], data: object) -> P:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise BadPayload(f"the payload does not fit a {model.kind} job: {_problems(exc)}") from None
+
+
+def _problems(exc: ValidationError) -> str:
+    """Each field at fault and why, without the values (a payload may quote anything)."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'payload'}: {error['msg']}"
+        for error in exc.errors()
+    )
 
 
 def retry_delay(attempts: int, retry_after: float | None = None) -> dt.timedelta:
@@ -100,4 +294,4 @@ def release(job: Job) -> None:
 
 def queue_home_refresh(user: str, *, uow: UnitOfWork, clock: Clock, **_: Any) -> None:
     """Re-publish someone's App Home after the ack (never while Slack waits for it)."""
-    enqueue(uow, clock, HOME_REFRESH, f"{user}:{clock.now().isoformat()}", user=user)
+    enqueue(uow, clock, HomeRefresh(user=user), f"{user}:{clock.now().isoformat()}")

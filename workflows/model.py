@@ -87,6 +87,25 @@ class Person:
         self.manager_email = normal_email(self.manager_email) if self.manager_email else None
 
 
+@dataclass(frozen=True)
+class ApprovalMessage:
+    """Where a step's approver was asked: a Slack message, or none that Slack could deliver."""
+
+    channel: str
+    ts: str
+    approver: str
+
+    @classmethod
+    def undeliverable(cls, approver: str) -> ApprovalMessage:
+        """Asked, but Slack cannot deliver to them (deactivated or unknown)."""
+        return cls("", "", approver)
+
+    @property
+    def delivered(self) -> bool:
+        """True when there is a message in Slack to reply to or update."""
+        return bool(self.channel)
+
+
 @dataclass(eq=False)
 class ApprovalStep:
     position: int
@@ -99,7 +118,7 @@ class ApprovalStep:
     decided_by: str | None = None
     decided_at: dt.datetime | None = None
     reason: str | None = None
-    messages: list[list[str]] = field(default_factory=list)
+    messages: list[ApprovalMessage] = field(default_factory=list)
     request_id: int | None = None
     id: int | None = None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict, Unpack
 
 from workflows import jobs
 from workflows.model import ApprovalStep, Job, Request
@@ -14,6 +14,14 @@ def subject(request: Request) -> str:
     return f"request:{request.id}"
 
 
+class Said(TypedDict, total=False):
+    """What an update to the requester says beyond its event (only what is given is stored)."""
+
+    actor: str
+    reason: str | None
+    position: int
+
+
 def tell_requester(
     uow: UnitOfWork,
     clock: Clock,
@@ -21,33 +29,20 @@ def tell_requester(
     event: str,
     *,
     step: ApprovalStep | None = None,
-    **extra: Any,
+    **said: Unpack[Said],
 ) -> Job | None:
     """Queue an update for the requester's DM thread (one per event and step)."""
     suffix = f"{event}:{step.id}" if step is not None else event
-    return jobs.enqueue(
-        uow,
-        clock,
-        jobs.REQUESTER_UPDATE,
-        f"{request.id}:{suffix}",
-        request_id=request.id,
-        event=event,
-        **extra,
-    )
+    update = jobs.RequesterUpdate(request_id=request.id, event=event, **said)
+    return jobs.enqueue(uow, clock, update, f"{request.id}:{suffix}")
 
 
-def tell_it(uow: UnitOfWork, clock: Clock, key: str, event: str, **extra: Any) -> None:
-    """Queue a notice for the IT channel."""
-    jobs.enqueue(uow, clock, jobs.IT_NOTICE, key, event=event, **extra)
+def tell_it(uow: UnitOfWork, clock: Clock, key: str, event: str, *, request_id: int | None) -> None:
+    """Queue a notice about a request for the IT channel."""
+    jobs.enqueue(uow, clock, jobs.ITNotice(event=event, request_id=request_id), key)
 
 
 def ask_approvers(uow: UnitOfWork, clock: Clock, request: Request, step: ApprovalStep) -> None:
     """Queue the approval message for everyone on the step who has not had it yet."""
-    jobs.enqueue(
-        uow,
-        clock,
-        jobs.APPROVERS_ASK,
-        f"{step.id}:{step.status}",
-        request_id=request.id,
-        step_id=step.id,
-    )
+    ask = jobs.ApproversAsk(request_id=request.id, step_id=step.id)
+    jobs.enqueue(uow, clock, ask, f"{step.id}:{step.status}")

@@ -28,7 +28,8 @@ class PersonRow:
 def parse_people(text: str, file: str) -> tuple[list[PersonRow], list[LineProblem]]:
     """Every valid row and every problem (file, line, reason); a header problem stops early."""
     records, problems = read_rows(text, file, PEOPLE_COLUMNS, noun="people")
-    rows, seen = [], {}
+    rows: list[PersonRow] = []
+    seen: dict[str, int] = {}
     for line, values in records:
         row, reasons = _row(values, line)
         for key in (row.email, row.slack_user_id):

@@ -29,7 +29,7 @@ def tick(*, uow: UnitOfWork, config: Config, clock: Clock) -> TickReport:
     """One pass over pending requests: reminders grouped per approver, escalations, expiry."""
     report = TickReport()
     now = clock.now()
-    due: dict[str, list[list[int]]] = defaultdict(list)
+    due: dict[str, list[tuple[int, int]]] = defaultdict(list)
     # Locked and re-read: a decision committed meanwhile is seen, not overwritten.
     for request in uow.requests.with_status(RequestStatus.PENDING, for_update=True):
         step = request.current_step()
@@ -50,18 +50,12 @@ def tick(*, uow: UnitOfWork, config: Config, clock: Clock) -> TickReport:
             # was committed meanwhile (the pass is then run again on fresh data).
             step.reminded_at = request.updated_at = now
             for approver in step.approvers:
-                due[approver].append([request.id or 0, step.id or 0])
+                due[approver].append((request.id or 0, step.id or 0))
             tell_requester(uow, clock, request, "reminded", step=step)
             report.reminded.append(request.id or 0)
     for approver, items in due.items():
-        jobs.enqueue(
-            uow,
-            clock,
-            jobs.APPROVERS_REMIND,
-            f"{approver}:{now.isoformat()}",
-            approver=approver,
-            items=items,
-        )
+        remind = jobs.ApproversRemind(approver=approver, items=tuple(items))
+        jobs.enqueue(uow, clock, remind, f"{approver}:{now.isoformat()}")
     for app in config.apps:
         report.promoted += promote_waitlist(app.key, uow=uow, config=config, clock=clock)
     return report

@@ -121,17 +121,17 @@ def decide(cmd: Decide, *, uow: UnitOfWork, config: Config, clock: Clock) -> Ste
         rule=step.rule,
         reason=reason,
     )
-    jobs.enqueue(
-        uow, clock, jobs.APPROVERS_CLOSE, f"{step.id}", request_id=request.id, step_id=step.id
-    )
+    close = jobs.ApproversClose(request_id=request.id, step_id=step.id)
+    jobs.enqueue(uow, clock, close, f"{step.id}")
     if cmd.approve:
         update = tell_requester(uow, clock, request, "step_approved", step=step, actor=cmd.actor)
         advance(request, uow=uow, config=config, clock=clock)
         if update is not None:
             # Said as things stand now, however late the message goes out.
             following = request.current_step()
-            waiting_on = list(following.approvers) if following else []
-            update.payload = {**update.payload, "waiting_on": waiting_on}
+            waiting_on = tuple(following.approvers) if following else ()
+            said = jobs.read(update, jobs.RequesterUpdate)
+            jobs.rewrite(update, said.model_copy(update={"waiting_on": waiting_on}))
     else:
         request.status = next_state(REQUEST, request.status, RequestEvent.DENY)
         _close(request, now)
@@ -256,15 +256,8 @@ def _load_step(uow: UnitOfWork, request_id: int, step_id: int) -> tuple[Request,
 def close_open_steps(request: Request, uow: UnitOfWork, clock: Clock, *, note: str) -> None:
     for step in request.steps:
         if step.status in DECIDABLE_STEP_STATUSES:
-            jobs.enqueue(
-                uow,
-                clock,
-                jobs.APPROVERS_CLOSE,
-                f"{step.id}",
-                request_id=request.id,
-                step_id=step.id,
-                note=note,
-            )
+            close = jobs.ApproversClose(request_id=request.id, step_id=step.id, note=note)
+            jobs.enqueue(uow, clock, close, f"{step.id}")
         if allows(STEP, step.status, StepEvent.SKIP):
             step.status = next_state(STEP, step.status, StepEvent.SKIP)
 

@@ -58,7 +58,7 @@ def allocate(request: Request, *, uow: UnitOfWork, config: Config, clock: Clock)
         )
         return
     tell_requester(uow, clock, request, "provisioning")
-    jobs.enqueue(uow, clock, jobs.PROVISION, f"{request.id}", request_id=request.id)
+    jobs.enqueue(uow, clock, jobs.Provision(request_id=request.id), f"{request.id}")
 
 
 def promote_waitlist(app_key: str, *, uow: UnitOfWork, config: Config, clock: Clock) -> int:
@@ -167,7 +167,7 @@ def hand_to_it(
     uow.flush()
     said = {"detail": detail} if detail else {}
     record(uow, clock, SYSTEM, "task.opened", subject(request), task=task.id, why=why, **said)
-    jobs.enqueue(uow, clock, jobs.IT_TASK, f"{task.id}", task_id=task.id)
+    jobs.enqueue(uow, clock, jobs.ITTask(task_id=task.id), f"{task.id}")
     tell_requester(uow, clock, request, "manual_task")
     return task
 
@@ -186,7 +186,7 @@ def complete_task(
     task.status = next_state(TASK, task.status, TaskEvent.DONE)
     task.done_by, task.done_at = cmd.actor, clock.now()
     record(uow, clock, cmd.actor, "task.done", f"task:{task.id}")
-    jobs.enqueue(uow, clock, jobs.IT_TASK_DONE, f"{task.id}", task_id=task.id)
+    jobs.enqueue(uow, clock, jobs.ITTaskDone(task_id=task.id), f"{task.id}")
     request = uow.requests.get(task.request_id, for_update=True) if task.request_id else None
     if request is not None and request.status == RequestStatus.MANUAL_TASK:
         fulfil(request, requester_email(request, uow), cmd.actor, uow=uow, clock=clock)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -65,7 +66,8 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from `environ` only, or from the process environment when it is None."""
     if environ is None:
         return Settings()
-    values = {
+    # Any: the values are strings, but each keyword is read as its field's type.
+    values: dict[str, Any] = {
         key.lower(): value
         for key, value in environ.items()
         if key.lower() in Settings.model_fields and value != ""

@@ -70,7 +70,7 @@ class _Loader(yaml.SafeLoader):
                 raise yaml.composer.ComposerError(
                     None, None, f"values are nested more than {MAX_DEPTH} levels deep", mark
                 )
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self.depth -= 1
 
@@ -119,15 +119,18 @@ class YamlDocument:
         self.problems.append(Problem(self.source, where, prefix + reason))
 
     def _not_yaml(self, exc: yaml.YAMLError, text: str) -> ConfigError:
+        line: int | None = None
         if isinstance(exc, yaml.reader.ReaderError):
             line = text.count("\n", 0, exc.position) + 1
             reason = f"unacceptable character #x{exc.character:04x}: {exc.reason}"
-        else:
-            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        elif isinstance(exc, yaml.MarkedYAMLError):
+            mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark is not None else None
-            reason = getattr(exc, "problem", None) or str(exc)
-            if getattr(exc, "context", None):
-                reason += f" ({exc.context})"  # type: ignore[attr-defined]
+            reason = exc.problem or str(exc)
+            if exc.context:
+                reason += f" ({exc.context})"
+        else:
+            reason = str(exc)
         return ConfigError([Problem(self.source, line, f"not valid YAML: {masked(reason)}")])
 
     def _build(self, loader: yaml.SafeLoader, node: yaml.Node, loc: Loc, seen: set[int]) -> Any:

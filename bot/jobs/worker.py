@@ -29,7 +29,7 @@ from bot.runtime.heartbeat import Heartbeat
 from bot.runtime.runner import Runner
 from store.uow import SqlUnitOfWork
 from workflows import jobs
-from workflows.errors import Gone
+from workflows.errors import BadPayload, Gone
 from workflows.model import Job, JobStatus
 from workflows.ports import Retryable
 
@@ -281,20 +281,15 @@ class Worker:
             "job %s (%s) gave up after %s tries: %s", job.id, job.kind, job.attempts, job.last_error
         )
         if job.kind != jobs.IT_NOTICE and job.status == JobStatus.DEAD:
-            jobs.enqueue(
-                uow,
-                self.runner.clock,
-                jobs.IT_NOTICE,
-                f"dead:{job.id}",
-                event="text",
-                text=f"Seatkeeper gave up on a {job.kind} job (#{job.id}) after "
-                f"{job.attempts} tries",
-                detail=job.last_error,
-            )
+            text = f"Seatkeeper gave up on a {job.kind} job (#{job.id}) after {job.attempts} tries"
+            notice = jobs.ITNotice(event="text", text=text, detail=job.last_error)
+            jobs.enqueue(uow, self.runner.clock, notice, f"dead:{job.id}")
 
 
 def _permanent(exc: Exception) -> bool:
     """True for a failure no retry can fix (a Slack error such as message_not_found)."""
+    if isinstance(exc, BadPayload):
+        return True
     if isinstance(exc, SlackApiError) and exc.response is not None:
         return exc.response.get("error") in PERMANENT_SLACK_ERRORS
     return False

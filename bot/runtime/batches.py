@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 Item = TypeVar("Item")
@@ -12,8 +12,14 @@ Item = TypeVar("Item")
 BATCH = 2000
 
 
+class Run(Protocol):
+    """Runs a verb in its own transaction and gives back what the verb returned (`Runner`)."""
+
+    def __call__(self, verb: Callable[..., T], /, *args: Any, **kwargs: Any) -> T: ...
+
+
 def in_batches(
-    run: Callable[..., T],
+    run: Run,
     verb: Callable[..., T],
     items: Sequence[Item],
     *,
@@ -22,7 +28,7 @@ def in_batches(
     **kwargs: Any,
 ) -> list[T]:
     """`run(verb, batch, **kwargs)` for each batch of `items`, `pause` seconds apart."""
-    results = []
+    results: list[T] = []
     for start in range(0, len(items), size):
         if start:
             time.sleep(pause)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from slack_bolt import App, BoltResponse
@@ -114,7 +114,7 @@ def _post_ephemeral(client: WebClient, body: dict[str, Any], user: str, message:
     return True
 
 
-def trusted_response_url(url: object, api_url: str) -> bool:
+def trusted_response_url(url: object, api_url: str) -> TypeGuard[str]:
     """True for a response_url on Slack's hooks origin or on the configured Web API's origin.
 
     Anything else would have the server POST wherever a body says (a local fake or sandbox

@@ -47,8 +47,8 @@ class Named(_Shape):
     id: Id | None = None
 
 
-class Actor(_Shape):
-    """Who sent an interaction."""
+class Actor(Named):
+    """Who sent an interaction (always with an id)."""
 
     id: Id
 
@@ -218,7 +218,8 @@ def check_payload(raw: bytes, content_type: str | None) -> str:
         raise MalformedPayload("(the body: not a JSON object)")
     if _depth(body) > MAX_DEPTH:
         raise MalformedPayload("(the body: nested too deeply)")
-    for model in [Envelope, *(model for applies, model in _KINDS if applies(body))]:
+    models: list[type[_Shape]] = [Envelope, *(model for applies, model in _KINDS if applies(body))]
+    for model in models:
         try:
             model.model_validate(body)
         except ValidationError as invalid:
@@ -253,7 +254,8 @@ def _depth(value: Any) -> int:
 def _where(body: dict[str, Any], invalid: ValidationError) -> str:
     """The first error's place in the body, e.g. `actions.0.action_id` (at most 80 characters)."""
     error = invalid.errors()[0]
-    loc, parts, node = error["loc"], [], body
+    loc, parts = error["loc"], []
+    node: Any = body
     # Parts of `loc` that are not in the body name one alternative of a union; they are left
     # out, except the last one of a missing field.
     for index, key in enumerate(loc):

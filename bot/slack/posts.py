@@ -46,10 +46,9 @@ class Poster:
             if found is not None:
                 log.info("post %s was already made before a restart; not repeating it", marker)
                 return channel, found
-        thread = {"thread_ts": thread_ts} if thread_ts else {}
         posted = self.slack.chat_postMessage(
             channel=channel,
-            **thread,
+            thread_ts=thread_ts or None,  # the SDK leaves out what is None; "" is no thread
             **message,
             metadata={"event_type": EVENT_TYPE, "event_payload": {"marker": marker}},
         )

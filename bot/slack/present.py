@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Literal
+
 from messages.views import Decision, HomeView, RequestCard, SeatLine, TaskCard, TierOption
-from store.uow import SqlUnitOfWork
 from workflows.catalog import Config
 from workflows.model import ApprovalStep, Request, Seat, StepStatus, Task
+from workflows.ports import UnitOfWork
 from workflows.seats import seats_left
 from workflows.states import REQUEST, RequestEvent, allows
 
@@ -19,7 +22,7 @@ def tier_options(config: Config) -> list[TierOption]:
     ]
 
 
-def request_card(request: Request, uow: SqlUnitOfWork, config: Config) -> RequestCard:
+def request_card(request: Request, uow: UnitOfWork, config: Config) -> RequestCard:
     """The summary of a request shown to requesters, approvers and IT."""
     app = config.app(request.app_key)
     tier = app.tier(request.tier_key) if app else None
@@ -28,7 +31,7 @@ def request_card(request: Request, uow: SqlUnitOfWork, config: Config) -> Reques
         id=request.id or 0,
         app_name=app.name if app else request.app_key,
         tier_name=tier.name if tier else request.tier_key,
-        monthly_price=tier.monthly_price if tier else 0,
+        monthly_price=tier.monthly_price if tier else Decimal(0),
         currency=config.currency,
         requester=request.requester,
         reason=request.reason,
@@ -46,10 +49,13 @@ def decision(step: ApprovalStep) -> Decision | None:
     if step.status not in (StepStatus.APPROVED, StepStatus.DENIED) or not step.decided_by:
         return None
     assert step.decided_at is not None
-    return Decision(step.status.value, step.decided_by, step.decided_at, step.reason)  # type: ignore[arg-type]
+    outcome: Literal["approved", "denied"] = (
+        "approved" if step.status == StepStatus.APPROVED else "denied"
+    )
+    return Decision(outcome, step.decided_by, step.decided_at, step.reason)
 
 
-def task_card(task: Task, uow: SqlUnitOfWork, config: Config) -> TaskCard:
+def task_card(task: Task, uow: UnitOfWork, config: Config) -> TaskCard:
     """An IT task as the IT channel sees it."""
     request = uow.requests.get(task.request_id) if task.request_id else None
     card = request_card(request, uow, config) if request else None
@@ -58,7 +64,7 @@ def task_card(task: Task, uow: SqlUnitOfWork, config: Config) -> TaskCard:
     )
 
 
-def home_view(user: str, uow: SqlUnitOfWork, config: Config) -> HomeView:
+def home_view(user: str, uow: UnitOfWork, config: Config) -> HomeView:
     """Everything the App Home shows one person."""
     person = uow.people.by_slack_id(user)
     seats = uow.seats.held_by(person.email) if person else []

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from messages.views import AppDriftLine, SyncSummary
+from workflows import jobs
 
 
-def summary_view(payload: dict[str, Any]) -> SyncSummary:
-    """The job payload back as the view model `messages` renders."""
-    apps = [AppDriftLine(**{**a, "examples": tuple(a["examples"])}) for a in payload["apps"]]
-    return SyncSummary(apps, payload["joined"], tuple(payload["left"]), payload["directory_error"])
+def summary_view(summary: jobs.SyncSummary) -> SyncSummary:
+    """The job payload's summary as the view model `messages` renders."""
+    apps = [
+        AppDriftLine(a.app_name, a.found, a.gone, a.tier_changes, a.examples, a.error)
+        for a in summary.apps
+    ]
+    return SyncSummary(apps, summary.joined, summary.left, summary.directory_error)

@@ -11,6 +11,7 @@ What it keeps from the SQL store, because the workflows rely on it:
   refuse (`FakeIntegrityError` where PostgreSQL or SQLite would raise `IntegrityError`);
 * job payloads and audit data must be JSON, and the audit log seals each event with
   `workflows.audit.seal`, so the hash chain is the real one;
+* a step's approval messages must be `ApprovalMessage` records, as its column takes;
 * `rollback` forgets everything since the last `commit`.
 
 It does not bump `Request.version` (the optimistic lock of the SQL mapping).
@@ -31,6 +32,8 @@ from workflows import jobs
 from workflows.audit import seal
 from workflows.model import (
     OPEN_REQUEST_STATUSES,
+    ApprovalMessage,
+    ApprovalStep,
     AuditEvent,
     Job,
     JobStatus,
@@ -51,6 +54,7 @@ from workflows.ports import (
     RequestRepository,
     SeatRepository,
     TaskRepository,
+    UnitOfWork,
 )
 
 HELD = (SeatStatus.ACTIVE, SeatStatus.RELEASING)
@@ -92,7 +96,7 @@ def _as_json(value: Any, what: str) -> Any:
         raise FakeIntegrityError(f"{what} is not JSON: {exc}") from exc
 
 
-class FakeRequestRepository:
+class FakeRequestRepository(RequestRepository):
     def __init__(self, tables: _Tables, flush: Flush) -> None:
         self._tables, self._flush = tables, flush
 
@@ -154,7 +158,7 @@ class FakeRequestRepository:
         return self.with_status(*RequestStatus)
 
 
-class FakePeopleRepository:
+class FakePeopleRepository(PeopleRepository):
     def __init__(self, tables: _Tables, flush: Flush) -> None:
         self._tables, self._flush = tables, flush
 
@@ -197,7 +201,7 @@ class FakePeopleRepository:
         return sorted(self._tables.people, key=lambda p: p.email)
 
 
-class FakeSeatRepository:
+class FakeSeatRepository(SeatRepository):
     def __init__(self, tables: _Tables, flush: Flush) -> None:
         self._tables, self._flush = tables, flush
 
@@ -230,7 +234,7 @@ class FakeSeatRepository:
         return sorted(self._tables.seats, key=lambda s: s.id or 0)
 
 
-class FakeTaskRepository:
+class FakeTaskRepository(TaskRepository):
     def __init__(self, tables: _Tables, flush: Flush) -> None:
         self._tables, self._flush = tables, flush
 
@@ -252,7 +256,7 @@ class FakeTaskRepository:
         return sorted(self._tables.tasks, key=lambda t: t.id or 0)
 
 
-class FakeJobRepository:
+class FakeJobRepository(JobRepository):
     def __init__(self, tables: _Tables, flush: Flush) -> None:
         self._tables, self._flush = tables, flush
 
@@ -324,7 +328,7 @@ def _due(job: Job, now: dt.datetime) -> bool:
     return job.status == JobStatus.RUNNING and lease_ran_out
 
 
-class FakeAuditLog:
+class FakeAuditLog(AuditLog):
     def __init__(self, tables: _Tables, flush: Flush) -> None:
         self._tables, self._flush = tables, flush
 
@@ -340,7 +344,7 @@ class FakeAuditLog:
         return sorted(self._tables.audit, key=lambda e: e.seq or 0)
 
 
-class FakeAppRepository:
+class FakeAppRepository(AppRepository):
     def __init__(self) -> None:
         self.locked: list[str] = []
 
@@ -349,18 +353,12 @@ class FakeAppRepository:
         self.locked.append(app_key)
 
 
-class FakeUnitOfWork:
-    """`workflows.ports.UnitOfWork` in memory. `committed` turns True on the first commit."""
+class FakeUnitOfWork(UnitOfWork):
+    """`workflows.ports.UnitOfWork` in memory. `committed` turns True on the first commit.
 
-    # Typed as the ports (Protocol members are invariant); what only the fake can answer is
-    # asked of the unit of work itself: all_requests(), all_jobs(kind), locked_apps, ...
-    requests: RequestRepository
-    people: PeopleRepository
-    seats: SeatRepository
-    tasks: TaskRepository
-    jobs: JobRepository
-    audit: AuditLog
-    apps: AppRepository
+    Its repositories are typed as the ports (Protocol members are invariant); what only the
+    fake can answer is asked of the unit of work itself: all_requests(), all_jobs(kind), ...
+    """
 
     def __init__(self, people: Iterable[Person] = ()) -> None:
         self._tables = _Tables()
@@ -394,6 +392,7 @@ class FakeUnitOfWork:
             _number(t, "approval_steps", request.steps)
             for step in request.steps:
                 step.request_id = request.id
+                _check_messages(step)
         _number(t, "seats", t.seats)
         _number(t, "tasks", t.tasks)
         _number(t, "jobs", t.jobs)
@@ -446,6 +445,13 @@ def _number(t: _Tables, table: str, rows: Sequence[_HasId]) -> None:
     for row in rows:
         if row.id is None:
             row.id = t.next_id(table)
+
+
+def _check_messages(step: ApprovalStep) -> None:
+    if not all(isinstance(m, ApprovalMessage) for m in step.messages):
+        raise FakeIntegrityError(
+            f"approval messages must be ApprovalMessage records: {step.messages}"
+        )
 
 
 def _check_unique(t: _Tables) -> None:

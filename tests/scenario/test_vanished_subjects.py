@@ -1,4 +1,5 @@
-"""A job about a request, step or task that no longer exists ends at once, and quietly."""
+"""Jobs that can never succeed end at once: quietly when the request, step or task they are
+about no longer exists, telling IT when their payload does not fit their kind's model."""
 
 from __future__ import annotations
 
@@ -16,23 +17,18 @@ from workflows.ports import Clock, UnitOfWork
 
 MISSING = 404
 VANISHED = {
-    "the requester's thread": (jobs.REQUESTER_UPDATE, {"request_id": MISSING, "event": "denied"}),
-    "asking the approvers": (jobs.APPROVERS_ASK, {"request_id": MISSING, "step_id": 1}),
-    "closing a missing step": (jobs.APPROVERS_CLOSE, {"request_id": 1, "step_id": MISSING}),
-    "a reminder": (jobs.APPROVERS_REMIND, {"approver": "U0DANA001", "items": [[MISSING, 1]]}),
-    "the vendor call": (jobs.PROVISION, {"request_id": MISSING}),
-    "marking an IT task done": (jobs.IT_TASK_DONE, {"task_id": MISSING}),
-    "the IT channel's waitlist notice": (
-        jobs.IT_NOTICE,
-        {"event": "waitlisted", "request_id": MISSING},
-    ),
+    "the requester's thread": jobs.RequesterUpdate(request_id=MISSING, event="denied"),
+    "asking the approvers": jobs.ApproversAsk(request_id=MISSING, step_id=1),
+    "closing a missing step": jobs.ApproversClose(request_id=1, step_id=MISSING),
+    "a reminder": jobs.ApproversRemind(approver="U0DANA001", items=((MISSING, 1),)),
+    "the vendor call": jobs.Provision(request_id=MISSING),
+    "marking an IT task done": jobs.ITTaskDone(task_id=MISSING),
+    "the IT channel's waitlist notice": jobs.ITNotice(event="waitlisted", request_id=MISSING),
 }
 
 
-def queue(
-    kind: str, payload: dict[str, Any], *, uow: UnitOfWork, config: Config, clock: Clock
-) -> int:
-    job = jobs.enqueue(uow, clock, kind, f"vanished:{kind}", **payload)
+def queue(payload: jobs.Payload, *, uow: UnitOfWork, config: Config, clock: Clock) -> int:
+    job = jobs.enqueue(uow, clock, payload, f"vanished:{payload.kind}")
     assert job is not None
     uow.flush()
     return job.id or 0
@@ -52,13 +48,13 @@ def it_told_of_death(world: World, job_id: int) -> bool:
         return found.first() is not None
 
 
-@pytest.mark.parametrize(("kind", "payload"), VANISHED.values(), ids=VANISHED.keys())
+@pytest.mark.parametrize("payload", VANISHED.values(), ids=VANISHED.keys())
 def test_a_job_whose_subject_no_longer_exists_ends_at_once_without_alarming_it(
-    world: World, kind: str, payload: dict[str, Any]
+    world: World, payload: jobs.Payload
 ) -> None:
     world.request(ALICE, "miro:standard")  # request 1 exists; nothing else the jobs name does
     world.drain()
-    job_id = world.app.runner(queue, kind, payload)
+    job_id = world.app.runner(queue, payload)
 
     world.drain()
     for _ in range(3):
@@ -70,3 +66,45 @@ def test_a_job_whose_subject_no_longer_exists_ends_at_once_without_alarming_it(
     assert "is gone" in (job.last_error or "")
     assert not it_told_of_death(world, job_id)
     assert world.slack.messages(IT_CHANNEL) == []
+
+
+UNFIT = {
+    "a field missing": (jobs.REQUESTER_UPDATE, {"event": "denied"}, "request_id: Field required"),
+    "a field of another type": (
+        jobs.PROVISION,
+        {"request_id": "one"},
+        "request_id: Input should be a valid integer",
+    ),
+    "a field the model does not know": (
+        jobs.APPROVERS_ASK,
+        {"request_id": 1, "step_id": 1, "colour": "crimson"},
+        "colour: Extra inputs are not permitted",
+    ),
+}
+
+
+def queue_as_stored(
+    kind: str, payload: dict[str, Any], *, uow: UnitOfWork, config: Config, clock: Clock
+) -> int:
+    job = Job(kind, f"{kind}:unfit", payload, run_after=clock.now())
+    assert uow.jobs.add(job)
+    uow.flush()
+    return job.id or 0
+
+
+@pytest.mark.parametrize(("kind", "payload", "fault"), UNFIT.values(), ids=UNFIT.keys())
+def test_a_job_whose_payload_does_not_fit_its_model_is_given_up_at_once_and_it_is_told(
+    world: World, kind: str, payload: dict[str, Any], fault: str
+) -> None:
+    world.request(ALICE, "miro:standard")  # request 1 and its step 1 exist
+    world.drain()
+    job_id = world.app.runner(queue_as_stored, kind, payload)
+
+    world.drain()
+
+    job = job_row(world, job_id)
+    assert (job.status, job.attempts) == (JobStatus.DEAD, 1)
+    assert f"BadPayload: the payload does not fit a {kind} job: {fault}" in (job.last_error or "")
+    assert it_told_of_death(world, job_id)
+    told = [m["text"] for m in world.slack.messages(IT_CHANNEL)]
+    assert [t for t in told if f"gave up on a {kind} job (#{job_id}) after 1 tries" in t]

@@ -1232,6 +1232,16 @@ def test_the_fake_forgets_everything_since_the_last_commit_on_rollback(desk: Des
     assert desk.trail() == [(ALICE, "request.submitted", subject(kept))]
 
 
+def test_the_fake_refuses_approval_messages_that_are_not_records_as_the_store_does(
+    desk: Desk,
+) -> None:
+    request = desk.submit(ALICE)
+    request.steps[0].messages = [["D0DANA001", "1700000000.000100", DANA]]  # type: ignore[list-item]
+
+    with pytest.raises(FakeIntegrityError, match="must be ApprovalMessage records"):
+        desk.uow.flush()
+
+
 def test_the_fake_refuses_a_second_open_request_as_the_schema_does(desk: Desk) -> None:
     now = desk.clock.now()
     for _ in range(2):

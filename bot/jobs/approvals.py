@@ -1,0 +1,186 @@
+"""The approval messages of a step: ask its approvers, close the messages, remind the silent.
+
+Each message asked is recorded on the step (`ApprovalMessage`), so closing the step replaces
+every one of them and a reminder goes to the thread its approver already has.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.jobs.subjects import dm_channel, load_request, load_step, recovering
+from bot.runtime.runner import Runner
+from bot.slack.posts import Poster
+from bot.slack.present import decision, request_card
+from messages import render
+from workflows import jobs
+from workflows.model import ApprovalMessage, ApprovalStep, Job, Request
+from workflows.ports import Clock, Retryable, UnitOfWork
+from workflows.requests import awaits_decision
+
+# Slack's answers for someone who cannot receive a DM any more.
+UNREACHABLE = frozenset(
+    {"user_disabled", "user_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found"}
+)
+
+
+class Approvals:
+    """The handlers of the approvers' jobs, sharing the Slack client and its poster."""
+
+    def __init__(self, runner: Runner, slack: WebClient, poster: Poster) -> None:
+        self.runner = runner
+        self.slack = slack
+        self.poster = poster
+        self.config = runner.config
+
+    def ask(self, job: Job) -> None:
+        """Send the step's approvers the request with Approve and Deny buttons."""
+        p = jobs.read(job, jobs.ApproversAsk)
+        with self.runner.uow() as uow:
+            request = load_request(uow, p.request_id)
+            step = load_step(request, p.step_id)
+            current = awaits_decision(request, step) and step is request.current_step()
+            card = request_card(request, uow, self.config) if current else None
+        asked = {m.approver for m in step.messages}
+        targets = [a for a in step.approvers if a not in asked]
+        if card is None:
+            # Decided meanwhile (by a click on a message posted before a crash): record what
+            # was posted, so closing the step replaces it and leaves no live button behind.
+            if recovering(job):
+                self._record_found(job, request, step, targets)
+            return
+        message = render.approval_request(card, step.id or 0)
+        channel = self.config.slack.approvals_channel
+        if channel and targets:
+            # One message in the channel; people added later (escalation) get it in its thread.
+            channel, ts = self.poster.post(
+                job.key,
+                recovering=recovering(job),
+                channel=channel,
+                thread_ts=_thread_ts(step),
+                **message,
+            )
+            asks = [ApprovalMessage(channel, ts, approver) for approver in targets]
+            self.runner(_record_approval_messages, request.id, step.id, asks)
+            return
+        self._ask_each(job, request, step, targets, message)
+
+    def _ask_each(
+        self,
+        job: Job,
+        request: Request,
+        step: ApprovalStep,
+        targets: list[str],
+        message: dict[str, Any],
+    ) -> None:
+        failed: list[str] = []
+        for approver in targets:  # each on its own: one unreachable approver stops nobody
+            try:
+                channel, ts = self.poster.post(
+                    f"{job.key}:{approver}",
+                    recovering=recovering(job),
+                    channel=dm_channel(self.slack, approver),
+                    **message,
+                )
+            except SlackApiError as exc:
+                if _slack_error(exc) not in UNREACHABLE:
+                    failed.append(approver)
+                    continue
+                ask = ApprovalMessage.undeliverable(approver)
+                self.runner(_unreachable_approver, request.id, step.id, approver)
+            else:
+                ask = ApprovalMessage(channel, ts, approver)
+            self.runner(_record_approval_messages, request.id, step.id, [ask])
+        if failed:
+            raise Retryable(f"could not reach {', '.join(failed)} yet")
+
+    def _record_found(
+        self, job: Job, request: Request, step: ApprovalStep, targets: list[str]
+    ) -> None:
+        """Record the approval messages an earlier run of `job` posted but did not record."""
+        asks: list[ApprovalMessage] = []
+        channel = self.config.slack.approvals_channel
+        if channel:
+            found = self.poster.find(job.key, channel, _thread_ts(step))
+            asks = [ApprovalMessage(channel, found, a) for a in targets] if found else []
+        for approver in [] if channel else targets:
+            with contextlib.suppress(SlackApiError):  # unreachable: nothing was posted
+                dm = dm_channel(self.slack, approver)
+                if found := self.poster.find(f"{job.key}:{approver}", dm):
+                    asks.append(ApprovalMessage(dm, found, approver))
+        if asks:
+            self.runner(_record_approval_messages, request.id, step.id, asks)
+
+    def close(self, job: Job) -> None:
+        """Replace the step's approval messages so no stale button stays clickable."""
+        p = jobs.read(job, jobs.ApproversClose)
+        with self.runner.uow() as uow:
+            request = load_request(uow, p.request_id)
+            step = load_step(request, p.step_id)
+            closed = render.approval_closed(
+                request_card(request, uow, self.config), decision=decision(step), note=p.note
+            )
+        for channel, ts in dict.fromkeys((m.channel, m.ts) for m in step.messages if m.delivered):
+            self.slack.chat_update(channel=channel, ts=ts, **closed)
+
+    def remind(self, job: Job) -> None:
+        """One reminder per approver: in the request's thread, or one list for several."""
+        p = jobs.read(job, jobs.ApproversRemind)
+        with self.runner.uow() as uow:
+            waiting = []
+            for request_id, step_id in p.items:
+                request = load_request(uow, request_id)
+                step = load_step(request, step_id)
+                if step is request.current_step():
+                    waiting.append((request_card(request, uow, self.config), step))
+        if len(waiting) == 1:
+            card, step = waiting[0]
+            ask = next((m for m in step.messages if m.approver == p.approver and m.delivered), None)
+            target = (
+                {"channel": ask.channel, "thread_ts": ask.ts}
+                if ask
+                else {"channel": dm_channel(self.slack, p.approver)}
+            )
+            shared = bool(self.config.slack.approvals_channel)
+            reminder = render.approval_reminder(card, p.approver if shared else None)
+            self.poster.post(job.key, recovering=recovering(job), **target, **reminder)
+        elif waiting:
+            self.poster.post(
+                job.key,
+                recovering=recovering(job),
+                channel=dm_channel(self.slack, p.approver),
+                **render.approval_reminders([card for card, _ in waiting]),
+            )
+
+
+def _thread_ts(step: ApprovalStep) -> str | None:
+    """The thread of the step's first message (in the approvals channel: the one message)."""
+    return step.messages[0].ts if step.messages else None
+
+
+def _slack_error(exc: SlackApiError) -> str | None:
+    return exc.response.get("error") if exc.response is not None else None
+
+
+def _record_approval_messages(
+    request_id: int, step_id: int, asks: list[ApprovalMessage], *, uow: UnitOfWork, **_: Any
+) -> None:
+    step = load_step(load_request(uow, request_id, lock=True), step_id)
+    step.messages = [*step.messages, *asks]
+
+
+def _unreachable_approver(
+    request_id: int, step_id: int, approver: str, *, uow: UnitOfWork, clock: Clock, **_: Any
+) -> None:
+    text = (
+        f"Slack cannot deliver request #{request_id}'s approval to <@{approver}> "
+        "(deactivated or unknown); the admins can decide it, or fix the approver in the config "
+        "or directory."
+    )
+    jobs.enqueue(
+        uow, clock, jobs.ITNotice(event="text", text=text), f"unreachable:{step_id}:{approver}"
+    )

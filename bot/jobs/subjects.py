@@ -1,0 +1,36 @@
+"""What a job is about, loaded again when it runs: gone things end the job (`Gone`)."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+
+from workflows.errors import Gone
+from workflows.model import ApprovalStep, Job, Request
+from workflows.ports import UnitOfWork
+
+
+def recovering(job: Job) -> bool:
+    """True when the job was started before: its post may already be in Slack."""
+    return job.claims > 1
+
+
+def load_request(uow: UnitOfWork, request_id: int, *, lock: bool = False) -> Request:
+    """The request a job is about; `lock` holds its row until commit."""
+    request = uow.requests.get(request_id, for_update=lock)
+    if request is None:
+        raise Gone(f"request {request_id} is gone")
+    return request
+
+
+def load_step(request: Request, step_id: int) -> ApprovalStep:
+    """The approval step a job is about."""
+    step = next((s for s in request.steps if s.id == step_id), None)
+    if step is None:
+        raise Gone(f"step {step_id} of request {request.id} is gone")
+    return step
+
+
+def dm_channel(slack: WebClient, user: str) -> str:
+    """The channel of the bot's DM with `user`."""
+    channel: str = slack.conversations_open(users=user)["channel"]["id"]
+    return channel
