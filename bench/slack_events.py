@@ -61,7 +61,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 import httpx
 import uvicorn
@@ -75,7 +74,9 @@ from bot.config.settings import settings_from_env
 from bot.web.app import create_app
 from tests.fakes.slack_api import Call, FakeSlack
 from tests.fakes.slack_requests import app_home_opened, sign
+from workflows.catalog import Config
 from workflows.model import Person
+from workflows.ports import Clock, UnitOfWork
 
 HOST = "127.0.0.1"
 SIGNING_SECRET = "bench-signing-secret"
@@ -215,11 +216,16 @@ def build_container(workdir: Path, slack: FakeSlackProcess) -> Container:
     }
     config = parse_config(CONFIG, source="bench.yml", env=env)
     container = build(settings_from_env(env), config, env=env)
-    container.runner(_add_people)
+    container.runner(_add_people, AddPeople())
     return container
 
 
-def _add_people(*, uow: Any, config: Any, clock: Any) -> None:
+@dataclass(frozen=True)
+class AddPeople:
+    """Add the admin and the benchmark's users to the directory."""
+
+
+def _add_people(cmd: AddPeople, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
     for user in [ADMIN, *USERS]:
         email = f"{user.lower()}@bench.test"
         uow.people.add(Person(email=email, name=user, slack_user_id=user))

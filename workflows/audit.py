@@ -10,6 +10,7 @@ from workflows.model import AuditEvent
 from workflows.ports import Clock, UnitOfWork
 
 SYSTEM = "seatkeeper"
+SYNC = "sync"  # the actor of what a directory or vendor sync changed
 
 
 def record(

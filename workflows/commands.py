@@ -1,12 +1,21 @@
-"""Commands: what a person asked for, parsed and validated at the edge."""
+"""Commands: what each workflow verb is asked to do, one type per verb.
+
+What a person asks for in Slack is a pydantic `Command`, parsed and validated at the edge.
+What Seatkeeper asks of itself (a pass, a job's outcome, an already checked import) is a frozen
+dataclass: its data was checked where it was read, and a listing of thousands is not copied.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
+from workflows.audit import SYNC
+from workflows.ports import PersonRecord, SeatRecord
 from workflows.text import reason_problem, visible
 
 
@@ -65,3 +74,77 @@ class CancelRequest(Command):
 class CompleteTask(Command):
     task_id: int
     actor: str
+
+
+class QueueHomeRefresh(Command):
+    user: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    """Remind silent approvers, escalate, expire and move the waitlist, as far as is due."""
+
+
+@dataclass(frozen=True)
+class RecordProvisioned:
+    """The vendor confirmed the seat of a request being set up."""
+
+    request_id: int
+
+
+@dataclass(frozen=True)
+class HandProvisioningToIt:
+    """The vendor call failed for good (`why`; `detail`: what the vendor said)."""
+
+    request_id: int
+    why: str
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class ReconcileSeats:
+    """Make one app's stored seats match the vendor's complete list (`records`).
+
+    `listed_at`: when the vendor was read; `accept_removals`: an operator checked the removals.
+    """
+
+    app_key: str
+    records: Sequence[SeatRecord]
+    listed_at: dt.datetime | None = None
+    accept_removals: bool = False
+
+
+@dataclass(frozen=True)
+class RecordUsage:
+    """Last activity per email on one app's seats."""
+
+    app_key: str
+    usage: Mapping[str, dt.date]
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """People as a directory source or a people file lists them, and how to take the list."""
+
+    people: Sequence[PersonRecord]
+    provides_org: bool = True  # False: the source knows no managers or departments (Slack)
+    complete: bool = False  # the source's whole listing: whoever it no longer lists has left
+    actor: str = SYNC
+
+
+@dataclass(frozen=True)
+class SyncPeople(_Listing):
+    """Bring the directory up to date with a listing, all in one unit of work."""
+
+
+@dataclass(frozen=True)
+class MarkUnlistedLeft:
+    """Whoever a complete, merged listing no longer lists has left."""
+
+    listed: Sequence[PersonRecord]
+    actor: str = SYNC
+
+
+@dataclass(frozen=True)
+class UpdatePeople(_Listing):
+    """Insert or update one batch of a merged listing."""

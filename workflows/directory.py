@@ -9,13 +9,15 @@ step is an upsert, so a run interrupted between batches converges when it runs a
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from workflows.audit import record
+from workflows.catalog import Config
+from workflows.commands import MarkUnlistedLeft, SyncPeople, UpdatePeople
 from workflows.model import Person, normal_email
 from workflows.ports import Clock, PersonRecord, UnitOfWork
 
-SYNC = "sync"
 # More people than this (and than half the directory) vanishing at once looks like a broken
 # listing, not a wave of leavers.
 MISSING_GUARD = 5
@@ -45,16 +47,7 @@ class PeopleDrift:
         self.error = self.error or later.error
 
 
-def sync_people(
-    people: list[PersonRecord],
-    *,
-    uow: UnitOfWork,
-    clock: Clock,
-    provides_org: bool = True,
-    complete: bool = False,
-    actor: str = SYNC,
-    **_: object,
-) -> PeopleDrift:
+def sync_people(cmd: SyncPeople, *, uow: UnitOfWork, config: Config, clock: Clock) -> PeopleDrift:
     """Bring the directory up to date; someone turning inactive is recorded as a leaver.
 
     With `complete` (a directory source's full listing), someone it listed before and no
@@ -62,18 +55,17 @@ def sync_people(
     (`provides_org=False`, e.g. Slack) leaves the ones already known alone. A Slack id that
     now belongs to another email moves there.
     """
-    listed = merge_listing(people)
+    listed = merge_listing(cmd.people)
     drift = PeopleDrift()
-    if complete:
-        drift = unlisted_have_left(listed, uow=uow, clock=clock, actor=actor)
-    batch = update_people(
-        listed, uow=uow, clock=clock, provides_org=provides_org, complete=complete, actor=actor
-    )
-    drift.extend(batch)
+    if cmd.complete:
+        left = MarkUnlistedLeft(listed, actor=cmd.actor)
+        drift = unlisted_have_left(left, uow=uow, config=config, clock=clock)
+    batch = UpdatePeople(listed, cmd.provides_org, cmd.complete, cmd.actor)
+    drift.extend(update_people(batch, uow=uow, config=config, clock=clock))
     return drift
 
 
-def merge_listing(people: list[PersonRecord]) -> list[PersonRecord]:
+def merge_listing(people: Iterable[PersonRecord]) -> list[PersonRecord]:
     """One record per email, by email; an active record wins over an inactive one (a rehire)."""
     merged: dict[str, PersonRecord] = {}
     for found in people:
@@ -84,11 +76,11 @@ def merge_listing(people: list[PersonRecord]) -> list[PersonRecord]:
 
 
 def unlisted_have_left(
-    listed: list[PersonRecord], *, uow: UnitOfWork, clock: Clock, actor: str = SYNC, **_: object
+    cmd: MarkUnlistedLeft, *, uow: UnitOfWork, config: Config, clock: Clock
 ) -> PeopleDrift:
     """Someone a complete listing listed before and no longer lists has left (within reason)."""
     drift = PeopleDrift()
-    emails = {normal_email(found.email) for found in listed}
+    emails = {normal_email(found.email) for found in cmd.listed}
     before = uow.people.listed_by_directory()
     missing = [email for email, active in before.items() if active and email not in emails]
     if len(missing) > max(MISSING_GUARD, len(before) // 2):
@@ -100,28 +92,21 @@ def unlisted_have_left(
     for person in uow.people.by_emails(missing):
         person.active = False
         drift.left.append(person.email)
-        record(uow, clock, actor, "person.left", f"person:{person.email}", reason="not listed")
+        record(uow, clock, cmd.actor, "person.left", f"person:{person.email}", reason="not listed")
     return drift
 
 
 def update_people(
-    listed: list[PersonRecord],
-    *,
-    uow: UnitOfWork,
-    clock: Clock,
-    provides_org: bool = True,
-    complete: bool = False,
-    actor: str = SYNC,
-    **_: object,
+    cmd: UpdatePeople, *, uow: UnitOfWork, config: Config, clock: Clock
 ) -> PeopleDrift:
     """Insert or update a batch of a merged listing: two reads, then the writes in bulk.
 
     With `complete`, everyone in the batch is marked as listed by the directory, so that a
     later complete listing without them makes them leavers.
     """
-    batch = _Batch(listed, uow=uow, clock=clock, actor=actor, provides_org=provides_org)
-    for found in listed:
-        batch.apply(found, complete)
+    batch = _Batch(cmd.people, uow=uow, clock=clock, actor=cmd.actor, provides_org=cmd.provides_org)
+    for found in cmd.people:
+        batch.apply(found, cmd.complete)
     batch.write()
     return batch.drift
 
@@ -131,7 +116,7 @@ class _Batch:
 
     def __init__(
         self,
-        listed: list[PersonRecord],
+        listed: Sequence[PersonRecord],
         *,
         uow: UnitOfWork,
         clock: Clock,

@@ -12,6 +12,8 @@ from typing import Any, ClassVar, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from workflows.catalog import Config
+from workflows.commands import QueueHomeRefresh
 from workflows.errors import BadPayload
 from workflows.model import Job
 from workflows.ports import Clock, UnitOfWork
@@ -292,6 +294,8 @@ def release(job: Job) -> None:
     job.leased_until, job.lease_holder = None, None
 
 
-def queue_home_refresh(user: str, *, uow: UnitOfWork, clock: Clock, **_: Any) -> None:
+def queue_home_refresh(
+    cmd: QueueHomeRefresh, *, uow: UnitOfWork, config: Config, clock: Clock
+) -> None:
     """Re-publish someone's App Home after the ack (never while Slack waits for it)."""
-    enqueue(uow, clock, HomeRefresh(user=user), f"{user}:{clock.now().isoformat()}")
+    enqueue(uow, clock, HomeRefresh(user=cmd.user), f"{cmd.user}:{clock.now().isoformat()}")

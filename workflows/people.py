@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from workflows.catalog import SLACK_USER_ID
+from workflows.catalog import SLACK_USER_ID, Config
+from workflows.commands import SyncPeople
 from workflows.csvfile import LineProblem, email_problem, read_rows, shown
 from workflows.directory import sync_people
 from workflows.ports import Clock, PersonRecord, UnitOfWork
@@ -23,6 +25,14 @@ class PersonRow:
     manager_email: str | None
     department: str
     active: bool
+
+
+# Beside its rows rather than in workflows.commands, which this module's directory imports.
+@dataclass(frozen=True)
+class ApplyPeople:
+    """Insert or update everyone in the rows of a checked people file."""
+
+    rows: Sequence[PersonRow]
 
 
 def parse_people(text: str, file: str) -> tuple[list[PersonRow], list[LineProblem]]:
@@ -81,14 +91,14 @@ def directory_conflicts(rows: list[PersonRow], file: str, *, uow: UnitOfWork) ->
 
 
 def apply_people(
-    rows: list[PersonRow], *, uow: UnitOfWork, clock: Clock, **_: object
+    cmd: ApplyPeople, *, uow: UnitOfWork, config: Config, clock: Clock
 ) -> tuple[int, int]:
     """Insert or update everyone in `rows` (leavers recorded); return (added, updated)."""
     records = [
         PersonRecord(
             row.email, row.name, row.slack_user_id, row.manager_email, row.department, row.active
         )
-        for row in rows
+        for row in cmd.rows
     ]
-    drift = sync_people(records, uow=uow, clock=clock, actor="import")
+    drift = sync_people(SyncPeople(records, actor="import"), uow=uow, config=config, clock=clock)
     return len(drift.added), len(drift.updated)

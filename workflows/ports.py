@@ -19,8 +19,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
+from workflows.catalog import Config
 from workflows.model import AuditEvent, Job, Person, Request, RequestStatus, Seat, Task
 from workflows.text import MAX_NAME, storable
 
@@ -254,3 +255,20 @@ class UnitOfWork(Protocol):
     def flush(self) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+
+
+Cmd = TypeVar("Cmd", contravariant=True)
+Outcome = TypeVar("Outcome", covariant=True)
+
+
+class Verb(Protocol[Cmd, Outcome]):
+    """A workflow verb: `verb(cmd, *, uow, config, clock) -> Outcome`.
+
+    One command of the verb's own type in, its outcome out. It changes state in the caller's
+    unit of work (the caller commits), and declares all three keywords, used or not, so any
+    runner can run any verb.
+    """
+
+    def __call__(
+        self, cmd: Cmd, /, *, uow: UnitOfWork, config: Config, clock: Clock
+    ) -> Outcome: ...

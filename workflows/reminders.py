@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from workflows import jobs
 from workflows.audit import SYSTEM, record
 from workflows.catalog import Config
+from workflows.commands import Tick
 from workflows.model import ApprovalStep, Request, RequestStatus
 from workflows.notify import ask_approvers, subject, tell_requester
 from workflows.ports import Clock, UnitOfWork
@@ -25,7 +26,7 @@ class TickReport:
     promoted: int = 0
 
 
-def tick(*, uow: UnitOfWork, config: Config, clock: Clock) -> TickReport:
+def tick(cmd: Tick, *, uow: UnitOfWork, config: Config, clock: Clock) -> TickReport:
     """One pass over pending requests: reminders grouped per approver, escalations, expiry."""
     report = TickReport()
     now = clock.now()

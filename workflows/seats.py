@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from workflows import jobs
 from workflows.audit import SYSTEM, record
 from workflows.catalog import Config
-from workflows.commands import CompleteTask
+from workflows.commands import CompleteTask, HandProvisioningToIt, RecordProvisioned
 from workflows.errors import NotFound, Refused
 from workflows.model import Request, RequestStatus, Seat, Task, TaskStatus
 from workflows.notify import subject, tell_it, tell_requester
@@ -116,9 +116,9 @@ def requester_email(request: Request, uow: UnitOfWork) -> str:
     return person.email
 
 
-def provisioned(request_id: int, *, uow: UnitOfWork, clock: Clock) -> None:
+def provisioned(cmd: RecordProvisioned, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
     """The vendor confirmed the seat; close the request."""
-    request = uow.requests.get(request_id, for_update=True)
+    request = uow.requests.get(cmd.request_id, for_update=True)
     # Only while the vendor's answer is awaited: a request handed to IT is IT's to fulfil.
     if request is None or request.status != RequestStatus.PROVISIONING:
         return
@@ -126,19 +126,13 @@ def provisioned(request_id: int, *, uow: UnitOfWork, clock: Clock) -> None:
 
 
 def provisioning_failed(
-    request_id: int,
-    why: str,
-    detail: str | None = None,
-    *,
-    uow: UnitOfWork,
-    config: Config,
-    clock: Clock,
+    cmd: HandProvisioningToIt, *, uow: UnitOfWork, config: Config, clock: Clock
 ) -> None:
     """The vendor call failed for good: IT finishes the job by hand (`detail`: what it said)."""
-    request = uow.requests.get(request_id, for_update=True)
+    request = uow.requests.get(cmd.request_id, for_update=True)
     if request is None or not allows(REQUEST, request.status, RequestEvent.HAND_TO_IT):
         return
-    hand_to_it(request, why, uow=uow, config=config, clock=clock, detail=detail)
+    hand_to_it(request, cmd.why, uow=uow, config=config, clock=clock, detail=cmd.detail)
 
 
 def hand_to_it(

@@ -6,16 +6,17 @@ Each verb is idempotent: running it again with the same vendor data changes noth
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from workflows.audit import record
+from workflows.audit import SYNC, record
 from workflows.catalog import AppConfig, Config
+from workflows.commands import ReconcileSeats, RecordUsage
 from workflows.model import Seat
 from workflows.ports import Clock, SeatRecord, UnitOfWork
 from workflows.seats import promote_waitlist
 from workflows.states import SEAT, SeatEvent, next_state
 
-SYNC = "sync"
 # A vendor that suddenly lists nothing while this many seats are recorded is more likely
 # misconfigured or glitching than emptied: its seats are kept and IT is told.
 EMPTY_LISTING_GUARD = 2
@@ -42,14 +43,7 @@ class SeatDrift:
 
 
 def reconcile_seats(
-    app_key: str,
-    records: list[SeatRecord],
-    *,
-    uow: UnitOfWork,
-    config: Config,
-    clock: Clock,
-    listed_at: dt.datetime | None = None,
-    accept_removals: bool = False,
+    cmd: ReconcileSeats, *, uow: UnitOfWork, config: Config, clock: Clock
 ) -> SeatDrift:
     """Make the stored seats of one app match the vendor's complete list.
 
@@ -58,12 +52,13 @@ def reconcile_seats(
     once looks broken rather than true, so nothing is changed and IT is told — unless
     `accept_removals` says an operator checked it.
     """
+    app_key = cmd.app_key
     app = config.app(app_key)
     drift = SeatDrift(app_key)
     known = {seat.email.lower(): seat for seat in uow.seats.held_on(app_key)}
-    reported = _merge(records, known)
+    reported = _merge(cmd.records, known)
     missing = [email for email in known if email not in reported]
-    if not accept_removals and _looks_broken(len(missing), len(known)):
+    if not cmd.accept_removals and _looks_broken(len(missing), len(known)):
         drift.error = (
             f"the vendor's list would remove {len(missing)} of the {len(known)} recorded seats, "
             "so nothing was changed; check the connector, then run `seatkeeper run sync "
@@ -87,7 +82,7 @@ def reconcile_seats(
         drift.activity += _note_activity(seat, found.last_active_on)
         seat.paid_until = found.ends_on
     for email, seat in sorted(known.items()):
-        if email in reported or _newer(seat, listed_at):
+        if email in reported or _newer(seat, cmd.listed_at):
             continue
         seat.status = next_state(SEAT, seat.status, SeatEvent.GONE)
         seat.ended_on = clock.now().date()
@@ -106,12 +101,12 @@ def _looks_broken(missing: int, known: int) -> bool:
 
 
 def record_usage(
-    app_key: str, usage: dict[str, dt.date], *, uow: UnitOfWork, **_: object
+    cmd: RecordUsage, *, uow: UnitOfWork, config: Config, clock: Clock
 ) -> tuple[int, list[str]]:
     """Store last activity per email; return (seats updated, emails without a seat)."""
     updated, unknown = 0, []
-    held = {seat.email.lower(): seat for seat in uow.seats.held_on(app_key)}
-    for email, day in sorted(usage.items()):
+    held = {seat.email.lower(): seat for seat in uow.seats.held_on(cmd.app_key)}
+    for email, day in sorted(cmd.usage.items()):
         seat = held.get(email.lower())
         if seat is None:
             unknown.append(email)
@@ -120,7 +115,7 @@ def record_usage(
     return updated, unknown
 
 
-def _merge(records: list[SeatRecord], known: dict[str, Seat]) -> dict[str, SeatRecord]:
+def _merge(records: Sequence[SeatRecord], known: dict[str, Seat]) -> dict[str, SeatRecord]:
     """One record per email whatever the vendor's order: the stored tier wins, dates merge."""
     merged: dict[str, SeatRecord] = {}
     for found in records:

@@ -12,18 +12,22 @@ from slack_sdk.errors import SlackApiError
 
 from bot.runtime.batches import in_batches
 from bot.runtime.runner import Runner
+from workflows.commands import ReconcileSeats, RecordUsage
 from workflows.csvfile import decode
 from workflows.imports import parse_seats, parse_usage
 from workflows.people import (
+    ApplyPeople,
     LineProblem,
     PersonRow,
     apply_people,
     directory_conflicts,
     parse_people,
 )
+from workflows.ports import Verb
 from workflows.sync import SeatDrift, reconcile_seats, record_usage
 
 Rows = TypeVar("Rows")
+Cmd = TypeVar("Cmd")
 Applied = TypeVar("Applied")
 
 
@@ -53,7 +57,7 @@ def import_people(
         problems += directory_conflicts(rows, str(path), uow=uow)
     if problems:
         return ImportResult(problems=sorted(problems, key=lambda p: p.line))
-    counts = in_batches(runner, apply_people, rows, pause=pause)
+    counts = in_batches(runner, apply_people, rows, ApplyPeople, pause=pause)
     added, updated = sum(a for a, _ in counts), sum(u for _, u in counts)
     return ImportResult(added, updated, [], unchanged=len(rows) - added - updated)
 
@@ -85,15 +89,17 @@ def _resolve_slack_ids(
 
 
 @dataclass(frozen=True)
-class PerAppFile(Generic[Rows, Applied]):
+class PerAppFile(Generic[Rows, Cmd, Applied]):
     """A CSV file checked whole, then applied one app at a time, each app in its own transaction.
 
-    `parse` gives each app's rows and every problem; `apply` is the verb for one app's rows;
-    `counts` turns what it returns into (added, updated, ignored).
+    `parse` gives each app's rows and every problem; `command` makes of an app's key and rows
+    the command of `apply`, the verb for one app; `counts` turns what it returns into (added,
+    updated, ignored).
     """
 
     parse: Callable[..., tuple[dict[str, Rows], list[LineProblem]]]
-    apply: Callable[..., Applied]
+    command: Callable[[str, Rows], Cmd]
+    apply: Verb[Cmd, Applied]
     counts: Callable[[Applied], tuple[int, int, int]]
 
 
@@ -106,8 +112,8 @@ def _usage_counts(recorded: tuple[int, list[str]]) -> tuple[int, int, int]:
     return 0, updated, len(without_seat)
 
 
-SEATS = PerAppFile(parse_seats, reconcile_seats, _drift_counts)
-USAGE = PerAppFile(parse_usage, record_usage, _usage_counts)
+SEATS = PerAppFile(parse_seats, ReconcileSeats, reconcile_seats, _drift_counts)
+USAGE = PerAppFile(parse_usage, RecordUsage, record_usage, _usage_counts)
 
 
 def import_seats(path: Path, *, runner: Runner) -> ImportResult:
@@ -120,7 +126,9 @@ def import_usage(path: Path, *, runner: Runner) -> ImportResult:
     return _import_per_app(USAGE, path, runner=runner)
 
 
-def _import_per_app(kind: PerAppFile[Rows, Applied], path: Path, *, runner: Runner) -> ImportResult:
+def _import_per_app(
+    kind: PerAppFile[Rows, Cmd, Applied], path: Path, *, runner: Runner
+) -> ImportResult:
     """Apply a clean file app by app; a file with any problem changes nothing."""
     text, problems = _read(path)
     today = runner.clock.now().date()
@@ -132,7 +140,8 @@ def _import_per_app(kind: PerAppFile[Rows, Applied], path: Path, *, runner: Runn
         return ImportResult(problems=problems)
     added = updated = ignored = 0
     for app_key, rows in per_app.items():
-        one_added, one_updated, one_ignored = kind.counts(runner(kind.apply, app_key, rows))
+        applied = runner(kind.apply, kind.command(app_key, rows))
+        one_added, one_updated, one_ignored = kind.counts(applied)
         added, updated, ignored = added + one_added, updated + one_updated, ignored + one_ignored
     return ImportResult(added, updated, [], ignored=ignored)
 

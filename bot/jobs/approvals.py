@@ -7,6 +7,7 @@ every one of them and a reminder goes to the thread its approver already has.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
@@ -18,6 +19,7 @@ from bot.slack.posts import Poster
 from bot.slack.present import decision, request_card
 from messages import render
 from workflows import jobs
+from workflows.catalog import Config
 from workflows.model import ApprovalMessage, ApprovalStep, Job, Request
 from workflows.ports import Clock, Retryable, UnitOfWork
 from workflows.requests import awaits_decision
@@ -65,7 +67,7 @@ class Approvals:
                 **message,
             )
             asks = [ApprovalMessage(channel, ts, approver) for approver in targets]
-            self.runner(_record_approval_messages, request.id, step.id, asks)
+            self._record(request, step, asks)
             return
         self._ask_each(job, request, step, targets, message)
 
@@ -91,10 +93,11 @@ class Approvals:
                     failed.append(approver)
                     continue
                 ask = ApprovalMessage.undeliverable(approver)
-                self.runner(_unreachable_approver, request.id, step.id, approver)
+                unreachable = UnreachableApprover(request.id or 0, step.id or 0, approver)
+                self.runner(_unreachable_approver, unreachable)
             else:
                 ask = ApprovalMessage(channel, ts, approver)
-            self.runner(_record_approval_messages, request.id, step.id, [ask])
+            self._record(request, step, [ask])
         if failed:
             raise Retryable(f"could not reach {', '.join(failed)} yet")
 
@@ -113,7 +116,11 @@ class Approvals:
                 if found := self.poster.find(f"{job.key}:{approver}", dm):
                     asks.append(ApprovalMessage(dm, found, approver))
         if asks:
-            self.runner(_record_approval_messages, request.id, step.id, asks)
+            self._record(request, step, asks)
+
+    def _record(self, request: Request, step: ApprovalStep, asks: list[ApprovalMessage]) -> None:
+        asked = RecordApprovalMessages(request.id or 0, step.id or 0, tuple(asks))
+        self.runner(_record_approval_messages, asked)
 
     def close(self, job: Job) -> None:
         """Replace the step's approval messages so no stale button stays clickable."""
@@ -166,21 +173,38 @@ def _slack_error(exc: SlackApiError) -> str | None:
     return exc.response.get("error") if exc.response is not None else None
 
 
+@dataclass(frozen=True)
+class RecordApprovalMessages:
+    """These approval messages of a step were posted (or found undeliverable)."""
+
+    request_id: int
+    step_id: int
+    asks: tuple[ApprovalMessage, ...]
+
+
+@dataclass(frozen=True)
+class UnreachableApprover:
+    """Slack cannot deliver a step's approval message to `approver`: IT has to hear of it."""
+
+    request_id: int
+    step_id: int
+    approver: str
+
+
 def _record_approval_messages(
-    request_id: int, step_id: int, asks: list[ApprovalMessage], *, uow: UnitOfWork, **_: Any
+    cmd: RecordApprovalMessages, *, uow: UnitOfWork, config: Config, clock: Clock
 ) -> None:
-    step = load_step(load_request(uow, request_id, lock=True), step_id)
-    step.messages = [*step.messages, *asks]
+    step = load_step(load_request(uow, cmd.request_id, lock=True), cmd.step_id)
+    step.messages = [*step.messages, *cmd.asks]
 
 
 def _unreachable_approver(
-    request_id: int, step_id: int, approver: str, *, uow: UnitOfWork, clock: Clock, **_: Any
+    cmd: UnreachableApprover, *, uow: UnitOfWork, config: Config, clock: Clock
 ) -> None:
     text = (
-        f"Slack cannot deliver request #{request_id}'s approval to <@{approver}> "
+        f"Slack cannot deliver request #{cmd.request_id}'s approval to <@{cmd.approver}> "
         "(deactivated or unknown); the admins can decide it, or fix the approver in the config "
         "or directory."
     )
-    jobs.enqueue(
-        uow, clock, jobs.ITNotice(event="text", text=text), f"unreachable:{step_id}:{approver}"
-    )
+    notice = jobs.ITNotice(event="text", text=text)
+    jobs.enqueue(uow, clock, notice, f"unreachable:{cmd.step_id}:{cmd.approver}")

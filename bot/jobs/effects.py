@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
@@ -23,9 +23,19 @@ from bot.slack.present import request_card, task_card
 from bot.slack.sync_view import summary_view
 from messages import render
 from workflows import jobs
+from workflows.catalog import Config
+from workflows.commands import HandProvisioningToIt, RecordProvisioned
 from workflows.errors import Gone
 from workflows.model import Job, Request, RequestStatus
-from workflows.ports import Assignee, Connector, ConnectorError, NotSupported, Retryable, UnitOfWork
+from workflows.ports import (
+    Assignee,
+    Clock,
+    Connector,
+    ConnectorError,
+    NotSupported,
+    Retryable,
+    UnitOfWork,
+)
 from workflows.seats import provisioned, provisioning_failed
 
 log = logging.getLogger(__name__)
@@ -80,7 +90,7 @@ class Effects:
                 channel=dm_channel(self.slack, request.requester),
                 **root,
             )
-            self.runner(_record_thread, request.id, channel, ts)
+            self.runner(_record_thread, RecordThread(p.request_id, channel, ts))
         else:
             self.slack.chat_update(channel=channel, ts=ts, **root)
         if p.event != "submitted":
@@ -107,7 +117,7 @@ class Effects:
         channel, ts = self.poster.post(
             job.key, recovering=recovering(job), channel=self._it_channel(), **message
         )
-        self.runner(_record_task_message, task.id, channel, ts)
+        self.runner(_record_task_message, RecordTaskMessage(p.task_id, channel, ts))
 
     def it_task_done(self, job: Job) -> None:
         """Update the task message in place: done, by whom, when."""
@@ -152,7 +162,7 @@ class Effects:
             # "being set up" forever, so IT finishes it by hand.
             log.exception("provisioning job %s failed for good", job.id)
             why = f"Seatkeeper could not set it up ({type(exc).__name__})"
-            self.runner(provisioning_failed, p.request_id, why)
+            self.runner(provisioning_failed, HandProvisioningToIt(p.request_id, why))
 
     def _provision(self, job: Job, request_id: int) -> None:
         with self.runner.uow() as uow:
@@ -174,7 +184,7 @@ class Effects:
         except ConnectorError as exc:
             self._to_it(request, "the vendor refused", str(exc))
         else:
-            self.runner(lambda **kw: provisioned(request.id or 0, uow=kw["uow"], clock=kw["clock"]))
+            self.runner(provisioned, RecordProvisioned(request_id))
 
     def home_refresh(self, job: Job) -> None:
         """Re-publish someone's App Home after something changed for them."""
@@ -182,7 +192,7 @@ class Effects:
 
     def _to_it(self, request: Request, why: str, detail: str) -> None:
         log.warning("provisioning request %s failed: %s: %s", request.id, why, detail)
-        self.runner(provisioning_failed, request.id or 0, why, detail)
+        self.runner(provisioning_failed, HandProvisioningToIt(request.id or 0, why, detail))
 
     def _it_channel(self) -> str:
         channel = self.config.slack.it_channel
@@ -193,13 +203,33 @@ class Effects:
         raise Retryable("no slack.it_channel and no admins are configured", retry_after=3600)
 
 
-def _record_thread(request_id: int, channel: str, ts: str, *, uow: UnitOfWork, **_: Any) -> None:
-    request = load_request(uow, request_id, lock=True)
+@dataclass(frozen=True)
+class RecordThread:
+    """The requester's DM root of a request was posted here."""
+
+    request_id: int
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class RecordTaskMessage:
+    """An IT task's message with its Done button was posted here."""
+
+    task_id: int
+    channel: str
+    ts: str
+
+
+def _record_thread(cmd: RecordThread, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
+    request = load_request(uow, cmd.request_id, lock=True)
     if request.thread_ts is None:
-        request.thread_channel, request.thread_ts = channel, ts
+        request.thread_channel, request.thread_ts = cmd.channel, cmd.ts
 
 
-def _record_task_message(task_id: int, channel: str, ts: str, *, uow: UnitOfWork, **_: Any) -> None:
-    task = uow.tasks.get(task_id, for_update=True)
+def _record_task_message(
+    cmd: RecordTaskMessage, *, uow: UnitOfWork, config: Config, clock: Clock
+) -> None:
+    task = uow.tasks.get(cmd.task_id, for_update=True)
     if task is not None and task.ts is None:
-        task.channel, task.ts = channel, ts
+        task.channel, task.ts = cmd.channel, cmd.ts

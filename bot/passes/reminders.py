@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.runtime.runner import Runner
+from workflows.commands import Tick
 from workflows.reminders import TickReport, tick
 
 
@@ -16,11 +17,11 @@ class Reminders:
 
     def __call__(self) -> TickReport:
         """Do what is due."""
-        return self.runner(tick)
+        return self.runner(tick, Tick())
 
     def rehearse(self) -> TickReport:
         """Say what is due, changing nothing."""
-        return self.runner.rehearse(tick)
+        return self.runner.rehearse(tick, Tick())
 
 
 def describe(report: TickReport, *, dry_run: bool) -> str:

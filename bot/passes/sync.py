@@ -6,6 +6,7 @@ failing never stops (or undoes) the others.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import Callable, Mapping
@@ -14,13 +15,21 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from bot.runtime.batches import in_batches
+from bot.runtime.batches import Run, in_batches
 from bot.runtime.runner import Runner
 from store.db import writer_gap
 from workflows import jobs
 from workflows.catalog import Config
+from workflows.commands import MarkUnlistedLeft, ReconcileSeats, UpdatePeople
 from workflows.directory import PeopleDrift, merge_listing, unlisted_have_left, update_people
-from workflows.ports import Connector, ConnectorError, DirectorySource, PersonRecord
+from workflows.ports import (
+    Clock,
+    Connector,
+    ConnectorError,
+    DirectorySource,
+    PersonRecord,
+    UnitOfWork,
+)
 from workflows.sync import SeatDrift, reconcile_seats
 
 log = logging.getLogger(__name__)
@@ -98,7 +107,7 @@ class SeatSync:
                 continue
             report.apps.append(self._sync_app(app.key, connector, dry_run, accept_removals))
         if report.changed and not dry_run:
-            self.runner(_tell_it, summary(self.runner.config, report))
+            self.runner(_tell_it, TellItOfSync(summary(self.runner.config, report)))
         return report
 
     def _sync_app(
@@ -107,13 +116,10 @@ class SeatSync:
         listed_at = self.runner.clock.now()
         try:
             records = connector.list_seats()
-            return self._runner(dry_run)(
-                reconcile_seats,
-                app_key,
-                records,
-                listed_at=listed_at,
-                accept_removals=accept_removals,
+            cmd = ReconcileSeats(
+                app_key, records, listed_at=listed_at, accept_removals=accept_removals
             )
+            return self._runner(dry_run)(reconcile_seats, cmd)
         except ConnectorError as exc:
             return SeatDrift(app_key, error=str(exc))
         except Exception:  # one app's surprise must not stop the others; IT hears about it
@@ -134,14 +140,14 @@ class SeatSync:
         """Leavers judged against the whole listing, then the listing in short transactions."""
         run = self._runner(dry_run)
         listed = merge_listing(people)
-        drift: PeopleDrift = run(unlisted_have_left, listed)
+        drift = run(unlisted_have_left, MarkUnlistedLeft(listed))
         pause = writer_gap(self.engine)
-        options = {"provides_org": provides_org, "complete": True}
-        for batch in in_batches(run, update_people, listed, pause=pause, **options):
-            drift.extend(batch)
+        batch = functools.partial(UpdatePeople, provides_org=provides_org, complete=True)
+        for done in in_batches(run, update_people, listed, batch, pause=pause):
+            drift.extend(done)
         return drift
 
-    def _runner(self, dry_run: bool) -> Callable[..., Any]:
+    def _runner(self, dry_run: bool) -> Run:
         """The runner, or for a dry run one that rolls every change back."""
         return self.runner.rehearse if dry_run else self.runner
 
@@ -179,7 +185,13 @@ def _unexpected(what: str) -> str:
     return f"an unexpected error (ref {ref} in the server log)"
 
 
-def _tell_it(payload: dict[str, Any], *, uow: Any, clock: Any, **_: Any) -> None:
-    jobs.enqueue(
-        uow, clock, jobs.IT_NOTICE, f"sync:{clock.now().isoformat()}", event="sync", summary=payload
-    )
+@dataclass(frozen=True)
+class TellItOfSync:
+    """Post a sync's summary (the IT notice's payload) to the IT channel."""
+
+    summary: dict[str, Any]
+
+
+def _tell_it(cmd: TellItOfSync, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
+    key = f"sync:{clock.now().isoformat()}"
+    jobs.enqueue(uow, clock, jobs.IT_NOTICE, key, event="sync", summary=cmd.summary)

@@ -1,24 +1,30 @@
-"""Run one workflow verb in its own unit of work, committing once and retrying lost races."""
+"""Run one workflow verb in its own unit of work, committing once and retrying lost races.
+
+Every verb the runner runs has one signature, `verb(cmd, *, uow, config, clock) -> Outcome`
+(`workflows.ports.Verb`), and is run as `runner(verb, cmd)`: mypy checks that each verb gets
+its own command type.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.uow import SqlUnitOfWork, is_conflict
 from workflows.catalog import Config
-from workflows.ports import Clock
+from workflows.ports import Clock, Verb
 
-T = TypeVar("T")
+C = TypeVar("C")
+R = TypeVar("R")  # what the verb returns: its outcome
 log = logging.getLogger(__name__)
 ATTEMPTS = 4
 
 
 class Runner:
-    """Calls `verb(..., uow=, config=, clock=)` and commits; a conflict re-runs the verb."""
+    """Calls `verb(cmd, uow=, config=, clock=)` and commits; a conflict re-runs the verb."""
 
     def __init__(
         self,
@@ -37,23 +43,23 @@ class Runner:
         """A fresh unit of work (for reads and for the job worker)."""
         return SqlUnitOfWork(self.sessions)
 
-    def __call__(self, verb: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def __call__(self, verb: Verb[C, R], cmd: C, /) -> R:
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 with self.uow() as uow:
-                    result = verb(*args, uow=uow, config=self.config, clock=self.clock, **kwargs)
+                    result = verb(cmd, uow=uow, config=self.config, clock=self.clock)
                     uow.commit()
                     self.after_commit()
                     return result
             except Exception as exc:
                 if not is_conflict(exc) or attempt == ATTEMPTS:
                     raise
-                log.info("retrying %s after a conflict: %s", verb.__name__, exc)
+                log.info("retrying %s after a conflict: %s", getattr(verb, "__name__", verb), exc)
         raise AssertionError("unreachable")
 
-    def rehearse(self, verb: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def rehearse(self, verb: Verb[C, R], cmd: C, /) -> R:
         """Run `verb` as `__call__` would, then roll everything back (a dry run)."""
         with self.uow() as uow:
-            result = verb(*args, uow=uow, config=self.config, clock=self.clock, **kwargs)
+            result = verb(cmd, uow=uow, config=self.config, clock=self.clock)
             uow.rollback()
         return result

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.runtime.runner import Runner
 from connectors.slack_directory import person_from_slack
+from workflows.catalog import Config
 from workflows.errors import Refused
 from workflows.model import Person
+from workflows.ports import Clock, UnitOfWork
 
 
 def ensure_person(runner: Runner, client: WebClient, user: str) -> None:
@@ -28,12 +32,19 @@ def ensure_person(runner: Runner, client: WebClient, user: str) -> None:
         raise Refused("Slack did not answer in time; please press Request again.") from exc
     if found is None:
         raise Refused("Your Slack profile has no email address, so no seat can be assigned.")
-    runner(_add_person, Person(email=found.email, name=found.name, slack_user_id=user))
+    runner(_add_person, AddPerson(Person(email=found.email, name=found.name, slack_user_id=user)))
 
 
-def _add_person(person: Person, *, uow, config, clock) -> None:
-    existing = uow.people.by_email(person.email)
+@dataclass(frozen=True)
+class AddPerson:
+    """Add someone Slack just told us about, or give their Slack id to whoever has their email."""
+
+    person: Person
+
+
+def _add_person(cmd: AddPerson, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
+    existing = uow.people.by_email(cmd.person.email)
     if existing is None:
-        uow.people.add(person)
+        uow.people.add(cmd.person)
     elif existing.slack_user_id is None:
-        existing.slack_user_id = person.slack_user_id
+        existing.slack_user_id = cmd.person.slack_user_id

@@ -14,7 +14,7 @@ from bot.slack.directory import ensure_person
 from bot.slack.home import HomeTab
 from bot.slack.present import request_card, tier_options
 from messages import ids, render
-from workflows.commands import CancelRequest, CompleteTask, Decide
+from workflows.commands import CancelRequest, CompleteTask, Decide, QueueHomeRefresh
 from workflows.errors import Refused
 from workflows.jobs import queue_home_refresh
 from workflows.requests import cancel_request, check_can_decide, decide, submit_request
@@ -140,4 +140,4 @@ class Listeners:
 
     def _refresh_home(self, body: Body) -> None:
         if (body.get("container") or {}).get("type") == "view":
-            self.run(queue_home_refresh, body["user"]["id"])
+            self.run(queue_home_refresh, QueueHomeRefresh(user=body["user"]["id"]))

@@ -4,6 +4,7 @@ data a source does not have, malformed files, and what the command line promises
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -17,8 +18,10 @@ from tests.fakes.scim_server import RunningScimServer
 from tests.integration import test_cli as cli_tests
 from tests.integration.test_cli import MANUAL_CONFIG, SEATS_HEADER, Cli, write
 from tests.scenario.world import ALICE, World
+from workflows.catalog import Config
+from workflows.commands import ReconcileSeats
 from workflows.model import Seat
-from workflows.ports import PersonRecord, SeatRecord
+from workflows.ports import Clock, PersonRecord, SeatRecord, UnitOfWork
 from workflows.sync import reconcile_seats
 
 CAROL, DEV = "carol@acme.test", "dev@acme.test"
@@ -72,7 +75,16 @@ def use_connector(world: World, key: str, connector: Any) -> None:
 
 
 def seed(world: World, *records: SeatRecord) -> None:
-    world.app.runner(reconcile_seats, "figma", list(records))
+    world.app.runner(reconcile_seats, ReconcileSeats("figma", list(records)))
+
+
+@dataclass(frozen=True)
+class AddSeat:
+    seat: Seat
+
+
+def add_seat(cmd: AddSeat, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
+    uow.seats.add(cmd.seat)
 
 
 def seat_rows(world: World) -> dict[str, dict[str, Any]]:
@@ -174,16 +186,13 @@ def test_a_seat_fulfilled_while_the_vendor_was_being_listed_is_not_marked_gone(
     seed(world, SeatRecord(CAROL, "professional"))
 
     def fulfilled_meanwhile() -> None:  # the job worker records a seat the vendor just gave
-        world.app.runner(
-            lambda **kw: kw["uow"].seats.add(
-                Seat(
-                    app_key="figma",
-                    tier_key="professional",
-                    email=DEV,
-                    recorded_at=world.clock.advance(seconds=1),
-                )
-            )
+        seat = Seat(
+            app_key="figma",
+            tier_key="professional",
+            email=DEV,
+            recorded_at=world.clock.advance(seconds=1),
         )
+        world.app.runner(add_seat, AddSeat(seat))
 
     use_connector(world, "figma", Listed([SeatRecord(CAROL, "professional")], fulfilled_meanwhile))
 

@@ -36,6 +36,7 @@ from tests.scenario.world import (
     IT_CHANNEL,
     PEOPLE,
     SIGNING_SECRET,
+    AddPeople,
     add_people,
     create_tier_group,
 )
@@ -198,7 +199,7 @@ def _prepare(env: dict[str, str], config_text: str) -> None:
     config = parse_config(config_text, source="served.yml", env=env)
     container = build(settings_from_env(env), config, env=env)
     try:
-        container.runner(add_people)
+        container.runner(add_people, AddPeople())
     finally:
         container.close()
 

@@ -25,6 +25,7 @@ from tests.scenario.world import (
     World,
     running_world,
 )
+from workflows.commands import Tick
 from workflows.model import RequestStatus, StepStatus
 from workflows.ports import Assignee
 from workflows.reminders import tick
@@ -135,7 +136,7 @@ def test_an_approval_committed_while_the_reminder_pass_runs_is_not_overwritten(
         # The pass has read what is pending (and holds on to it, as tick does) ...
         pending = uow.requests.with_status(RequestStatus.PENDING)
         world.click(DANA, message, ids.STEP_APPROVE)  # ... when Dana's approval commits.
-        report = tick(uow=uow, config=world.app.config, clock=world.clock)
+        report = tick(Tick(), uow=uow, config=world.app.config, clock=world.clock)
         uow.commit()
     assert [r.id for r in pending] == [1]
 

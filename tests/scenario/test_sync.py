@@ -10,6 +10,7 @@ from sqlalchemy import select
 from store.tables import people, seats
 from tests.fakes.slack_requests import app_home_opened
 from tests.scenario.world import ALICE, IT_CHANNEL, World
+from workflows.commands import ReconcileSeats
 from workflows.ports import Assignee, PersonRecord, SeatRecord
 from workflows.sync import reconcile_seats
 
@@ -144,17 +145,20 @@ def test_a_seat_the_vendor_keeps_until_the_end_of_its_billing_cycle_shows_that_d
 ) -> None:
     ends = dt.date(2026, 12, 18)
     world.app.runner(
-        reconcile_seats, "figma", [SeatRecord("alice@acme.test", "professional", ends_on=ends)]
+        reconcile_seats,
+        ReconcileSeats("figma", [SeatRecord("alice@acme.test", "professional", ends_on=ends)]),
     )
     world.as_user(ALICE).send(app_home_opened(ALICE))
     assert "removed, paid until <!date^" in str(world.slack.home_view(ALICE))
 
 
 def test_an_email_a_vendor_pads_with_spaces_or_capitals_is_the_same_seat(world: World) -> None:
-    world.app.runner(reconcile_seats, "figma", [SeatRecord("carol@acme.test", "professional")])
+    world.app.runner(
+        reconcile_seats, ReconcileSeats("figma", [SeatRecord("carol@acme.test", "professional")])
+    )
 
     drift = world.app.runner(
-        reconcile_seats, "figma", [SeatRecord("  Carol@ACME.test ", "professional")]
+        reconcile_seats, ReconcileSeats("figma", [SeatRecord("  Carol@ACME.test ", "professional")])
     )
 
     assert (drift.found, drift.gone) == ([], [])
@@ -164,7 +168,7 @@ def test_a_listing_that_would_remove_most_seats_at_once_is_held_back_until_accep
     world: World,
 ) -> None:
     everyone = [SeatRecord(f"p{n}@acme.test", "professional") for n in range(12)]
-    world.app.runner(reconcile_seats, "figma", everyone)
+    world.app.runner(reconcile_seats, ReconcileSeats("figma", everyone))
     figma = world.app.connectors["figma"]
     for seat in everyone[:5]:  # the vendor (or a broken listing) now shows only five
         figma.assign(Assignee(seat.email), "professional")

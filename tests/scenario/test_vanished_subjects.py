@@ -3,6 +3,7 @@ about no longer exists, telling IT when their payload does not fit their kind's 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -27,8 +28,13 @@ VANISHED = {
 }
 
 
-def queue(payload: jobs.Payload, *, uow: UnitOfWork, config: Config, clock: Clock) -> int:
-    job = jobs.enqueue(uow, clock, payload, f"vanished:{payload.kind}")
+@dataclass(frozen=True)
+class Queue:
+    payload: jobs.Payload
+
+
+def queue(cmd: Queue, *, uow: UnitOfWork, config: Config, clock: Clock) -> int:
+    job = jobs.enqueue(uow, clock, cmd.payload, f"vanished:{cmd.payload.kind}")
     assert job is not None
     uow.flush()
     return job.id or 0
@@ -54,7 +60,7 @@ def test_a_job_whose_subject_no_longer_exists_ends_at_once_without_alarming_it(
 ) -> None:
     world.request(ALICE, "miro:standard")  # request 1 exists; nothing else the jobs name does
     world.drain()
-    job_id = world.app.runner(queue, payload)
+    job_id = world.app.runner(queue, Queue(payload))
 
     world.drain()
     for _ in range(3):
@@ -83,10 +89,14 @@ UNFIT = {
 }
 
 
-def queue_as_stored(
-    kind: str, payload: dict[str, Any], *, uow: UnitOfWork, config: Config, clock: Clock
-) -> int:
-    job = Job(kind, f"{kind}:unfit", payload, run_after=clock.now())
+@dataclass(frozen=True)
+class QueueAsStored:
+    kind: str
+    payload: dict[str, Any]
+
+
+def queue_as_stored(cmd: QueueAsStored, *, uow: UnitOfWork, config: Config, clock: Clock) -> int:
+    job = Job(cmd.kind, f"{cmd.kind}:unfit", cmd.payload, run_after=clock.now())
     assert uow.jobs.add(job)
     uow.flush()
     return job.id or 0
@@ -98,7 +108,7 @@ def test_a_job_whose_payload_does_not_fit_its_model_is_given_up_at_once_and_it_i
 ) -> None:
     world.request(ALICE, "miro:standard")  # request 1 and its step 1 exist
     world.drain()
-    job_id = world.app.runner(queue_as_stored, kind, payload)
+    job_id = world.app.runner(queue_as_stored, QueueAsStored(kind, payload))
 
     world.drain()
 

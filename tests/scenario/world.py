@@ -28,7 +28,9 @@ from tests.fakes.slack_requests import (
     static_select,
     text_input,
 )
+from workflows.catalog import Config
 from workflows.model import Person
+from workflows.ports import Clock, UnitOfWork
 
 SIGNING_SECRET = "test-signing-secret"
 ALICE, DANA, FIONA, ADMIN, MALLORY = "U0ALICE01", "U0DANA001", "U0FIGOWN1", "U0ADMIN01", "U0MALLRY1"
@@ -199,7 +201,7 @@ def start_world(
     )
     config = parse_config(text, source="scenario.yml", env=env)
     container = build(settings_from_env(env), config, clock=clock, env=env)
-    container.runner(add_people)
+    container.runner(add_people, AddPeople())
     create_tier_group(scim)
     client = TestClient(create_app(container))
     sender = SlackSender(client, SIGNING_SECRET, user_id=ALICE, trigger_ids=slack.new_trigger_id)
@@ -226,7 +228,12 @@ def stop_world(world: World) -> None:
         stop_scim_server(world.scim_handle)
 
 
-def add_people(*, uow: Any, config: Any, clock: Any) -> None:
+@dataclass(frozen=True)
+class AddPeople:
+    """Add the scenario's directory (PEOPLE)."""
+
+
+def add_people(cmd: AddPeople, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
     for person in PEOPLE:
         uow.people.add(Person(**person))
 

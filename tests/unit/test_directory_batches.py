@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from tests.fakes.clock import FakeClock
 from tests.fakes.uow import FakeUnitOfWork
+from workflows.catalog import Config
+from workflows.commands import UpdatePeople
 from workflows.directory import merge_listing, update_people
 from workflows.model import Person
 from workflows.ports import PersonRecord
@@ -58,9 +60,15 @@ def test_one_batch_changes_the_directory_exactly_as_one_record_at_a_time_would(
     merged, clock = merge_listing(listed), FakeClock()
     at_once, one_by_one = directory(before), directory(before)
 
-    batch = update_people(merged, uow=at_once, clock=clock, complete=complete)
+    config = Config()
+    batch = update_people(
+        UpdatePeople(merged, complete=complete), uow=at_once, config=config, clock=clock
+    )
     singles = [
-        update_people([found], uow=one_by_one, clock=clock, complete=complete) for found in merged
+        update_people(
+            UpdatePeople([found], complete=complete), uow=one_by_one, config=config, clock=clock
+        )
+        for found in merged
     ]
     at_once.commit()
     one_by_one.commit()

@@ -6,8 +6,9 @@ import pytest
 
 from tests.fakes.clock import FakeClock
 from tests.fakes.uow import FakeUnitOfWork
+from workflows.catalog import Config
 from workflows.model import Person
-from workflows.people import LineProblem, PersonRow, apply_people, parse_people
+from workflows.people import ApplyPeople, LineProblem, PersonRow, apply_people, parse_people
 
 HEADER = "email,name,slack_user_id,manager_email,department,active"
 FILE = "people.csv"
@@ -254,7 +255,7 @@ def test_apply_people_adds_everyone_new() -> None:
         FILE,
     )
 
-    assert apply_people(rows, uow=uow, clock=FakeClock()) == (2, 0)
+    assert apply_people(ApplyPeople(rows), uow=uow, config=Config(), clock=FakeClock()) == (2, 0)
 
     uow.flush()
     alice, dana = uow.people.all()
@@ -277,7 +278,7 @@ def test_apply_people_updates_someone_already_there_by_email_whatever_its_case()
     uow = FakeUnitOfWork([existing])
     rows, _ = parse_people(csv("alice@acme.test,Alice Archer,,dana@acme.test,Design,false"), FILE)
 
-    assert apply_people(rows, uow=uow, clock=FakeClock()) == (0, 1)
+    assert apply_people(ApplyPeople(rows), uow=uow, config=Config(), clock=FakeClock()) == (0, 1)
 
     assert uow.people.all() == [existing]
     assert (existing.name, existing.manager_email) == ("Alice Archer", "dana@acme.test")
@@ -290,7 +291,7 @@ def test_apply_people_takes_a_new_slack_id_when_the_file_gives_one() -> None:
     uow = FakeUnitOfWork([existing])
     rows, _ = parse_people(csv("alice@acme.test,Alice,W0ALICE02,,,"), FILE)
 
-    apply_people(rows, uow=uow, clock=FakeClock())
+    apply_people(ApplyPeople(rows), uow=uow, config=Config(), clock=FakeClock())
 
     assert existing.slack_user_id == "W0ALICE02"
 
@@ -303,13 +304,13 @@ def test_apply_people_adds_and_updates_in_one_go() -> None:
         FILE,
     )
 
-    assert apply_people(rows, uow=uow, clock=FakeClock()) == (1, 1)
+    assert apply_people(ApplyPeople(rows), uow=uow, config=Config(), clock=FakeClock()) == (1, 1)
     assert [p.email for p in uow.people.all()] == ["alice@acme.test", "bob@acme.test"]
 
 
 def test_re_applying_the_same_people_updates_nobody() -> None:
     uow = FakeUnitOfWork([])
     rows, _ = parse_people(csv("alice@acme.test,Alice,U0ALICE01,,Design,"), FILE)
-    apply_people(rows, uow=uow, clock=FakeClock())
+    apply_people(ApplyPeople(rows), uow=uow, config=Config(), clock=FakeClock())
 
-    assert apply_people(rows, uow=uow, clock=FakeClock()) == (0, 0)
+    assert apply_people(ApplyPeople(rows), uow=uow, config=Config(), clock=FakeClock()) == (0, 0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -18,7 +18,15 @@ from tests.fakes.uow import FakeIntegrityError, FakeUnitOfWork
 from workflows import jobs
 from workflows.audit import event_hash, verify_chain
 from workflows.catalog import Config
-from workflows.commands import CancelRequest, CompleteTask, Decide, SubmitRequest
+from workflows.commands import (
+    CancelRequest,
+    CompleteTask,
+    Decide,
+    HandProvisioningToIt,
+    RecordProvisioned,
+    SubmitRequest,
+    Tick,
+)
 from workflows.errors import NotFound, Refused
 from workflows.model import (
     ApprovalStep,
@@ -33,6 +41,7 @@ from workflows.model import (
     Task,
     TaskStatus,
 )
+from workflows.ports import Verb
 from workflows.reminders import TickReport, tick
 from workflows.requests import (
     RequestCancelled,
@@ -50,6 +59,7 @@ from workflows.seats import (
     provisioning_failed,
 )
 
+C, R = TypeVar("C"), TypeVar("R")
 ALICE, BOB, CAROL, DANA = "U0ALICE01", "U0BOB0001", "U0CAROL01", "U0DANA001"
 ERIN, FIONA, MALLORY, ADMIN, ADMIN2 = (
     "U0ERIN001",
@@ -149,6 +159,10 @@ class Desk:
     config: Config = field(default_factory=make_config)
     clock: FakeClock = field(default_factory=FakeClock)
 
+    def run(self, verb: Verb[C, R], cmd: C) -> R:
+        """Run `verb` in the desk's unit of work, as the runner would (without committing)."""
+        return verb(cmd, uow=self.uow, config=self.config, clock=self.clock)
+
     def submit(
         self,
         requester: str = ALICE,
@@ -160,7 +174,7 @@ class Desk:
         cmd = SubmitRequest(
             requester=requester, app_key=app, tier_key=tier, reason="Design work", end_date=end_date
         )
-        done = submit_request(cmd, uow=self.uow, config=self.config, clock=self.clock)
+        done = self.run(submit_request, cmd)
         return self.request(done.request_id)
 
     def decide(
@@ -180,7 +194,7 @@ class Desk:
             approve=approve,
             reason=reason,
         )
-        return decide(cmd, uow=self.uow, config=self.config, clock=self.clock)
+        return self.run(decide, cmd)
 
     def approve_all(self, request: Request, *approvers: str) -> None:
         for approver in approvers:
@@ -188,14 +202,14 @@ class Desk:
 
     def cancel(self, request: Request, actor: str = ALICE) -> RequestCancelled:
         cmd = CancelRequest(request_id=request.id or 0, actor=actor)
-        return cancel_request(cmd, uow=self.uow, config=self.config, clock=self.clock)
+        return self.run(cancel_request, cmd)
 
     def complete(self, task: Task, actor: str = ADMIN) -> TaskCompleted:
         cmd = CompleteTask(task_id=task.id or 0, actor=actor)
-        return complete_task(cmd, uow=self.uow, config=self.config, clock=self.clock)
+        return self.run(complete_task, cmd)
 
     def tick(self) -> TickReport:
-        return tick(uow=self.uow, config=self.config, clock=self.clock)
+        return self.run(tick, Tick())
 
     def promote(self, app: str = "figma") -> int:
         return promote_waitlist(app, uow=self.uow, config=self.config, clock=self.clock)
@@ -771,9 +785,7 @@ def test_seats_being_released_still_count_against_the_contract(
 def test_requests_being_set_up_reserve_their_seat(desk: Desk) -> None:
     desk.config = make_config(seats=1)
     first = desk.submit(CAROL, "figma", "viewer")
-    provisioning_failed(
-        first.id or 0, "SCIM said no", uow=desk.uow, config=desk.config, clock=desk.clock
-    )
+    desk.run(provisioning_failed, HandProvisioningToIt(first.id or 0, "SCIM said no"))
     assert first.status == RequestStatus.MANUAL_TASK
 
     second = desk.submit(BOB, "figma", "viewer")
@@ -807,7 +819,7 @@ def test_promote_waitlist_serves_the_earliest_approved_request_first(desk: Desk)
     assert (carols.status, alices.status) == (RequestStatus.PROVISIONING, RequestStatus.WAITLISTED)
     assert desk.payloads(jobs.PROVISION) == [{"request_id": carols.id}]
 
-    provisioned(carols.id or 0, uow=desk.uow, clock=desk.clock)
+    desk.run(provisioned, RecordProvisioned(carols.id or 0))
     assert desk.promote() == 0
     seat = desk.uow.seats.active_for("carol@acme.test", "figma")
     assert seat is not None
@@ -843,7 +855,7 @@ def test_a_confirmed_provisioning_records_the_seat_and_closes_the_request(desk: 
     request = desk.submit(CAROL, "figma", "viewer")
     desk.clock.advance(minutes=5)
 
-    provisioned(request.id or 0, uow=desk.uow, clock=desk.clock)
+    desk.run(provisioned, RecordProvisioned(request.id or 0))
 
     assert request.status == RequestStatus.FULFILLED
     assert request.closed_at == desk.clock.now()
@@ -858,10 +870,10 @@ def test_a_confirmed_provisioning_records_the_seat_and_closes_the_request(desk: 
 
 def test_a_second_confirmation_changes_nothing(desk: Desk) -> None:
     request = desk.submit(CAROL, "figma", "viewer")
-    provisioned(request.id or 0, uow=desk.uow, clock=desk.clock)
+    desk.run(provisioned, RecordProvisioned(request.id or 0))
     before = desk.counts()
 
-    provisioned(request.id or 0, uow=desk.uow, clock=desk.clock)
+    desk.run(provisioned, RecordProvisioned(request.id or 0))
 
     assert desk.counts() == before
     assert len(desk.uow.seats.held_by("carol@acme.test")) == 1
@@ -871,8 +883,8 @@ def test_a_confirmation_for_a_request_not_being_set_up_is_ignored(desk: Desk) ->
     request = desk.submit(ALICE)
     before = desk.counts()
 
-    provisioned(request.id or 0, uow=desk.uow, clock=desk.clock)
-    provisioned(404, uow=desk.uow, clock=desk.clock)
+    desk.run(provisioned, RecordProvisioned(request.id or 0))
+    desk.run(provisioned, RecordProvisioned(404))
 
     assert request.status == RequestStatus.PENDING
     assert desk.counts() == before
@@ -882,7 +894,7 @@ def test_a_new_tier_changes_the_seat_the_person_already_holds(desk: Desk) -> Non
     seat = desk.give_seat("carol@acme.test", tier="editor")
     request = desk.submit(CAROL, "figma", "viewer")
 
-    provisioned(request.id or 0, uow=desk.uow, clock=desk.clock)
+    desk.run(provisioned, RecordProvisioned(request.id or 0))
 
     assert desk.uow.seats.held_by("carol@acme.test") == [seat]
     assert (seat.tier_key, seat.request_id) == ("viewer", request.id)
@@ -893,15 +905,13 @@ def test_a_seat_cannot_be_recorded_for_someone_outside_the_directory(desk: Desk)
     request = desk.submit(STRANGER, "figma", "viewer")
 
     with pytest.raises(NotFound, match="not in the directory"):
-        provisioned(request.id or 0, uow=desk.uow, clock=desk.clock)
+        desk.run(provisioned, RecordProvisioned(request.id or 0))
 
 
 def test_a_failed_provisioning_becomes_an_it_task(desk: Desk) -> None:
     request = desk.submit(CAROL, "figma", "viewer")
 
-    provisioning_failed(
-        request.id or 0, "SCIM said 400", uow=desk.uow, config=desk.config, clock=desk.clock
-    )
+    desk.run(provisioning_failed, HandProvisioningToIt(request.id or 0, "SCIM said 400"))
 
     assert request.status == RequestStatus.MANUAL_TASK
     [task] = desk.uow.tasks.open_tasks()
@@ -914,12 +924,10 @@ def test_a_failed_provisioning_becomes_an_it_task(desk: Desk) -> None:
 
 def test_a_late_failure_for_a_request_no_longer_being_set_up_is_ignored(desk: Desk) -> None:
     request = desk.submit(CAROL, "figma", "viewer")
-    provisioned(request.id or 0, uow=desk.uow, clock=desk.clock)
+    desk.run(provisioned, RecordProvisioned(request.id or 0))
     before = desk.counts()
 
-    provisioning_failed(
-        request.id or 0, "timeout", uow=desk.uow, config=desk.config, clock=desk.clock
-    )
+    desk.run(provisioning_failed, HandProvisioningToIt(request.id or 0, "timeout"))
 
     assert request.status == RequestStatus.FULFILLED
     assert desk.counts() == before
@@ -1134,7 +1142,7 @@ def journey(desk: Desk) -> list[tuple[str, str, str]]:
     """Alice asks, Dana and Fiona approve, the vendor confirms; Bob asks and Dana says no."""
     alices = desk.submit(ALICE)
     desk.approve_all(alices, DANA, FIONA)
-    provisioned(alices.id or 0, uow=desk.uow, clock=desk.clock)
+    desk.run(provisioned, RecordProvisioned(alices.id or 0))
     bobs = desk.submit(BOB)
     desk.decide(bobs, DANA, approve=False, reason="No budget")
     return [
