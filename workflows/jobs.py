@@ -8,7 +8,7 @@ not fit its model is found before anything is done (`BadPayload`, which no retry
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, TypeVar, overload
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -190,20 +190,8 @@ VENDOR_KINDS = frozenset({Provision.kind})
 P = TypeVar("P", bound=Payload)
 
 
-@overload
-def enqueue(uow: UnitOfWork, clock: Clock, payload: Payload, key: str) -> Job | None: ...
-@overload
-def enqueue(uow: UnitOfWork, clock: Clock, payload: str, key: str, **fields: Any) -> Job | None: ...
-def enqueue(
-    uow: UnitOfWork, clock: Clock, payload: Payload | str, key: str, **fields: Any
-) -> Job | None:
-    """Queue a side effect in the current transaction; a repeated key is ignored (None).
-
-    A kind and its fields instead of a payload are read as that kind's model (and refused
-    with `BadPayload` when they do not fit it).
-    """
-    if isinstance(payload, str):
-        payload = _as_model(payload, fields)
+def enqueue(uow: UnitOfWork, clock: Clock, payload: Payload, key: str) -> Job | None:
+    """Queue a side effect in the current transaction; a repeated key is ignored (None)."""
     job = Job(
         kind=payload.kind,
         key=f"{payload.kind}:{key}",
@@ -232,13 +220,6 @@ def rewrite(job: Job, payload: Payload) -> None:
 def _stored(payload: Payload) -> dict[str, Any]:
     # Only the fields given are stored, so the JSON says what the caller said and no more.
     return payload.model_dump(mode="json", exclude_unset=True)
-
-
-def _as_model(kind: str, fields: dict[str, Any]) -> Payload:
-    model = PAYLOADS.get(kind)
-    if model is None:
-        raise BadPayload(f"there is no job kind {kind!r}")
-    return _fitted(model, fields)
 
 
 def _fitted(model: type[P], data: object) -> P:

@@ -11,7 +11,6 @@ import logging
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Engine
 
@@ -152,7 +151,7 @@ class SeatSync:
         return self.runner.rehearse if dry_run else self.runner
 
 
-def summary(config: Config, report: SyncReport) -> dict[str, Any]:
+def summary(config: Config, report: SyncReport) -> jobs.SyncSummary:
     """The report as the job payload the IT channel's message is rendered from."""
     apps = []
     for drift in report.apps:
@@ -161,22 +160,22 @@ def summary(config: Config, report: SyncReport) -> dict[str, Any]:
         app = config.app(drift.app_key)
         examples = [*drift.found, *drift.gone, *(e for e, _, _ in drift.tier_changes)]
         apps.append(
-            {
-                "app_name": app.name if app else drift.app_key,
-                "found": len(drift.found),
-                "gone": len(drift.gone),
-                "tier_changes": len(drift.tier_changes),
-                "examples": examples[:EXAMPLES],
-                "error": drift.error,
-            }
+            jobs.AppSyncLine(
+                app_name=app.name if app else drift.app_key,
+                found=len(drift.found),
+                gone=len(drift.gone),
+                tier_changes=len(drift.tier_changes),
+                examples=tuple(examples[:EXAMPLES]),
+                error=drift.error,
+            )
         )
     people = report.people or PeopleDrift()
-    return {
-        "apps": apps,
-        "joined": len(people.joined),
-        "left": people.left,
-        "directory_error": people.error,
-    }
+    return jobs.SyncSummary(
+        apps=tuple(apps),
+        joined=len(people.joined),
+        left=tuple(people.left),
+        directory_error=people.error,
+    )
 
 
 def _unexpected(what: str) -> str:
@@ -189,9 +188,9 @@ def _unexpected(what: str) -> str:
 class TellItOfSync:
     """Post a sync's summary (the IT notice's payload) to the IT channel."""
 
-    summary: dict[str, Any]
+    summary: jobs.SyncSummary
 
 
 def _tell_it(cmd: TellItOfSync, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
     key = f"sync:{clock.now().isoformat()}"
-    jobs.enqueue(uow, clock, jobs.IT_NOTICE, key, event="sync", summary=cmd.summary)
+    jobs.enqueue(uow, clock, jobs.ITNotice(event="sync", summary=cmd.summary), key)

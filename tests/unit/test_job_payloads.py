@@ -131,19 +131,6 @@ def test_a_payload_is_not_read_as_another_kinds_model() -> None:
         jobs.read(stored_job(jobs.IT_TASK, {"task_id": 3}), jobs.Provision)
 
 
-def test_a_kind_and_its_fields_still_queue_the_kinds_model_and_are_checked_against_it() -> None:
-    uow = FakeUnitOfWork()
-
-    job = jobs.enqueue(uow, FakeClock(), jobs.IT_NOTICE, "k", event="sync", summary={})
-
-    assert job is not None
-    assert job.payload == {"event": "sync", "summary": {}}
-    with pytest.raises(BadPayload, match="colour: Extra inputs"):
-        jobs.enqueue(uow, FakeClock(), jobs.IT_NOTICE, "k2", event="sync", colour="red")
-    with pytest.raises(BadPayload, match=r"no job kind 'it\.gossip'"):
-        jobs.enqueue(uow, FakeClock(), "it.gossip", "k3", event="text")
-
-
 def test_a_queued_payload_is_rewritten_only_by_one_of_its_kind_and_queue() -> None:
     job = jobs.enqueue(
         FakeUnitOfWork(), FakeClock(), jobs.RequesterUpdate(request_id=7, event="e"), "k"
