@@ -85,8 +85,11 @@ def _a_slow_vendor_call_beside_another_replica(world: World) -> None:
                 other_replica.run_once()  # ... and meanwhile another replica polls for jobs
             self.inner.assign(who, tier)
 
-    vendor = SlowVendor(world.app.effects.connectors["figma"])
-    world.app.effects.connectors = {**world.app.effects.connectors, "figma": vendor}
+    vendor = SlowVendor(world.app.effects.provisioning.connectors["figma"])
+    world.app.effects.provisioning.connectors = {
+        **world.app.effects.provisioning.connectors,
+        "figma": vendor,
+    }
 
     world.request(ALICE, "figma:professional")
     world.drain()
@@ -176,8 +179,11 @@ def test_a_provisioning_job_that_dies_still_leaves_it_an_it_task(world: World) -
             self.assigned.append(who.email)
             raise KeyError("id")  # e.g. a vendor answer missing a field the connector expects
 
-    vendor = BrokenVendor(world.app.effects.connectors["figma"])
-    world.app.effects.connectors = {**world.app.effects.connectors, "figma": vendor}
+    vendor = BrokenVendor(world.app.effects.provisioning.connectors["figma"])
+    world.app.effects.provisioning.connectors = {
+        **world.app.effects.provisioning.connectors,
+        "figma": vendor,
+    }
     world.request(ALICE, "figma:viewer")
     for _ in range(10):
         world.drain()
