@@ -10,12 +10,9 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.jobs.subjects import dm_channel, load_request, load_step, recovering
-from bot.runtime.runner import Runner
-from bot.slack.posts import Poster
+from bot.jobs.subjects import SlackHandlers, dm_channel, load_request, load_step, recovering
 from bot.slack.present import decision, request_card
 from messages import render
 from workflows import jobs
@@ -30,14 +27,8 @@ UNREACHABLE = frozenset(
 )
 
 
-class Approvals:
-    """The handlers of the approvers' jobs, sharing the Slack client and its poster."""
-
-    def __init__(self, runner: Runner, slack: WebClient, poster: Poster) -> None:
-        self.runner = runner
-        self.slack = slack
-        self.poster = poster
-        self.config = runner.config
+class Approvals(SlackHandlers):
+    """The handlers of the approvers' jobs."""
 
     def ask(self, job: Job) -> None:
         """Send the step's approvers the request with Approve and Deny buttons."""

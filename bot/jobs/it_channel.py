@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slack_sdk import WebClient
-
-from bot.jobs.subjects import dm_channel, load_request, recovering
-from bot.runtime.runner import Runner
-from bot.slack.posts import Poster
+from bot.jobs.subjects import SlackHandlers, dm_channel, load_request, recovering
 from bot.slack.present import request_card, task_card
 from bot.slack.sync_view import summary_view
 from messages import render
@@ -21,14 +17,8 @@ from workflows.ports import Clock, Retryable, UnitOfWork
 IT_EVENTS = {"no_approver": "Request #{request_id} has nobody who can approve it: add admins."}
 
 
-class ITChannel:
-    """The handlers of IT tasks and notices: the Slack client, its poster and the runner."""
-
-    def __init__(self, runner: Runner, slack: WebClient, poster: Poster) -> None:
-        self.runner = runner
-        self.slack = slack
-        self.poster = poster
-        self.config = runner.config
+class ITChannel(SlackHandlers):
+    """The handlers of IT tasks and notices."""
 
     def task(self, job: Job) -> None:
         """Post an IT task with its Done button, once."""

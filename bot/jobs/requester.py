@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slack_sdk import WebClient
-
-from bot.jobs.subjects import dm_channel, load_request, recovering
-from bot.runtime.runner import Runner
-from bot.slack.posts import Poster
+from bot.jobs.subjects import SlackHandlers, dm_channel, load_request, recovering
 from bot.slack.present import request_card
 from messages import render
 from workflows import jobs
@@ -17,14 +13,8 @@ from workflows.model import Job
 from workflows.ports import Clock, UnitOfWork
 
 
-class RequesterThread:
-    """The handler of requester updates: the Slack client, its poster and the runner."""
-
-    def __init__(self, runner: Runner, slack: WebClient, poster: Poster) -> None:
-        self.runner = runner
-        self.slack = slack
-        self.poster = poster
-        self.config = runner.config
+class RequesterThread(SlackHandlers):
+    """The handler of requester updates."""
 
     def update(self, job: Job) -> None:
         """Keep the requester's DM root current and add the news to its thread."""

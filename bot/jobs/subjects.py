@@ -1,9 +1,12 @@
-"""What a job is about, loaded again when it runs: gone things end the job (`Gone`)."""
+"""What a job is about, loaded again when it runs (gone things end the job: `Gone`),
+and what the Slack handler groups share."""
 
 from __future__ import annotations
 
 from slack_sdk import WebClient
 
+from bot.runtime.runner import Runner
+from bot.slack.posts import Poster
 from workflows.errors import Gone
 from workflows.model import ApprovalStep, Job, Request
 from workflows.ports import UnitOfWork
@@ -34,3 +37,13 @@ def dm_channel(slack: WebClient, user: str) -> str:
     """The channel of the bot's DM with `user`."""
     channel: str = slack.conversations_open(users=user)["channel"]["id"]
     return channel
+
+
+class SlackHandlers:
+    """A group of job handlers that talk to Slack: the runner, the client and its poster."""
+
+    def __init__(self, runner: Runner, slack: WebClient, poster: Poster) -> None:
+        self.runner = runner
+        self.slack = slack
+        self.poster = poster
+        self.config = runner.config
