@@ -37,6 +37,12 @@ def start_mappers() -> None:
         )
         mapper.map_imperatively(model.Seat, tables.seats)
         mapper.map_imperatively(model.Task, tables.tasks)
+        mapper.map_imperatively(
+            model.ReclaimCase, tables.reclaim_cases, version_id_col=tables.reclaim_cases.c.version
+        )
+        mapper.map_imperatively(
+            model.ReclaimWave, tables.reclaim_waves, version_id_col=tables.reclaim_waves.c.version
+        )
         mapper.map_imperatively(model.Job, tables.jobs)
         mapper.map_imperatively(model.AuditEvent, tables.audit_events)
         _mapped = True

@@ -23,12 +23,16 @@ from sqlalchemy import (
 
 from store.types import ApprovalMessages, StrEnumType, UTCDateTime
 from workflows.model import (
+    OPEN_CASE_STATUSES,
     OPEN_REQUEST_STATUSES,
+    CaseKind,
+    CaseStatus,
     JobStatus,
     RequestStatus,
     SeatStatus,
     StepStatus,
     TaskStatus,
+    WaveStatus,
 )
 
 metadata = MetaData(
@@ -150,6 +154,9 @@ seats = Table(
     Column("request_id", Integer, ForeignKey("requests.id")),
     Column("paid_until", Date),
     Column("recorded_at", UTCDateTime),
+    Column("end_date", Date),
+    Column("activity_source", String(64)),
+    Column("snoozed_until", UTCDateTime),
     Index("ix_seats_app_status", "app_key", "status"),
     Index("ix_seats_email", "email"),  # a person's seats, whatever the app and status
 )
@@ -178,6 +185,66 @@ tasks = Table(
     Column("ts", String(32)),
     Column("done_by", SLACK_ID),
     Column("done_at", UTCDateTime),
+    Column("case_id", Integer, ForeignKey("reclaim_cases.id")),
+)
+
+reclaim_waves = Table(
+    "reclaim_waves",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("app_key", String(63), ForeignKey("apps.key"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("status", StrEnumType(WaveStatus), nullable=False),
+    Column("channel", SLACK_ID),
+    Column("ts", String(32)),
+    Column("decided_by", SLACK_ID),
+    Column("decided_at", UTCDateTime),
+    Column("version", Integer, nullable=False),
+)
+
+reclaim_cases = Table(
+    "reclaim_cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seat_id", Integer, ForeignKey("seats.id"), nullable=False),
+    Column("app_key", String(63), ForeignKey("apps.key"), nullable=False),
+    Column("tier_key", String(63), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("kind", StrEnumType(CaseKind), nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("holder", SLACK_ID),
+    Column("status", StrEnumType(CaseStatus), nullable=False),
+    Column("last_active_on", Date),
+    Column("activity_source", String(64)),
+    Column("waiting", Boolean, nullable=False, default=False),
+    Column("deadline", UTCDateTime),
+    Column("prompted_at", UTCDateTime),
+    Column("reminded_at", UTCDateTime),
+    Column("channel", SLACK_ID),
+    Column("ts", String(32)),
+    Column("answered_by", SLACK_ID),
+    Column("answered_at", UTCDateTime),
+    Column("action", String(16)),
+    Column("to_tier", String(63)),
+    Column("wave_id", Integer, ForeignKey("reclaim_waves.id")),
+    Column("closed_at", UTCDateTime),
+    Column("note", Text),
+    Column("monthly_saving", Numeric(12, 2)),
+    Column("completed_at", UTCDateTime),
+    Column("requested_back", Integer, ForeignKey("requests.id")),
+    Column("version", Integer, nullable=False),
+    Index("ix_reclaim_cases_status_app", "status", "app_key"),
+    Index("ix_reclaim_cases_seat", "seat_id"),
+    Index("ix_reclaim_cases_wave", "wave_id"),
+    Index("ix_reclaim_cases_completed", "completed_at"),
+)
+_open_case = reclaim_cases.c.status.in_(sorted(s.value for s in OPEN_CASE_STATUSES))
+Index(
+    "uq_reclaim_cases_one_open",
+    reclaim_cases.c.seat_id,
+    unique=True,
+    sqlite_where=_open_case,
+    postgresql_where=_open_case,
 )
 
 jobs = Table(

@@ -1,4 +1,5 @@
-"""Domain models: people, requests and their approval steps, seats, IT tasks, jobs, audit.
+"""Domain models: people, requests and their approval steps, seats, reclaim cases and waves,
+IT tasks, jobs, audit.
 
 Plain dataclasses; `store` maps them onto tables without the domain knowing.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -51,6 +53,37 @@ class SeatStatus(StrEnum):
     RELEASING = "releasing"
     REVOKED = "revoked"
     DOWNGRADED = "downgraded"
+
+
+class CaseKind(StrEnum):
+    """Why a seat is being taken back (or asked about)."""
+
+    IDLE = "idle"  # unused for the app's idle_days: the holder is asked keep or release
+    ENDING = "ending"  # granted until an end date, which is near
+    LEAVER = "leaver"  # the holder left: reclaimed without asking
+    RELEASE = "release"  # the holder gave it up unasked (App Home, /license mine)
+
+
+class CaseStatus(StrEnum):
+    SCHEDULED = "scheduled"  # decided to ask; the DM waits for the holder's working hours
+    PROMPTED = "prompted"
+    REMINDED = "reminded"
+    IN_REVIEW = "in_review"  # the deadline passed; IT confirms in a wave
+    KEPT = "kept"
+    RELEASED = "released"  # the holder released or downgraded it
+    RECLAIMED = "reclaimed"  # taken back: silence, IT's confirmation, a leaver or an end date
+    SKIPPED = "skipped"  # closed without taking the seat (used again, excluded, extended)
+
+
+OPEN_CASE_STATUSES = frozenset(
+    {CaseStatus.SCHEDULED, CaseStatus.PROMPTED, CaseStatus.REMINDED, CaseStatus.IN_REVIEW}
+)
+
+
+class WaveStatus(StrEnum):
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    SKIPPED = "skipped"
 
 
 class TaskStatus(StrEnum):
@@ -165,6 +198,9 @@ class Seat:
     request_id: int | None = None
     paid_until: dt.date | None = None  # removed at the vendor, still billed until then
     recorded_at: dt.datetime | None = None  # when Seatkeeper first recorded this seat
+    end_date: dt.date | None = None  # granted until then (a request's end date)
+    activity_source: str | None = None  # what `last_active_on` is, e.g. "last sign-in"
+    snoozed_until: dt.datetime | None = None  # the holder chose to keep it: not asked before
     id: int | None = None
 
     def __post_init__(self) -> None:
@@ -184,6 +220,65 @@ class Task:
     done_by: str | None = None
     done_at: dt.datetime | None = None
     detail: str | None = None  # a vendor's own words, never mrkdwn: they mention nobody
+    case_id: int | None = None  # the reclaim case a removal or downgrade task finishes
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class ReclaimCase:
+    """One question about one seat (or one removal): asked once, answered or decided once.
+
+    `action` is what taking the seat back does ("revoke" or "downgrade" to `to_tier`);
+    `monthly_saving` and `completed_at` are set once the vendor (or IT) confirmed it.
+    """
+
+    seat_id: int
+    app_key: str
+    tier_key: str
+    email: str
+    kind: CaseKind
+    opened_at: dt.datetime
+    holder: str | None = None  # the holder's Slack user id
+    status: CaseStatus = CaseStatus.SCHEDULED
+    last_active_on: dt.date | None = None  # the evidence when the case was opened
+    activity_source: str | None = None
+    waiting: bool = False  # opened because a colleague waits for a seat of this app
+    deadline: dt.datetime | None = None
+    prompted_at: dt.datetime | None = None
+    reminded_at: dt.datetime | None = None
+    channel: str | None = None  # the holder's DM with the question
+    ts: str | None = None
+    answered_by: str | None = None
+    answered_at: dt.datetime | None = None
+    action: str | None = None
+    to_tier: str | None = None
+    wave_id: int | None = None
+    closed_at: dt.datetime | None = None
+    note: str | None = None  # why it closed without taking the seat
+    monthly_saving: Decimal | None = None
+    completed_at: dt.datetime | None = None
+    requested_back: int | None = None  # the request that gave the seat back
+    version: int = 0
+    id: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """True while the seat may still be kept, released or taken back."""
+        return self.status in OPEN_CASE_STATUSES
+
+
+@dataclass(eq=False)
+class ReclaimWave:
+    """An app's idle seats past their deadline, for IT to confirm or skip together."""
+
+    app_key: str
+    created_at: dt.datetime
+    status: WaveStatus = WaveStatus.OPEN
+    channel: str | None = None
+    ts: str | None = None
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    version: int = 0
     id: int | None = None
 
 

@@ -13,7 +13,15 @@ from typing import Final, TypeVar
 
 # Raised here; it lives in the domain's error tree, which the edge turns into words.
 from workflows.errors import InvalidTransition as InvalidTransition
-from workflows.model import JobStatus, RequestStatus, SeatStatus, StepStatus, TaskStatus
+from workflows.model import (
+    CaseStatus,
+    JobStatus,
+    RequestStatus,
+    SeatStatus,
+    StepStatus,
+    TaskStatus,
+    WaveStatus,
+)
 
 S = TypeVar("S", bound=StrEnum)
 E = TypeVar("E", bound=StrEnum)
@@ -48,6 +56,22 @@ class SeatEvent(StrEnum):
     GONE = "gone"
 
 
+class CaseEvent(StrEnum):
+    SEND = "send"
+    REMIND = "remind"
+    KEEP = "keep"
+    RELEASE = "release"
+    EXPIRE = "expire"
+    REVIEW = "review"
+    CONFIRM = "confirm"
+    SKIP = "skip"
+
+
+class WaveEvent(StrEnum):
+    CONFIRM = "confirm"
+    SKIP = "skip"
+
+
 class TaskEvent(StrEnum):
     DONE = "done"
 
@@ -59,6 +83,7 @@ class JobEvent(StrEnum):
     GIVE_UP = "give_up"
     LEASE_EXPIRED = "lease_expired"
     RELEASE = "release"
+    DEFER = "defer"
 
 
 REQUEST: Final[Table[RequestStatus, RequestEvent]] = MappingProxyType(
@@ -104,6 +129,39 @@ SEAT: Final[Table[SeatStatus, SeatEvent]] = MappingProxyType(
     }
 )
 
+CASE: Final[Table[CaseStatus, CaseEvent]] = MappingProxyType(
+    {
+        (CaseStatus.SCHEDULED, CaseEvent.SEND): CaseStatus.PROMPTED,
+        (CaseStatus.SCHEDULED, CaseEvent.RELEASE): CaseStatus.RELEASED,
+        # An end date reached before its notice could go out: the seat ends all the same.
+        (CaseStatus.SCHEDULED, CaseEvent.EXPIRE): CaseStatus.RECLAIMED,
+        (CaseStatus.SCHEDULED, CaseEvent.SKIP): CaseStatus.SKIPPED,
+        (CaseStatus.PROMPTED, CaseEvent.REMIND): CaseStatus.REMINDED,
+        (CaseStatus.PROMPTED, CaseEvent.KEEP): CaseStatus.KEPT,
+        (CaseStatus.PROMPTED, CaseEvent.RELEASE): CaseStatus.RELEASED,
+        (CaseStatus.PROMPTED, CaseEvent.EXPIRE): CaseStatus.RECLAIMED,
+        (CaseStatus.PROMPTED, CaseEvent.REVIEW): CaseStatus.IN_REVIEW,
+        (CaseStatus.PROMPTED, CaseEvent.SKIP): CaseStatus.SKIPPED,
+        (CaseStatus.REMINDED, CaseEvent.KEEP): CaseStatus.KEPT,
+        (CaseStatus.REMINDED, CaseEvent.RELEASE): CaseStatus.RELEASED,
+        (CaseStatus.REMINDED, CaseEvent.EXPIRE): CaseStatus.RECLAIMED,
+        (CaseStatus.REMINDED, CaseEvent.REVIEW): CaseStatus.IN_REVIEW,
+        (CaseStatus.REMINDED, CaseEvent.SKIP): CaseStatus.SKIPPED,
+        # In review the seat is still the holder's: they may still answer.
+        (CaseStatus.IN_REVIEW, CaseEvent.KEEP): CaseStatus.KEPT,
+        (CaseStatus.IN_REVIEW, CaseEvent.RELEASE): CaseStatus.RELEASED,
+        (CaseStatus.IN_REVIEW, CaseEvent.CONFIRM): CaseStatus.RECLAIMED,
+        (CaseStatus.IN_REVIEW, CaseEvent.SKIP): CaseStatus.SKIPPED,
+    }
+)
+
+WAVE: Final[Table[WaveStatus, WaveEvent]] = MappingProxyType(
+    {
+        (WaveStatus.OPEN, WaveEvent.CONFIRM): WaveStatus.CONFIRMED,
+        (WaveStatus.OPEN, WaveEvent.SKIP): WaveStatus.SKIPPED,
+    }
+)
+
 TASK: Final[Table[TaskStatus, TaskEvent]] = MappingProxyType(
     {(TaskStatus.OPEN, TaskEvent.DONE): TaskStatus.DONE}
 )
@@ -116,6 +174,8 @@ JOB: Final[Table[JobStatus, JobEvent]] = MappingProxyType(
         (JobStatus.RUNNING, JobEvent.GIVE_UP): JobStatus.DEAD,
         (JobStatus.RUNNING, JobEvent.LEASE_EXPIRED): JobStatus.QUEUED,
         (JobStatus.RUNNING, JobEvent.RELEASE): JobStatus.QUEUED,
+        # Not due yet (a DM waiting for its reader's working hours): no failure, no attempt.
+        (JobStatus.RUNNING, JobEvent.DEFER): JobStatus.QUEUED,
     }
 )
 
@@ -127,6 +187,8 @@ THINGS: Final[Mapping[type[StrEnum], str]] = MappingProxyType(
         SeatStatus: "seat",
         TaskStatus: "task",
         JobStatus: "job",
+        CaseStatus: "seat question",
+        WaveStatus: "reclaim wave",
     }
 )
 

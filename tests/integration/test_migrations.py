@@ -96,9 +96,11 @@ def test_the_partial_unique_indexes_exist_with_their_conditions(engine: Engine) 
 
     indexes = {
         index["name"]: index
-        for table in ("requests", "seats")
+        for table in ("requests", "seats", "reclaim_cases")
         for index in inspect(engine).get_indexes(table)
     }
+    assert indexes["uq_reclaim_cases_one_open"]["unique"]
+    assert indexes["uq_reclaim_cases_one_open"]["column_names"] == ["seat_id"]
     assert indexes["uq_requests_one_open"]["unique"]
     assert indexes["uq_seats_one_active"]["unique"]
     assert indexes["uq_seats_one_active"]["column_names"] == ["email", "app_key"]

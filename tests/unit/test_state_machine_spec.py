@@ -16,25 +16,32 @@ import pytest
 from workflows.errors import Refused
 from workflows.model import (
     DECIDABLE_STEP_STATUSES,
+    OPEN_CASE_STATUSES,
     OPEN_REQUEST_STATUSES,
+    CaseStatus,
     JobStatus,
     RequestStatus,
     SeatStatus,
     StepStatus,
     TaskStatus,
+    WaveStatus,
 )
 from workflows.states import (
+    CASE,
     JOB,
     REQUEST,
     SEAT,
     STEP,
     TASK,
+    WAVE,
+    CaseEvent,
     InvalidTransition,
     JobEvent,
     RequestEvent,
     SeatEvent,
     StepEvent,
     TaskEvent,
+    WaveEvent,
     allows,
     next_state,
 )
@@ -86,7 +93,32 @@ JOB_SPEC: Spec = {
     ("running", "give_up"): "dead",
     ("running", "lease_expired"): "queued",
     ("running", "release"): "queued",
+    ("running", "defer"): "queued",
 }
+
+CASE_SPEC: Spec = {
+    ("scheduled", "send"): "prompted",
+    ("scheduled", "release"): "released",
+    ("scheduled", "expire"): "reclaimed",
+    ("scheduled", "skip"): "skipped",
+    ("prompted", "remind"): "reminded",
+    ("prompted", "keep"): "kept",
+    ("prompted", "release"): "released",
+    ("prompted", "expire"): "reclaimed",
+    ("prompted", "review"): "in_review",
+    ("prompted", "skip"): "skipped",
+    ("reminded", "keep"): "kept",
+    ("reminded", "release"): "released",
+    ("reminded", "expire"): "reclaimed",
+    ("reminded", "review"): "in_review",
+    ("reminded", "skip"): "skipped",
+    ("in_review", "keep"): "kept",
+    ("in_review", "release"): "released",
+    ("in_review", "confirm"): "reclaimed",
+    ("in_review", "skip"): "skipped",
+}
+
+WAVE_SPEC: Spec = {("open", "confirm"): "confirmed", ("open", "skip"): "skipped"}
 
 
 @dataclass(frozen=True)
@@ -103,6 +135,8 @@ MACHINES = {
     "seat": Machine(SEAT, SeatStatus, SeatEvent, SEAT_SPEC),
     "task": Machine(TASK, TaskStatus, TaskEvent, TASK_SPEC),
     "job": Machine(JOB, JobStatus, JobEvent, JOB_SPEC),
+    "case": Machine(CASE, CaseStatus, CaseEvent, CASE_SPEC),
+    "wave": Machine(WAVE, WaveStatus, WaveEvent, WAVE_SPEC),
 }
 
 
@@ -185,3 +219,8 @@ def test_a_refusal_names_what_kind_of_thing_is_in_the_way() -> None:
     with pytest.raises(Refused, match=r"^step: cannot start from escalated$") as refused:
         next_state(STEP, StepStatus.ESCALATED, StepEvent.START, "step")
     assert refused.value.message == "That can't be done now: this approval step is escalated."
+
+
+def test_the_open_seat_questions_are_those_the_spec_lets_move_on() -> None:
+    movable = {state for state, _ in CASE_SPEC}
+    assert {s.value for s in OPEN_CASE_STATUSES} == movable
