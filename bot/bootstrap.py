@@ -24,10 +24,12 @@ from bot.jobs.effects import Effects
 from bot.jobs.worker import Worker
 from bot.passes.background import Background, Passes
 from bot.passes.housekeeping import Housekeeping
+from bot.passes.reclaim import Reclaim
 from bot.passes.reminders import Reminders
 from bot.passes.sync import SeatSync
 from bot.runtime import deadline
 from bot.runtime.clock import SystemClock
+from bot.runtime.pace import Pacer
 from bot.runtime.runner import Runner
 from bot.slack.app import build_bolt_app, slack_client
 from bot.slack.home import HomeTab
@@ -110,7 +112,7 @@ def build(
     connectors = build_registry(config.apps, client=http, env=env)
     directory = _directory(settings, config, http, env, token)
     home = HomeTab(runner, slack)
-    effects = Effects(runner, slack, connectors, home)
+    effects = Effects(runner, slack, connectors, home, Pacer(config.slack.dm_rate))
     worker = Worker(
         runner,
         effects.handlers(),
@@ -121,6 +123,7 @@ def build(
     passes = Passes(
         sync=SeatSync(runner, engine, connectors, directory),
         reminders=Reminders(runner),
+        reclaim=Reclaim(runner),
         housekeeping=Housekeeping(engine, clock),
     )
     background = Background(

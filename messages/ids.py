@@ -16,6 +16,15 @@ REQUEST_CANCEL = "request.cancel"
 STEP_APPROVE = "step.approve"
 STEP_DENY = "step.deny"
 TASK_DONE = "task.done"
+RECLAIM_KEEP = "reclaim.keep"
+RECLAIM_RELEASE = "reclaim.release"
+RECLAIM_DOWNGRADE = "reclaim.downgrade"
+RECLAIM_BACK = "reclaim.back"
+RECLAIM_EXTEND = "reclaim.extend"
+SEAT_RELEASE = "seat.release"
+WAVE_CONFIRM = "wave.confirm"
+WAVE_SKIP = "wave.skip"
+WAVE_EXCLUDE = "wave.exclude"
 
 # View callbacks.
 REQUEST_MODAL = "request.submit"
@@ -64,3 +73,28 @@ class TaskRef(_Ref):
     """Which IT task a button acts on."""
 
     task_id: PositiveInt
+
+
+class CaseRef(_Ref):
+    """Which question about a seat (reclaim case) a button answers."""
+
+    case_id: PositiveInt
+
+
+class SeatRef(_Ref):
+    """Which seat a Release button gives up."""
+
+    seat_id: PositiveInt
+
+
+class WaveRef(_Ref):
+    """Which review wave a button decides."""
+
+    wave_id: PositiveInt
+
+
+class WaveCaseRef(_Ref):
+    """Which holder of which review wave a button excludes."""
+
+    wave_id: PositiveInt
+    case_id: PositiveInt

@@ -16,8 +16,27 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from messages import ids
 from messages.filters import FILTERS
-from messages.ids import RequestRef, StepRef, TaskRef
-from messages.views import Decision, HomeView, RequestCard, SyncSummary, TaskCard, TierOption
+from messages.ids import (
+    CaseRef,
+    RequestRef,
+    SeatRef,
+    StepRef,
+    TaskRef,
+    WaveCaseRef,
+    WaveRef,
+)
+from messages.views import (
+    CaseCard,
+    Decision,
+    HomeView,
+    LeaverView,
+    RequestCard,
+    SeatLine,
+    SyncSummary,
+    TaskCard,
+    TierOption,
+    WaveView,
+)
 from workflows.text import MAX_REASON
 
 Payload = dict[str, Any]
@@ -34,6 +53,8 @@ HOME_APPS = 25
 HOME_TIERS_PER_APP = 10
 HOME_REQUESTS = 20
 HOME_SEATS = 10
+MY_SEATS = 40  # `/license mine`: one block each, under a message's 50
+RECLAIM_NEWS = frozenset({"reminder", "reclaimed", "removed", "downgraded", "by_it"})
 
 UPDATE_EVENTS = frozenset(
     (
@@ -77,6 +98,22 @@ def _task_ref(task_id: int) -> str:
     return TaskRef(task_id=task_id).dumps()
 
 
+def _case_ref(case_id: int) -> str:
+    return CaseRef(case_id=case_id).dumps()
+
+
+def _seat_ref(seat_id: int) -> str:
+    return SeatRef(seat_id=seat_id).dumps()
+
+
+def _wave_ref(wave_id: int) -> str:
+    return WaveRef(wave_id=wave_id).dumps()
+
+
+def _wave_case_ref(wave_id: int, case_id: int) -> str:
+    return WaveCaseRef(wave_id=wave_id, case_id=case_id).dumps()
+
+
 @cache
 def _environment() -> Environment:
     env = Environment(
@@ -93,6 +130,10 @@ def _environment() -> Environment:
         request_ref=_request_ref,
         step_ref=_step_ref,
         task_ref=_task_ref,
+        case_ref=_case_ref,
+        seat_ref=_seat_ref,
+        wave_ref=_wave_ref,
+        wave_case_ref=_wave_case_ref,
         max_reason=MAX_REASON,
     )
     return env
@@ -119,15 +160,19 @@ def _group(options: Sequence[TierOption], tiers_per_app: int = MAX_SELECT_OPTION
     return apps
 
 
-def request_modal(options: list[TierOption], *, app_key: str | None = None) -> Payload:
-    """The request form: app and tier, reason, optional end date (one app's tiers if given)."""
+def request_modal(
+    options: list[TierOption], *, app_key: str | None = None, tier_key: str | None = None
+) -> Payload:
+    """The request form: app and tier, reason, optional end date (one app's tiers if given,
+    with `tier_key` chosen)."""
     chosen = [option for option in options if option.app_key == app_key]
     pool = chosen or options
     shown, dropped = _cap(pool, MAX_SELECT_OPTIONS)
+    initial = next((o for o in chosen if o.tier_key == tier_key), chosen[0] if chosen else None)
     return _render(
         "request_modal.j2",
         groups=_group(shown),
-        initial=chosen[0] if chosen else None,
+        initial=initial,
         shown=len(shown),
         dropped=dropped,
         unknown_app=app_key if app_key and not chosen else None,
@@ -252,6 +297,35 @@ def home(view: HomeView) -> Payload:
         seats=seats,
         seats_more=seats_more,
     )
+
+
+def reclaim_root(card: CaseCard) -> Payload:
+    """A seat holder's DM about one seat: the question (Keep, Release, Downgrade) while it is
+    open, the outcome (with Request it back while that works) once it is decided."""
+    return _render("reclaim_root.j2", card=card)
+
+
+def reclaim_news(card: CaseCard, event: str, *, handed_over: bool = False) -> Payload:
+    """A reply in the thread of a seat holder's DM: a reminder or what happened to the seat."""
+    if event not in RECLAIM_NEWS:
+        raise ValueError(f"unknown reclaim news {event!r}; known: {sorted(RECLAIM_NEWS)}")
+    return _render("reclaim_news.j2", card=card, event=event, handed_over=handed_over)
+
+
+def reclaim_wave(wave: WaveView) -> Payload:
+    """IT's review of an app's seats past their deadline, with Reclaim all, Skip and Exclude."""
+    return _render("reclaim_wave.j2", wave=wave)
+
+
+def it_leaver(leaver: LeaverView) -> Payload:
+    """Tells IT that someone left and which seats are being taken back from them."""
+    return _render("it_leaver.j2", leaver=leaver)
+
+
+def my_seats(seats: Sequence[SeatLine]) -> Payload:
+    """`/license mine`: someone's seats with last use, cost and a Release button each."""
+    shown, more = _cap(seats, MY_SEATS)
+    return _render("my_seats.j2", seats=shown, more=more)
 
 
 def help_message() -> Payload:

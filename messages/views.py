@@ -64,12 +64,111 @@ class TaskCard:
 
 @dataclass(frozen=True)
 class SeatLine:
-    """A seat someone holds."""
+    """A seat someone holds; with `seat_id`, it can be released from where it is shown."""
 
     app_name: str
     tier_name: str
     since: date | None
     paid_until: date | None = None  # removed at the vendor, still billed until then
+    seat_id: int | None = None
+    last_active_on: date | None = None
+    activity_source: str | None = None
+    monthly_price: Decimal = Decimal(0)
+    currency: str = ""
+    releasing: bool = False  # being removed now
+
+
+AtDeadline = Literal["release", "downgrade", "review"]
+
+
+@dataclass(frozen=True)
+class CaseCard:
+    """A question about one seat (or a seat being taken back), as its holder sees it.
+
+    `kind`: idle, ending, leaver or release; `status`: the case's state. `at_deadline`: what
+    happens to an unanswered idle seat (release, downgrade or review). `back_until`: until when
+    "Request it back" works (None: not offered).
+    """
+
+    id: int
+    kind: str
+    status: str
+    holder: str | None
+    app_name: str
+    tier_name: str
+    monthly_price: Decimal
+    currency: str
+    last_active_on: date | None = None
+    days_idle: int | None = None
+    activity_source: str | None = None
+    deadline: datetime | None = None
+    waiting: bool = False
+    at_deadline: AtDeadline = "release"
+    downgrade_to: str | None = None  # the lower tier's name, when Downgrade is offered
+    answered_by: str | None = None
+    answered_at: datetime | None = None
+    action: str | None = None
+    to_tier_name: str | None = None
+    saving: Decimal = Decimal(0)
+    note: str | None = None
+    kept_until: datetime | None = None
+    back_until: datetime | None = None
+    requested_back: int | None = None
+    end_date: date | None = None
+
+
+@dataclass(frozen=True)
+class WaveLine:
+    """One holder in a review wave, and where their seat stands."""
+
+    case_id: int
+    holder: str | None
+    email: str
+    tier_name: str
+    days_idle: int | None
+    activity_source: str | None
+    monthly_price: Decimal
+    state: str  # in_review, kept, released, reclaimed, skipped
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class WaveView:
+    """A review wave for the IT channel: an app's seats past their deadline."""
+
+    id: int
+    app_name: str
+    currency: str
+    status: str  # open, confirmed, skipped
+    lines: list[WaveLine] = field(default_factory=list)
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    action_words: str = "remove"  # what reclaiming does: remove, or "move to Viewer"
+
+    @property
+    def due(self) -> list[WaveLine]:
+        """The holders still waiting for IT's decision."""
+        return [line for line in self.lines if line.state == "in_review"]
+
+    @property
+    def monthly(self) -> Decimal:
+        """What reclaiming the seats still due saves per month."""
+        return sum((line.monthly_price for line in self.due), Decimal(0))
+
+
+@dataclass(frozen=True)
+class LeaverView:
+    """Someone who left, and the seats being taken back from them."""
+
+    email: str
+    name: str
+    currency: str
+    seats: list[tuple[str, str, Decimal]] = field(default_factory=list)  # app, tier, price
+
+    @property
+    def monthly(self) -> Decimal:
+        """What taking their seats back saves per month."""
+        return sum((price for _, _, price in self.seats), Decimal(0))
 
 
 @dataclass(frozen=True)

@@ -79,10 +79,14 @@ class SqlRequestRepository(ports.RequestRepository):
             query = query.with_for_update().execution_options(populate_existing=True)
         return list(self.session.scalars(query))
 
-    def count_with_status(self, app_key: str, *statuses: RequestStatus) -> int:
-        """How many of the app's requests are in any of `statuses`."""
+    def count_with_status(
+        self, app_key: str, *statuses: RequestStatus, tiers: Collection[str] | None = None
+    ) -> int:
+        """How many of the app's requests (on `tiers`, if given) are in any of `statuses`."""
         c = tables.requests.c
         query = select(func.count()).where(c.app_key == app_key, c.status.in_(list(statuses)))
+        if tiers is not None:
+            query = query.where(c.tier_key.in_(sorted(tiers)))
         return self.session.scalar(query) or 0
 
     def for_requester(self, requester: str, *, limit: int = 50) -> list[Request]:
@@ -156,6 +160,13 @@ class SqlSeatRepository(ports.SeatRepository):
         """Stage a new seat."""
         self.session.add(seat)
 
+    def get(self, seat_id: int, *, for_update: bool = False) -> Seat | None:
+        """The seat with this id, in any status; `for_update` locks its row until commit."""
+        query = select(Seat).where(tables.seats.c.id == seat_id)
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return self.session.scalars(query).first()
+
     def active_for(self, email: str, app_key: str) -> Seat | None:
         """The seat this person holds on the app, if any."""
         c = tables.seats.c
@@ -164,15 +175,13 @@ class SqlSeatRepository(ports.SeatRepository):
         )
         return self.session.scalars(query).first()
 
-    def count_active(self, app_key: str) -> int:
-        """Seats held on the app."""
+    def count_active(self, app_key: str, tiers: Collection[str] | None = None) -> int:
+        """Seats held on the app (on `tiers`, if given)."""
         c = tables.seats.c
-        return (
-            self.session.scalar(
-                select(func.count()).where(c.app_key == app_key, c.status.in_(HELD))
-            )
-            or 0
-        )
+        query = select(func.count()).where(c.app_key == app_key, c.status.in_(HELD))
+        if tiers is not None:
+            query = query.where(c.tier_key.in_(sorted(tiers)))
+        return self.session.scalar(query) or 0
 
     def held_on(self, app_key: str) -> list[Seat]:
         """Seats held on the app."""
@@ -185,6 +194,17 @@ class SqlSeatRepository(ports.SeatRepository):
         c = tables.seats.c
         query = select(Seat).where(c.email == normal_email(email), c.status.in_(HELD))
         return list(self.session.scalars(query.order_by(c.app_key)))
+
+    def held_by_leavers(self) -> list[Seat]:
+        """Active seats whose holder the directory marks inactive, by email and app."""
+        c, p = tables.seats.c, tables.people.c
+        query = (
+            select(Seat)
+            .join(tables.people, p.email == c.email)
+            .where(c.status == SeatStatus.ACTIVE, p.active.is_(False))
+            .order_by(c.email, c.app_key)
+        )
+        return list(self.session.scalars(query))
 
 
 class SqlTaskRepository(ports.TaskRepository):

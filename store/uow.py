@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from store.cases import SqlCaseRepository, SqlWaveRepository
 from store.repositories import (
     SqlAppRepository,
     SqlAuditLog,
@@ -37,6 +38,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.requests = SqlRequestRepository(session)
         self.people = SqlPeopleRepository(session)
         self.seats = SqlSeatRepository(session)
+        self.cases = SqlCaseRepository(session)
+        self.waves = SqlWaveRepository(session)
         self.tasks = SqlTaskRepository(session)
         self.jobs = SqlJobRepository(session)
         self.audit = SqlAuditLog(session)

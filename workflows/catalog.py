@@ -81,6 +81,7 @@ class SlackConfig(Strict):
 class ReclaimOverrides(Strict):
     """A reclaim policy where every key is optional; unset keys fall back to `defaults`."""
 
+    enabled: bool | None = None
     idle_days: int | None = Field(default=None, ge=1)
     grace_days: int | None = Field(default=None, ge=0)
     reminder_days: int | None = Field(default=None, ge=0)
@@ -92,6 +93,7 @@ class ReclaimOverrides(Strict):
 
 
 class ReclaimPolicy(Strict):
+    enabled: bool = True
     idle_days: int = Field(default=30, ge=1)
     grace_days: int = Field(default=7, ge=0)
     reminder_days: int = Field(default=3, ge=0)

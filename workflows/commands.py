@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from workflows.audit import SYNC
+from workflows.audit import SYNC, SYSTEM
 from workflows.ports import PersonRecord, SeatRecord
 from workflows.text import reason_problem, visible
 
@@ -80,9 +80,84 @@ class QueueHomeRefresh(Command):
     user: str
 
 
+class AnswerCase(Command):
+    """A seat holder's (or an admin's) answer to "keep or release?"."""
+
+    case_id: int
+    actor: str
+    choice: Literal["keep", "release", "downgrade"]
+
+
+class ReleaseSeat(Command):
+    """A holder gives up a seat unasked (App Home, `/license mine`)."""
+
+    seat_id: int
+    actor: str
+
+
+class RequestBack(Command):
+    """A holder asks for a seat they released (or that was reclaimed) back."""
+
+    case_id: int
+    actor: str
+
+
+class DecideWave(Command):
+    """An admin confirms (reclaims) or skips a review wave."""
+
+    wave_id: int
+    actor: str
+    confirm: bool
+
+
+class ExcludeFromWave(Command):
+    """An admin takes one holder out of a review wave: their seat is kept."""
+
+    wave_id: int
+    case_id: int
+    actor: str
+
+
 @dataclass(frozen=True)
 class Tick:
     """Remind silent approvers, escalate, expire and move the waitlist, as far as is due."""
+
+
+@dataclass(frozen=True)
+class ScanApp:
+    """Ask idle holders of one app, remind the silent and reclaim what is due."""
+
+    app_key: str
+
+
+@dataclass(frozen=True)
+class ReclaimLeavers:
+    """Take back every seat of everyone the directory marks inactive."""
+
+
+@dataclass(frozen=True)
+class MarkPrompted:
+    """A holder's question is about to be posted, with this deadline."""
+
+    case_id: int
+    deadline: dt.datetime
+
+
+@dataclass(frozen=True)
+class RecordReleased:
+    """The vendor (or IT, `actor`) removed or downgraded a case's seat."""
+
+    case_id: int
+    actor: str = SYSTEM
+
+
+@dataclass(frozen=True)
+class HandReleaseToIt:
+    """Removing a case's seat failed for good or needs a person (`detail`: the vendor's words)."""
+
+    case_id: int
+    why: str
+    detail: str | None = None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,13 @@ IT_TASK_DONE = "it.task_done"
 IT_NOTICE = "it.notice"
 PROVISION = "provision"
 HOME_REFRESH = "home.refresh"
+RECLAIM_NOTIFY = "reclaim.notify"
+RECLAIM_UPDATE = "reclaim.update"
+RECLAIM_NEWS = "reclaim.news"
+SEAT_RELEASE = "seat.release"
+WAVE_POST = "wave.post"
+WAVE_UPDATE = "wave.update"
+IT_LEAVER = "it.leaver"
 
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
@@ -171,6 +178,87 @@ class HomeRefresh(Payload):
     user: str
 
 
+class _CaseMessage(Payload):
+    """A message in a seat holder's DM about one case: they run in order, root first."""
+
+    case_id: int
+
+    @property
+    def queue(self) -> str | None:
+        return f"case:{self.case_id}"
+
+
+class ReclaimNotify(_CaseMessage):
+    """Post the case's root DM (the question, or the news of a release) once.
+
+    `gated`: wait for the holder's working hours (Seatkeeper asks); else post now (they acted).
+    """
+
+    kind: ClassVar[str] = RECLAIM_NOTIFY
+    gated: bool = True
+
+
+class ReclaimUpdate(_CaseMessage):
+    """Show the case's current state in its root DM, in place (no stale buttons)."""
+
+    kind: ClassVar[str] = RECLAIM_UPDATE
+
+
+class ReclaimNews(_CaseMessage):
+    """A reply in the case's DM thread: a reminder, or what happened to the seat."""
+
+    kind: ClassVar[str] = RECLAIM_NEWS
+    event: str
+    gated: bool = True
+    handed_over: bool = False  # the freed seat went to a colleague who was waiting
+
+
+class SeatRelease(Payload):
+    """Remove or downgrade a case's seat through its app's connector (no Slack message)."""
+
+    kind: ClassVar[str] = SEAT_RELEASE
+    case_id: int
+
+    @property
+    def queue(self) -> str | None:
+        return f"release:{self.case_id}"
+
+
+class _WaveMessage(Payload):
+    wave_id: int
+
+    @property
+    def queue(self) -> str | None:
+        return f"wave:{self.wave_id}"
+
+
+class WavePost(_WaveMessage):
+    """Post a review wave to the IT channel once."""
+
+    kind: ClassVar[str] = WAVE_POST
+
+
+class WaveUpdate(_WaveMessage):
+    """Show a review wave's current state in place."""
+
+    kind: ClassVar[str] = WAVE_UPDATE
+
+
+class LeaverSeat(_Frozen):
+    """One seat a leaver held, as the IT channel is told of it."""
+
+    app_key: str
+    tier_key: str
+
+
+class ITLeaver(Payload):
+    """Tell the IT channel that someone left and which of their seats are being taken back."""
+
+    kind: ClassVar[str] = IT_LEAVER
+    email: str
+    seats: tuple[LeaverSeat, ...]
+
+
 PAYLOADS: dict[str, type[Payload]] = {
     model.kind: model
     for model in (
@@ -183,10 +271,17 @@ PAYLOADS: dict[str, type[Payload]] = {
         ITNotice,
         Provision,
         HomeRefresh,
+        ReclaimNotify,
+        ReclaimUpdate,
+        ReclaimNews,
+        SeatRelease,
+        WavePost,
+        WaveUpdate,
+        ITLeaver,
     )
 }
 # Jobs that call a vendor: they run beside the Slack messages, so a hung vendor delays no DM.
-VENDOR_KINDS = frozenset({Provision.kind})
+VENDOR_KINDS = frozenset({Provision.kind, SeatRelease.kind})
 P = TypeVar("P", bound=Payload)
 
 
@@ -267,6 +362,14 @@ def fail(job: Job, error: str, *, now: dt.datetime, retry_after: float | None, f
     job.run_after = now + retry_delay(job.attempts, retry_after)
     job.leased_until = None
     return give_up
+
+
+def defer(job: Job, until: dt.datetime) -> None:
+    """Not due yet: run the job again at `until`, as if this run had not started it."""
+    job.status = next_state(JOB, job.status, JobEvent.DEFER)
+    job.run_after = until
+    job.leased_until, job.lease_holder = None, None
+    job.claims -= 1  # this run did nothing, so it must not make the next look like a re-run
 
 
 def release(job: Job) -> None:

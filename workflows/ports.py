@@ -22,7 +22,18 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from workflows.catalog import Config
-from workflows.model import AuditEvent, Job, Person, Request, RequestStatus, Seat, Task
+from workflows.model import (
+    AuditEvent,
+    CaseStatus,
+    Job,
+    Person,
+    ReclaimCase,
+    ReclaimWave,
+    Request,
+    RequestStatus,
+    Seat,
+    Task,
+)
 from workflows.text import MAX_NAME, storable
 
 
@@ -186,7 +197,9 @@ class RequestRepository(Protocol):
     def with_status(
         self, *statuses: RequestStatus, app_key: str | None = None, for_update: bool = False
     ) -> list[Request]: ...
-    def count_with_status(self, app_key: str, *statuses: RequestStatus) -> int: ...
+    def count_with_status(
+        self, app_key: str, *statuses: RequestStatus, tiers: Collection[str] | None = None
+    ) -> int: ...
     def for_requester(self, requester: str, *, limit: int = 50) -> list[Request]: ...
     def waiting_on(self, approver: str, *, limit: int = 50) -> list[Request]: ...
 
@@ -203,10 +216,27 @@ class PeopleRepository(Protocol):
 
 class SeatRepository(Protocol):
     def add(self, seat: Seat) -> None: ...
+    def get(self, seat_id: int, *, for_update: bool = False) -> Seat | None: ...
     def active_for(self, email: str, app_key: str) -> Seat | None: ...
-    def count_active(self, app_key: str) -> int: ...
+    def count_active(self, app_key: str, tiers: Collection[str] | None = None) -> int: ...
     def held_by(self, email: str) -> list[Seat]: ...
     def held_on(self, app_key: str) -> list[Seat]: ...
+    def held_by_leavers(self) -> list[Seat]: ...
+
+
+class CaseRepository(Protocol):
+    def add(self, case: ReclaimCase) -> None: ...
+    def get(self, case_id: int, *, for_update: bool = False) -> ReclaimCase | None: ...
+    def open_for(self, seat_id: int) -> ReclaimCase | None: ...
+    def with_status(
+        self, *statuses: CaseStatus, app_key: str | None = None, for_update: bool = False
+    ) -> list[ReclaimCase]: ...
+    def in_wave(self, wave_id: int) -> list[ReclaimCase]: ...
+
+
+class WaveRepository(Protocol):
+    def add(self, wave: ReclaimWave) -> None: ...
+    def get(self, wave_id: int, *, for_update: bool = False) -> ReclaimWave | None: ...
 
 
 class TaskRepository(Protocol):
@@ -247,6 +277,8 @@ class UnitOfWork(Protocol):
     requests: RequestRepository
     people: PeopleRepository
     seats: SeatRepository
+    cases: CaseRepository
+    waves: WaveRepository
     tasks: TaskRepository
     jobs: JobRepository
     audit: AuditLog

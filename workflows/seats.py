@@ -2,41 +2,49 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from workflows import jobs
 from workflows.audit import SYSTEM, record
-from workflows.catalog import Config
-from workflows.commands import CompleteTask, HandProvisioningToIt, RecordProvisioned
-from workflows.errors import NotFound, Refused
-from workflows.model import Request, RequestStatus, Seat, Task, TaskStatus
+from workflows.broker import ask_idlest
+from workflows.catalog import AppConfig, Config
+from workflows.commands import HandProvisioningToIt, RecordProvisioned
+from workflows.errors import NotFound
+from workflows.model import Request, RequestStatus, Seat, Task
 from workflows.notify import subject, tell_it, tell_requester
 from workflows.ports import Clock, UnitOfWork
-from workflows.states import REQUEST, TASK, RequestEvent, TaskEvent, allows, next_state
+from workflows.states import REQUEST, RequestEvent, allows, next_state
 
 RESERVING = (RequestStatus.PROVISIONING, RequestStatus.MANUAL_TASK)
 MANUAL_CONNECTORS = ("manual", "csv")
 
 
-@dataclass(frozen=True)
-class TaskCompleted:
-    task_id: int
-    repeated: bool = False
+def counted_tiers(app: AppConfig) -> list[str] | None:
+    """The tiers whose seats use the contract's seats: the paid ones (None: every tier, when
+    none is paid). A free seat, such as a viewer, costs nothing and takes no contract seat."""
+    paid = [tier.key for tier in app.tiers if tier.monthly_price > 0]
+    return paid or None
 
 
-def seats_left(app_key: str, *, uow: UnitOfWork, config: Config) -> int | None:
-    """Free seats on the app's contract (held and being set up both count); None = no limit."""
+def seats_left(
+    app_key: str, *, uow: UnitOfWork, config: Config, tier_key: str | None = None
+) -> int | None:
+    """Free contract seats (held and being set up both count); None = no limit, or a free
+    `tier_key` that takes none."""
     app = config.app(app_key)
     if app is None or app.contract.seats is None:
         return None
-    used = uow.seats.count_active(app_key) + uow.requests.count_with_status(app_key, *RESERVING)
+    counted = counted_tiers(app)
+    if tier_key is not None and counted is not None and tier_key not in counted:
+        return None
+    used = uow.seats.count_active(app_key, counted) + uow.requests.count_with_status(
+        app_key, *RESERVING, tiers=counted
+    )
     return max(app.contract.seats - used, 0)
 
 
 def allocate(request: Request, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
     """Give an approved request a seat, or put it on the waitlist when none is free."""
     uow.apps.lock(request.app_key)
-    needs_seat = not _holds_seat(request, uow)
+    needs_seat = _takes_seat(request, uow, config)
     if needs_seat and _earlier_waiting(request, uow):
         # First come, first served: join the queue, and a free seat goes to its head now.
         _waitlist(request, uow=uow, config=config, clock=clock)
@@ -89,11 +97,13 @@ def fulfil(request: Request, email: str, actor: str, *, uow: UnitOfWork, clock: 
             assigned_on=now.date(),
             request_id=request.id,
             recorded_at=now,
+            end_date=request.end_date,
         )
         uow.seats.add(seat)
         action = "seat.assigned"
     else:
         seat.tier_key, seat.request_id = request.tier_key, request.id
+        seat.end_date = request.end_date  # a new end date (or none) extends the seat
         action = "seat.tier_changed"
     record(
         uow,
@@ -166,27 +176,6 @@ def hand_to_it(
     return task
 
 
-def complete_task(
-    cmd: CompleteTask, *, uow: UnitOfWork, config: Config, clock: Clock
-) -> TaskCompleted:
-    """IT pressed Done: close the task and, for a request, record the seat."""
-    task = uow.tasks.get(cmd.task_id, for_update=True)
-    if task is None:
-        raise NotFound("That task does not exist.")
-    if task.status == TaskStatus.DONE:
-        return TaskCompleted(task.id or 0, repeated=True)
-    if cmd.actor not in config.admins:
-        raise Refused("Only Seatkeeper admins can complete IT tasks.")
-    task.status = next_state(TASK, task.status, TaskEvent.DONE)
-    task.done_by, task.done_at = cmd.actor, clock.now()
-    record(uow, clock, cmd.actor, "task.done", f"task:{task.id}")
-    jobs.enqueue(uow, clock, jobs.ITTaskDone(task_id=task.id), f"{task.id}")
-    request = uow.requests.get(task.request_id, for_update=True) if task.request_id else None
-    if request is not None and request.status == RequestStatus.MANUAL_TASK:
-        fulfil(request, requester_email(request, uow), cmd.actor, uow=uow, clock=clock)
-    return TaskCompleted(task.id or 0)
-
-
 def _earlier_waiting(request: Request, uow: UnitOfWork) -> bool:
     """Someone approved before this request is still waiting for a seat of the same app."""
     mine = _queue_place(request)
@@ -201,10 +190,16 @@ def _queue_place(request: Request) -> tuple[object, int]:
     return (request.approved_at or request.created_at, request.id or 0)
 
 
-def _holds_seat(request: Request, uow: UnitOfWork) -> bool:
-    """A tier change: the requester already has a seat on this app, so none is taken."""
+def _takes_seat(request: Request, uow: UnitOfWork, config: Config) -> bool:
+    """True when granting the request uses a contract seat: a counted tier, unless the
+    requester already holds a counted seat on the app (a tier change takes none)."""
+    app = config.app(request.app_key)
+    counted = counted_tiers(app) if app else None
+    if counted is not None and request.tier_key not in counted:
+        return False
     person = uow.people.by_slack_id(request.requester)
-    return person is not None and uow.seats.active_for(person.email, request.app_key) is not None
+    held = uow.seats.active_for(person.email, request.app_key) if person else None
+    return held is None or (counted is not None and held.tier_key not in counted)
 
 
 def _waitlist(request: Request, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
@@ -216,3 +211,4 @@ def _waitlist(request: Request, *, uow: UnitOfWork, config: Config, clock: Clock
     record(uow, clock, SYSTEM, "request.waitlisted", subject(request), position=position)
     tell_requester(uow, clock, request, "waitlisted", position=position)
     tell_it(uow, clock, f"waitlist:{request.id}", "waitlisted", request_id=request.id)
+    ask_idlest(request.app_key, uow=uow, config=config, clock=clock)

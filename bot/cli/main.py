@@ -227,7 +227,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    if args.job not in ("reminders", "sync"):
+    if args.job not in ("reminders", "sync", "reclaim"):
         print(f"seatkeeper: the {args.job} pass is not available in this version", file=sys.stderr)
         return 2
     # A dry run must not change the database, not even its schema or catalog tables.
@@ -235,6 +235,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         container = c
         if args.job == "sync":
             return _run_sync(container, dry_run=args.dry_run, accept=args.accept_removals)
+        if args.job == "reclaim":
+            return _run_reclaim(container, dry_run=args.dry_run)
         return _run_reminders(container, dry_run=args.dry_run)
 
 
@@ -286,6 +288,31 @@ def _run_sync(container: Container, *, dry_run: bool, accept: bool) -> int:
     print("\n".join(("would change: " if dry_run else "") + line for line in report.lines()))
     failed = any(d.error for d in report.apps) or (report.people and report.people.error)
     return 1 if failed else 0
+
+
+def _run_reclaim(container: Container, *, dry_run: bool) -> int:
+    from bot.cli.progress import terminal_progress
+    from bot.passes.reclaim import describe
+    from workflows.reclaim import ReclaimReport
+
+    reports: list[ReclaimReport] = []
+
+    def one_pass() -> None:
+        with terminal_progress(len(container.config.apps) + 1, "reclaiming") as step:
+            reports.append(container.passes.reclaim.run(dry_run=dry_run, progress=step))
+
+    if dry_run:
+        one_pass()
+    elif not _leased(container, "reclaim", one_pass):
+        print(
+            "seatkeeper: a reclaim pass is already running (on this or another server)",
+            file=sys.stderr,
+        )
+        return 1
+    print("\n".join(describe(reports[0], currency=container.config.currency, dry_run=dry_run)))
+    if not dry_run and reports[0].lines:
+        print("the server sends each DM in its holder's working hours, at the configured pace")
+    return 0
 
 
 def _manifest(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,9 +14,13 @@ from collections.abc import Callable, Mapping
 from slack_sdk import WebClient
 
 from bot.jobs.approvals import Approvals
+from bot.jobs.holders import Holders
 from bot.jobs.it_channel import ITChannel
 from bot.jobs.provisioning import Provisioning
+from bot.jobs.releasing import Releasing
 from bot.jobs.requester import RequesterThread
+from bot.jobs.review import Review
+from bot.runtime.pace import Pacer
 from bot.runtime.runner import Runner
 from bot.slack.home import HomeTab
 from bot.slack.posts import Poster
@@ -36,6 +40,7 @@ class Effects:
         slack: WebClient,
         connectors: Mapping[str, Connector],
         home: HomeTab,
+        pacer: Pacer,
     ) -> None:
         poster = Poster(slack)
         self.home = home
@@ -43,6 +48,9 @@ class Effects:
         self.approvals = Approvals(runner, slack, poster)
         self.it_channel = ITChannel(runner, slack, poster)
         self.provisioning = Provisioning(runner, connectors)
+        self.holders = Holders(runner, slack, poster, pacer)
+        self.review = Review(runner, slack, poster)
+        self.releasing = Releasing(runner, connectors)
 
     def handlers(self) -> dict[str, Handler]:
         """Job kind → handler."""
@@ -56,6 +64,13 @@ class Effects:
             jobs.IT_NOTICE: self.it_channel.notice,
             jobs.PROVISION: self.provisioning.provision,
             jobs.HOME_REFRESH: self.home_refresh,
+            jobs.RECLAIM_NOTIFY: self.holders.notify,
+            jobs.RECLAIM_UPDATE: self.holders.update,
+            jobs.RECLAIM_NEWS: self.holders.news,
+            jobs.SEAT_RELEASE: self.releasing.release,
+            jobs.WAVE_POST: self.review.post,
+            jobs.WAVE_UPDATE: self.review.update,
+            jobs.IT_LEAVER: self.review.leaver,
         }
 
     def home_refresh(self, job: Job) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.jobs.subjects import SlackHandlers, dm_channel, load_request, recovering
+from bot.jobs.subjects import SlackHandlers, load_request, recovering
 from bot.slack.present import request_card, task_card
 from bot.slack.sync_view import summary_view
 from messages import render
@@ -29,7 +29,7 @@ class ITChannel(SlackHandlers):
                 return
             message = render.it_task(task_card(task, uow, self.config))
         channel, ts = self.poster.post(
-            job.key, recovering=recovering(job), channel=self._channel(), **message
+            job.key, recovering=recovering(job), channel=self.it_channel(), **message
         )
         self.runner(_record_task_message, RecordTaskMessage(p.task_id, channel, ts))
 
@@ -59,16 +59,8 @@ class ITChannel(SlackHandlers):
         else:
             text = p.text or IT_EVENTS[p.event].format(request_id=p.request_id)
             message = render.it_notice(text, detail=p.detail)
-        channel = self._channel()
+        channel = self.it_channel()
         self.poster.post(job.key, recovering=recovering(job), channel=channel, **message)
-
-    def _channel(self) -> str:
-        channel = self.config.slack.it_channel
-        if channel:
-            return channel
-        if self.config.admins:
-            return dm_channel(self.slack, self.config.admins[0])
-        raise Retryable("no slack.it_channel and no admins are configured", retry_after=3600)
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,23 @@ and what the Slack handler groups share."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from slack_sdk import WebClient
 
 from bot.runtime.runner import Runner
 from bot.slack.posts import Poster
 from workflows.errors import Gone
 from workflows.model import ApprovalStep, Job, Request
-from workflows.ports import UnitOfWork
+from workflows.ports import Retryable, UnitOfWork
+
+
+class NotYet(Exception):
+    """The job must wait until `until` (its reader's working hours): it did nothing yet."""
+
+    def __init__(self, until: dt.datetime) -> None:
+        super().__init__(f"not due before {until.isoformat()}")
+        self.until = until
 
 
 def recovering(job: Job) -> bool:
@@ -47,3 +57,12 @@ class SlackHandlers:
         self.slack = slack
         self.poster = poster
         self.config = runner.config
+
+    def it_channel(self) -> str:
+        """The IT channel, or the first admin's DM when none is configured."""
+        channel = self.config.slack.it_channel
+        if channel:
+            return channel
+        if self.config.admins:
+            return dm_channel(self.slack, self.config.admins[0])
+        raise Retryable("no slack.it_channel and no admins are configured", retry_after=3600)

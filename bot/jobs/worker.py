@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 
 from bot.jobs.effects import Handler
+from bot.jobs.subjects import NotYet
 from bot.runtime.deadline import time_limit
 from bot.runtime.heartbeat import Heartbeat
 from bot.runtime.runner import Runner
@@ -201,6 +202,9 @@ class Worker:
             self._finish(job)
 
     def _failed(self, job: Job, exc: Exception) -> None:
+        if isinstance(exc, NotYet):
+            self._defer(job, exc.until)
+            return
         error = f"{type(exc).__name__}: {exc}"
         if isinstance(exc, Gone):
             # What the job is about was removed: no retry can bring it back, so it ends now,
@@ -235,6 +239,13 @@ class Worker:
                 if given_up and alarm:
                     self._tell_it_job_died(uow, job)
             uow.commit()
+
+    def _defer(self, claimed: Job, until: dt.datetime) -> None:
+        with self.runner.uow() as uow:
+            job = uow.jobs.get(claimed.id or 0)
+            if job is not None and self._still_ours(job, claimed):
+                jobs.defer(job, until)
+                uow.commit()
 
     def _still_ours(self, job: Job, claimed: Job) -> bool:
         return (

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from bot.jobs.worker import Worker
 from bot.passes.housekeeping import Housekeeping
+from bot.passes.reclaim import Reclaim
 from bot.passes.reminders import Reminders
 from bot.passes.scheduler import build_scheduler
 from bot.passes.sync import SeatSync
@@ -27,6 +28,7 @@ class Passes:
 
     sync: SeatSync
     reminders: Reminders
+    reclaim: Reclaim
     housekeeping: Housekeeping
 
     def scheduled(self, schedule: Schedule) -> dict[str, tuple[str | None, Callable[[], object]]]:
@@ -34,6 +36,7 @@ class Passes:
         return {
             "reminders": (schedule.reminders, self.reminders),
             "sync": (schedule.sync, self.sync),
+            "reclaim": (schedule.reclaim, self.reclaim),
             "housekeeping": (HOUSEKEEPING, self.housekeeping),
         }
 

@@ -13,12 +13,13 @@ from bot.slack import parse
 from bot.slack.directory import ensure_person
 from bot.slack.home import HomeTab
 from bot.slack.present import request_card, tier_options
+from bot.slack.seat_listeners import SeatListeners
 from messages import ids, render
 from workflows.commands import CancelRequest, CompleteTask, Decide, QueueHomeRefresh
 from workflows.errors import Refused
 from workflows.jobs import queue_home_refresh
 from workflows.requests import cancel_request, check_can_decide, decide, submit_request
-from workflows.seats import complete_task
+from workflows.tasks import complete_task
 
 log = logging.getLogger(__name__)
 Body = dict[str, Any]
@@ -31,6 +32,7 @@ class Listeners:
         self.run = runner
         self.home = home
         self.config = runner.config
+        self.seats = SeatListeners(runner)
 
     def register(self, app: App) -> None:
         """Attach each listener to its Slack command, action, view or event."""
@@ -43,10 +45,17 @@ class Listeners:
         app.action(ids.REQUEST_CANCEL)(self.cancel)
         app.action(ids.TASK_DONE)(self.task_done)
         app.event("app_home_opened")(self.home_opened)
+        self.seats.register(app)
 
     def command(self, ack: Ack, command: Body, client: WebClient) -> None:
-        """`/license [request <app> | help]`."""
+        """`/license [request <app> | mine | help]`."""
         words = (command.get("text") or "").split()
+        if words[:1] == ["mine"]:
+            ack(
+                **render.my_seats(self.seats.seats_of(command["user_id"])),
+                response_type="ephemeral",
+            )
+            return
         if words[:1] == ["help"] or (words and words[0] != "request"):
             ack(**render.help_message(), response_type="ephemeral")
             return

@@ -5,9 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from messages.views import Decision, HomeView, RequestCard, SeatLine, TaskCard, TierOption
+from bot.slack.reclaim_views import seat_line
+from messages.views import Decision, HomeView, RequestCard, TaskCard, TierOption
 from workflows.catalog import Config
-from workflows.model import ApprovalStep, Request, Seat, StepStatus, Task
+from workflows.model import ApprovalStep, Request, StepStatus, Task
 from workflows.ports import UnitOfWork
 from workflows.seats import seats_left
 from workflows.states import REQUEST, RequestEvent, allows
@@ -77,17 +78,6 @@ def home_view(user: str, uow: UnitOfWork, config: Config) -> HomeView:
         user=user,
         catalog=tier_options(config),
         requests=[request_card(r, uow, config) for r in uow.requests.for_requester(user)],
-        seats=[_seat_line(seat, config) for seat in seats],
+        seats=[seat_line(seat, config) for seat in seats],
         approvals=approvals,
-    )
-
-
-def _seat_line(seat: Seat, config: Config) -> SeatLine:
-    app = config.app(seat.app_key)
-    tier = app.tier(seat.tier_key) if app else None
-    return SeatLine(
-        app.name if app else seat.app_key,
-        tier.name if tier else seat.tier_key,
-        seat.assigned_on,
-        seat.paid_until,
     )

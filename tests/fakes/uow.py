@@ -31,13 +31,17 @@ from typing import Any, Protocol, Self
 from workflows import jobs
 from workflows.audit import seal
 from workflows.model import (
+    OPEN_CASE_STATUSES,
     OPEN_REQUEST_STATUSES,
     ApprovalMessage,
     ApprovalStep,
     AuditEvent,
+    CaseStatus,
     Job,
     JobStatus,
     Person,
+    ReclaimCase,
+    ReclaimWave,
     Request,
     RequestStatus,
     Seat,
@@ -49,12 +53,14 @@ from workflows.model import (
 from workflows.ports import (
     AppRepository,
     AuditLog,
+    CaseRepository,
     JobRepository,
     PeopleRepository,
     RequestRepository,
     SeatRepository,
     TaskRepository,
     UnitOfWork,
+    WaveRepository,
 )
 
 HELD = (SeatStatus.ACTIVE, SeatStatus.RELEASING)
@@ -75,6 +81,8 @@ class _Tables:
     requests: list[Request] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
     seats: list[Seat] = field(default_factory=list)
+    cases: list[ReclaimCase] = field(default_factory=list)
+    waves: list[ReclaimWave] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
     audit: list[AuditEvent] = field(default_factory=list)
@@ -134,9 +142,12 @@ class FakeRequestRepository(RequestRepository):
         ]
         return sorted(found, key=lambda r: r.id or 0)
 
-    def count_with_status(self, app_key: str, *statuses: RequestStatus) -> int:
-        """How many of the app's requests are in any of `statuses`."""
-        return len(self.with_status(*statuses, app_key=app_key))
+    def count_with_status(
+        self, app_key: str, *statuses: RequestStatus, tiers: Collection[str] | None = None
+    ) -> int:
+        """How many of the app's requests (on `tiers`, if given) are in any of `statuses`."""
+        found = self.with_status(*statuses, app_key=app_key)
+        return sum(1 for r in found if tiers is None or r.tier_key in tiers)
 
     def for_requester(self, requester: str, *, limit: int = 50) -> list[Request]:
         """The person's most recent requests, newest first."""
@@ -209,13 +220,17 @@ class FakeSeatRepository(SeatRepository):
         """Stage a new seat."""
         self._tables.seats.append(seat)
 
+    def get(self, seat_id: int, *, for_update: bool = False) -> Seat | None:
+        """The seat with this id, in any status."""
+        return next((s for s in self.all() if s.id == seat_id), None)
+
     def active_for(self, email: str, app_key: str) -> Seat | None:
         """The seat (active or releasing) this person holds on the app, if any."""
         return next((s for s in self.held_by(email) if s.app_key == app_key), None)
 
-    def count_active(self, app_key: str) -> int:
-        """Seats held (active or releasing) on the app."""
-        return sum(1 for s in self.all() if s.app_key == app_key and s.status in HELD)
+    def count_active(self, app_key: str, tiers: Collection[str] | None = None) -> int:
+        """Seats held (active or releasing) on the app (on `tiers`, if given)."""
+        return sum(1 for s in self.held_on(app_key) if tiers is None or s.tier_key in tiers)
 
     def held_by(self, email: str) -> list[Seat]:
         """Seats (active or releasing) this person holds, by app."""
@@ -228,10 +243,69 @@ class FakeSeatRepository(SeatRepository):
         held = [s for s in self.all() if s.app_key == app_key and s.status in HELD]
         return sorted(held, key=lambda s: s.email)
 
+    def held_by_leavers(self) -> list[Seat]:
+        """Active seats whose holder the directory marks inactive, by email and app."""
+        gone = {p.email for p in self._tables.people if not p.active}
+        found = [s for s in self.all() if s.status == SeatStatus.ACTIVE and s.email in gone]
+        return sorted(found, key=lambda s: (s.email, s.app_key))
+
     def all(self) -> list[Seat]:
         """Every seat in any status, by id (fake only)."""
         self._flush()
         return sorted(self._tables.seats, key=lambda s: s.id or 0)
+
+
+class FakeCaseRepository(CaseRepository):
+    def __init__(self, tables: _Tables, flush: Flush) -> None:
+        self._tables, self._flush = tables, flush
+
+    def add(self, case: ReclaimCase) -> None:
+        """Stage a new reclaim case."""
+        self._tables.cases.append(case)
+
+    def get(self, case_id: int, *, for_update: bool = False) -> ReclaimCase | None:
+        """The case with this id."""
+        return next((c for c in self.all() if c.id == case_id), None)
+
+    def open_for(self, seat_id: int) -> ReclaimCase | None:
+        """The seat's open case, if any."""
+        return next(
+            (c for c in self.all() if c.seat_id == seat_id and c.status in OPEN_CASE_STATUSES),
+            None,
+        )
+
+    def with_status(
+        self, *statuses: CaseStatus, app_key: str | None = None, for_update: bool = False
+    ) -> list[ReclaimCase]:
+        """Cases in any of `statuses` (of one app, if given), oldest first."""
+        return [
+            c
+            for c in self.all()
+            if c.status in statuses and (app_key is None or c.app_key == app_key)
+        ]
+
+    def in_wave(self, wave_id: int) -> list[ReclaimCase]:
+        """The cases of a review wave, oldest first."""
+        return [c for c in self.all() if c.wave_id == wave_id]
+
+    def all(self) -> list[ReclaimCase]:
+        """Every case, by id (fake only)."""
+        self._flush()
+        return sorted(self._tables.cases, key=lambda c: c.id or 0)
+
+
+class FakeWaveRepository(WaveRepository):
+    def __init__(self, tables: _Tables, flush: Flush) -> None:
+        self._tables, self._flush = tables, flush
+
+    def add(self, wave: ReclaimWave) -> None:
+        """Stage a new review wave."""
+        self._tables.waves.append(wave)
+
+    def get(self, wave_id: int, *, for_update: bool = False) -> ReclaimWave | None:
+        """The wave with this id."""
+        self._flush()
+        return next((w for w in self._tables.waves if w.id == wave_id), None)
 
 
 class FakeTaskRepository(TaskRepository):
@@ -394,6 +468,8 @@ class FakeUnitOfWork(UnitOfWork):
                 step.request_id = request.id
                 _check_messages(step)
         _number(t, "seats", t.seats)
+        _number(t, "reclaim_waves", t.waves)
+        _number(t, "reclaim_cases", t.cases)
         _number(t, "tasks", t.tasks)
         _number(t, "jobs", t.jobs)
         _check_unique(t)
@@ -417,6 +493,10 @@ class FakeUnitOfWork(UnitOfWork):
         """Every seat in any status, by id."""
         return FakeSeatRepository(self._tables, self.flush).all()
 
+    def all_cases(self) -> list[ReclaimCase]:
+        """Every reclaim case, by id."""
+        return FakeCaseRepository(self._tables, self.flush).all()
+
     def all_tasks(self) -> list[Task]:
         """Every task, by id."""
         return FakeTaskRepository(self._tables, self.flush).all()
@@ -436,6 +516,8 @@ class FakeUnitOfWork(UnitOfWork):
         self.requests = FakeRequestRepository(t, flush)
         self.people = FakePeopleRepository(t, flush)
         self.seats = FakeSeatRepository(t, flush)
+        self.cases = FakeCaseRepository(t, flush)
+        self.waves = FakeWaveRepository(t, flush)
         self.tasks = FakeTaskRepository(t, flush)
         self.jobs = FakeJobRepository(t, flush)
         self.audit = FakeAuditLog(t, flush)
@@ -471,6 +553,10 @@ def _check_unique(t: _Tables) -> None:
             [(s.request_id, s.position) for r in t.requests for s in r.steps],
         ),
         ("uq_seats_one_active", [(s.email, s.app_key) for s in t.seats if s.status in HELD]),
+        (
+            "uq_reclaim_cases_one_open",
+            [(c.seat_id,) for c in t.cases if c.status in OPEN_CASE_STATUSES],
+        ),
         ("jobs.key", [(j.key,) for j in t.jobs]),
         ("audit_events.prev_hash", [(e.prev_hash,) for e in t.audit if e.prev_hash]),
     ]

@@ -55,6 +55,18 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     ),
     (jobs.PROVISION, {"request_id": 7}),
     (jobs.HOME_REFRESH, {"user": "U1"}),
+    (jobs.RECLAIM_NOTIFY, {"case_id": 4}),
+    (jobs.RECLAIM_NOTIFY, {"case_id": 4, "gated": False}),
+    (jobs.RECLAIM_UPDATE, {"case_id": 4}),
+    (jobs.RECLAIM_NEWS, {"case_id": 4, "event": "reminder"}),
+    (jobs.RECLAIM_NEWS, {"case_id": 4, "event": "removed", "gated": False, "handed_over": True}),
+    (jobs.SEAT_RELEASE, {"case_id": 4}),
+    (jobs.WAVE_POST, {"wave_id": 2}),
+    (jobs.WAVE_UPDATE, {"wave_id": 2}),
+    (
+        jobs.IT_LEAVER,
+        {"email": "b@acme.test", "seats": [{"app_key": "figma", "tier_key": "professional"}]},
+    ),
 ]
 
 
@@ -96,6 +108,13 @@ def test_every_job_kind_has_a_payload_model_that_says_its_kind() -> None:
         (jobs.ApproversRemind(approver="U1", items=((7, 9),)), None),
         (jobs.ITNotice(event="text", text="hello"), None),
         (jobs.HomeRefresh(user="U1"), None),
+        (jobs.ReclaimNotify(case_id=4), "case:4"),
+        (jobs.ReclaimUpdate(case_id=4), "case:4"),
+        (jobs.ReclaimNews(case_id=4, event="reminder"), "case:4"),
+        (jobs.SeatRelease(case_id=4), "release:4"),
+        (jobs.WavePost(wave_id=2), "wave:2"),
+        (jobs.WaveUpdate(wave_id=2), "wave:2"),
+        (jobs.ITLeaver(email="b@acme.test", seats=()), None),
     ],
 )
 def test_a_job_takes_its_kind_and_ordering_queue_from_its_payload(

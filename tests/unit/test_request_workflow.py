@@ -52,12 +52,11 @@ from workflows.requests import (
     submit_request,
 )
 from workflows.seats import (
-    TaskCompleted,
-    complete_task,
     promote_waitlist,
     provisioned,
     provisioning_failed,
 )
+from workflows.tasks import TaskCompleted, complete_task
 
 C, R = TypeVar("C"), TypeVar("R")
 ALICE, BOB, CAROL, DANA = "U0ALICE01", "U0BOB0001", "U0CAROL01", "U0DANA001"
@@ -98,7 +97,8 @@ def make_config(
     *, admins: list[str] | None = None, seats: int | None = 50, editor: list[str] | None = None
 ) -> Config:
     """Figma (SCIM): professional needs manager then owner, viewer nothing, editor the default
-    chain (manager). Miro is set up by hand, Lucid from a CSV; both need no approval."""
+    chain (manager); professional and viewer are paid, so they use the contract's seats. Miro
+    is set up by hand, Lucid from a CSV; both need no approval."""
     editor_tier: dict[str, Any] = {"key": "editor", "name": "Editor"}
     if editor is not None:
         editor_tier["approval"] = editor
@@ -129,7 +129,12 @@ def make_config(
                             "monthly_price": 15,
                             "approval": ["manager", "owner"],
                         },
-                        {"key": "viewer", "name": "Viewer", "approval": []},
+                        {
+                            "key": "viewer",
+                            "name": "Viewer",
+                            "monthly_price": 3,
+                            "approval": [],
+                        },
                         editor_tier,
                     ],
                     "contract": {"seats": seats},

@@ -1,0 +1,144 @@
+"""Seat holders' DMs about their seats: the question (or news of a release), kept current in
+place, and replies in its thread. Posts that Seatkeeper starts wait for the holder's working
+hours in their own timezone, and all of them go out at the configured pace.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from workflows.hours import deadline_after, is_open, next_open, parse_working_hours, zone
+
+from bot.jobs.subjects import NotYet, SlackHandlers, dm_channel, recovering
+from bot.runtime.pace import Pacer
+from bot.runtime.runner import Runner
+from bot.slack.posts import Poster
+from bot.slack.reclaim_views import case_card
+from messages import render
+from messages.views import CaseCard
+from workflows import jobs
+from workflows.answers import mark_prompted
+from workflows.cases import load_case
+from workflows.catalog import Config, ReclaimPolicy
+from workflows.commands import MarkPrompted
+from workflows.errors import NotFound
+from workflows.model import CaseKind, CaseStatus, Job, ReclaimCase
+from workflows.ports import Clock, UnitOfWork
+
+
+class Holders(SlackHandlers):
+    """The handlers of seat holders' DMs."""
+
+    def __init__(self, runner: Runner, slack: WebClient, poster: Poster, pacer: Pacer) -> None:
+        super().__init__(runner, slack, poster)
+        self.pacer = pacer
+
+    def notify(self, job: Job) -> None:
+        """Post the case's root DM once: ask the question, or tell of a release."""
+        p = jobs.read(job, jobs.ReclaimNotify)
+        case = self._case(p.case_id)
+        if case is None or case.ts is not None or case.holder is None:
+            return
+        if case.status == CaseStatus.SKIPPED:
+            return  # closed before it was asked: nothing to say
+        tz = self._wait_for_hours(case) if p.gated else None
+        if case.status == CaseStatus.SCHEDULED:
+            deadline = self._deadline(case, tz)
+            if not self.runner(mark_prompted, MarkPrompted(case.id or 0, deadline)):
+                return
+        message = render.reclaim_root(self._card(p.case_id))
+        self.pacer.wait()
+        channel, ts = self.poster.post(
+            job.key,
+            recovering=recovering(job),
+            channel=dm_channel(self.slack, case.holder),
+            **message,
+        )
+        self.runner(_record_case_message, RecordCaseMessage(p.case_id, channel, ts))
+
+    def update(self, job: Job) -> None:
+        """Show the case as it stands in its root DM, in place (no stale buttons)."""
+        p = jobs.read(job, jobs.ReclaimUpdate)
+        case = self._case(p.case_id)
+        if case is None or case.channel is None or case.ts is None:
+            return  # never posted: there is nothing to update
+        message = render.reclaim_root(self._card(p.case_id))
+        self.slack.chat_update(channel=case.channel, ts=case.ts, **message)
+
+    def news(self, job: Job) -> None:
+        """Reply in the case's thread: a reminder, or what happened to the seat."""
+        p = jobs.read(job, jobs.ReclaimNews)
+        case = self._case(p.case_id)
+        if case is None or case.channel is None or case.ts is None:
+            return
+        if p.gated:
+            self._wait_for_hours(case)
+        reply = render.reclaim_news(self._card(p.case_id), p.event, handed_over=p.handed_over)
+        self.pacer.wait()
+        self.poster.post(
+            job.key, recovering=recovering(job), channel=case.channel, thread_ts=case.ts, **reply
+        )
+
+    def _case(self, case_id: int) -> ReclaimCase | None:
+        with self.runner.uow() as uow:
+            try:
+                return load_case(uow, case_id)
+            except NotFound:
+                return None
+
+    def _card(self, case_id: int) -> CaseCard:
+        with self.runner.uow() as uow:
+            case = load_case(uow, case_id)
+            return case_card(case, uow, self.config, self.runner.clock.now())
+
+    def _wait_for_hours(self, case: ReclaimCase) -> dt.tzinfo:
+        """The holder's timezone; NotYet until their working hours when they are off."""
+        tz = zone(self._timezone(case.holder))
+        hours = parse_working_hours(self._policy(case).working_hours)
+        now = self.runner.clock.now()
+        if not is_open(now, hours, tz):
+            raise NotYet(next_open(now, hours, tz))
+        return tz
+
+    def _deadline(self, case: ReclaimCase, tz: dt.tzinfo | None) -> dt.datetime:
+        """When an unanswered question closes: grace_days on, at the end of a working day."""
+        if case.kind != CaseKind.IDLE and case.deadline is not None:
+            return case.deadline
+        policy = self._policy(case)
+        hours = parse_working_hours(policy.working_hours)
+        tz = tz or zone(self._timezone(case.holder))
+        return deadline_after(self.runner.clock.now(), policy.grace_days, hours, tz)
+
+    def _policy(self, case: ReclaimCase) -> ReclaimPolicy:
+        app = self.config.app(case.app_key)
+        return self.config.reclaim_policy(app) if app else self.config.defaults.reclaim
+
+    def _timezone(self, user: str | None) -> str | None:
+        """The user's timezone name from Slack's profile (None when Slack does not say)."""
+        if not user:
+            return None
+        try:
+            tz: str | None = self.slack.users_info(user=user)["user"].get("tz")
+        except SlackApiError:
+            return None
+        return tz
+
+
+@dataclass(frozen=True)
+class RecordCaseMessage:
+    """A case's root DM was posted here."""
+
+    case_id: int
+    channel: str
+    ts: str
+
+
+def _record_case_message(
+    cmd: RecordCaseMessage, *, uow: UnitOfWork, config: Config, clock: Clock
+) -> None:
+    case = load_case(uow, cmd.case_id, lock=True)
+    if case.ts is None:
+        case.channel, case.ts = cmd.channel, cmd.ts
