@@ -12,6 +12,8 @@ SEAT_COLUMNS = ("app", "tier", "email", "assigned_on", "last_active_on")
 USAGE_COLUMNS = ("app", "email", "last_active_on")
 IMPORTABLE = ("csv", "manual")
 ONE_DAY = dt.timedelta(days=1)  # a file written in a timezone ahead of ours may say tomorrow
+# What a file's last_active_on is, as a seat holder is told: whatever IT exported it from.
+USAGE_REPORT = "usage report"
 
 
 def parse_seats(
@@ -43,7 +45,9 @@ def parse_seats(
             problems += [LineProblem(file, line, reason) for reason in reasons]
             continue
         seen[key] = line
-        record = SeatRecord(email, values["tier"], assigned, active)
+        record = SeatRecord(
+            email, values["tier"], assigned, active, activity=USAGE_REPORT if active else None
+        )
         seats.setdefault(values["app"], []).append(record)
     return seats, sorted(problems, key=lambda p: p.line)
 
