@@ -775,6 +775,10 @@ def test_seats_of_an_app_with_a_vendor_connector_cannot_be_imported(scim_cli: Cl
 
     assert outcome.code == 1
     assert "scim connector" in problems_in(outcome.err, file)[2]
+    assert problems_in(outcome.err, file)[2] == (
+        "figma's seats come from its scim connector; "
+        "import seats only for apps with a csv or manual connector"
+    )
 
 
 def test_import_usage_records_last_activity_and_counts_rows_without_a_seat(cli: Cli) -> None:
