@@ -69,6 +69,7 @@ from workflows.ports import (
 
 API_VERSION = "2022-11-28"
 MAX_PER_PAGE = 100
+LAST_ACTIVITY = "last Copilot activity"  # a seat's `last_activity_at`, in its holder's words
 # Logins are letters, digits and single inner hyphens; Enterprise Managed Users add "_shortcode".
 LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,37}[A-Za-z0-9])?$")
 Json = dict[str, Any]
@@ -191,12 +192,14 @@ class GitHubCopilotConnector:
 
     def _record(self, key: str, seat: Json) -> SeatRecord:
         plan = seat.get("plan_type")
+        last = _day(seat.get("last_activity_at"))
         return SeatRecord(
             email=key,
             tier=plan if plan in self.tiers else None,
             assigned_on=_day(seat.get("created_at")),
-            last_active_on=_day(seat.get("last_activity_at")),
+            last_active_on=last,
             ends_on=_day(seat.get("pending_cancellation_date")),
+            activity=LAST_ACTIVITY if last else None,
         )
 
     def _seats(self) -> dict[str, Json]:

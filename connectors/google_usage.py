@@ -36,6 +36,7 @@ ACTIVITY = {
     "drive:timestamp_last_active_usage": "drive:last_active_usage_time",
 }
 ANSWERS = frozenset({*ACTIVITY, *ACTIVITY.values()})
+LAST_USE = "last Gmail or Drive use"  # what a seat's last activity is when it comes from here
 LAG = dt.timedelta(days=2)
 TRIES = 4
 PACIFIC = dt.timezone(dt.timedelta(hours=-8))  # Google dates usage reports in Pacific time

@@ -4,8 +4,9 @@ A seat is a licence assignment of `product_id` on one of the SKUs the config map
 its tier is the tier whose SKU it is. Last activity is the user's last Gmail or Drive use from
 the Reports API's usage report (`connectors.google_usage`); where that has nothing for the user,
 or the reports are refused, it is the Directory `lastLoginTime` (the epoch, 1970-01-01, means
-"never signed in" and is left out). Assigning inserts a licence,
-revoking deletes it, changing tier patches the assignment onto the new SKU. Writes are
+"never signed in" and is left out); each seat's activity words say which of the two it is.
+Assigning inserts a licence, revoking deletes it, changing tier patches the assignment onto the
+new SKU. Writes are
 idempotent: an assignment that already exists, or a licence that is already gone, is success.
 Calls go through `connectors.http.send`, so failures map onto the error tree there; tokens come
 from `connectors.google_auth`.
@@ -23,8 +24,8 @@ from pydantic import Field
 
 from connectors.credentials import read_secret
 from connectors.google_auth import ServiceAccount, load_key
+from connectors.google_usage import LAST_USE, USAGE_PAGE_MAX, UsageReports, day_of
 from connectors.google_usage import READS as USAGE_READS
-from connectors.google_usage import USAGE_PAGE_MAX, UsageReports, day_of
 from connectors.http import Clock, HttpRejected, Vendor, json_body, send, utc_now
 from connectors.tokens import TokenSource
 from workflows.catalog import AppConfig, ConnectorConfig
@@ -55,6 +56,7 @@ READS = {
 }
 USERS_SELECTOR = "nextPageToken,users(primaryEmail,lastLoginTime)"
 CUSTOMER_SELECTOR = "users(customerId)"
+LAST_SIGN_IN = "last sign-in"  # what last activity is when it is the Directory's lastLoginTime
 Json = dict[str, Any]
 
 
@@ -136,10 +138,11 @@ class GoogleWorkspaceConnector:
                     held.append((email, self._tier_of(str(item.get("skuId") or sku))))
         logins = self._last_logins() if held else {}
         used = self._usage.activity(self._usage_customer()) if held else {}
-        return [
-            SeatRecord(email, tier, last_active_on=used.get(email) or logins.get(email))
-            for email, tier in held
-        ]
+        seats = []
+        for email, tier in held:
+            day, words = _last_activity(used.get(email), logins.get(email))
+            seats.append(SeatRecord(email, tier, last_active_on=day, activity=words))
+        return seats
 
     def assign(self, who: Assignee, tier: str) -> None:
         """Insert a licence on the tier's SKU; one already there (or on another tier) is kept."""
@@ -315,6 +318,15 @@ class GoogleWorkspaceConnector:
             now=self._now,
         )
         return json_body(response, self._vendor)
+
+
+def _last_activity(
+    used: dt.date | None, signed_in: dt.date | None
+) -> tuple[dt.date | None, str | None]:
+    """Gmail or Drive use where Reports has it, else the last sign-in; with its words."""
+    if used is not None:
+        return used, LAST_USE
+    return signed_in, LAST_SIGN_IN if signed_in is not None else None
 
 
 def _segment(value: str) -> str:

@@ -34,6 +34,7 @@ from workflows.ports import (
 # licenseAssignmentStates carries lastUpdatedDateTime, the nearest Graph has to an assigned date.
 USER_FIELDS = ("id", "userPrincipalName", "mail", "assignedLicenses", "licenseAssignmentStates")
 SIGN_IN = "signInActivity"
+LAST_SIGN_IN = "last sign-in"  # what a seat's last activity is: a sign-in to Microsoft Entra ID
 # In order of preference: lastSuccessful… covers interactive and non-interactive sign-ins.
 SIGN_IN_DATES = (
     "lastSuccessfulSignInDateTime",
@@ -312,11 +313,13 @@ def _record(user: User, sku_ids: Mapping[str, str]) -> SeatRecord:
     # A successful sign-in wins; older tenants only have the interactive/non-interactive pair.
     others = [d for d in (_date(activity.get(name)) for name in SIGN_IN_DATES[1:]) if d]
     email = user.get("mail") or user.get("userPrincipalName") or ""
+    last = _date(activity.get(SIGN_IN_DATES[0])) or max(others, default=None)
     return SeatRecord(
         email=str(email).lower(),
         tier=tier,
         assigned_on=min(updated, default=None),
-        last_active_on=_date(activity.get(SIGN_IN_DATES[0])) or max(others, default=None),
+        last_active_on=last,
+        activity=LAST_SIGN_IN if last else None,
     )
 
 

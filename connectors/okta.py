@@ -35,6 +35,8 @@ from workflows.ports import (
     UnknownUser,
 )
 
+LAST_SIGN_IN = "last Okta sign-in"  # the user's `lastLogin`: a sign-in to Okta, not to the app
+
 
 class OktaConfig(ConnectorConfig):
     """`{type: okta}`: the people assigned to one Okta application count as its seats.
@@ -124,11 +126,13 @@ class OktaConnector:
         if not isinstance(user, dict):  # an org that ignores expand=user: one lookup each
             user = self._api.find("GET", f"/api/v1/users/{quote(str(app_user.get('id')), safe='')}")
             user = user if isinstance(user, dict) else {}
+        last = okta_date(user.get("lastLogin"))
         return SeatRecord(
             email=_assignment_email(app_user, user),
             tier=self._tier_of(app_user),
             assigned_on=okta_date(app_user.get("created")),
-            last_active_on=okta_date(user.get("lastLogin")),
+            last_active_on=last,
+            activity=LAST_SIGN_IN if last else None,
         )
 
     def _tier_of(self, app_user: Resource) -> str | None:

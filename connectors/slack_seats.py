@@ -59,6 +59,8 @@ RETRY_ERRORS = frozenset(
 ADMIN_METHODS = frozenset({"team.billableInfo", "team.accessLogs"})
 ACCESS_LOG_COUNT = 1000
 ACCESS_LOG_MAX_PAGES = 100  # Slack refuses pages past 100 (over_pagination_limit)
+# An access log's `date_last` is the member's last access to Slack from any device or browser.
+LAST_ACCESS = "last Slack access"
 Json = dict[str, Any]
 
 
@@ -128,7 +130,8 @@ class SlackSeatsConnector:
                 no_email += 1
                 continue
             last = activity.get(str(member.get("id")))
-            seats.append(SeatRecord(email=email.lower(), tier=self.tier, last_active_on=last))
+            words = LAST_ACCESS if last else None
+            seats.append(SeatRecord(email.lower(), self.tier, last_active_on=last, activity=words))
         if no_email:
             raise Rejected(
                 f"{self.app_name}: Slack listed {no_email} billable members without an email; "

@@ -191,10 +191,11 @@ class ReconcileSeats:
 
 @dataclass(frozen=True)
 class RecordUsage:
-    """Last activity per email on one app's seats."""
+    """Last activity per email on one app's seats, and what those dates are (`activity`)."""
 
     app_key: str
     usage: Mapping[str, dt.date]
+    activity: str
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,9 @@
-"""Seats and usage from CSV, for apps with no vendor API: checked whole before anything applies."""
+"""Seats (of apps with no vendor API) and usage (of any app) from CSV, checked whole first.
+
+A seats file is each app's complete seat list, so it is refused for an app whose vendor lists
+its seats at every sync. A usage file only adds dates, and most vendors report none, so it is
+taken for any app.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,10 @@ from workflows.ports import SeatRecord
 
 SEAT_COLUMNS = ("app", "tier", "email", "assigned_on", "last_active_on")
 USAGE_COLUMNS = ("app", "email", "last_active_on")
-IMPORTABLE = ("csv", "manual")
+IMPORTABLE = ("csv", "manual")  # the connectors whose apps' seats a seats file may set
 ONE_DAY = dt.timedelta(days=1)  # a file written in a timezone ahead of ours may say tomorrow
+# What a file's last_active_on is, as a seat holder is told: whatever IT exported it from.
+USAGE_REPORT = "usage report"
 
 
 def parse_seats(
@@ -23,7 +30,7 @@ def parse_seats(
     seen: dict[tuple[str, str], int] = {}
     for line, values in rows:
         email = values["email"].lower()
-        reasons = _app_problems(values["app"], config)
+        reasons = _app_problems(values["app"], config, seats=True)
         app = config.app(values["app"])
         if app is not None and app.tier(values["tier"]) is None:
             tiers = ", ".join(t.key for t in app.tiers)
@@ -43,7 +50,9 @@ def parse_seats(
             problems += [LineProblem(file, line, reason) for reason in reasons]
             continue
         seen[key] = line
-        record = SeatRecord(email, values["tier"], assigned, active)
+        record = SeatRecord(
+            email, values["tier"], assigned, active, activity=USAGE_REPORT if active else None
+        )
         seats.setdefault(values["app"], []).append(record)
     return seats, sorted(problems, key=lambda p: p.line)
 
@@ -69,14 +78,14 @@ def parse_usage(
     return usage, sorted(problems, key=lambda p: p.line)
 
 
-def _app_problems(app_key: str, config: Config) -> list[str]:
+def _app_problems(app_key: str, config: Config, *, seats: bool = False) -> list[str]:
     app = config.app(app_key)
     if app is None:
         known = ", ".join(a.key for a in config.apps) or "none"
         return [f"{shown(app_key)} is not an app in the catalog (apps: {known})"]
-    if app.connector.type not in IMPORTABLE:
+    if seats and app.connector.type not in IMPORTABLE:
         return [
             f"{app_key}'s seats come from its {app.connector.type} connector; "
-            "import seats and usage only for apps with a csv or manual connector"
+            "import seats only for apps with a csv or manual connector"
         ]
     return []

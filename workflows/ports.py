@@ -92,6 +92,9 @@ class SeatRecord:
     assigned_on: dt.date | None = None
     last_active_on: dt.date | None = None
     ends_on: dt.date | None = None  # removed, but paid until then (e.g. a billing cycle)
+    # What `last_active_on` is, in words a seat holder understands ("last sign-in"): the
+    # reclaim question quotes them, so each connector words what it really reads.
+    activity: str | None = None
 
 
 @dataclass(frozen=True)

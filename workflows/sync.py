@@ -79,7 +79,7 @@ def reconcile_seats(
                 uow, clock, SYNC, "seat.tier_changed", _subject(seat), old=seat.tier_key, new=tier
             )
             seat.tier_key = tier
-        drift.activity += _note_activity(seat, found.last_active_on)
+        drift.activity += _note_activity(seat, found.last_active_on, found.activity)
         seat.paid_until = found.ends_on
     for email, seat in sorted(known.items()):
         if email in reported or _newer(seat, cmd.listed_at):
@@ -103,7 +103,10 @@ def _looks_broken(missing: int, known: int) -> bool:
 def record_usage(
     cmd: RecordUsage, *, uow: UnitOfWork, config: Config, clock: Clock
 ) -> tuple[int, list[str]]:
-    """Store last activity per email; return (seats updated, emails without a seat)."""
+    """Store last activity per email with its words; return (seats updated, emails without a seat).
+
+    A date older than the one a seat has (from any source) changes nothing.
+    """
     updated, unknown = 0, []
     held = {seat.email.lower(): seat for seat in uow.seats.held_on(cmd.app_key)}
     for email, day in sorted(cmd.usage.items()):
@@ -111,12 +114,15 @@ def record_usage(
         if seat is None:
             unknown.append(email)
         else:
-            updated += _note_activity(seat, day)
+            updated += _note_activity(seat, day, cmd.activity)
     return updated, unknown
 
 
 def _merge(records: Sequence[SeatRecord], known: dict[str, Seat]) -> dict[str, SeatRecord]:
-    """One record per email whatever the vendor's order: the stored tier wins, dates merge."""
+    """One record per email whatever the vendor's order: the stored tier wins, dates merge.
+
+    The merged last activity keeps the words of the record it came from.
+    """
     merged: dict[str, SeatRecord] = {}
     for found in records:
         email = found.email.strip().lower()
@@ -127,12 +133,14 @@ def _merge(records: Sequence[SeatRecord], known: dict[str, Seat]) -> dict[str, S
         stored = known[email].tier_key if email in known else None
         tiers = sorted(t for t in (found.tier, other.tier) if t)
         tier = stored if stored in tiers else (tiers[0] if tiers else None)
+        last_active_on, activity = _later_activity(found, other)
         merged[email] = SeatRecord(
             email,
             tier,
             _earliest(found.assigned_on, other.assigned_on),
-            _latest(found.last_active_on, other.last_active_on),
+            last_active_on,
             _latest(found.ends_on, other.ends_on),
+            activity,
         )
     return merged
 
@@ -160,10 +168,10 @@ def _discover(
         email=email,
         slack_user_id=person.slack_user_id if person else None,
         assigned_on=found.assigned_on or clock.now().date(),
-        last_active_on=found.last_active_on,
         paid_until=found.ends_on,
         recorded_at=clock.now(),
     )
+    _note_activity(seat, found.last_active_on, found.activity)
     uow.seats.add(seat)
     record(uow, clock, SYNC, "seat.found", _subject(seat), tier=tier)
 
@@ -172,11 +180,30 @@ def _newer(seat: Seat, listed_at: dt.datetime | None) -> bool:
     return listed_at is not None and seat.recorded_at is not None and seat.recorded_at > listed_at
 
 
-def _note_activity(seat: Seat, day: dt.date | None) -> int:
-    if day is None or (seat.last_active_on is not None and day <= seat.last_active_on):
+def _note_activity(seat: Seat, day: dt.date | None, words: str | None) -> int:
+    """Record `day` and its words if newer than the seat's; 1 if the seat changed, else 0.
+
+    Sources overlap (a sync and a usage file, say), so the newest date wins whatever its
+    source. The same date keeps the words already stored: nothing says which is truer.
+    """
+    if day is None:
         return 0
-    seat.last_active_on = day
-    return 1
+    if seat.last_active_on is None or day > seat.last_active_on:
+        seat.last_active_on, seat.activity_source = day, words
+        return 1
+    if day == seat.last_active_on and seat.activity_source is None and words:
+        seat.activity_source = words  # a date stored before its words were: now they are known
+        return 1
+    return 0
+
+
+def _later_activity(a: SeatRecord, b: SeatRecord) -> tuple[dt.date | None, str | None]:
+    """The later last activity of two records, with its words (on a tie, whatever the order)."""
+    dated = [(r.last_active_on, r.activity or "") for r in (a, b) if r.last_active_on]
+    if not dated:
+        return None, None
+    day, words = max(dated)
+    return day, words or None
 
 
 def _earliest(a: dt.date | None, b: dt.date | None) -> dt.date | None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -14,7 +15,7 @@ from bot.runtime.batches import in_batches
 from bot.runtime.runner import Runner
 from workflows.commands import ReconcileSeats, RecordUsage
 from workflows.csvfile import decode
-from workflows.imports import parse_seats, parse_usage
+from workflows.imports import USAGE_REPORT, parse_seats, parse_usage
 from workflows.people import (
     ApplyPeople,
     LineProblem,
@@ -112,8 +113,12 @@ def _usage_counts(recorded: tuple[int, list[str]]) -> tuple[int, int, int]:
     return 0, updated, len(without_seat)
 
 
+def _usage_report(app_key: str, usage: Mapping[str, dt.date]) -> RecordUsage:
+    return RecordUsage(app_key, usage, USAGE_REPORT)
+
+
 SEATS = PerAppFile(parse_seats, ReconcileSeats, reconcile_seats, _drift_counts)
-USAGE = PerAppFile(parse_usage, RecordUsage, record_usage, _usage_counts)
+USAGE = PerAppFile(parse_usage, _usage_report, record_usage, _usage_counts)
 
 
 def import_seats(path: Path, *, runner: Runner) -> ImportResult:

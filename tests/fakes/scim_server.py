@@ -10,6 +10,7 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+import httpx
 import pytest
 from scim2_models import ScimProvider
 from scim2_server.memory import InMemoryStorage
@@ -41,6 +42,14 @@ class RunningScimServer:
     token: str
     storage: InMemoryStorage
     calls: list[tuple[str, str]] = field(default_factory=list)  # (HTTP method, path) served
+
+    def add_user(self, user_name: str) -> None:
+        """Create an active User, as the vendor's own admin console would."""
+        httpx.post(
+            f"{self.base_url}/Users",
+            json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": user_name},
+            headers={"Authorization": f"Bearer {self.token}"},
+        ).raise_for_status()
 
 
 @functools.cache

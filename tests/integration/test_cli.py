@@ -707,14 +707,17 @@ def test_import_at_debug_level_never_prints_or_logs_the_slack_token(
 SEATS_HEADER = "app,tier,email,assigned_on,last_active_on"
 
 
-def seat_rows(cli: Cli) -> dict[str, tuple[str, str, Any]]:
+def seat_rows(
+    cli: Cli, columns: tuple[str, ...] = ("tier_key", "status", "last_active_on")
+) -> dict[str, tuple[Any, ...]]:
+    """Every seat's `columns`, by email."""
     engine = cli.engine()
     try:
         with engine.connect() as connection:
             rows = connection.execute(select(tables.seats)).mappings().all()
     finally:
         engine.dispose()
-    return {r["email"]: (r["tier_key"], r["status"], r["last_active_on"]) for r in rows}
+    return {r["email"]: tuple(r[column] for column in columns) for r in rows}
 
 
 def write(cli: Cli, name: str, *lines: str) -> str:
@@ -738,6 +741,10 @@ def test_import_seats_loads_each_apps_complete_list_and_a_rerun_changes_nothing(
     assert first.code == 0 and "2 seats added" in first.out
     assert again.code == 0 and "0 seats added, 0 changed" in again.out
     assert seat_rows(cli)["ann@acme.com"] == ("standard", "active", dt.date(2026, 11, 1))
+    assert seat_rows(cli, ("activity_source",)) == {
+        "ann@acme.com": ("usage report",),
+        "bo@acme.com": (None,),
+    }
 
 
 def test_import_seats_reports_every_bad_line_and_applies_nothing(cli: Cli) -> None:
@@ -768,6 +775,10 @@ def test_seats_of_an_app_with_a_vendor_connector_cannot_be_imported(scim_cli: Cl
 
     assert outcome.code == 1
     assert "scim connector" in problems_in(outcome.err, file)[2]
+    assert problems_in(outcome.err, file)[2] == (
+        "figma's seats come from its scim connector; "
+        "import seats only for apps with a csv or manual connector"
+    )
 
 
 def test_import_usage_records_last_activity_and_counts_rows_without_a_seat(cli: Cli) -> None:

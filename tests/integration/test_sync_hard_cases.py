@@ -7,7 +7,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, update
 
@@ -334,14 +333,7 @@ def test_a_usage_date_far_in_the_future_is_refused(cli: Cli) -> None:
 def test_run_sync_posts_its_drift_summary_to_the_it_channel(
     scim_cli: Cli, scim_server: RunningScimServer
 ) -> None:
-    httpx.post(
-        f"{scim_server.base_url}/Users",
-        json={
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-            "userName": "ann@acme.com",
-        },
-        headers={"Authorization": f"Bearer {scim_server.token}"},
-    ).raise_for_status()
+    scim_server.add_user("ann@acme.com")
 
     outcome = scim_cli("run", "sync")
 

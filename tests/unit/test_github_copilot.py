@@ -94,6 +94,7 @@ def test_seats_are_read_across_pages_until_total_seats_are_read(
     seats = connector(client, clock, page_size=2).list_seats()
 
     assert sorted(seat.email for seat in seats) == [f"dev-{n}" for n in range(5)]
+    assert {seat.activity for seat in seats} == {None}  # no Copilot activity yet
     pages = github.requests_to("GET", "/orgs/{org}/copilot/billing/seats")
     assert [(e.params["per_page"], e.params["page"]) for e in pages] == [
         ("2", "1"),
@@ -108,7 +109,14 @@ def test_a_seat_without_a_linked_email_carries_its_login_plan_start_and_last_act
     github.add_member("OctoCat", email="octo@github.example", seat=True, last_active=clock.now())
 
     assert copilot.list_seats() == [
-        SeatRecord("octocat", "business", dt.date(2026, 11, 23), dt.date(2026, 11, 23), None)
+        SeatRecord(
+            "octocat",
+            "business",
+            dt.date(2026, 11, 23),
+            dt.date(2026, 11, 23),
+            None,
+            activity="last Copilot activity",
+        )
     ]
 
 

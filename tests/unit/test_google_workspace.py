@@ -30,6 +30,7 @@ VARIABLE = "GWS_SERVICE_ACCOUNT_KEY"
 LICENCES = "/apps/licensing/v1/product/Google-Apps"
 USAGE = "/admin/reports/v1/usage/users/all/dates/"
 GMAIL, DRIVE = "gmail:timestamp_last_interaction", "drive:timestamp_last_active_usage"
+SIGN_IN, GMAIL_OR_DRIVE = "last sign-in", "last Gmail or Drive use"  # as seat holders read them
 ANN = Assignee("ann@example.com", "Ann Archer")
 
 
@@ -100,7 +101,12 @@ def test_list_seats_follows_every_page_and_merges_each_holders_last_sign_in(
     assert sorted(seats, key=lambda seat: seat.email) == [
         SeatRecord("boss@example.com", "standard", last_active_on=None),
         *(
-            SeatRecord(f"user{n}@example.com", "starter", last_active_on=dt.date(2025, 3, n + 1))
+            SeatRecord(
+                f"user{n}@example.com",
+                "starter",
+                last_active_on=dt.date(2025, 3, n + 1),
+                activity=SIGN_IN,
+            )
             for n in range(5)
         ),
     ]
@@ -129,7 +135,11 @@ def test_a_domain_as_customer_id_is_sent_to_directory_as_domain(
 
     seats = build(client, clock, customer_id="example.com").list_seats()
 
-    assert seats == [SeatRecord("ann@example.com", "starter", last_active_on=dt.date(2025, 2, 1))]
+    assert seats == [
+        SeatRecord(
+            "ann@example.com", "starter", last_active_on=dt.date(2025, 2, 1), activity=SIGN_IN
+        )
+    ]
     directory = [r for r in google.requests if r.url.path == "/admin/directory/v1/users"]
     assert [r.url.params.get("domain") for r in directory] == ["example.com"]
     usage = [r for r in google.requests if r.url.path.startswith(USAGE)]
@@ -374,6 +384,7 @@ def test_last_activity_is_the_latest_gmail_or_drive_use_even_when_a_sign_in_is_n
         "ann@example.com": dt.date(2025, 3, 11),
         "bob@example.com": dt.date(2025, 1, 20),
     }
+    assert {seat.activity for seat in seats} == {GMAIL_OR_DRIVE}
     usage = [r.url.params for r in google.requests if r.url.path.startswith(USAGE)]
     assert {(q["parameters"], q["customerId"]) for q in usage} == {
         (f"{GMAIL},{DRIVE}", "C0fake123")
@@ -393,6 +404,10 @@ def test_without_usage_for_a_user_last_activity_falls_back_to_the_directory_sign
         "ann@example.com": dt.date(2025, 3, 5),
         "bob@example.com": None,
     }
+    assert {seat.email: seat.activity for seat in seats} == {
+        "ann@example.com": SIGN_IN,
+        "bob@example.com": None,
+    }
 
 
 def test_usage_is_read_from_the_newest_day_google_has_ready_stepping_back_a_day_at_a_time(
@@ -405,7 +420,14 @@ def test_usage_is_read_from_the_newest_day_google_has_ready_stepping_back_a_day_
 
     seats = gws.list_seats()
 
-    assert seats == [SeatRecord("ann@example.com", "starter", last_active_on=dt.date(2025, 3, 9))]
+    assert seats == [
+        SeatRecord(
+            "ann@example.com",
+            "starter",
+            last_active_on=dt.date(2025, 3, 9),
+            activity=GMAIL_OR_DRIVE,
+        )
+    ]
     days = [call.rsplit("/", 1)[1] for call in google.calls(USAGE)]
     assert days == ["2025-03-12", "2025-03-11", "2025-03-10", "2025-03-10"]  # probes, then read
     assert "the latest ready is for 2025-03-10" in gws.check()
@@ -420,7 +442,11 @@ def test_when_no_report_is_ready_within_four_days_activity_is_the_sign_in_and_ch
 
     seats = gws.list_seats()
 
-    assert seats == [SeatRecord("ann@example.com", "starter", last_active_on=dt.date(2025, 3, 5))]
+    assert seats == [
+        SeatRecord(
+            "ann@example.com", "starter", last_active_on=dt.date(2025, 3, 5), activity=SIGN_IN
+        )
+    ]
     assert len(google.calls(USAGE)) == 4
     assert gws.check().endswith(
         "no usage report is ready for the 4 days up to 2025-03-12, so last activity is the last "
@@ -453,7 +479,11 @@ def test_without_delegation_of_the_usage_scope_sync_keeps_to_sign_ins_and_check_
     seats = gws.list_seats()
     status = gws.check()
 
-    assert seats == [SeatRecord("ann@example.com", "starter", last_active_on=dt.date(2025, 3, 5))]
+    assert seats == [
+        SeatRecord(
+            "ann@example.com", "starter", last_active_on=dt.date(2025, 3, 5), activity=SIGN_IN
+        )
+    ]
     assert google.calls(USAGE) == []
     assert status.endswith(
         "and the directory are readable; usage reports are not readable (domain-wide delegation "
@@ -472,7 +502,11 @@ def test_an_admin_google_refuses_the_reports_keeps_to_sign_ins_and_check_says_wh
     seats = gws.list_seats()
     google.fail(403, USAGE)
 
-    assert seats == [SeatRecord("ann@example.com", "starter", last_active_on=dt.date(2025, 3, 5))]
+    assert seats == [
+        SeatRecord(
+            "ann@example.com", "starter", last_active_on=dt.date(2025, 3, 5), activity=SIGN_IN
+        )
+    ]
     assert gws.check().endswith(
         "usage reports are not readable (Google refused admin@example.com the Reports API "
         "(HTTP 403); give that admin the Reports privilege), so last activity is the last sign-in"

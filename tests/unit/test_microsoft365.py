@@ -92,8 +92,13 @@ def test_seats_are_listed_across_pages_with_tier_licence_date_and_last_sign_in(
 
     assert len(seats) == 6
     assert seats["ann@contoso.example"] == SeatRecord(
-        "ann@contoso.example", "e5", dt.date(2026, 1, 5), dt.date(2026, 11, 20)
+        "ann@contoso.example",
+        "e5",
+        dt.date(2026, 1, 5),
+        dt.date(2026, 11, 20),
+        activity="last sign-in",
     )
+    assert seats["e3-4@contoso.example"].activity is None  # never signed in
     assert seats["e3-4@contoso.example"].tier == "e3"
     pages = [r for r in fake.requests if r.url.path == "/v1.0/users"]
     assert len(pages) == 4  # three pages of E3 holders, one of E5
@@ -117,7 +122,9 @@ def test_without_a_successful_sign_in_date_the_newest_other_sign_in_counts(
         "lastNonInteractiveSignInDateTime": "2026-11-02T08:00:00Z",
     }
 
-    assert m365.list_seats()[0].last_active_on == dt.date(2026, 11, 2)
+    seat = m365.list_seats()[0]
+    assert seat.last_active_on == dt.date(2026, 11, 2)
+    assert seat.activity == "last sign-in"
 
 
 def test_without_entra_premium_seats_come_without_last_activity_and_check_says_so(

@@ -101,6 +101,7 @@ def test_seats_come_from_every_page_of_assignments_with_tier_and_last_sign_in(
         tier="editor",
         assigned_on=dt.date(2024, 1, 1),
         last_active_on=dt.date(2024, 12, 1),
+        activity="last Okta sign-in",
     )
     assert [s.email for s in seats] == [f"user{n}@acme.example" for n in range(5)]
     pages = okta.calls("GET", APP_USERS)
@@ -117,6 +118,7 @@ def test_a_person_who_never_signed_in_has_no_last_activity(
     [seat] = connector(client).list_seats()
 
     assert seat.last_active_on is None
+    assert seat.activity is None
     assert seat.tier == "viewer"
 
 
@@ -129,6 +131,7 @@ def test_an_org_that_does_not_embed_users_gets_one_lookup_per_seat(
     [seat] = connector(client).list_seats()
 
     assert seat.last_active_on == dt.date(2024, 11, 30)
+    assert seat.activity == "last Okta sign-in"
     assert len(okta.calls("GET", "/api/v1/users/{id}")) == 1
 
 

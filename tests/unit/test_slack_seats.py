@@ -169,7 +169,12 @@ def test_last_activity_is_the_newest_login_day_across_access_log_pages(
     found = connector(client, page_size=2).list_seats()
 
     assert found == [
-        SeatRecord("ann@acme.example", "standard", last_active_on=dt.date(2026, 11, 22)),
+        SeatRecord(
+            "ann@acme.example",
+            "standard",
+            last_active_on=dt.date(2026, 11, 22),
+            activity="last Slack access",
+        ),
         SeatRecord("bob@acme.example", "standard"),
     ]
 
