@@ -123,3 +123,11 @@ def test_ordinary_mistakes_still_show_the_value_written() -> None:
     )
     for value in ("'usd'", "'bob'", "'general'", "'0 */6 * *'", "'Standard'"):
         assert value in found
+
+
+def test_a_time_of_day_in_a_mistake_is_shown() -> None:
+    assert "got '09:30'" in message("currency: '09:30'\n")
+
+
+def test_a_colon_beside_letters_still_hides_the_value() -> None:
+    assert "'user:hunter2'" not in message("currency: 'user:hunter2'\n")
