@@ -80,6 +80,19 @@ PLACES = [
         ENV_LIKE,
         "directory.token_env",
     ),
+    (
+        "working hours",
+        "defaults: {reclaim: {working_hours: {s}}}\n",
+        SLACK,
+        "defaults.reclaim.working_hours",
+    ),
+    (
+        "a day in working hours",
+        "defaults: {reclaim: {working_hours: 'Mon-{s} 09:00-17:00'}}\n",
+        ENV_LIKE,  # plain: written as it is, between the quotes
+        "defaults.reclaim.working_hours",
+    ),
+    ("an exempt person", "defaults: {reclaim: {exempt: [{s}]}}\n", GITHUB, "exempt[0]"),
     ("the whole file", "{s}\n", GITHUB_PAT, "the file should be a mapping"),
     ("an undefined alias", "admins: *{s}\n", SLACK, "not valid YAML: found undefined alias"),
     ("a tag", "currency: !{s} USD\n", OPENAI, "currency: the tag on this value"),
