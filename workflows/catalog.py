@@ -28,6 +28,11 @@ from pydantic import (
     model_validator,
 )
 
+from workflows.csvfile import EMAIL
+from workflows.hours import WorkingHours, WorkingHoursError, parse_working_hours
+from workflows.model import normal_email
+from workflows.text import MAX_EMAIL
+
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 APPROVER_KEYWORDS = ("manager", "owner", "admins")
@@ -62,13 +67,35 @@ def _slack_user(value: str) -> str:
     return value
 
 
+def _email(value: str) -> str:
+    email = normal_email(value)
+    if EMAIL.match(email) and len(email) <= MAX_EMAIL:
+        return email
+    wanted = "; exempt takes email addresses, such as ceo@acme.com"
+    if not email:
+        raise ConfigValueError("a blank entry is not an email address" + wanted)
+    what = "a Slack user id" if SLACK_USER_ID.match(value.strip()) else "not an email address"
+    raise ConfigValueError(f"{{value!r}} is {what}{wanted}", value=value)
+
+
+def _working_hours(value: str) -> str:
+    try:
+        parse_working_hours(value)
+    except WorkingHoursError as exc:  # its values are parts of the file, shown as the loader allows
+        raise ConfigValueError(exc.template, **exc.values) from None
+    return value
+
+
 ApprovalChain = list[Annotated[str, AfterValidator(_approval_step)]]
 SlackUserId = Annotated[str, AfterValidator(_slack_user)]
+Email = Annotated[str, AfterValidator(_email)]  # stored as `normal_email` makes it
+WorkingHoursText = Annotated[str, AfterValidator(_working_hours)]
 
 
 class SlackConfig(Strict):
     it_channel: str | None = None
     approvals_channel: str | None = None
+    dm_rate: float = Field(default=1.0, gt=0, allow_inf_nan=False)  # DMs per second, at most
 
     @field_validator("it_channel", "approvals_channel")
     @classmethod
@@ -86,22 +113,29 @@ class ReclaimOverrides(Strict):
     grace_days: int | None = Field(default=None, ge=0)
     reminder_days: int | None = Field(default=None, ge=0)
     new_seat_days: int | None = Field(default=None, ge=0)
+    working_hours: WorkingHoursText | None = None
     action: Literal["revoke", "downgrade"] | None = None
     downgrade_to: str | None = None
     review: bool | None = None
-    exempt: list[str] | None = None
+    exempt: list[Email] | None = None
 
 
 class ReclaimPolicy(Strict):
-    enabled: bool = True
+    enabled: bool = True  # False: the app's seats are never asked about for being idle
     idle_days: int = Field(default=30, ge=1)
     grace_days: int = Field(default=7, ge=0)
     reminder_days: int = Field(default=3, ge=0)
     new_seat_days: int = Field(default=14, ge=0)
+    working_hours: WorkingHoursText = "Mon-Fri 09:00-17:00"
     action: Literal["revoke", "downgrade"] = "revoke"
     downgrade_to: str | None = None
     review: bool = False
-    exempt: list[str] = Field(default_factory=list)
+    exempt: list[Email] = Field(default_factory=list)
+
+    @property
+    def hours(self) -> WorkingHours:
+        """The holder's working hours that the policy's deadlines keep to."""
+        return parse_working_hours(self.working_hours)
 
     def merged(self, overrides: ReclaimOverrides | None) -> ReclaimPolicy:
         """This policy with the keys `overrides` sets replaced."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from workflows.hours import deadline_after, is_open, next_open, parse_working_hours, zone
+from workflows.hours import deadline_after, is_open, next_open, zone
 
 from bot.jobs.subjects import NotYet, SlackHandlers, dm_channel, recovering
 from bot.runtime.pace import Pacer
@@ -97,7 +97,7 @@ class Holders(SlackHandlers):
     def _wait_for_hours(self, case: ReclaimCase) -> dt.tzinfo:
         """The holder's timezone; NotYet until their working hours when they are off."""
         tz = zone(self._timezone(case.holder))
-        hours = parse_working_hours(self._policy(case).working_hours)
+        hours = self._policy(case).hours
         now = self.runner.clock.now()
         if not is_open(now, hours, tz):
             raise NotYet(next_open(now, hours, tz))
@@ -108,7 +108,7 @@ class Holders(SlackHandlers):
         if case.kind != CaseKind.IDLE and case.deadline is not None:
             return case.deadline
         policy = self._policy(case)
-        hours = parse_working_hours(policy.working_hours)
+        hours = policy.hours
         tz = tz or zone(self._timezone(case.holder))
         return deadline_after(self.runner.clock.now(), policy.grace_days, hours, tz)
 

@@ -302,6 +302,81 @@ def test_the_rate_limit_retry_handler_succeeds_after_a_429(fake: FakeSlack) -> N
     assert len(fake.messages()) == 1
 
 
+def ratelimited(call: Any) -> str:
+    """The Retry-After of a call the fake refused for its rate limit."""
+    with pytest.raises(SlackApiError) as refused:
+        call()
+    response = refused.value.response
+    assert (response.status_code, response.data) == (429, {"ok": False, "error": "ratelimited"})
+    return str(response.headers["Retry-After"])
+
+
+def test_a_call_over_the_limit_is_refused_with_429_and_not_carried_out(
+    client: WebClient, fake: FakeSlack
+) -> None:
+    fake.limit("chat.postMessage", calls=2, per_seconds=1.0)
+    for text in ("one", "two"):
+        client.chat_postMessage(channel="C1", text=text)
+
+    assert ratelimited(lambda: client.chat_postMessage(channel="C1", text="three")) == "1"
+    assert [m["text"] for m in fake.messages()] == ["one", "two"]
+    assert [call.error for call in fake.calls] == [None, None, "ratelimited"]
+
+
+def test_retry_after_counts_the_whole_seconds_until_the_window_has_room(
+    client: WebClient, fake: FakeSlack, clock: Clock
+) -> None:
+    fake.limit("chat.postMessage", calls=1, per_seconds=30)
+    client.chat_postMessage(channel="C1", text="at 100 s")
+
+    clock.now = 110.0
+    assert ratelimited(lambda: client.chat_postMessage(channel="C1", text="x")) == "20"
+    clock.now = 129.5
+    assert ratelimited(lambda: client.chat_postMessage(channel="C1", text="x")) == "1"
+    clock.now = 130.0
+    assert client.chat_postMessage(channel="C1", text="at 130 s")["ok"] is True
+
+
+def test_the_window_slides_and_refused_calls_take_no_place_in_it(
+    client: WebClient, fake: FakeSlack, clock: Clock
+) -> None:
+    fake.limit("conversations.open", calls=2, per_seconds=10)
+    for at, expected in [(100, None), (105, None), (109, "1"), (110, None), (112, "3")]:
+        clock.now = float(at)
+        if expected is None:
+            assert client.conversations_open(users="U0ALICE01")["ok"] is True
+        else:
+            assert ratelimited(lambda: client.conversations_open(users="U0ALICE01")) == expected
+    clock.now = 115.0
+    assert client.conversations_open(users="U0ALICE01")["ok"] is True
+
+
+def test_a_limit_holds_for_its_method_only(client: WebClient, fake: FakeSlack) -> None:
+    fake.limit("chat.postMessage", calls=1, per_seconds=60)
+    client.chat_postMessage(channel="C1", text="hi")
+
+    assert client.conversations_open(users="U0ALICE01")["ok"] is True
+    assert ratelimited(lambda: client.chat_postMessage(channel="C1", text="again")) == "60"
+
+
+def test_a_limit_needs_at_least_one_call_in_a_stretch_of_time(fake: FakeSlack) -> None:
+    with pytest.raises(ValueError, match="calls >= 1 and per_seconds > 0"):
+        fake.limit("chat.postMessage", calls=0, per_seconds=1.0)
+    with pytest.raises(ValueError, match="calls >= 1 and per_seconds > 0"):
+        fake.limit("chat.postMessage", calls=1, per_seconds=0)
+
+
+def test_the_sdks_rate_limit_handler_waits_out_the_limit_and_gets_through() -> None:
+    with FakeSlack() as fake:  # on the real clock: the handler sleeps Retry-After seconds
+        fake.limit("chat.postMessage", calls=1, per_seconds=1.0)
+        handler = RateLimitErrorRetryHandler(max_retry_count=2)
+        client = WebClient(token=TOKEN, base_url=fake.url, retry_handlers=[handler])
+        client.chat_postMessage(channel="C1", text="first")
+
+        assert client.chat_postMessage(channel="C1", text="second")["ok"] is True
+        assert [call.error for call in fake.calls] == [None, "ratelimited", None]
+
+
 def test_fail_next_with_an_error_answers_200_ok_false_once(
     client: WebClient, fake: FakeSlack
 ) -> None:

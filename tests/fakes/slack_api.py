@@ -1,7 +1,8 @@
 """A local fake of the Slack Web API on loopback, for slack_sdk clients (`base_url=fake.url`).
 
 It answers like Slack: HTTP 200 with `ok: false` for ordinary errors, HTTP 429 with
-`Retry-After` when told to, `not_authed`/`invalid_auth` for token problems, and it refuses
+`Retry-After` when told to or over a limit set with `limit`, `not_authed`/`invalid_auth` for
+token problems, and it refuses
 messages and views that break Block Kit limits (recording them in `fake.invalid`). When the
 fake itself fails on a call, it answers HTTP 500 with the error's text (and records the call
 with that error), so the test that made the call says why.
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from tests.fakes.blockkit import validate_message, validate_view
 from tests.fakes.loopback import Answer, FakeHandler, fake_error, json_answer
+from tests.fakes.rate_limits import SlidingWindow
 
 JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
 TRIGGER_TTL_SECONDS = 3.0
@@ -72,6 +74,7 @@ class FakeSlack:
         self._triggers: dict[str, float | None] = {}  # trigger id -> issued at, None once used
         self._failures: dict[str, deque[tuple[int, int, str | None]]] = defaultdict(deque)
         self._drops: dict[str, int] = defaultdict(int)
+        self._limits: dict[str, SlidingWindow] = {}
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "conversations.open": self._conversations_open,
@@ -164,6 +167,14 @@ class FakeSlack:
         with self._lock:
             self._failures[method].append((status, retry_after, error))
 
+    def limit(self, method: str, *, calls: int, per_seconds: float = 60.0) -> None:
+        """Refuse calls to `method` beyond `calls` in any `per_seconds` of the fake's `now`
+        clock (a sliding window of the calls let through), as Slack does: HTTP 429, error
+        `ratelimited`, not carried out, and `Retry-After` the whole seconds (at least 1) until
+        the window has room. A later `limit` on the method replaces this one."""
+        with self._lock:
+            self._limits[method] = SlidingWindow(calls, per_seconds)
+
     def drop_answer_to_next(self, method: str) -> None:
         """Carry out the next call to `method`, then close the connection without answering
         (Slack took the message; the caller never hears so). Calls queue up."""
@@ -227,12 +238,16 @@ class FakeSlack:
             return 200, _err("not_authed"), {}
         if token != self.token:
             return 200, _err("invalid_auth"), {}
+        window = self._limits.get(method)
+        wait = window.admit(self._now()) if window is not None else None
+        if wait is not None:
+            return _ratelimited(wait)
         if self._failures[method]:
             status, retry_after, error = self._failures[method].popleft()
             if error is not None:
                 return 200, _err(error), {}
             if status == 429:
-                return 429, _err("ratelimited"), {"Retry-After": str(retry_after)}
+                return _ratelimited(retry_after)
             return status, _err("fatal_error"), {}
         try:
             return 200, {"ok": True, **self._handlers[method](params)}, {}
@@ -517,6 +532,10 @@ def _decode_body(raw: bytes, headers: Any) -> dict[str, Any]:
 
 def _err(error: str) -> dict[str, Any]:
     return {"ok": False, "error": error}
+
+
+def _ratelimited(retry_after: int) -> Reply:
+    return 429, _err("ratelimited"), {"Retry-After": str(retry_after)}
 
 
 def _public(record: dict[str, Any]) -> dict[str, Any]:

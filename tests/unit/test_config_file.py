@@ -19,6 +19,7 @@ from bot.config.loader import (
 )
 from bot.config.settings import Settings, settings_from_env
 from workflows.catalog import Config
+from workflows.hours import parse_working_hours
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "tests" / "data" / "seatkeeper.example.yml"
@@ -117,6 +118,104 @@ def test_a_default_downgrade_needs_a_matching_tier_in_every_app() -> None:
     text = "defaults:\n  reclaim: {action: downgrade, downgrade_to: viewer}\n" + APP
     (found,) = problems(text)
     assert found.startswith("seatkeeper.yml:4: apps[0]: app miro: reclaim action downgrade")
+
+
+def test_reclaim_is_on_in_working_hours_and_dms_go_out_one_a_second_by_default() -> None:
+    config = parse_config(APP, source="seatkeeper.yml", env={})
+    policy = config.reclaim_policy(config.apps[0])
+
+    assert policy.enabled is True and policy.exempt == []
+    assert policy.working_hours == "Mon-Fri 09:00-17:00"
+    assert policy.hours == parse_working_hours("Mon-Fri 09:00-17:00")
+    assert config.slack.dm_rate == 1.0
+
+
+def test_an_apps_reclaim_keys_replace_only_those_of_the_defaults() -> None:
+    text = (
+        "slack: {dm_rate: 0.5}\n"
+        "defaults:\n  reclaim: {working_hours: 'Sun-Thu 08:30-16:30', exempt: [ceo@acme.com]}\n"
+        + APP
+        + "    reclaim: {enabled: false, working_hours: always}\n"
+    )
+    config = parse_config(text, source="seatkeeper.yml", env={})
+    policy = config.reclaim_policy(config.apps[0])
+
+    assert (policy.enabled, policy.working_hours, policy.hours.always) == (False, "always", True)
+    assert policy.exempt == ["ceo@acme.com"]
+    assert config.defaults.reclaim.hours.days == frozenset({6, 0, 1, 2, 3})
+    assert config.slack.dm_rate == 0.5
+
+
+def test_exempt_emails_are_stored_trimmed_and_lowercase() -> None:
+    text = "defaults: {reclaim: {exempt: [' CEO@Acme.com ', cfo@acme.com]}}\n"
+
+    config = parse_config(text, source="seatkeeper.yml", env={})
+
+    assert config.defaults.reclaim.exempt == ["ceo@acme.com", "cfo@acme.com"]
+
+
+def test_exempt_refuses_anything_but_an_email_at_its_line_naming_the_value() -> None:
+    text = APP + "    reclaim:\n      exempt:\n        - U0ALICE01\n        - Ada Lovelace\n"
+    text += "        - ''\n        - ada@\n"
+    wanted = "; exempt takes email addresses, such as ceo@acme.com"
+    assert problems(text) == [
+        f"seatkeeper.yml:8: apps[0].reclaim.exempt[0]: 'U0ALICE01' is a Slack user id{wanted}",
+        f"seatkeeper.yml:9: apps[0].reclaim.exempt[1]: 'Ada Lovelace' is not an email "
+        f"address{wanted}",
+        f"seatkeeper.yml:10: apps[0].reclaim.exempt[2]: a blank entry is not an email "
+        f"address{wanted}",
+        f"seatkeeper.yml:11: apps[0].reclaim.exempt[3]: 'ada@' is not an email address{wanted}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("hours", "reason"),
+    [
+        ("Mon-Fri 9-5", "'9' is not a time of day from 00:00 to 23:59 (such as 09:00)"),
+        ("Mon-Fri 09:00-25:00", "'25:00' is not a time of day from 00:00 to 23:59"),
+        ("Mon-Fri 17:00-09:00", "the hours start at 17:00 but end at 09:00: the start must be"),
+        ("Weekdays 09:00-17:00", "'Weekdays' is not a day: use Mon, Tue, Wed, Thu, Fri, Sat"),
+        ("office 09:00 - 17:00 daily", "'office 09:00 - 17:00 daily' is not days then hours"),
+    ],
+)
+def test_unreadable_working_hours_are_refused_at_their_line_with_the_reason(
+    hours: str, reason: str
+) -> None:
+    text = f"defaults:\n  reclaim:\n    idle_days: 30\n    working_hours: '{hours}'\n"
+
+    (found,) = problems(text)
+
+    assert found.startswith(f"seatkeeper.yml:4: defaults.reclaim.working_hours: {reason}")
+    assert found.endswith(
+        "write working hours like Mon-Fri 09:00-17:00, Mon,Wed,Fri 10:00-14:00 or always"
+    )
+
+
+def test_an_apps_working_hours_are_checked_like_the_defaults() -> None:
+    (found,) = problems(APP + "    reclaim: {working_hours: 'Mon-Fri'}\n")
+
+    assert found.startswith("seatkeeper.yml:6: apps[0].reclaim.working_hours: 'Mon-Fri' is not")
+
+
+@pytest.mark.parametrize(
+    ("rate", "reason"),
+    [
+        ("0", "should be more than 0"),
+        ("-2", "should be more than 0"),
+        ("fast", "should be a number, got 'fast'"),
+        (".inf", "should be a finite number"),
+    ],
+)
+def test_a_dm_rate_that_is_not_a_number_above_zero_is_refused(rate: str, reason: str) -> None:
+    (found,) = problems(f"slack:\n  it_channel: C0ITOPS01\n  dm_rate: {rate}\n")
+
+    assert found.startswith(f"seatkeeper.yml:3: slack.dm_rate: {reason}")
+
+
+def test_reclaim_enabled_is_true_or_false() -> None:
+    assert problems("defaults: {reclaim: {enabled: sometimes}}\n") == [
+        "seatkeeper.yml:1: defaults.reclaim.enabled: should be true or false, got 'sometimes'"
+    ]
 
 
 def test_a_duplicate_app_key_is_refused_at_the_second_app() -> None:

@@ -28,11 +28,20 @@ ALNUM = string.ascii_letters + string.digits
 PLAIN_SCALAR = re.compile(r"[A-Za-z0-9_./-][A-Za-z0-9 _./-]*(?<! )")
 MAPPINGS = {  # the keys the schema has under each key, so examples reach deep validators
     "": ["slack", "admins", "currency", "directory", "schedule", "defaults", "apps"],
-    "slack": ["it_channel", "approvals_channel"],
+    "slack": ["it_channel", "approvals_channel", "dm_rate"],
     "directory": ["source", "path", "base_url", "token_env"],
     "schedule": ["sync", "reclaim", "digest", "reminders"],
     "defaults": ["approval", "reminder_hours", "escalate_hours", "expire_days", "reclaim"],
-    "reclaim": ["idle_days", "grace_days", "action", "downgrade_to", "review", "exempt"],
+    "reclaim": [
+        "enabled",
+        "idle_days",
+        "grace_days",
+        "working_hours",
+        "action",
+        "downgrade_to",
+        "review",
+        "exempt",
+    ],
     "apps": ["key", "name", "owner", "connector", "approval", "tiers", "contract", "reclaim"],
     "tiers": ["key", "name", "monthly_price", "approval"],
     "connector": ["type", "base_url", "token_env", "skus", "timeout_seconds", "org", "tenant_id"],
@@ -59,6 +68,9 @@ GOOD = {  # values the schema takes, so that some examples load and others fail 
     "downgrade_to": ["viewer", "standard"],
     "monthly_price": ["0", "15", "9.5"],
     "renews_on": ["2027-03-31"],
+    "working_hours": ["Mon-Fri 09:00-17:00", "Sun-Thu 08:30-16:30", "always"],
+    "exempt[]": ["ceo@acme.com", "Ada@Acme.com "],
+    "dm_rate": ["1", "0.5", "20"],
     **{key: CRONTABS for key in ["sync", "reclaim", "digest", "reminders"]},
     **{key: ["7"] for key in ["seats", "idle_days", "grace_days", "notice_days", "expire_days"]},
 }

@@ -80,6 +80,19 @@ PLACES = [
         ENV_LIKE,
         "directory.token_env",
     ),
+    (
+        "working hours",
+        "defaults: {reclaim: {working_hours: {s}}}\n",
+        SLACK,
+        "defaults.reclaim.working_hours",
+    ),
+    (
+        "a day in working hours",
+        "defaults: {reclaim: {working_hours: 'Mon-{s} 09:00-17:00'}}\n",
+        ENV_LIKE,  # plain: written as it is, between the quotes
+        "defaults.reclaim.working_hours",
+    ),
+    ("an exempt person", "defaults: {reclaim: {exempt: [{s}]}}\n", GITHUB, "exempt[0]"),
     ("the whole file", "{s}\n", GITHUB_PAT, "the file should be a mapping"),
     ("an undefined alias", "admins: *{s}\n", SLACK, "not valid YAML: found undefined alias"),
     ("a tag", "currency: !{s} USD\n", OPENAI, "currency: the tag on this value"),
@@ -123,3 +136,11 @@ def test_ordinary_mistakes_still_show_the_value_written() -> None:
     )
     for value in ("'usd'", "'bob'", "'general'", "'0 */6 * *'", "'Standard'"):
         assert value in found
+
+
+def test_a_time_of_day_in_a_mistake_is_shown() -> None:
+    assert "got '09:30'" in message("currency: '09:30'\n")
+
+
+def test_a_colon_beside_letters_still_hides_the_value() -> None:
+    assert "'user:hunter2'" not in message("currency: 'user:hunter2'\n")
