@@ -257,8 +257,9 @@ def reclaim_leavers(
             earlier = uow.cases.open_for(seat.id or 0)
             if earlier is not None:
                 move(earlier, CaseEvent.SKIP, now, note="the holder left")
+            holder = holder_of(seat, uow)  # for IT's task; a leaver gets no DM
             case = closed_case(
-                seat, CaseKind.LEAVER, CaseStatus.RECLAIMED, None, uow=uow, clock=clock
+                seat, CaseKind.LEAVER, CaseStatus.RECLAIMED, holder, uow=uow, clock=clock
             )
             start_release(case, seat, (REVOKE, None), uow=uow, clock=clock)
             audit(uow, clock, SYSTEM, "reclaim.leaver", case)

@@ -119,4 +119,5 @@ def _summary(case: ReclaimCase, config: Config) -> str:
         return (
             f"Move {who}'s {name} seat from {tier_name} to {lower.name if lower else case.to_tier}"
         )
-    return f"Remove {who}'s {name} {tier_name} seat ({case.email})"
+    email = f" ({case.email})" if case.holder else ""
+    return f"Remove {who}'s {name} {tier_name} seat{email}"

@@ -58,6 +58,7 @@ defaults:
   reminder_hours: 24
   escalate_hours: 48
   expire_days: 7
+  reclaim: {reclaim}
 apps:
   - key: figma
     name: Figma
@@ -67,6 +68,7 @@ apps:
       - {{key: professional, name: Professional, monthly_price: 15, approval: [manager, owner]}}
       - {{key: viewer, name: Viewer, monthly_price: 0, approval: []}}
     contract: {{seats: 50, renews_on: 2027-03-31, notice_days: 60, auto_renew: true}}
+    reclaim: {{downgrade_to: viewer}}
   - key: miro
     name: Miro
     owner: {owner}
@@ -174,6 +176,7 @@ def start_world(
     miro_seats: int = 20,
     approvals_channel: str | None = None,
     lease_seconds: float | None = None,
+    reclaim: str = "{}",
 ) -> World:
     """Build the app against fresh fakes; the caller closes it with `stop_world`."""
     scim, scim_handle = start_scim_server()
@@ -198,6 +201,7 @@ def start_world(
         scim_url=scim.base_url,
         miro_seats=miro_seats,
         approvals_channel=approvals_channel or "null",
+        reclaim=reclaim,
     )
     config = parse_config(text, source="scenario.yml", env=env)
     container = build(settings_from_env(env), config, clock=clock, env=env)
@@ -209,14 +213,16 @@ def start_world(
 
 
 def create_tier_group(scim: RunningScimServer) -> None:
-    httpx.post(
-        f"{scim.base_url}/Groups",
-        json={
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
-            "displayName": "professional",
-        },
-        headers={"Authorization": f"Bearer {scim.token}"},
-    ).raise_for_status()
+    """The SCIM groups Figma's tiers are, as the vendor's admin console would have made them."""
+    for tier in ("professional", "viewer"):
+        httpx.post(
+            f"{scim.base_url}/Groups",
+            json={
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": tier,
+            },
+            headers={"Authorization": f"Bearer {scim.token}"},
+        ).raise_for_status()
 
 
 def stop_world(world: World) -> None:
