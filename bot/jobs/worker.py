@@ -1,5 +1,8 @@
 """The durable-job worker: claims due jobs one at a time, runs their handler, retries with backoff.
 
+A retry waits at least as long as the failure asked: a `Retryable`'s `retry_after`, or the
+`Retry-After` of a Slack 429 that outlasted the Slack client's own retries.
+
 Leases are short and renewed by a heartbeat while a job runs, so the jobs of a server that
 died are taken over by any server soon after (`SEATKEEPER_LEASE_SECONDS`); a clean stop waits
 briefly for running jobs and hands back the rest at once. Jobs that call a vendor run on their
@@ -20,6 +23,7 @@ import time
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from slack_sdk.errors import SlackApiError
 
@@ -28,6 +32,7 @@ from bot.jobs.subjects import NotYet
 from bot.runtime.deadline import time_limit
 from bot.runtime.heartbeat import Heartbeat
 from bot.runtime.runner import Runner
+from connectors.http import retry_after_seconds
 from store.uow import SqlUnitOfWork
 from workflows import jobs
 from workflows.errors import BadPayload, Gone
@@ -212,8 +217,10 @@ class Worker:
             log.warning("job %s (%s) ends: %s", job.id, job.kind, error)
             self._finish(job, error=error, final=True, alarm=False)
             return
-        delay = exc.retry_after if isinstance(exc, Retryable) else None
-        if not isinstance(exc, Retryable):
+        delay = _wait_asked(exc, self.runner.clock.now())
+        if _rate_limited(exc):
+            log.warning("job %s (%s) is rate limited by Slack for %s s", job.id, job.kind, delay)
+        elif not isinstance(exc, Retryable):
             log.exception("job %s (%s) failed", job.id, job.kind)
         self._finish(job, error=error, delay=delay, final=_permanent(exc))
 
@@ -295,6 +302,21 @@ class Worker:
             text = f"Seatkeeper gave up on a {job.kind} job (#{job.id}) after {job.attempts} tries"
             notice = jobs.ITNotice(event="text", text=text, detail=job.last_error)
             jobs.enqueue(uow, self.runner.clock, notice, f"dead:{job.id}")
+
+
+def _rate_limited(exc: Exception) -> TypeGuard[SlackApiError]:
+    """True for Slack's HTTP 429 that outlasted the client's own retries."""
+    return isinstance(exc, SlackApiError) and getattr(exc.response, "status_code", None) == 429
+
+
+def _wait_asked(exc: Exception, now: dt.datetime) -> float | None:
+    """Seconds the failure asked to wait before the next try (a 429's Retry-After), if any."""
+    if isinstance(exc, Retryable):
+        return exc.retry_after
+    if _rate_limited(exc):
+        headers = {name.lower(): value for name, value in exc.response.headers.items()}
+        return retry_after_seconds(headers.get("retry-after"), now)
+    return None
 
 
 def _permanent(exc: Exception) -> bool:
