@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from workflows.hours import deadline_after, is_open, next_open, zone
 
 from bot.jobs.subjects import NotYet, SlackHandlers, dm_channel, recovering
 from bot.runtime.pace import Pacer
@@ -25,6 +24,7 @@ from workflows.cases import load_case
 from workflows.catalog import Config, ReclaimPolicy
 from workflows.commands import MarkPrompted
 from workflows.errors import NotFound
+from workflows.hours import deadline_after, is_open, next_open, zone
 from workflows.model import CaseKind, CaseStatus, Job, ReclaimCase
 from workflows.ports import Clock, UnitOfWork
 

@@ -89,11 +89,7 @@ def later(world: World, **delta: float) -> None:
 
 def roots(world: World, user: str) -> list[dict[str, Any]]:
     """The DMs about `user`'s seats (roots, not replies), oldest first."""
-    return [
-        m
-        for m in world.thread(user)
-        if not m.get("thread_ts") and _about_a_seat(m)
-    ]
+    return [m for m in world.thread(user) if not m.get("thread_ts") and _about_a_seat(m)]
 
 
 def question(world: World, user: str) -> dict[str, Any]:

@@ -7,7 +7,6 @@ The clock starts on Monday 23 November 2026 at 09:00 UTC; the holders work in Lo
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -28,7 +27,16 @@ from tests.scenario.holders import (
     scim_user,
     seat_rows,
 )
-from tests.scenario.world import ADMIN, ALICE, DANA, FIONA, IT_CHANNEL, MALLORY, World, running_world
+from tests.scenario.world import (
+    ADMIN,
+    ALICE,
+    DANA,
+    FIONA,
+    IT_CHANNEL,
+    MALLORY,
+    World,
+    running_world,
+)
 
 
 def test_keep_then_silence_reminder_and_reclaim_once_the_snooze_ends(world: World) -> None:
@@ -52,9 +60,9 @@ def test_keep_then_silence_reminder_and_reclaim_once_the_snooze_ends(world: Worl
     later(world, days=2)  # Thursday 24 December
     reclaim(world)
     second = question(world, ALICE)
-    later(world, days=4, hours=1)  # Monday 28th, 10:00: three days before the deadline
+    later(world, days=5, hours=1)  # Tuesday 29th: past three days before the deadline
     reclaim(world)
-    later(world, days=4)  # past Thursday 31st, 17:00
+    later(world, days=3)  # past Thursday 31st, 17:00
     reclaim(world)
 
     assert len(roots(world, ALICE)) == 2
@@ -77,8 +85,9 @@ def test_release_removes_the_seat_at_once_and_request_it_back_gives_it_back(worl
     world.click(ALICE, asked, ids.RECLAIM_RELEASE)
     world.drain()
     released = current(world, asked)
-    assert "You released your *Figma Professional* seat. That saves USD 15.00/month" in (
-        released["text"]
+    assert (
+        "You released your *Figma Professional* seat. That saves USD 15.00/month"
+        in (released["text"])
     )
     assert scim_user(world, ALICE)["active"] is False
 
@@ -124,11 +133,19 @@ def test_only_the_holder_answers_and_double_clicks_or_replays_revoke_once(world:
     assert scim_user(world, ALICE)["active"] is True
 
     value = world.button(asked, ids.RECLAIM_RELEASE) or ""
-    where = {"container": {"type": "message", "message_ts": asked["ts"], "channel_id": asked["channel"]}}
+    where = {
+        "container": {"type": "message", "message_ts": asked["ts"], "channel_id": asked["channel"]}
+    }
     clicks = [
-        world.as_user(ALICE).click(ids.RECLAIM_RELEASE, value, action_ts="1700000100.000001", **where),
-        world.as_user(ALICE).click(ids.RECLAIM_RELEASE, value, action_ts="1700000100.000001", **where),
-        world.as_user(ALICE).click(ids.RECLAIM_RELEASE, value, action_ts="1700000101.000001", **where),
+        world.as_user(ALICE).click(
+            ids.RECLAIM_RELEASE, value, action_ts="1700000100.000001", **where
+        ),
+        world.as_user(ALICE).click(
+            ids.RECLAIM_RELEASE, value, action_ts="1700000100.000001", **where
+        ),
+        world.as_user(ALICE).click(
+            ids.RECLAIM_RELEASE, value, action_ts="1700000101.000001", **where
+        ),
     ]
     world.drain()
 
@@ -172,7 +189,11 @@ def test_in_review_mode_an_admin_confirms_a_wave_with_one_holder_excluded(
         for block in wave["blocks"]
         if "<@U0DANA001>" in str(block.get("text")) and block.get("accessory")
     )
-    world.as_user(ADMIN).click(ids.WAVE_EXCLUDE, exclude_dana, container={"type": "message", "message_ts": wave["ts"], "channel_id": IT_CHANNEL})
+    world.as_user(ADMIN).click(
+        ids.WAVE_EXCLUDE,
+        exclude_dana,
+        container={"type": "message", "message_ts": wave["ts"], "channel_id": IT_CHANNEL},
+    )
     world.drain()
     trimmed = current(world, wave)
     assert trimmed["text"].startswith("2 Figma seats idle past their deadline (USD 30.00/month)")
@@ -183,9 +204,10 @@ def test_in_review_mode_an_admin_confirms_a_wave_with_one_holder_excluded(
     assert decided["text"] == "Figma reclaim review: confirmed by <@U0ADMIN01>."
     assert ids.WAVE_CONFIRM not in buttons(decided) and ids.WAVE_EXCLUDE not in buttons(decided)
     assert [scim_user(world, u)["active"] for u in (ALICE, DANA, FIONA)] == [False, True, False]
-    assert "IT decided you keep your *Figma Professional* seat" in current(
-        world, roots(world, DANA)[0]
-    )["text"]
+    assert (
+        "IT decided you keep your *Figma Professional* seat"
+        in current(world, roots(world, DANA)[0])["text"]
+    )
 
 
 def test_a_leaver_loses_every_seat_without_a_dm_and_it_hears_once(world: World) -> None:

@@ -78,7 +78,7 @@ def make_config(**reclaim: Any) -> Config:
                         {"key": "professional", "name": "Professional", "monthly_price": 15},
                         {"key": "viewer", "name": "Viewer", "monthly_price": 0},
                     ],
-                    "reclaim": {"downgrade_to": "viewer"},
+                    "reclaim": {"action": "downgrade", "downgrade_to": "viewer"},
                 },
                 {
                     "key": "miro",
