@@ -53,7 +53,7 @@ HOME_APPS = 25
 HOME_TIERS_PER_APP = 10
 HOME_REQUESTS = 20
 HOME_SEATS = 10
-MY_SEATS = 40  # `/license mine`: one block each, under a message's 50
+MY_SEATS = 25  # `/license mine`: each with its Release dialog stays under 12,000 characters
 RECLAIM_NEWS = frozenset({"reminder", "reclaimed", "removed", "downgraded", "by_it"})
 
 UPDATE_EVENTS = frozenset(

@@ -63,6 +63,8 @@ def _not_asked(
 ) -> Verdict | None:
     tier = app.tier(seat.tier_key)
     started = seat.assigned_on or (seat.recorded_at.date() if seat.recorded_at else None)
+    if seat.end_date is not None and seat.end_date <= now.date() + ENDING_NOTICE:
+        return Verdict.ENDING  # granted until then: it ends whatever the idle policy says
     if not policy.enabled:
         return Verdict.OFF
     if seat.email in policy.exempt:
@@ -73,8 +75,6 @@ def _not_asked(
         return Verdict.NEW
     if seat.snoozed_until is not None and seat.snoozed_until > now:
         return Verdict.KEPT
-    if seat.end_date is not None and seat.end_date <= now.date() + ENDING_NOTICE:
-        return Verdict.ENDING  # it ends anyway; the holder hears about that instead
     return None
 
 

@@ -44,7 +44,9 @@ from workflows.model import (
 from workflows.ports import Clock, UnitOfWork
 from workflows.states import CaseEvent
 
-WAVE_SIZE = 40  # holders per review wave: each is a line with its own button in one message
+# Holders per review wave: each is a line with its own button in one message, and the lines
+# of any names and addresses stay inside Slack's ~12,000 characters per message.
+WAVE_SIZE = 30
 
 
 @dataclass(frozen=True)

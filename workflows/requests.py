@@ -141,9 +141,10 @@ def decide(cmd: Decide, *, uow: UnitOfWork, config: Config, clock: Clock) -> Ste
 
 
 def _holds(requester: str, app_key: str, tier_key: str, uow: UnitOfWork) -> bool:
+    """True when the requester holds this tier for good (one with an end date can be extended)."""
     person = uow.people.by_slack_id(requester)
     seat = uow.seats.active_for(person.email, app_key) if person else None
-    return seat is not None and seat.tier_key == tier_key
+    return seat is not None and seat.tier_key == tier_key and seat.end_date is None
 
 
 def check_can_decide(request: Request, step: ApprovalStep, actor: str, config: Config) -> None:

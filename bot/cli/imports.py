@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.runtime.batches import in_batches
 from bot.runtime.runner import Runner
-from workflows.commands import ReconcileSeats, RecordUsage
+from workflows.commands import ReclaimLeavers, ReconcileSeats, RecordUsage
 from workflows.csvfile import decode
 from workflows.imports import USAGE_REPORT, parse_seats, parse_usage
 from workflows.people import (
@@ -25,6 +25,7 @@ from workflows.people import (
     parse_people,
 )
 from workflows.ports import Verb
+from workflows.reclaim import reclaim_leavers
 from workflows.sync import SeatDrift, reconcile_seats, record_usage
 
 Rows = TypeVar("Rows")
@@ -39,6 +40,7 @@ class ImportResult:
     problems: list[LineProblem] | None = None
     ignored: int = 0
     unchanged: int = 0
+    leaver_seats: int = 0  # seats of people the file marks inactive, now being taken back
 
 
 def import_people(
@@ -60,7 +62,14 @@ def import_people(
         return ImportResult(problems=sorted(problems, key=lambda p: p.line))
     counts = in_batches(runner, apply_people, rows, ApplyPeople, pause=pause)
     added, updated = sum(a for a, _ in counts), sum(u for _, u in counts)
-    return ImportResult(added, updated, [], unchanged=len(rows) - added - updated)
+    leavers = runner(reclaim_leavers, ReclaimLeavers())
+    return ImportResult(
+        added,
+        updated,
+        [],
+        unchanged=len(rows) - added - updated,
+        leaver_seats=leavers.count("leaver"),
+    )
 
 
 def _resolve_slack_ids(

@@ -223,6 +223,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 1
     print(f"{args.file}: {IMPORT_SUMMARIES[args.kind].format_map(vars(result))}")
+    if result.leaver_seats:
+        print(f"{result.leaver_seats} seats of people marked inactive are being taken back")
     return 0
 
 

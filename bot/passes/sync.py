@@ -19,7 +19,7 @@ from bot.runtime.runner import Runner
 from store.db import writer_gap
 from workflows import jobs
 from workflows.catalog import Config
-from workflows.commands import MarkUnlistedLeft, ReconcileSeats, UpdatePeople
+from workflows.commands import MarkUnlistedLeft, ReclaimLeavers, ReconcileSeats, UpdatePeople
 from workflows.directory import PeopleDrift, merge_listing, unlisted_have_left, update_people
 from workflows.ports import (
     Clock,
@@ -29,6 +29,7 @@ from workflows.ports import (
     PersonRecord,
     UnitOfWork,
 )
+from workflows.reclaim import reclaim_leavers
 from workflows.sync import SeatDrift, reconcile_seats
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class SyncReport:
     people: PeopleDrift | None = None
     apps: list[SeatDrift] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    leaver_seats: int = 0  # seats of people marked inactive, now being taken back
 
     @property
     def changed(self) -> bool:
@@ -69,6 +71,8 @@ class SyncReport:
         out += [
             f"{key}: skipped (fulfilled by hand; import its seats from CSV)" for key in self.skipped
         ]
+        if self.leaver_seats:
+            out.append(f"leavers: {self.leaver_seats} seats being taken back")
         return out
 
 
@@ -105,6 +109,9 @@ class SeatSync:
                 report.skipped.append(app.key)
                 continue
             report.apps.append(self._sync_app(app.key, connector, dry_run, accept_removals))
+        # Leavers lose their seats now, not at the next reclaim pass (their IT notice says so).
+        leavers = self._runner(dry_run)(reclaim_leavers, ReclaimLeavers())
+        report.leaver_seats = leavers.count("leaver")
         if report.changed and not dry_run:
             self.runner(_tell_it, TellItOfSync(summary(self.runner.config, report)))
         return report

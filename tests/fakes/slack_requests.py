@@ -93,6 +93,7 @@ def block_action(
     team_id: str = TEAM_ID,
     api_app_id: str = API_APP_ID,
     action_ts: str | None = None,
+    response_url: str | None = None,
 ) -> Body:
     """A button click: form-encoded `payload` holding block_actions JSON.
 
@@ -127,7 +128,7 @@ def block_action(
         } | given
         payload["channel"] = {"id": channel_id, "name": "directmessage"}
         payload["message"] = message or _bot_message(message_ts)
-        payload["response_url"] = _response_url(team_id)
+        payload["response_url"] = response_url or _response_url(team_id)
     else:
         shown = view or {"id": given.get("view_id", "V0VIEW001"), "type": "home"}
         payload["container"] = {"type": "view", "view_id": shown["id"]} | given

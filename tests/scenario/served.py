@@ -32,6 +32,7 @@ from tests.fakes.slack_requests import SlackSender, click_message, static_select
 from tests.scenario.world import (
     ADMIN,
     CONFIG,
+    DM_RATE,
     FIONA,
     IT_CHANNEL,
     PEOPLE,
@@ -139,7 +140,14 @@ class Served:
 
 
 @contextmanager
-def served(database_url: str, folder: Path, *, scim_url: str | None = None) -> Iterator[Served]:
+def served(
+    database_url: str,
+    folder: Path,
+    *,
+    scim_url: str | None = None,
+    reclaim: str = "{}",
+    dm_rate: float = DM_RATE,
+) -> Iterator[Served]:
     """Peers and a prepared database; replicas are started by the test and killed at the end."""
     scim, scim_handle = start_scim_server()
     slack = FakeSlack().start()
@@ -152,6 +160,8 @@ def served(database_url: str, folder: Path, *, scim_url: str | None = None) -> I
         scim_url=scim_url or scim.base_url,
         miro_seats=20,
         approvals_channel="null",
+        reclaim=reclaim,
+        dm_rate=dm_rate,
     )
     (folder / "seatkeeper.yml").write_text(config)
     env = {

@@ -176,7 +176,7 @@ def test_in_review_mode_an_admin_confirms_a_wave_with_one_holder_excluded(
     reclaim(world)
     [wave] = [m for m in world.slack.messages(IT_CHANNEL) if ids.WAVE_CONFIRM in buttons(m)]
     assert wave["text"] == (
-        "3 Figma seats idle past their deadline (USD 45.00/month): reclaim them?"
+        "3 Figma seats idle past the deadline to answer (USD 45.00/month): reclaim them?"
     )
     assert "The deadline has passed and IT is reviewing this seat" in str(question(world, ALICE))
     world.click(MALLORY, wave, ids.WAVE_CONFIRM)
@@ -196,7 +196,7 @@ def test_in_review_mode_an_admin_confirms_a_wave_with_one_holder_excluded(
     )
     world.drain()
     trimmed = current(world, wave)
-    assert trimmed["text"].startswith("2 Figma seats idle past their deadline (USD 30.00/month)")
+    assert trimmed["text"].startswith("2 Figma seats idle past the deadline to answer (USD 30.00")
     world.click(ADMIN, trimmed, ids.WAVE_CONFIRM)
     world.drain()
 

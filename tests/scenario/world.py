@@ -35,6 +35,7 @@ from workflows.ports import Clock, UnitOfWork
 SIGNING_SECRET = "test-signing-secret"
 ALICE, DANA, FIONA, ADMIN, MALLORY = "U0ALICE01", "U0DANA001", "U0FIGOWN1", "U0ADMIN01", "U0MALLRY1"
 IT_CHANNEL = "C0ITOPS01"
+DM_RATE = 500  # seat holders' DMs per second: pacing is shown where it matters, not waited on
 APPROVALS_CHANNEL = "C0APPROVE1"
 PEOPLE = [
     {
@@ -51,7 +52,7 @@ PEOPLE = [
 ]
 
 CONFIG = """
-slack: {{it_channel: {it_channel}, approvals_channel: {approvals_channel}}}
+slack: {{it_channel: {it_channel}, approvals_channel: {approvals_channel}, dm_rate: {dm_rate}}}
 admins: [{admin}]
 defaults:
   approval: [manager]
@@ -177,6 +178,7 @@ def start_world(
     approvals_channel: str | None = None,
     lease_seconds: float | None = None,
     reclaim: str = "{}",
+    dm_rate: float = DM_RATE,
 ) -> World:
     """Build the app against fresh fakes; the caller closes it with `stop_world`."""
     scim, scim_handle = start_scim_server()
@@ -202,6 +204,7 @@ def start_world(
         miro_seats=miro_seats,
         approvals_channel=approvals_channel or "null",
         reclaim=reclaim,
+        dm_rate=dm_rate,
     )
     config = parse_config(text, source="scenario.yml", env=env)
     container = build(settings_from_env(env), config, clock=clock, env=env)

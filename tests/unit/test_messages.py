@@ -373,7 +373,7 @@ def test_every_template_interpolation_goes_through_tojson_or_an_escaping_filter(
             call = re.match(r"(\w+)(\.\w+)?\(", expr)
             assert (
                 SAFE_LAST_FILTER.search(expr)
-                or (call and (call.group(1) in {"b", "r", "fail"} | macros))
+                or (call and (call.group(1) in {"b", "r", "c", "s", "fail"} | macros))
                 or expr in set_blocks | JSON_FRAGMENT_PARAMS
             ), f"{path.name}: {{{{ {expr} }}}} is neither tojson'd nor escaped"
 
