@@ -224,7 +224,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(f"{args.file}: {IMPORT_SUMMARIES[args.kind].format_map(vars(result))}")
     if result.leaver_seats:
-        print(f"{result.leaver_seats} seats of people marked inactive are being taken back")
+        print(f"leavers' seats being taken back: {result.leaver_seats}")
     return 0
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.integration.test_cli import HEADER, MANUAL_CONFIG
+from tests.integration.cli_harness import HEADER, MANUAL_CONFIG
 
 Row = tuple[str, str, str, str, str, str]
 

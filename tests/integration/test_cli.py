@@ -5,16 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
-from bot.cli.main import main
 from bot.config.loader import load_config
 from bot.runtime.runner import Runner
 from store import tables
@@ -25,120 +20,17 @@ from store.uow import SqlUnitOfWork
 from tests.database import rows_of
 from tests.fakes.clock import FakeClock
 from tests.fakes.scim_server import RunningScimServer
-from tests.fakes.slack_api import FakeSlack
+from tests.integration.cli_harness import (
+    MANUAL_CONFIG,
+    SCIM_TOKEN_ENV,
+    SIGNING_SECRET,
+    SLACK_TOKEN,
+    Cli,
+    Outcome,
+    scim_app,
+)
 from workflows.commands import SubmitRequest
 from workflows.requests import submit_request
-
-SLACK_TOKEN = "xoxb-seatkeeper-cli-test-bot-token-7d1e"
-SIGNING_SECRET = "cli-test-signing-secret-3b9f0c"
-SCIM_TOKEN_ENV = "SEATKEEPER_TEST_SCIM_TOKEN"
-HEADER = "email,name,slack_user_id,manager_email,department,active"
-
-MANUAL_CONFIG = """\
-slack: {it_channel: C0ITOPS01}
-admins: [U0ADMIN01]
-apps:
-  - key: miro
-    name: Miro
-    connector: {type: manual}
-    tiers:
-      - {key: standard, name: Standard, monthly_price: 10, approval: [U0APPROV1]}
-"""
-
-
-def scim_app(base_url: str) -> str:
-    """A catalog entry for an app behind the SCIM server at `base_url`."""
-    return (
-        "  - key: figma\n"
-        "    name: Figma\n"
-        f'    connector: {{type: scim, base_url: "{base_url}", token_env: {SCIM_TOKEN_ENV}}}\n'
-        "    tiers:\n"
-        "      - {key: professional, name: Professional, monthly_price: 15}\n"
-    )
-
-
-@dataclass(frozen=True)
-class Outcome:
-    code: int
-    out: str
-    err: str
-
-
-@dataclass
-class Cli:
-    """Runs `seatkeeper …` in a prepared working folder and environment."""
-
-    folder: Path
-    config: Path
-    database_url: str
-    slack: FakeSlack
-    monkeypatch: pytest.MonkeyPatch
-    capsys: pytest.CaptureFixture[str]
-
-    def __call__(self, *argv: str) -> Outcome:
-        self.capsys.readouterr()
-        code = main(list(argv))
-        captured = self.capsys.readouterr()
-        return Outcome(code, captured.out, captured.err)
-
-    def write_config(self, text: str) -> None:
-        self.config.write_text(text, encoding="utf-8")
-
-    def write_people(self, *rows: str, name: str = "people.csv") -> str:
-        (self.folder / name).write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-        return name
-
-    def setenv(self, name: str, value: str) -> None:
-        self.monkeypatch.setenv(name, value)
-
-    def engine(self) -> Engine:
-        return make_engine(self.database_url)
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack(token=SLACK_TOKEN).start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def cli(
-    tmp_path: Path,
-    database_url: str,
-    slack: FakeSlack,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> Cli:
-    for name in ("SLACK_APP_TOKEN", "SEATKEEPER_LOG_LEVEL", "SEATKEEPER_WORKER_INTERVAL"):
-        monkeypatch.delenv(name, raising=False)
-    config = tmp_path / "seatkeeper.yml"
-    config.write_text(MANUAL_CONFIG, encoding="utf-8")
-    monkeypatch.setenv("SEATKEEPER_DATABASE_URL", database_url)
-    monkeypatch.setenv("SEATKEEPER_CONFIG", str(config))
-    monkeypatch.setenv("SLACK_BOT_TOKEN", slack.token)
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    monkeypatch.setenv("SLACK_API_URL", slack.url)
-    monkeypatch.chdir(tmp_path)
-    return Cli(tmp_path, config, database_url, slack, monkeypatch, capsys)
-
-
-@pytest.fixture
-def scim_cli(cli: Cli, scim_server: RunningScimServer) -> Cli:
-    """`cli` with a SCIM app whose tier group exists on the real SCIM server."""
-    group = {
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
-        "displayName": "professional",
-    }
-    httpx.post(
-        f"{scim_server.base_url}/Groups",
-        json=group,
-        headers={"Authorization": f"Bearer {scim_server.token}"},
-    ).raise_for_status()
-    cli.write_config(MANUAL_CONFIG + scim_app(scim_server.base_url))
-    cli.setenv(SCIM_TOKEN_ENV, scim_server.token)
-    assert cli("db", "upgrade").code == 0
-    return cli
 
 
 def people_in(database_url: str) -> dict[str, dict[str, Any]]:

@@ -28,7 +28,7 @@ from store.db import make_engine, session_factory
 from store.migrate import upgrade
 from tests.database import rows_of
 from tests.fakes.clock import FakeClock
-from tests.integration.test_cli import MANUAL_CONFIG
+from tests.integration.cli_harness import MANUAL_CONFIG
 from workflows.imports import SEAT_COLUMNS, USAGE_COLUMNS
 from workflows.people import PEOPLE_COLUMNS
 from workflows.text import MAX_EMAIL, MAX_NAME, MAX_SLACK_ID

@@ -18,13 +18,13 @@ from bot.web.app import create_app
 from messages import render
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackSender
+from tests.integration.cli_harness import MANUAL_CONFIG
 from tests.integration.people_files import (
     importing,
     people_rows,
     scalar,
     write_people,
 )
-from tests.integration.test_cli import MANUAL_CONFIG
 
 PEOPLE = 20_000
 SIGNING_SECRET = "import-beside-slack-signing-secret"

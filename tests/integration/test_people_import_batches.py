@@ -17,7 +17,7 @@ from bot.runtime.batches import BATCH
 from store import tables
 from store.db import make_engine, session_factory
 from store.uow import SqlUnitOfWork
-from tests.integration import test_cli as cli_tests
+from tests.integration.cli_harness import Cli
 from tests.integration.people_files import (
     import_env,
     importing,
@@ -26,16 +26,13 @@ from tests.integration.people_files import (
     stored_people,
     write_people,
 )
-from tests.integration.test_cli import Cli, people_in
+from tests.integration.test_cli import people_in
 from tests.integration.test_sync_hard_cases import ListedDirectory
 from tests.scenario.world import World
 from workflows.audit import verify_chain
 from workflows.ports import PersonRecord
 
 PEOPLE = 2 * BATCH + 500  # three batches
-
-# The command-line fixtures of test_cli.py, shared here by name.
-slack, cli = cli_tests.slack, cli_tests.cli
 
 
 def import_here(monkeypatch: pytest.MonkeyPatch, database: Path, file: Path) -> int:

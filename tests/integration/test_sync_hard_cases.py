@@ -14,8 +14,8 @@ from store import tables
 from store.db import make_engine
 from store.migrate import upgrade
 from tests.fakes.scim_server import RunningScimServer
-from tests.integration import test_cli as cli_tests
-from tests.integration.test_cli import MANUAL_CONFIG, SEATS_HEADER, Cli, write
+from tests.integration.cli_harness import MANUAL_CONFIG, Cli
+from tests.integration.test_cli import SEATS_HEADER, write
 from tests.scenario.world import ALICE, World
 from workflows.catalog import Config
 from workflows.commands import ReconcileSeats
@@ -24,9 +24,6 @@ from workflows.ports import Clock, PersonRecord, SeatRecord, UnitOfWork
 from workflows.sync import reconcile_seats
 
 CAROL, DEV = "carol@acme.test", "dev@acme.test"
-
-# The command-line fixtures of test_cli.py, shared here by name.
-slack, cli, scim_cli = cli_tests.slack, cli_tests.cli, cli_tests.scim_cli
 
 
 class Listed:

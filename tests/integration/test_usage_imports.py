@@ -5,13 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.fakes.scim_server import RunningScimServer
-from tests.integration import test_cli as cli_tests
-from tests.integration.test_cli import SEATS_HEADER, Cli, seat_rows, write
+from tests.integration.cli_harness import Cli
+from tests.integration.test_cli import SEATS_HEADER, seat_rows, write
 
 USAGE_HEADER = "app,email,last_active_on"
-
-# The command-line fixtures of test_cli.py, shared here by name.
-slack, cli, scim_cli = cli_tests.slack, cli_tests.cli, cli_tests.scim_cli
 
 
 def activity(cli: Cli) -> dict[str, tuple[dt.date | None, str | None]]:
