@@ -89,6 +89,7 @@ class GitHubCopilotConnector:
     """Assign and revoke Copilot seats of one GitHub organisation."""
 
     manual: bool = False
+    billed_to_cycle_end: bool = True
 
     def __init__(
         self,

@@ -88,6 +88,7 @@ class GoogleWorkspaceConnector:
     """Assign, move and revoke Google Workspace licences of one product."""
 
     manual: bool = False
+    billed_to_cycle_end: bool = False
 
     def __init__(
         self,

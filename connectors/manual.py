@@ -27,6 +27,7 @@ class ManualConnector:
     """A connector for apps without an API: it knows no seats and refuses writes."""
 
     manual: bool = True
+    billed_to_cycle_end: bool = False
 
     def __init__(self, app_key: str, app_name: str, *, kind: str = "manual") -> None:
         self.app_key = app_key

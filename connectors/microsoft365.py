@@ -72,6 +72,7 @@ class Microsoft365Connector:
     """Assign and reclaim Microsoft 365 licences of one tenant."""
 
     manual: bool = False
+    billed_to_cycle_end: bool = False
 
     def __init__(
         self,

@@ -57,6 +57,7 @@ class OktaConnector:
     """Seats are the assignments of one Okta application."""
 
     manual: bool = False
+    billed_to_cycle_end: bool = False
 
     def __init__(
         self,

@@ -42,6 +42,7 @@ class ScimConnector:
     """Provision seats on any SCIM 2.0 service provider."""
 
     manual: bool = False
+    billed_to_cycle_end: bool = False
 
     def __init__(
         self,

@@ -89,6 +89,7 @@ class SlackSeatsConnector:
     """Read the paid seats of the Slack workspace the token belongs to."""
 
     manual: bool = False
+    billed_to_cycle_end: bool = False
 
     def __init__(
         self,

@@ -115,6 +115,7 @@ class CaseCard:
     back_until: datetime | None = None
     requested_back: int | None = None
     end_date: date | None = None
+    billed_to_cycle_end: bool = False  # the vendor bills a removed seat to the cycle's end
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from workflows import jobs
 from workflows.audit import record
@@ -63,22 +64,9 @@ def open_case(
     deadline: dt.datetime | None = None,
 ) -> ReclaimCase:
     """Open a case about the assessed seat and queue its root DM (sent in working hours)."""
-    seat = assessment.seat
-    case = ReclaimCase(
-        seat_id=seat.id or 0,
-        app_key=seat.app_key,
-        tier_key=seat.tier_key,
-        email=seat.email,
-        kind=kind,
-        opened_at=clock.now(),
-        holder=holder,
-        last_active_on=seat.last_active_on,
-        activity_source=seat.activity_source,
-        waiting=waiting,
-        deadline=deadline,
+    case = _new_case(
+        assessment.seat, kind, holder, uow=uow, clock=clock, waiting=waiting, deadline=deadline
     )
-    uow.cases.add(case)
-    uow.flush()
     jobs.enqueue(uow, clock, jobs.ReclaimNotify(case_id=case.id or 0), f"{case.id}")
     return case
 
@@ -93,19 +81,30 @@ def closed_case(
     clock: Clock,
 ) -> ReclaimCase:
     """A case that is decided as it opens (a leaver, or a holder who releases unasked)."""
-    now = clock.now()
+    return _new_case(seat, kind, holder, uow=uow, clock=clock, status=status, closed_at=clock.now())
+
+
+def _new_case(
+    seat: Seat,
+    kind: CaseKind,
+    holder: str | None,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    **fields: Any,
+) -> ReclaimCase:
+    """A new case about `seat`, with the evidence of its last use, stored with its id."""
     case = ReclaimCase(
         seat_id=seat.id or 0,
         app_key=seat.app_key,
         tier_key=seat.tier_key,
         email=seat.email,
         kind=kind,
-        opened_at=now,
+        opened_at=clock.now(),
         holder=holder,
-        status=status,
         last_active_on=seat.last_active_on,
         activity_source=seat.activity_source,
-        closed_at=now,
+        **fields,
     )
     uow.cases.add(case)
     uow.flush()

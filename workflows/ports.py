@@ -161,6 +161,8 @@ class Connector(Protocol):
     """
 
     manual: bool
+    # A removed seat stays billed until the end of its billing cycle (GitHub Copilot).
+    billed_to_cycle_end: bool
 
     def list_seats(self) -> list[SeatRecord]:
         """Every seat the vendor knows, across all pages."""

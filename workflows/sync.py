@@ -68,6 +68,8 @@ def reconcile_seats(
     for email, found in sorted(reported.items()):
         seat = known.get(email)
         tier = _tier(found.tier, seat, app, drift, email)
+        if seat is None and found.ends_on is not None:
+            continue  # removed and billed to the end of its cycle: nobody holds it any more
         if seat is None:
             _discover(app_key, email, tier, found, uow=uow, clock=clock)
             drift.found.append(email)

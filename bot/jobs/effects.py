@@ -48,7 +48,8 @@ class Effects:
         self.approvals = Approvals(runner, slack, poster)
         self.it_channel = ITChannel(runner, slack, poster)
         self.provisioning = Provisioning(runner, connectors)
-        self.holders = Holders(runner, slack, poster, pacer)
+        cycle_billed = frozenset(k for k, c in connectors.items() if c.billed_to_cycle_end)
+        self.holders = Holders(runner, slack, poster, pacer, cycle_billed)
         self.review = Review(runner, slack, poster)
         self.releasing = Releasing(runner, connectors)
 

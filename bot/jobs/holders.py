@@ -6,7 +6,7 @@ hours in their own timezone, and all of them go out at the configured pace.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -32,9 +32,17 @@ from workflows.ports import Clock, UnitOfWork
 class Holders(SlackHandlers):
     """The handlers of seat holders' DMs."""
 
-    def __init__(self, runner: Runner, slack: WebClient, poster: Poster, pacer: Pacer) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        slack: WebClient,
+        poster: Poster,
+        pacer: Pacer,
+        cycle_billed: frozenset[str] = frozenset(),
+    ) -> None:
         super().__init__(runner, slack, poster)
         self.pacer = pacer
+        self.cycle_billed = cycle_billed  # apps whose vendor bills a removed seat to cycle end
 
     def notify(self, job: Job) -> None:
         """Post the case's root DM once: ask the question, or tell of a release."""
@@ -92,7 +100,8 @@ class Holders(SlackHandlers):
     def _card(self, case_id: int) -> CaseCard:
         with self.runner.uow() as uow:
             case = load_case(uow, case_id)
-            return case_card(case, uow, self.config, self.runner.clock.now())
+            card = case_card(case, uow, self.config, self.runner.clock.now())
+        return replace(card, billed_to_cycle_end=case.app_key in self.cycle_billed)
 
     def _wait_for_hours(self, case: ReclaimCase) -> dt.tzinfo:
         """The holder's timezone; NotYet until their working hours when they are off."""

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-
-import pytest
 
 from messages import ids
 from tests.fakes.response_url import ResponseUrlListener
@@ -24,14 +21,7 @@ from tests.scenario.holders import (
     scim_user,
     seat_rows,
 )
-from tests.scenario.world import ADMIN, ALICE, DANA, FIONA, IT_CHANNEL, World, running_world
-
-
-@pytest.fixture
-def short_grace_world(database_url: str) -> Iterator[World]:
-    """Five days' grace: a question asked early in the week ends on a weekend day."""
-    with running_world(database_url, reclaim="{grace_days: 5}") as world:
-        yield world
+from tests.scenario.world import ADMIN, ALICE, DANA, FIONA, IT_CHANNEL, World
 
 
 def test_questions_wait_for_each_holders_working_hours_and_deadlines_skip_the_weekend(

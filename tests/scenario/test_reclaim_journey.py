@@ -7,10 +7,6 @@ The clock starts on Monday 23 November 2026 at 09:00 UTC; the holders work in Lo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from messages import ids
 from tests.scenario.holders import (
     EMAIL,
@@ -35,7 +31,6 @@ from tests.scenario.world import (
     IT_CHANNEL,
     MALLORY,
     World,
-    running_world,
 )
 
 
@@ -155,13 +150,6 @@ def test_only_the_holder_answers_and_double_clicks_or_replays_revoke_once(world:
     ]
     assert len(deactivations) == 1
     assert len(replies(world, asked)) == 1
-
-
-@pytest.fixture
-def review_world(database_url: str) -> Iterator[World]:
-    """Figma and Miro with `review: true`: IT confirms each wave of reclaims."""
-    with running_world(database_url, reclaim="{review: true}") as world:
-        yield world
 
 
 def test_in_review_mode_an_admin_confirms_a_wave_with_one_holder_excluded(

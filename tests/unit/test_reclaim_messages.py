@@ -149,6 +149,9 @@ MESSAGES: dict[str, Callable[[], dict[str, Any]]] = {
         replace(RELEASED, action="downgrade", to_tier_name="Viewer"), "downgraded"
     ),
     "reclaim_news_by_it": lambda: render.reclaim_news(RELEASED, "by_it"),
+    "reclaim_news_removed_billed_to_cycle_end": lambda: render.reclaim_news(
+        replace(RELEASED, billed_to_cycle_end=True), "removed"
+    ),
     "reclaim_wave": lambda: render.reclaim_wave(WAVE),
     "reclaim_wave_confirmed": lambda: render.reclaim_wave(
         replace(WAVE, status="confirmed", decided_by="U0ADMIN01", decided_at=ASKED)
@@ -276,3 +279,12 @@ def test_long_lists_of_seats_are_cut_with_a_count_of_the_rest() -> None:
     assert mine["text"] == "You hold 120 seats."
     assert "…and 95 more" in json.dumps(mine, ensure_ascii=False)
     assert "…and 100 more" in json.dumps(left, ensure_ascii=False)
+
+
+def test_a_seat_billed_to_the_end_of_its_cycle_says_when_the_saving_starts() -> None:
+    said = MESSAGES["reclaim_news_removed_billed_to_cycle_end"]()["text"]
+
+    assert said.endswith(
+        "That saves USD 15.00/month from the next billing cycle: "
+        "the vendor bills it until the current one ends."
+    )
