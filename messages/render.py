@@ -274,9 +274,12 @@ def it_notice(text: str, *, detail: str | None = None) -> Payload:
     return _render("it_notice.j2", notice=text, detail=detail)
 
 
-def it_waitlist(card: RequestCard, seats: int | None) -> Payload:
-    """Tells IT that a request is waiting for a free seat."""
-    return _render("it_waitlist.j2", card=card, seats=seats)
+def it_waitlist(
+    card: RequestCard, seats: int | None, *, waiting: int = 1, asked: int = 0
+) -> Payload:
+    """Tells IT that a request is waiting for a free seat: how many wait for the app, and how
+    many idle holders are being asked to free one."""
+    return _render("it_waitlist.j2", card=card, seats=seats, waiting=waiting, asked=asked)
 
 
 def home(view: HomeView) -> Payload:

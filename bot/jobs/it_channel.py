@@ -11,7 +11,7 @@ from messages import render
 from workflows import jobs
 from workflows.catalog import Config
 from workflows.errors import Gone
-from workflows.model import Job
+from workflows.model import OPEN_CASE_STATUSES, Job, RequestStatus
 from workflows.ports import Clock, Retryable, UnitOfWork
 
 IT_EVENTS = {"no_approver": "Request #{request_id} has nobody who can approve it: add admins."}
@@ -55,7 +55,16 @@ class ITChannel(SlackHandlers):
                 request = load_request(uow, p.request_id)
                 app = self.config.app(request.app_key)
                 seats = app.contract.seats if app else None
-                message = render.it_waitlist(request_card(request, uow, self.config), seats)
+                waiting = uow.requests.with_status(
+                    RequestStatus.WAITLISTED, app_key=request.app_key
+                )
+                asking = uow.cases.with_status(*OPEN_CASE_STATUSES, app_key=request.app_key)
+                message = render.it_waitlist(
+                    request_card(request, uow, self.config),
+                    seats,
+                    waiting=len(waiting),
+                    asked=sum(1 for case in asking if case.waiting),
+                )
         else:
             text = p.text or IT_EVENTS[p.event].format(request_id=p.request_id)
             message = render.it_notice(text, detail=p.detail)
