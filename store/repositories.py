@@ -195,6 +195,14 @@ class SqlSeatRepository(ports.SeatRepository):
         query = select(Seat).where(c.email == normal_email(email), c.status.in_(HELD))
         return list(self.session.scalars(query.order_by(c.app_key)))
 
+    def revoked_since(self, app_key: str, since: dt.date) -> set[str]:
+        """Emails whose seat on the app was revoked on or after `since`."""
+        c = tables.seats.c
+        query = select(c.email).where(
+            c.app_key == app_key, c.status == SeatStatus.REVOKED, c.ended_on >= since
+        )
+        return set(self.session.scalars(query))
+
     def held_by_leavers(self) -> list[Seat]:
         """Active seats whose holder the directory marks inactive, by email and app."""
         c, p = tables.seats.c, tables.people.c

@@ -24,7 +24,13 @@ from workflows.cases import (
     wave_changed,
 )
 from workflows.catalog import Config
-from workflows.commands import AnswerCase, MarkPrompted, ReleaseSeat, RequestBack
+from workflows.commands import (
+    AnswerCase,
+    HolderUnreachable,
+    MarkPrompted,
+    ReleaseSeat,
+    RequestBack,
+)
 from workflows.errors import NotFound, Refused
 from workflows.model import CaseKind, CaseStatus, ReclaimCase, Request, RequestStatus, SeatStatus
 from workflows.notify import subject as request_subject
@@ -206,6 +212,33 @@ def mark_prompted(cmd: MarkPrompted, *, uow: UnitOfWork, config: Config, clock: 
         case.deadline = cmd.deadline
     audit(uow, clock, SYSTEM, "reclaim.prompted", case, deadline=_iso(case.deadline))
     return True
+
+
+def holder_unreachable(
+    cmd: HolderUnreachable, *, uow: UnitOfWork, config: Config, clock: Clock
+) -> None:
+    """The holder cannot be asked in Slack: close the question, keep the seat for an idle
+    period (so IT hears once, not at every pass), and tell IT."""
+    case = load_case(uow, cmd.case_id, lock=True)
+    if not case.is_open:
+        return
+    app = config.app(case.app_key)
+    seat = load_seat(uow, case)
+    now = clock.now()
+    move(case, CaseEvent.SKIP, now, note="the holder cannot be reached in Slack")
+    idle_days = config.reclaim_policy(app).idle_days if app else config.defaults.reclaim.idle_days
+    seat.snoozed_until = now + dt.timedelta(days=idle_days)
+    audit(uow, clock, SYSTEM, "reclaim.unreachable", case)
+    tier = app.tier(case.tier_key) if app else None
+    what = f"{app.name} {tier.name}" if app and tier else f"{case.app_key} {case.tier_key}"
+    text = (
+        f"Slack cannot deliver a DM to <@{case.holder}> ({case.email}), so they were not asked "
+        f"about their idle {what} seat. If they have left, mark them inactive in the directory "
+        "and their seats are taken back."
+    )
+    jobs.enqueue(
+        uow, clock, jobs.ITNotice(event="text", text=text), f"unreachable-holder:{case.id}"
+    )
 
 
 def _check_may_answer(case: ReclaimCase, actor: str, config: Config) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from workflows import jobs
 from workflows.audit import record
@@ -91,7 +90,10 @@ def _new_case(
     *,
     uow: UnitOfWork,
     clock: Clock,
-    **fields: Any,
+    status: CaseStatus = CaseStatus.SCHEDULED,
+    closed_at: dt.datetime | None = None,
+    waiting: bool = False,
+    deadline: dt.datetime | None = None,
 ) -> ReclaimCase:
     """A new case about `seat`, with the evidence of its last use, stored with its id."""
     case = ReclaimCase(
@@ -102,9 +104,12 @@ def _new_case(
         kind=kind,
         opened_at=clock.now(),
         holder=holder,
+        status=status,
         last_active_on=seat.last_active_on,
         activity_source=seat.activity_source,
-        **fields,
+        waiting=waiting,
+        deadline=deadline,
+        closed_at=closed_at,
     )
     uow.cases.add(case)
     uow.flush()

@@ -144,6 +144,13 @@ class MarkPrompted:
 
 
 @dataclass(frozen=True)
+class HolderUnreachable:
+    """Slack cannot deliver a DM to a case's holder (deactivated, or not a member)."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
 class RecordReleased:
     """The vendor (or IT, `actor`) removed or downgraded a case's seat."""
 

@@ -143,7 +143,8 @@ def _consider(run: _Pass, assessment: Assessment) -> None:
             run.report.add("report", seat, "idle, but not in Slack to be asked")
             return
         open_case(assessment, CaseKind.IDLE, holder, uow=run.uow, clock=run.clock)
-        why = f"idle {assessment.days_idle} days"
+        source = f" ({seat.activity_source})" if seat.activity_source else ""
+        why = f"idle {assessment.days_idle} days{source}"
         run.report.add("prompt", seat, why, price(run.config, seat.app_key, seat.tier_key))
 
 

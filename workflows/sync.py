@@ -6,6 +6,7 @@ Each verb is idempotent: running it again with the same vendor data changes noth
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -22,6 +23,8 @@ from workflows.states import SEAT, SeatEvent, next_state
 EMPTY_LISTING_GUARD = 2
 # For larger apps, a listing that would remove more than half the seats at once is held back.
 MASS_REMOVAL_GUARD = 10
+# A seat Seatkeeper revoked may stay listed as cancelled, still billed, for up to a yearly cycle.
+BILLING_MEMORY = dt.timedelta(days=366)
 
 
 @dataclass
@@ -65,11 +68,14 @@ def reconcile_seats(
             "--accept-removals` if the removals are real"
         )
         return drift
+    revoked = functools.cache(
+        lambda: uow.seats.revoked_since(app_key, clock.now().date() - BILLING_MEMORY)
+    )
     for email, found in sorted(reported.items()):
         seat = known.get(email)
         tier = _tier(found.tier, seat, app, drift, email)
-        if seat is None and found.ends_on is not None:
-            continue  # removed and billed to the end of its cycle: nobody holds it any more
+        if seat is None and found.ends_on is not None and email in revoked():
+            continue  # the cancellation Seatkeeper asked for, billed to the end of its cycle
         if seat is None:
             _discover(app_key, email, tier, found, uow=uow, clock=clock)
             drift.found.append(email)

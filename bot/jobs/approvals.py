@@ -12,7 +12,15 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.jobs.subjects import SlackHandlers, dm_channel, load_request, load_step, recovering
+from bot.jobs.subjects import (
+    UNREACHABLE,
+    SlackHandlers,
+    dm_channel,
+    load_request,
+    load_step,
+    recovering,
+    slack_error,
+)
 from bot.slack.present import decision, request_card
 from messages import render
 from workflows import jobs
@@ -20,11 +28,6 @@ from workflows.catalog import Config
 from workflows.model import ApprovalMessage, ApprovalStep, Job, Request
 from workflows.ports import Clock, Retryable, UnitOfWork
 from workflows.requests import awaits_decision
-
-# Slack's answers for someone who cannot receive a DM any more.
-UNREACHABLE = frozenset(
-    {"user_disabled", "user_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found"}
-)
 
 
 class Approvals(SlackHandlers):
@@ -80,7 +83,7 @@ class Approvals(SlackHandlers):
                     **message,
                 )
             except SlackApiError as exc:
-                if _slack_error(exc) not in UNREACHABLE:
+                if slack_error(exc) not in UNREACHABLE:
                     failed.append(approver)
                     continue
                 ask = ApprovalMessage.undeliverable(approver)
@@ -158,10 +161,6 @@ class Approvals(SlackHandlers):
 def _thread_ts(step: ApprovalStep) -> str | None:
     """The thread of the step's first message (in the approvals channel: the one message)."""
     return step.messages[0].ts if step.messages else None
-
-
-def _slack_error(exc: SlackApiError) -> str | None:
-    return exc.response.get("error") if exc.response is not None else None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,14 @@ from dataclasses import dataclass, replace
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.jobs.subjects import NotYet, SlackHandlers, dm_channel, recovering
+from bot.jobs.subjects import (
+    UNREACHABLE,
+    NotYet,
+    SlackHandlers,
+    dm_channel,
+    recovering,
+    slack_error,
+)
 from bot.runtime.pace import Pacer
 from bot.runtime.runner import Runner
 from bot.slack.posts import Poster
@@ -19,10 +26,10 @@ from bot.slack.reclaim_views import case_card
 from messages import render
 from messages.views import CaseCard
 from workflows import jobs
-from workflows.answers import mark_prompted
+from workflows.answers import holder_unreachable, mark_prompted
 from workflows.cases import load_case
 from workflows.catalog import Config, ReclaimPolicy
-from workflows.commands import MarkPrompted
+from workflows.commands import HolderUnreachable, MarkPrompted
 from workflows.errors import NotFound
 from workflows.hours import deadline_after, is_open, next_open, zone
 from workflows.model import CaseKind, CaseStatus, Job, ReclaimCase
@@ -59,12 +66,18 @@ class Holders(SlackHandlers):
                 return
         message = render.reclaim_root(self._card(p.case_id))
         self.pacer.wait()
-        channel, ts = self.poster.post(
-            job.key,
-            recovering=recovering(job),
-            channel=dm_channel(self.slack, case.holder),
-            **message,
-        )
+        try:
+            channel, ts = self.poster.post(
+                job.key,
+                recovering=recovering(job),
+                channel=dm_channel(self.slack, case.holder),
+                **message,
+            )
+        except SlackApiError as exc:
+            if slack_error(exc) not in UNREACHABLE:
+                raise
+            self.runner(holder_unreachable, HolderUnreachable(p.case_id))
+            return
         self.runner(_record_case_message, RecordCaseMessage(p.case_id, channel, ts))
 
     def update(self, job: Job) -> None:

@@ -6,12 +6,23 @@ from __future__ import annotations
 import datetime as dt
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.runtime.runner import Runner
 from bot.slack.posts import Poster
 from workflows.errors import Gone
 from workflows.model import ApprovalStep, Job, Request
 from workflows.ports import Retryable, UnitOfWork
+
+# Slack's answers for someone who cannot receive a DM any more.
+UNREACHABLE = frozenset(
+    {"user_disabled", "user_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found"}
+)
+
+
+def slack_error(exc: SlackApiError) -> str | None:
+    """The `error` of a Slack Web API failure."""
+    return exc.response.get("error") if exc.response is not None else None
 
 
 class NotYet(Exception):

@@ -243,6 +243,17 @@ class FakeSeatRepository(SeatRepository):
         held = [s for s in self.all() if s.app_key == app_key and s.status in HELD]
         return sorted(held, key=lambda s: s.email)
 
+    def revoked_since(self, app_key: str, since: dt.date) -> set[str]:
+        """Emails whose seat on the app was revoked on or after `since`."""
+        return {
+            s.email
+            for s in self.all()
+            if s.app_key == app_key
+            and s.status == SeatStatus.REVOKED
+            and s.ended_on is not None
+            and s.ended_on >= since
+        }
+
     def held_by_leavers(self) -> list[Seat]:
         """Active seats whose holder the directory marks inactive, by email and app."""
         gone = {p.email for p in self._tables.people if not p.active}

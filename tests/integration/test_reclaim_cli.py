@@ -68,7 +68,8 @@ def test_a_dry_run_says_who_would_be_asked_or_reported_and_why_and_changes_nothi
     assert outcome.code == 0, outcome.err
     lines = outcome.out.splitlines()
     asked = [line for line in lines if line.startswith("prompt")]
-    assert len(asked) == 1 and "ada@acme.test" in asked[0] and "idle 90 days" in asked[0]
+    assert len(asked) == 1 and "ada@acme.test" in asked[0]
+    assert "idle 90 days (usage report)" in asked[0]
     assert "(USD 10.00/month)" in asked[0]
     reported = [line for line in lines if line.startswith("report")]
     assert len(reported) == 1 and "cy@acme.test" in reported[0]

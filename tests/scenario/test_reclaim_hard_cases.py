@@ -190,3 +190,21 @@ def test_the_app_home_lists_seats_with_their_cost_last_use_and_release(world: Wo
     assert refreshed is not None and "being released" not in str(refreshed["blocks"])
     assert "You hold no seats yet." in str(refreshed["blocks"])
     assert seat_rows(world, EMAIL[ALICE]) == [("figma", "professional", "revoked")]
+
+
+def test_a_holder_slack_cannot_reach_is_not_asked_and_it_hears_once(world: World) -> None:
+    world.slack.add_user(DANA, EMAIL[DANA], "Dana Diaz", deleted=True)
+    give_seat(world, DANA)
+
+    reclaim(world)
+    later(world, days=1)
+    reclaim(world)
+
+    notices = [m["text"] for m in world.slack.messages(IT_CHANNEL) if "cannot deliver" in m["text"]]
+    assert notices == [
+        "Slack cannot deliver a DM to <@U0DANA001> (dana@acme.test), so they were not asked "
+        "about their idle Figma Professional seat. If they have left, mark them inactive in the "
+        "directory and their seats are taken back."
+    ]
+    assert roots(world, DANA) == []
+    assert scim_user(world, DANA)["active"] is True

@@ -48,7 +48,7 @@ def test_keep_then_silence_reminder_and_reclaim_once_the_snooze_ends(world: Worl
     assert "USD 15.00/month" in first["text"]
     assert buttons(first) == [ids.RECLAIM_KEEP, ids.RECLAIM_DOWNGRADE, ids.RECLAIM_RELEASE]
     kept = current(world, first)
-    assert buttons(kept) == [] and "You kept your *Figma Professional* seat" in kept["text"]
+    assert buttons(kept) == [] and "you keep your *Figma Professional* seat" in kept["text"]
 
     later(world, days=29)
     assert reclaim(world).lines == []  # still snoozed
