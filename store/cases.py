@@ -1,4 +1,4 @@
-"""Repositories of reclaim cases and review waves. Never commit."""
+"""Repositories of reclaim cases, review waves and digests. Never commit."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from sqlalchemy.orm import Session
 
 from store import tables
 from workflows import ports
-from workflows.model import OPEN_CASE_STATUSES, CaseStatus, ReclaimCase, ReclaimWave
+from workflows.model import (
+    OPEN_CASE_STATUSES,
+    CaseStatus,
+    DigestRecord,
+    ReclaimCase,
+    ReclaimWave,
+)
 
 
 class SqlCaseRepository(ports.CaseRepository):
@@ -51,6 +57,12 @@ class SqlCaseRepository(ports.CaseRepository):
         query = select(ReclaimCase).where(c.wave_id == wave_id).order_by(c.id)
         return list(self.session.scalars(query))
 
+    def completed(self) -> list[ReclaimCase]:
+        """Cases whose seat was taken back (the vendor or IT confirmed it), oldest first."""
+        c = tables.reclaim_cases.c
+        query = select(ReclaimCase).where(c.completed_at.is_not(None)).order_by(c.completed_at)
+        return list(self.session.scalars(query))
+
 
 class SqlWaveRepository(ports.WaveRepository):
     def __init__(self, session: Session) -> None:
@@ -65,4 +77,23 @@ class SqlWaveRepository(ports.WaveRepository):
         query = select(ReclaimWave).where(tables.reclaim_waves.c.id == wave_id)
         if for_update:
             query = query.with_for_update().execution_options(populate_existing=True)
+        return self.session.scalars(query).first()
+
+
+class SqlDigestRepository(ports.DigestRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, record: DigestRecord) -> None:
+        """Stage a digest as posted."""
+        self.session.add(record)
+
+    def get(self, digest_id: int) -> DigestRecord | None:
+        """The digest with this id."""
+        return self.session.get(DigestRecord, digest_id)
+
+    def latest(self) -> DigestRecord | None:
+        """The most recent digest, if any."""
+        c = tables.digests.c
+        query = select(DigestRecord).order_by(c.created_at.desc(), c.id.desc()).limit(1)
         return self.session.scalars(query).first()

@@ -44,5 +44,6 @@ def start_mappers() -> None:
             model.ReclaimWave, tables.reclaim_waves, version_id_col=tables.reclaim_waves.c.version
         )
         mapper.map_imperatively(model.Job, tables.jobs)
+        mapper.map_imperatively(model.DigestRecord, tables.digests)
         mapper.map_imperatively(model.AuditEvent, tables.audit_events)
         _mapped = True

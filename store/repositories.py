@@ -203,6 +203,12 @@ class SqlSeatRepository(ports.SeatRepository):
         )
         return set(self.session.scalars(query))
 
+    def held(self) -> list[Seat]:
+        """Every seat held, on any app, by app and email."""
+        c = tables.seats.c
+        query = select(Seat).where(c.status.in_(HELD)).order_by(c.app_key, c.email)
+        return list(self.session.scalars(query))
+
     def held_by_leavers(self) -> list[Seat]:
         """Active seats whose holder the directory marks inactive, by email and app."""
         c, p = tables.seats.c, tables.people.c

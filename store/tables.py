@@ -188,6 +188,16 @@ tasks = Table(
     Column("case_id", Integer, ForeignKey("reclaim_cases.id")),
 )
 
+digests = Table(
+    "digests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("requested_by", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Index("ix_digests_created_at", "created_at"),
+)
+
 reclaim_waves = Table(
     "reclaim_waves",
     metadata,

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from store.cases import SqlCaseRepository, SqlWaveRepository
+from store.cases import SqlCaseRepository, SqlDigestRepository, SqlWaveRepository
 from store.repositories import (
     SqlAppRepository,
     SqlAuditLog,
@@ -40,6 +40,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.seats = SqlSeatRepository(session)
         self.cases = SqlCaseRepository(session)
         self.waves = SqlWaveRepository(session)
+        self.digests = SqlDigestRepository(session)
         self.tasks = SqlTaskRepository(session)
         self.jobs = SqlJobRepository(session)
         self.audit = SqlAuditLog(session)

@@ -159,6 +159,13 @@ class Schedule(Strict):
     reminders: str | None = "*/5 * * * *"
 
 
+class DigestConfig(Strict):
+    """What the IT channel's digest covers."""
+
+    horizon_days: int = Field(default=90, ge=1, le=3660)  # renewals this close are listed
+    headroom_percent: int = Field(default=10, ge=0, le=1000)  # seats to keep beyond the need
+
+
 class Directory(Strict):
     """Where people come from, as the domain sees it: a source and where to reach it.
 
@@ -250,6 +257,7 @@ class Config(Strict):
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     directory: Directory = Field(default_factory=Directory)
     schedule: Schedule = Field(default_factory=Schedule)
+    digest: DigestConfig = Field(default_factory=DigestConfig)
     defaults: Defaults = Field(default_factory=Defaults)
     apps: list[AppConfig] = Field(default_factory=list)
 

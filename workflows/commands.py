@@ -124,6 +124,18 @@ class Tick:
 
 
 @dataclass(frozen=True)
+class BuildDigest:
+    """The IT channel's digest, for the schedule or an admin (`requested_by`)."""
+
+    requested_by: str = "schedule"
+
+
+@dataclass(frozen=True)
+class NoticeAlerts:
+    """Alert IT of contracts whose notice deadline is near (each threshold once)."""
+
+
+@dataclass(frozen=True)
 class ScanApp:
     """Ask idle holders of one app, remind the silent and reclaim what is due."""
 

@@ -35,6 +35,8 @@ SEAT_RELEASE = "seat.release"
 WAVE_POST = "wave.post"
 WAVE_UPDATE = "wave.update"
 IT_LEAVER = "it.leaver"
+DIGEST_POST = "digest.post"
+NOTICE_ALERT = "notice.alert"
 
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
@@ -259,6 +261,23 @@ class ITLeaver(Payload):
     seats: tuple[LeaverSeat, ...]
 
 
+class DigestPost(Payload):
+    """Post a stored digest to the IT channel (in as many messages as it needs), once."""
+
+    kind: ClassVar[str] = DIGEST_POST
+    digest_id: int
+
+
+class NoticeAlert(Payload):
+    """Tell IT that an app's notice deadline is near: at most `threshold` days away (one job
+    per threshold and deadline, so each is sent once)."""
+
+    kind: ClassVar[str] = NOTICE_ALERT
+    app_key: str
+    threshold: int
+    notice_deadline: str  # ISO date
+
+
 PAYLOADS: dict[str, type[Payload]] = {
     model.kind: model
     for model in (
@@ -278,6 +297,8 @@ PAYLOADS: dict[str, type[Payload]] = {
         WavePost,
         WaveUpdate,
         ITLeaver,
+        DigestPost,
+        NoticeAlert,
     )
 }
 # Jobs that call a vendor: they run beside the Slack messages, so a hung vendor delays no DM.

@@ -283,6 +283,16 @@ class ReclaimWave:
 
 
 @dataclass(eq=False)
+class DigestRecord:
+    """A digest as it was posted (its figures are what the next one compares with)."""
+
+    created_at: dt.datetime
+    requested_by: str  # "schedule", or the admin who asked for it
+    payload: dict[str, Any]
+    id: int | None = None
+
+
+@dataclass(eq=False)
 class Job:
     kind: str
     key: str

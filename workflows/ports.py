@@ -25,6 +25,7 @@ from workflows.catalog import Config
 from workflows.model import (
     AuditEvent,
     CaseStatus,
+    DigestRecord,
     Job,
     Person,
     ReclaimCase,
@@ -227,6 +228,7 @@ class SeatRepository(Protocol):
     def held_by(self, email: str) -> list[Seat]: ...
     def held_on(self, app_key: str) -> list[Seat]: ...
     def held_by_leavers(self) -> list[Seat]: ...
+    def held(self) -> list[Seat]: ...
     def revoked_since(self, app_key: str, since: dt.date) -> set[str]: ...
 
 
@@ -238,6 +240,13 @@ class CaseRepository(Protocol):
         self, *statuses: CaseStatus, app_key: str | None = None, for_update: bool = False
     ) -> list[ReclaimCase]: ...
     def in_wave(self, wave_id: int) -> list[ReclaimCase]: ...
+    def completed(self) -> list[ReclaimCase]: ...
+
+
+class DigestRepository(Protocol):
+    def add(self, record: DigestRecord) -> None: ...
+    def get(self, digest_id: int) -> DigestRecord | None: ...
+    def latest(self) -> DigestRecord | None: ...
 
 
 class WaveRepository(Protocol):
@@ -285,6 +294,7 @@ class UnitOfWork(Protocol):
     seats: SeatRepository
     cases: CaseRepository
     waves: WaveRepository
+    digests: DigestRepository
     tasks: TaskRepository
     jobs: JobRepository
     audit: AuditLog

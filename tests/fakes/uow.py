@@ -37,6 +37,7 @@ from workflows.model import (
     ApprovalStep,
     AuditEvent,
     CaseStatus,
+    DigestRecord,
     Job,
     JobStatus,
     Person,
@@ -54,6 +55,7 @@ from workflows.ports import (
     AppRepository,
     AuditLog,
     CaseRepository,
+    DigestRepository,
     JobRepository,
     PeopleRepository,
     RequestRepository,
@@ -83,6 +85,7 @@ class _Tables:
     seats: list[Seat] = field(default_factory=list)
     cases: list[ReclaimCase] = field(default_factory=list)
     waves: list[ReclaimWave] = field(default_factory=list)
+    digests: list[DigestRecord] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
     audit: list[AuditEvent] = field(default_factory=list)
@@ -254,6 +257,11 @@ class FakeSeatRepository(SeatRepository):
             and s.ended_on >= since
         }
 
+    def held(self) -> list[Seat]:
+        """Every seat held, on any app, by app and email."""
+        held = [s for s in self.all() if s.status in HELD]
+        return sorted(held, key=lambda s: (s.app_key, s.email))
+
     def held_by_leavers(self) -> list[Seat]:
         """Active seats whose holder the directory marks inactive, by email and app."""
         gone = {p.email for p in self._tables.people if not p.active}
@@ -299,6 +307,11 @@ class FakeCaseRepository(CaseRepository):
         """The cases of a review wave, oldest first."""
         return [c for c in self.all() if c.wave_id == wave_id]
 
+    def completed(self) -> list[ReclaimCase]:
+        """Cases whose seat was taken back, oldest first."""
+        done = [c for c in self.all() if c.completed_at is not None]
+        return sorted(done, key=lambda c: c.completed_at or dt.datetime.min.replace(tzinfo=dt.UTC))
+
     def all(self) -> list[ReclaimCase]:
         """Every case, by id (fake only)."""
         self._flush()
@@ -317,6 +330,27 @@ class FakeWaveRepository(WaveRepository):
         """The wave with this id."""
         self._flush()
         return next((w for w in self._tables.waves if w.id == wave_id), None)
+
+
+class FakeDigestRepository(DigestRepository):
+    def __init__(self, tables: _Tables, flush: Flush) -> None:
+        self._tables, self._flush = tables, flush
+
+    def add(self, record: DigestRecord) -> None:
+        """Stage a digest as posted."""
+        record.payload = _as_json(record.payload, "a digest's payload")
+        self._tables.digests.append(record)
+
+    def get(self, digest_id: int) -> DigestRecord | None:
+        """The digest with this id."""
+        self._flush()
+        return next((d for d in self._tables.digests if d.id == digest_id), None)
+
+    def latest(self) -> DigestRecord | None:
+        """The most recent digest, if any."""
+        self._flush()
+        ordered = sorted(self._tables.digests, key=lambda d: (d.created_at, d.id or 0))
+        return ordered[-1] if ordered else None
 
 
 class FakeTaskRepository(TaskRepository):
@@ -481,6 +515,7 @@ class FakeUnitOfWork(UnitOfWork):
         _number(t, "seats", t.seats)
         _number(t, "reclaim_waves", t.waves)
         _number(t, "reclaim_cases", t.cases)
+        _number(t, "digests", t.digests)
         _number(t, "tasks", t.tasks)
         _number(t, "jobs", t.jobs)
         _check_unique(t)
@@ -529,6 +564,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.seats = FakeSeatRepository(t, flush)
         self.cases = FakeCaseRepository(t, flush)
         self.waves = FakeWaveRepository(t, flush)
+        self.digests = FakeDigestRepository(t, flush)
         self.tasks = FakeTaskRepository(t, flush)
         self.jobs = FakeJobRepository(t, flush)
         self.audit = FakeAuditLog(t, flush)

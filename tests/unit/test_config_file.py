@@ -67,7 +67,7 @@ def test_an_unknown_top_level_key_is_refused_at_its_line_with_the_allowed_keys()
     found = problems("currency: USD\ncolour: blue\n")
     assert found == [
         "seatkeeper.yml:2: unknown key 'colour'; allowed keys: slack, admins, currency, "
-        "directory, schedule, defaults, apps"
+        "directory, schedule, digest, defaults, apps"
     ]
 
 

@@ -63,6 +63,8 @@ STORED: list[tuple[str, dict[str, Any]]] = [
     (jobs.SEAT_RELEASE, {"case_id": 4}),
     (jobs.WAVE_POST, {"wave_id": 2}),
     (jobs.WAVE_UPDATE, {"wave_id": 2}),
+    (jobs.DIGEST_POST, {"digest_id": 3}),
+    (jobs.NOTICE_ALERT, {"app_key": "figma", "threshold": 14, "notice_deadline": "2027-01-30"}),
     (
         jobs.IT_LEAVER,
         {"email": "b@acme.test", "seats": [{"app_key": "figma", "tier_key": "professional"}]},
@@ -115,6 +117,8 @@ def test_every_job_kind_has_a_payload_model_that_says_its_kind() -> None:
         (jobs.WavePost(wave_id=2), "wave:2"),
         (jobs.WaveUpdate(wave_id=2), "wave:2"),
         (jobs.ITLeaver(email="b@acme.test", seats=()), None),
+        (jobs.DigestPost(digest_id=3), None),
+        (jobs.NoticeAlert(app_key="figma", threshold=7, notice_deadline="2027-01-30"), None),
     ],
 )
 def test_a_job_takes_its_kind_and_ordering_queue_from_its_payload(
