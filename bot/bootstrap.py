@@ -23,6 +23,7 @@ from bot.config.settings import Settings
 from bot.jobs.effects import Effects
 from bot.jobs.worker import Worker
 from bot.passes.background import Background, Passes
+from bot.passes.digest import DigestPass
 from bot.passes.housekeeping import Housekeeping
 from bot.passes.reclaim import Reclaim
 from bot.passes.reminders import Reminders
@@ -124,6 +125,7 @@ def build(
         sync=SeatSync(runner, engine, connectors, directory),
         reminders=Reminders(runner),
         reclaim=Reclaim(runner),
+        digest=DigestPass(runner),
         housekeeping=Housekeeping(engine, clock),
     )
     background = Background(

@@ -104,6 +104,11 @@ def slackdate(value: date | datetime) -> str:
     return f"<!date^{int(noon.timestamp())}^{{date_short_pretty}}|{value.isoformat()}>"
 
 
+def amount(value: Decimal | int, currency: str) -> str:
+    """An amount of money, such as "USD 4,320.00"."""
+    return f"{esc(currency, 10)} {Decimal(value).quantize(Decimal('0.01')):,}"
+
+
 def money(price: Decimal | int, currency: str) -> str:
     """A monthly price per seat, such as "USD 15.00/month", or "free"."""
     amount = Decimal(price)
@@ -121,4 +126,5 @@ FILTERS = {
     "people": people,
     "slackdate": slackdate,
     "money": money,
+    "amount": amount,
 }

@@ -25,6 +25,7 @@ SEAT_RELEASE = "seat.release"
 WAVE_CONFIRM = "wave.confirm"
 WAVE_SKIP = "wave.skip"
 WAVE_EXCLUDE = "wave.exclude"
+REPORT_OPEN = "report.open"
 
 # View callbacks.
 REQUEST_MODAL = "request.submit"
@@ -98,3 +99,9 @@ class WaveCaseRef(_Ref):
 
     wave_id: PositiveInt
     case_id: PositiveInt
+
+
+class AppRef(_Ref):
+    """Which app's report a button opens."""
+
+    app_key: str

@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from messages import ids
 from messages.filters import FILTERS
 from messages.ids import (
+    AppRef,
     CaseRef,
     RequestRef,
     SeatRef,
@@ -26,16 +27,12 @@ from messages.ids import (
     WaveRef,
 )
 from messages.views import (
-    CaseCard,
     Decision,
     HomeView,
-    LeaverView,
     RequestCard,
-    SeatLine,
     SyncSummary,
     TaskCard,
     TierOption,
-    WaveView,
 )
 from workflows.text import MAX_REASON
 
@@ -53,8 +50,6 @@ HOME_APPS = 25
 HOME_TIERS_PER_APP = 10
 HOME_REQUESTS = 20
 HOME_SEATS = 10
-MY_SEATS = 25  # `/license mine`: each with its Release dialog stays under 12,000 characters
-RECLAIM_NEWS = frozenset({"reminder", "reclaimed", "removed", "downgraded", "by_it"})
 
 UPDATE_EVENTS = frozenset(
     (
@@ -114,6 +109,10 @@ def _wave_case_ref(wave_id: int, case_id: int) -> str:
     return WaveCaseRef(wave_id=wave_id, case_id=case_id).dumps()
 
 
+def _app_ref(app_key: str) -> str:
+    return AppRef(app_key=app_key).dumps()
+
+
 @cache
 def _environment() -> Environment:
     env = Environment(
@@ -134,18 +133,21 @@ def _environment() -> Environment:
         seat_ref=_seat_ref,
         wave_ref=_wave_ref,
         wave_case_ref=_wave_case_ref,
+        app_ref=_app_ref,
         max_reason=MAX_REASON,
     )
     return env
 
 
-def _render(template: str, **context: object) -> Payload:
+def render_template(template: str, **context: object) -> Payload:
+    """Render a template of `templates/` with `context` into its JSON payload."""
     rendered = _environment().get_template(template).render(**context)
     payload: Payload = json.loads(rendered)
     return payload
 
 
-def _cap(items: Sequence[T], limit: int) -> tuple[list[T], int]:
+def cap(items: Sequence[T], limit: int) -> tuple[list[T], int]:
+    """The first `limit` items, and how many more there are."""
     return list(items[:limit]), max(0, len(items) - limit)
 
 
@@ -155,7 +157,7 @@ def _group(options: Sequence[TierOption], tiers_per_app: int = MAX_SELECT_OPTION
         by_app.setdefault(option.app_key, []).append(option)
     apps = []
     for key, tiers in by_app.items():
-        shown, more = _cap(tiers, tiers_per_app)
+        shown, more = cap(tiers, tiers_per_app)
         apps.append(_App(key=key, name=tiers[0].app_name, tiers=shown, more=more))
     return apps
 
@@ -167,9 +169,9 @@ def request_modal(
     with `tier_key` chosen)."""
     chosen = [option for option in options if option.app_key == app_key]
     pool = chosen or options
-    shown, dropped = _cap(pool, MAX_SELECT_OPTIONS)
+    shown, dropped = cap(pool, MAX_SELECT_OPTIONS)
     initial = next((o for o in chosen if o.tier_key == tier_key), chosen[0] if chosen else None)
-    return _render(
+    return render_template(
         "request_modal.j2",
         groups=_group(shown),
         initial=initial,
@@ -181,12 +183,12 @@ def request_modal(
 
 def deny_modal(card: RequestCard, step: StepRef) -> Payload:
     """The form an approver fills in to deny a request, with a required reason."""
-    return _render("deny_modal.j2", card=card, metadata=step.dumps())
+    return render_template("deny_modal.j2", card=card, metadata=step.dumps())
 
 
 def requester_root(card: RequestCard) -> Payload:
     """The requester's DM that starts the request thread, with Cancel while it can be."""
-    return _render("requester_root.j2", card=card)
+    return render_template("requester_root.j2", card=card)
 
 
 def requester_update(
@@ -206,7 +208,7 @@ def requester_update(
         raise ValueError(f"unknown requester update {event!r}; known: {sorted(UPDATE_EVENTS)}")
     if event in _EVENTS_WITH_ACTOR and not actor:
         raise ValueError(f"the {event!r} update needs the actor who decided")
-    return _render(
+    return render_template(
         "requester_update.j2",
         card=card,
         event=event,
@@ -219,7 +221,7 @@ def requester_update(
 
 def approval_request(card: RequestCard, step_id: int) -> Payload:
     """The approver's message: who, what, cost, reason, seats left, Approve and Deny."""
-    return _render("approval_request.j2", card=card, step_id=step_id)
+    return render_template("approval_request.j2", card=card, step_id=step_id)
 
 
 def approval_closed(
@@ -228,36 +230,36 @@ def approval_closed(
     """The approver's message once decided or closed: the same summary, no buttons."""
     if decision is None and not note:
         raise ValueError("a closed approval needs a decision or a note")
-    return _render("approval_closed.j2", card=card, decision=decision, note=note)
+    return render_template("approval_closed.j2", card=card, decision=decision, note=note)
 
 
 def approval_reminder(card: RequestCard, approver: str | None = None) -> Payload:
     """A nudge to an approver who has not decided yet (mentioned when in a shared channel)."""
-    return _render("approval_reminder.j2", card=card, approver=approver)
+    return render_template("approval_reminder.j2", card=card, approver=approver)
 
 
 def approval_reminders(cards: list[RequestCard]) -> Payload:
     """One nudge listing every request waiting for the same approver."""
-    shown, more = _cap(cards, REMINDER_ITEMS)
-    return _render("approval_reminders.j2", cards=cards, shown=shown, more=more)
+    shown, more = cap(cards, REMINDER_ITEMS)
+    return render_template("approval_reminders.j2", cards=cards, shown=shown, more=more)
 
 
 def it_task(task: TaskCard) -> Payload:
     """An IT-channel task with a Done button."""
-    return _render("it_task.j2", task=task, done=False)
+    return render_template("it_task.j2", task=task, done=False)
 
 
 def it_task_done(task: TaskCard) -> Payload:
     """An IT-channel task once someone has done it."""
     if task.done_by is None or task.done_at is None:
         raise ValueError(f"task {task.id} is not done: it needs done_by and done_at")
-    return _render("it_task.j2", task=task, done=True)
+    return render_template("it_task.j2", task=task, done=True)
 
 
 def sync_summary(summary: SyncSummary) -> Payload:
     """The IT channel's note of what a seat sync changed (or could not read)."""
-    shown, more = _cap(summary.apps, SYNC_APPS)
-    return _render(
+    shown, more = cap(summary.apps, SYNC_APPS)
+    return render_template(
         "sync_summary.j2",
         apps=summary.apps,
         shown=shown,
@@ -271,7 +273,7 @@ def sync_summary(summary: SyncSummary) -> Payload:
 
 def it_notice(text: str, *, detail: str | None = None) -> Payload:
     """A notice for the IT channel: our mrkdwn `text`, then outside `detail` as inert text."""
-    return _render("it_notice.j2", notice=text, detail=detail)
+    return render_template("it_notice.j2", notice=text, detail=detail)
 
 
 def it_waitlist(
@@ -279,16 +281,16 @@ def it_waitlist(
 ) -> Payload:
     """Tells IT that a request is waiting for a free seat: how many wait for the app, and how
     many idle holders are being asked to free one."""
-    return _render("it_waitlist.j2", card=card, seats=seats, waiting=waiting, asked=asked)
+    return render_template("it_waitlist.j2", card=card, seats=seats, waiting=waiting, asked=asked)
 
 
 def home(view: HomeView) -> Payload:
     """The App Home tab: approvals waiting, catalog, own requests and own seats."""
-    approvals, approvals_more = _cap(view.approvals, HOME_APPROVALS)
-    apps, apps_more = _cap(_group(view.catalog, HOME_TIERS_PER_APP), HOME_APPS)
-    requests, requests_more = _cap(view.requests, HOME_REQUESTS)
-    seats, seats_more = _cap(view.seats, HOME_SEATS)
-    return _render(
+    approvals, approvals_more = cap(view.approvals, HOME_APPROVALS)
+    apps, apps_more = cap(_group(view.catalog, HOME_TIERS_PER_APP), HOME_APPS)
+    requests, requests_more = cap(view.requests, HOME_REQUESTS)
+    seats, seats_more = cap(view.seats, HOME_SEATS)
+    return render_template(
         "home.j2",
         user=view.user,
         approvals=approvals,
@@ -302,40 +304,11 @@ def home(view: HomeView) -> Payload:
     )
 
 
-def reclaim_root(card: CaseCard) -> Payload:
-    """A seat holder's DM about one seat: the question (Keep, Release, Downgrade) while it is
-    open, the outcome (with Request it back while that works) once it is decided."""
-    return _render("reclaim_root.j2", card=card)
-
-
-def reclaim_news(card: CaseCard, event: str, *, handed_over: bool = False) -> Payload:
-    """A reply in the thread of a seat holder's DM: a reminder or what happened to the seat."""
-    if event not in RECLAIM_NEWS:
-        raise ValueError(f"unknown reclaim news {event!r}; known: {sorted(RECLAIM_NEWS)}")
-    return _render("reclaim_news.j2", card=card, event=event, handed_over=handed_over)
-
-
-def reclaim_wave(wave: WaveView) -> Payload:
-    """IT's review of an app's seats past their deadline, with Reclaim all, Skip and Exclude."""
-    return _render("reclaim_wave.j2", wave=wave)
-
-
-def it_leaver(leaver: LeaverView) -> Payload:
-    """Tells IT that someone left and which seats are being taken back from them."""
-    return _render("it_leaver.j2", leaver=leaver)
-
-
-def my_seats(seats: Sequence[SeatLine]) -> Payload:
-    """`/license mine`: someone's seats with last use, cost and a Release button each."""
-    shown, more = _cap(seats, MY_SEATS)
-    return _render("my_seats.j2", seats=shown, more=more)
-
-
 def help_message() -> Payload:
     """What Seatkeeper does and how to use `/license`."""
-    return _render("help.j2")
+    return render_template("help.j2")
 
 
 def error_message(text: str) -> Payload:
     """A short problem report, meant to be sent as an ephemeral message."""
-    return _render("error.j2", problem=text)
+    return render_template("error.j2", problem=text)

@@ -203,3 +203,28 @@ class SyncSummary:
     joined: int = 0
     left: tuple[str, ...] = ()
     directory_error: str | None = None
+
+
+@dataclass(frozen=True)
+class AppReport:
+    """One app's figures, its renewal and its idlest seats, for IT."""
+
+    app_key: str
+    app_name: str
+    currency: str
+    paid: int
+    assigned: int
+    active: int
+    idle: int
+    unassigned: int
+    waiting: int
+    seat_price: Decimal
+    overspend: Decimal
+    monthly_spend: Decimal
+    renews_on: date | None = None
+    notice_deadline: date | None = None
+    auto_renew: bool = False
+    recommended: int | None = None
+    yearly_saving: Decimal = Decimal(0)
+    idlest: list[tuple[str, str, int | None]] = field(default_factory=list)  # email, tier, days
+    days_to_notice: int | None = None

@@ -123,11 +123,14 @@ class Tick:
     """Remind silent approvers, escalate, expire and move the waitlist, as far as is due."""
 
 
+SCHEDULE = "schedule"  # who asks for what a scheduled pass does
+
+
 @dataclass(frozen=True)
 class BuildDigest:
     """The IT channel's digest, for the schedule or an admin (`requested_by`)."""
 
-    requested_by: str = "schedule"
+    requested_by: str = SCHEDULE
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict
 
 from workflows import jobs
 from workflows.catalog import Config
-from workflows.commands import BuildDigest
+from workflows.commands import SCHEDULE, BuildDigest
+from workflows.errors import Refused
 from workflows.figures import AppFigures, all_figures
 from workflows.model import (
     CaseStatus,
@@ -179,7 +180,10 @@ def build_digest(cmd: BuildDigest, *, uow: UnitOfWork, config: Config, clock: Cl
 
 
 def post_digest(cmd: BuildDigest, *, uow: UnitOfWork, config: Config, clock: Clock) -> Digest:
-    """Build the digest, store it and queue its post to the IT channel."""
+    """Build the digest, store it and queue its post to the IT channel (admins or the
+    schedule only)."""
+    if cmd.requested_by != SCHEDULE and cmd.requested_by not in config.admins:
+        raise Refused("Only Seatkeeper admins can post the digest.")
     digest = build_digest(cmd, uow=uow, config=config, clock=clock)
     record = DigestRecord(
         created_at=digest.at,

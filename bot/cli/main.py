@@ -229,9 +229,6 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    if args.job not in ("reminders", "sync", "reclaim"):
-        print(f"seatkeeper: the {args.job} pass is not available in this version", file=sys.stderr)
-        return 2
     # A dry run must not change the database, not even its schema or catalog tables.
     with _open(settings, prepare_database=not args.dry_run, require_schema=args.dry_run) as c:
         container = c
@@ -239,6 +236,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             return _run_sync(container, dry_run=args.dry_run, accept=args.accept_removals)
         if args.job == "reclaim":
             return _run_reclaim(container, dry_run=args.dry_run)
+        if args.job == "digest":
+            return _run_digest(container, dry_run=args.dry_run)
         return _run_reminders(container, dry_run=args.dry_run)
 
 
@@ -314,6 +313,30 @@ def _run_reclaim(container: Container, *, dry_run: bool) -> int:
     print("\n".join(describe(reports[0], currency=container.config.currency, dry_run=dry_run)))
     if not dry_run and reports[0].lines:
         print("the server sends each DM in its holder's working hours, at the configured pace")
+    return 0
+
+
+def _run_digest(container: Container, *, dry_run: bool) -> int:
+    from bot.cli.digest_text import digest_lines
+
+    digest = container.passes.digest
+    if dry_run:
+        print("\n".join(digest_lines(digest.rehearse())))
+        return 0
+    built = []
+
+    def one_pass() -> None:
+        built.append(digest())
+        container.worker.drain()  # post it now, server or not
+
+    if not _leased(container, "digest", one_pass):
+        print(
+            "seatkeeper: a digest is being posted right now (here or on another server)",
+            file=sys.stderr,
+        )
+        return 1
+    print("\n".join(digest_lines(built[0])))
+    print("posted to the IT channel")
     return 0
 
 

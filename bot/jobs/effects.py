@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from slack_sdk import WebClient
 
 from bot.jobs.approvals import Approvals
+from bot.jobs.digests import Digests
 from bot.jobs.holders import Holders
 from bot.jobs.it_channel import ITChannel
 from bot.jobs.provisioning import Provisioning
@@ -51,6 +52,7 @@ class Effects:
         cycle_billed = frozenset(k for k, c in connectors.items() if c.billed_to_cycle_end)
         self.holders = Holders(runner, slack, poster, pacer, cycle_billed)
         self.review = Review(runner, slack, poster)
+        self.digests = Digests(runner, slack, poster)
         self.releasing = Releasing(runner, connectors)
 
     def handlers(self) -> dict[str, Handler]:
@@ -72,6 +74,8 @@ class Effects:
             jobs.WAVE_POST: self.review.post,
             jobs.WAVE_UPDATE: self.review.update,
             jobs.IT_LEAVER: self.review.leaver,
+            jobs.DIGEST_POST: self.digests.post,
+            jobs.NOTICE_ALERT: self.digests.alert,
         }
 
     def home_refresh(self, job: Job) -> None:

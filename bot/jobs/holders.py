@@ -23,7 +23,7 @@ from bot.runtime.pace import Pacer
 from bot.runtime.runner import Runner
 from bot.slack.posts import Poster
 from bot.slack.reclaim_views import case_card
-from messages import render
+from messages import seats as seat_messages
 from messages.views import CaseCard
 from workflows import jobs
 from workflows.answers import holder_unreachable, mark_prompted
@@ -64,7 +64,7 @@ class Holders(SlackHandlers):
             deadline = self._deadline(case, tz)
             if not self.runner(mark_prompted, MarkPrompted(case.id or 0, deadline)):
                 return
-        message = render.reclaim_root(self._card(p.case_id))
+        message = seat_messages.reclaim_root(self._card(p.case_id))
         self.pacer.wait()
         try:
             channel, ts = self.poster.post(
@@ -86,7 +86,7 @@ class Holders(SlackHandlers):
         case = self._case(p.case_id)
         if case is None or case.channel is None or case.ts is None:
             return  # never posted: there is nothing to update
-        message = render.reclaim_root(self._card(p.case_id))
+        message = seat_messages.reclaim_root(self._card(p.case_id))
         self.slack.chat_update(channel=case.channel, ts=case.ts, **message)
 
     def news(self, job: Job) -> None:
@@ -97,7 +97,9 @@ class Holders(SlackHandlers):
             return
         if p.gated:
             self._wait_for_hours(case)
-        reply = render.reclaim_news(self._card(p.case_id), p.event, handed_over=p.handed_over)
+        reply = seat_messages.reclaim_news(
+            self._card(p.case_id), p.event, handed_over=p.handed_over
+        )
         self.pacer.wait()
         self.poster.post(
             job.key, recovering=recovering(job), channel=case.channel, thread_ts=case.ts, **reply

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.jobs.subjects import SlackHandlers, recovering
 from bot.slack.reclaim_views import leaver_view, wave_view
-from messages import render
+from messages import seats as seat_messages
 from workflows import jobs
 from workflows.catalog import Config
 from workflows.errors import Gone
@@ -24,7 +24,7 @@ class Review(SlackHandlers):
             wave = _load(uow, p.wave_id)
             if wave.ts is not None:
                 return
-            message = render.reclaim_wave(wave_view(wave, uow, self.config))
+            message = seat_messages.reclaim_wave(wave_view(wave, uow, self.config))
         channel, ts = self.poster.post(
             job.key, recovering=recovering(job), channel=self.it_channel(), **message
         )
@@ -37,7 +37,7 @@ class Review(SlackHandlers):
             wave = _load(uow, p.wave_id)
             if wave.channel is None or wave.ts is None:
                 return  # never posted
-            message = render.reclaim_wave(wave_view(wave, uow, self.config))
+            message = seat_messages.reclaim_wave(wave_view(wave, uow, self.config))
         self.slack.chat_update(channel=wave.channel, ts=wave.ts, **message)
 
     def leaver(self, job: Job) -> None:
@@ -45,7 +45,7 @@ class Review(SlackHandlers):
         p = jobs.read(job, jobs.ITLeaver)
         seats = [(seat.app_key, seat.tier_key) for seat in p.seats]
         with self.runner.uow() as uow:
-            message = render.it_leaver(leaver_view(p.email, seats, uow, self.config))
+            message = seat_messages.it_leaver(leaver_view(p.email, seats, uow, self.config))
         self.poster.post(job.key, recovering=recovering(job), channel=self.it_channel(), **message)
 
 

@@ -11,6 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 
 from bot.jobs.worker import Worker
+from bot.passes.digest import DigestPass
 from bot.passes.housekeeping import Housekeeping
 from bot.passes.reclaim import Reclaim
 from bot.passes.reminders import Reminders
@@ -29,6 +30,7 @@ class Passes:
     sync: SeatSync
     reminders: Reminders
     reclaim: Reclaim
+    digest: DigestPass
     housekeeping: Housekeeping
 
     def scheduled(self, schedule: Schedule) -> dict[str, tuple[str | None, Callable[[], object]]]:
@@ -37,6 +39,7 @@ class Passes:
             "reminders": (schedule.reminders, self.reminders),
             "sync": (schedule.sync, self.sync),
             "reclaim": (schedule.reclaim, self.reclaim),
+            "digest": (schedule.digest, self.digest),
             "housekeeping": (HOUSEKEEPING, self.housekeeping),
         }
 

@@ -1,11 +1,13 @@
-"""The reminders pass: remind silent approvers, escalate, expire, move the waitlist."""
+"""The reminders pass: remind silent approvers, escalate, expire, move the waitlist; and alert
+IT when a contract's notice deadline comes near."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from bot.runtime.runner import Runner
-from workflows.commands import Tick
+from workflows.alerts import notice_alerts
+from workflows.commands import NoticeAlerts, Tick
 from workflows.reminders import TickReport, tick
 
 
@@ -16,8 +18,10 @@ class Reminders:
     runner: Runner
 
     def __call__(self) -> TickReport:
-        """Do what is due."""
-        return self.runner(tick, Tick())
+        """Do what is due, and alert IT of notice deadlines that came near."""
+        report = self.runner(tick, Tick())
+        self.runner(notice_alerts, NoticeAlerts())
+        return report
 
     def rehearse(self) -> TickReport:
         """Say what is due, changing nothing."""

@@ -15,7 +15,9 @@ from bot.slack.home import HomeTab
 from bot.slack.present import request_card, tier_options
 from bot.slack.seat_listeners import SeatListeners
 from messages import ids, render
-from workflows.commands import CancelRequest, CompleteTask, Decide, QueueHomeRefresh
+from messages import seats as seat_messages
+from workflows.commands import BuildDigest, CancelRequest, CompleteTask, Decide, QueueHomeRefresh
+from workflows.digest import post_digest
 from workflows.errors import Refused
 from workflows.jobs import queue_home_refresh
 from workflows.requests import cancel_request, check_can_decide, decide, submit_request
@@ -48,18 +50,21 @@ class Listeners:
         self.seats.register(app)
 
     def command(self, ack: Ack, command: Body, client: WebClient) -> None:
-        """`/license [request <app> | mine | help]`."""
+        """`/license [request <app> | mine | digest | help]`."""
         words = (command.get("text") or "").split()
-        if words[:1] == ["mine"]:
-            ack(
-                **render.my_seats(self.seats.seats_of(command["user_id"])),
-                response_type="ephemeral",
-            )
-            return
-        if words[:1] == ["help"] or (words and words[0] != "request"):
+        verb = words[0].lower() if words else "request"
+        if verb == "mine":
+            mine = seat_messages.my_seats(self.seats.seats_of(command["user_id"]))
+            ack(**mine, response_type="ephemeral")
+        elif verb == "digest":
+            self._digest(ack, command["user_id"])
+        elif verb == "request":
+            self._request(ack, client, command["trigger_id"], words[1:2])
+        else:
             ack(**render.help_message(), response_type="ephemeral")
-            return
-        app_key = words[1].lower() if len(words) > 1 else None
+
+    def _request(self, ack: Ack, client: WebClient, trigger_id: str, named: list[str]) -> None:
+        app_key = named[0].lower() if named else None
         if app_key and self.config.app(app_key) is None:
             # Answer in the acknowledgement itself: it reaches the person in any channel.
             known = ", ".join(app.key for app in self.config.apps) or "none yet"
@@ -68,7 +73,18 @@ class Listeners:
             return
         ack()
         modal = render.request_modal(tier_options(self.config), app_key=app_key)
-        client.views_open(trigger_id=command["trigger_id"], view=modal)
+        client.views_open(trigger_id=trigger_id, view=modal)
+
+    def _digest(self, ack: Ack, user: str) -> None:
+        """`/license digest`: post the digest to the IT channel now (admins only)."""
+        try:
+            self.run(post_digest, BuildDigest(requested_by=user))
+        except Refused as refusal:
+            ack(**render.error_message(refusal.message), response_type="ephemeral")
+            return
+        where = self.config.slack.it_channel
+        text = f"The digest is on its way to <#{where}>." if where else "The digest is on its way."
+        ack(text=text, response_type="ephemeral")
 
     def open_from_home(self, ack: Ack, body: Body, client: WebClient) -> None:
         """The Request button beside an app in the App Home catalog."""

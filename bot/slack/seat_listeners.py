@@ -14,7 +14,10 @@ from slack_sdk import WebClient
 from bot.runtime.runner import Runner
 from bot.slack.present import tier_options
 from bot.slack.reclaim_views import seat_line
+from bot.slack.report_views import app_report
+from messages import digest as digest_messages
 from messages import ids, render
+from messages import seats as seat_messages
 from workflows.answers import answer_case, release_seat, request_back
 from workflows.cases import load_case
 from workflows.commands import (
@@ -25,6 +28,7 @@ from workflows.commands import (
     ReleaseSeat,
     RequestBack,
 )
+from workflows.errors import Refused
 from workflows.jobs import queue_home_refresh
 from workflows.waves import decide_wave, exclude_from_wave
 
@@ -53,6 +57,7 @@ class SeatListeners:
         app.action(ids.WAVE_CONFIRM)(self.decide_wave)
         app.action(ids.WAVE_SKIP)(self.decide_wave)
         app.action(ids.WAVE_EXCLUDE)(self.exclude)
+        app.action(ids.REPORT_OPEN)(self.open_report)
 
     def answer(self, ack: Ack, body: Body) -> None:
         """Keep, Release or Downgrade on a seat question."""
@@ -90,7 +95,7 @@ class SeatListeners:
         if container.get("type") == "view":
             self.run(queue_home_refresh, QueueHomeRefresh(user=user))
         elif container.get("is_ephemeral"):
-            respond(replace_original=True, **render.my_seats(self.seats_of(user)))
+            respond(replace_original=True, **seat_messages.my_seats(self.seats_of(user)))
 
     def decide_wave(self, ack: Ack, body: Body) -> None:
         """Reclaim all or Skip on a review wave (admins only)."""
@@ -108,6 +113,16 @@ class SeatListeners:
         ref = ids.WaveCaseRef.loads(body["actions"][0]["value"])
         cmd = ExcludeFromWave(wave_id=ref.wave_id, case_id=ref.case_id, actor=body["user"]["id"])
         self.run(exclude_from_wave, cmd)
+
+    def open_report(self, ack: Ack, body: Body, client: WebClient) -> None:
+        """Open report on a notice alert: the app's report in a modal (admins only)."""
+        ack()
+        if body["user"]["id"] not in self.config.admins:
+            raise Refused("Only Seatkeeper admins can open app reports.")
+        ref = ids.AppRef.loads(body["actions"][0]["value"])
+        with self.run.uow() as uow:
+            report = app_report(ref.app_key, uow, self.config, self.run.clock.now().date())
+        client.views_open(trigger_id=body["trigger_id"], view=digest_messages.app_report(report))
 
     def seats_of(self, user: str) -> list[Any]:
         """The seats `user` holds, as `/license mine` lists them."""

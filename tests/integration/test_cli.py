@@ -527,15 +527,6 @@ def test_a_dry_run_on_a_database_never_upgraded_says_to_upgrade_and_changes_noth
         engine.dispose()
 
 
-@pytest.mark.parametrize("job", ["digest"])
-def test_run_of_a_pass_this_version_lacks_exits_2_with_a_clear_message(cli: Cli, job: str) -> None:
-    outcome = cli("run", job)
-
-    assert outcome.code == 2
-    assert outcome.out == ""
-    assert f"the {job} pass is not available" in outcome.err
-
-
 # --- secrets ---------------------------------------------------------------------------
 
 

@@ -358,7 +358,7 @@ def test_money_and_dates_read_the_way_slack_shows_them() -> None:
 
 
 SAFE_LAST_FILTER = re.compile(
-    r"\|\s*(tojson|esc|mrkdwn|quote|mention|people|slackdate|money|int)\s*(\([^()]*\))?\s*$"
+    r"\|\s*(tojson|esc|mrkdwn|quote|mention|people|slackdate|money|amount|int)\s*(\([^()]*\))?\s*$"
 )
 # Macro parameters in _blocks.j2 that receive blocks already built by other macros.
 JSON_FRAGMENT_PARAMS = {"accessory", "buttons", "confirm"}

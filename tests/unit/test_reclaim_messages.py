@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from messages import ids, render
+from messages import ids
+from messages import seats as seat_messages
 from messages.views import CaseCard, LeaverView, SeatLine, WaveLine, WaveView
 from tests.fakes.blockkit import validate_message
 from tests.unit.test_messages import mrkdwn_texts
@@ -102,67 +103,71 @@ SEATS = [
 ]
 
 MESSAGES: dict[str, Callable[[], dict[str, Any]]] = {
-    "reclaim_question": lambda: render.reclaim_root(QUESTION),
-    "reclaim_question_waiting": lambda: render.reclaim_root(
+    "reclaim_question": lambda: seat_messages.reclaim_root(QUESTION),
+    "reclaim_question_waiting": lambda: seat_messages.reclaim_root(
         replace(QUESTION, waiting=True, downgrade_to=None, at_deadline="review")
     ),
-    "reclaim_in_review": lambda: render.reclaim_root(replace(QUESTION, status="in_review")),
-    "reclaim_kept": lambda: render.reclaim_root(
+    "reclaim_in_review": lambda: seat_messages.reclaim_root(replace(QUESTION, status="in_review")),
+    "reclaim_kept": lambda: seat_messages.reclaim_root(
         replace(QUESTION, status="kept", answered_by="U0ALICE01", kept_until=DEADLINE)
     ),
-    "reclaim_kept_by_admin": lambda: render.reclaim_root(
+    "reclaim_kept_by_admin": lambda: seat_messages.reclaim_root(
         replace(QUESTION, status="kept", answered_by="U0ADMIN01", kept_until=DEADLINE)
     ),
-    "reclaim_released": lambda: render.reclaim_root(RELEASED),
-    "reclaim_downgraded": lambda: render.reclaim_root(
+    "reclaim_released": lambda: seat_messages.reclaim_root(RELEASED),
+    "reclaim_downgraded": lambda: seat_messages.reclaim_root(
         replace(RELEASED, action="downgrade", to_tier_name="Viewer")
     ),
-    "reclaim_requested_back": lambda: render.reclaim_root(
+    "reclaim_requested_back": lambda: seat_messages.reclaim_root(
         replace(RELEASED, back_until=None, requested_back=12)
     ),
-    "reclaim_reclaimed": lambda: render.reclaim_root(
+    "reclaim_reclaimed": lambda: seat_messages.reclaim_root(
         replace(QUESTION, status="reclaimed", action="revoke")
     ),
-    "reclaim_confirmed_by_it": lambda: render.reclaim_root(
+    "reclaim_confirmed_by_it": lambda: seat_messages.reclaim_root(
         replace(QUESTION, status="reclaimed", action="revoke", answered_by="U0ADMIN01")
     ),
-    "reclaim_used_again": lambda: render.reclaim_root(
+    "reclaim_used_again": lambda: seat_messages.reclaim_root(
         replace(QUESTION, status="skipped", note="used again")
     ),
-    "reclaim_excluded": lambda: render.reclaim_root(
+    "reclaim_excluded": lambda: seat_messages.reclaim_root(
         replace(QUESTION, status="skipped", note="excluded by IT")
     ),
-    "reclaim_ending": lambda: render.reclaim_root(
+    "reclaim_ending": lambda: seat_messages.reclaim_root(
         replace(QUESTION, kind="ending", end_date=date(2026, 12, 3))
     ),
-    "reclaim_ended": lambda: render.reclaim_root(
+    "reclaim_ended": lambda: seat_messages.reclaim_root(
         replace(QUESTION, kind="ending", status="reclaimed", end_date=date(2026, 12, 3))
     ),
-    "reclaim_extended": lambda: render.reclaim_root(
+    "reclaim_extended": lambda: seat_messages.reclaim_root(
         replace(QUESTION, kind="ending", status="skipped", note="extended")
     ),
-    "reclaim_released_unasked": lambda: render.reclaim_root(replace(RELEASED, kind="release")),
-    "reclaim_news_reminder": lambda: render.reclaim_news(QUESTION, "reminder"),
-    "reclaim_news_reclaimed": lambda: render.reclaim_news(QUESTION, "reclaimed"),
-    "reclaim_news_removed": lambda: render.reclaim_news(RELEASED, "removed", handed_over=True),
-    "reclaim_news_downgraded": lambda: render.reclaim_news(
+    "reclaim_released_unasked": lambda: seat_messages.reclaim_root(
+        replace(RELEASED, kind="release")
+    ),
+    "reclaim_news_reminder": lambda: seat_messages.reclaim_news(QUESTION, "reminder"),
+    "reclaim_news_reclaimed": lambda: seat_messages.reclaim_news(QUESTION, "reclaimed"),
+    "reclaim_news_removed": lambda: seat_messages.reclaim_news(
+        RELEASED, "removed", handed_over=True
+    ),
+    "reclaim_news_downgraded": lambda: seat_messages.reclaim_news(
         replace(RELEASED, action="downgrade", to_tier_name="Viewer"), "downgraded"
     ),
-    "reclaim_news_by_it": lambda: render.reclaim_news(RELEASED, "by_it"),
-    "reclaim_news_removed_billed_to_cycle_end": lambda: render.reclaim_news(
+    "reclaim_news_by_it": lambda: seat_messages.reclaim_news(RELEASED, "by_it"),
+    "reclaim_news_removed_billed_to_cycle_end": lambda: seat_messages.reclaim_news(
         replace(RELEASED, billed_to_cycle_end=True), "removed"
     ),
-    "reclaim_wave": lambda: render.reclaim_wave(WAVE),
-    "reclaim_wave_confirmed": lambda: render.reclaim_wave(
+    "reclaim_wave": lambda: seat_messages.reclaim_wave(WAVE),
+    "reclaim_wave_confirmed": lambda: seat_messages.reclaim_wave(
         replace(WAVE, status="confirmed", decided_by="U0ADMIN01", decided_at=ASKED)
     ),
-    "it_leaver": lambda: render.it_leaver(
+    "it_leaver": lambda: seat_messages.it_leaver(
         LeaverView(
             "alice@acme.test", "Alice Archer", "USD", [("Figma", "Professional", Decimal(15))]
         )
     ),
-    "my_seats": lambda: render.my_seats(SEATS),
-    "my_seats_none": lambda: render.my_seats([]),
+    "my_seats": lambda: seat_messages.my_seats(SEATS),
+    "my_seats_none": lambda: seat_messages.my_seats([]),
 }
 GOLDEN_NAMES = ("reclaim_question", "reclaim_released", "reclaim_wave", "it_leaver", "my_seats")
 
@@ -233,11 +238,13 @@ def test_words_from_outside_cannot_mention_anyone_or_break_the_message() -> None
     card = replace(QUESTION, app_name=HOSTILE, tier_name=HOSTILE, activity_source=HOSTILE)
     line = WaveLine(1, None, HOSTILE, HOSTILE, 3, HOSTILE, Decimal(1), "in_review")
     rendered = [
-        render.reclaim_root(card),
-        render.reclaim_news(card, "reminder"),
-        render.reclaim_wave(replace(WAVE, app_name=HOSTILE, lines=[line])),
-        render.it_leaver(LeaverView(HOSTILE, HOSTILE, "USD", [(HOSTILE, HOSTILE, Decimal(1))])),
-        render.my_seats([replace(SEATS[0], app_name=HOSTILE, activity_source=HOSTILE)]),
+        seat_messages.reclaim_root(card),
+        seat_messages.reclaim_news(card, "reminder"),
+        seat_messages.reclaim_wave(replace(WAVE, app_name=HOSTILE, lines=[line])),
+        seat_messages.it_leaver(
+            LeaverView(HOSTILE, HOSTILE, "USD", [(HOSTILE, HOSTILE, Decimal(1))])
+        ),
+        seat_messages.my_seats([replace(SEATS[0], app_name=HOSTILE, activity_source=HOSTILE)]),
     ]
 
     for payload in rendered:
@@ -260,7 +267,7 @@ def test_a_full_wave_of_long_addresses_stays_within_slacks_limits() -> None:
         )
         for i in range(1, WAVE_SIZE + 1)
     ]
-    payload = render.reclaim_wave(replace(WAVE, lines=lines))
+    payload = seat_messages.reclaim_wave(replace(WAVE, lines=lines))
 
     assert validate_message(payload) == []
     assert len(payload["blocks"]) <= 50
@@ -272,8 +279,8 @@ def test_long_lists_of_seats_are_cut_with_a_count_of_the_rest() -> None:
         "a@acme.test", "A", "USD", [(f"App {i}", "Pro", Decimal(9)) for i in range(120)]
     )
 
-    mine = render.my_seats(many)
-    left = render.it_leaver(leaver)
+    mine = seat_messages.my_seats(many)
+    left = seat_messages.it_leaver(leaver)
 
     assert validate_message(mine) == [] and validate_message(left) == []
     assert mine["text"] == "You hold 120 seats."
