@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from store import tables
 from tests.integration.cli_harness import Cli
 
+RENEWS = (dt.date.today() + dt.timedelta(days=40)).isoformat()
 CONFIG = f"""\
 slack: {{it_channel: C0ITOPS01}}
 admins: [U0ADMIN01]
@@ -17,7 +18,7 @@ apps:
     name: Miro
     connector: {{type: manual}}
     tiers: [{{key: standard, name: Standard, monthly_price: 10, approval: []}}]
-    contract: {{seats: 5, renews_on: {(dt.date.today() + dt.timedelta(days=40)).isoformat()}, notice_days: 30}}
+    contract: {{seats: 5, renews_on: {RENEWS}, notice_days: 30}}
 """
 
 
