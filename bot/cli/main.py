@@ -13,10 +13,12 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bootstrap import Container, build
+from bot.cli.report_formats import FORMATS
 from bot.config.loader import ConfigError, load_config_or_default
 from bot.config.settings import Settings, settings_from_env
 from workflows.catalog import Config
 from workflows.ports import ConnectorError
+from workflows.reports import KINDS
 
 log = logging.getLogger("seatkeeper")
 PASSES = ("sync", "reclaim", "reminders", "digest")
@@ -78,6 +80,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="sync: apply a vendor list that removes most of an app's seats at once",
     )
+    report = _command(commands, "report", "print a report as a table, CSV or JSON", _report)
+    report.add_argument("kind", choices=KINDS)
+    report.add_argument("--format", choices=FORMATS, default="table")
+    report.add_argument("--app", metavar="KEY", help="only this app")
+    report.add_argument("--person", metavar="EMAIL_OR_SLACK_ID", help="only this person")
+    report.add_argument("--idle-days", metavar="N", help="seats: only those idle N days or more")
+    report.add_argument("--since", metavar="YYYY-MM-DD", help="only from this day on")
+    report.add_argument("--output", metavar="FILE", type=Path, help="write to FILE, not stdout")
     manifest = _command(commands, "manifest", "print the Slack app manifest", _manifest)
     manifest.add_argument("--url", default=None, help="the public base URL of this server")
     manifest.add_argument("--socket-mode", action="store_true")
@@ -315,6 +325,13 @@ def _run_reclaim(container: Container, *, dry_run: bool) -> int:
     if not dry_run and reports[0].lines:
         print("the server sends each DM in its holder's working hours, at the configured pace")
     return 0
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli.reports import run_report
+
+    # Reports only read: the schema must be current already, and nothing is migrated.
+    return run_report(args, lambda: _open(settings, prepare_database=False, require_schema=True))
 
 
 def _manifest(args: argparse.Namespace, settings: Settings) -> int:
