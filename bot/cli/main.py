@@ -88,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--idle-days", metavar="N", help="seats: only those idle N days or more")
     report.add_argument("--since", metavar="YYYY-MM-DD", help="only from this day on")
     report.add_argument("--output", metavar="FILE", type=Path, help="write to FILE, not stdout")
+    audit = _command(commands, "audit", "the audit trail", None)
+    audit.add_subparsers(required=True, metavar="ACTION").add_parser(
+        "verify", help="check that no event was edited, deleted or reordered"
+    ).set_defaults(handler=_audit_verify)
     manifest = _command(commands, "manifest", "print the Slack app manifest", _manifest)
     manifest.add_argument("--url", default=None, help="the public base URL of this server")
     manifest.add_argument("--socket-mode", action="store_true")
@@ -332,6 +336,13 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 
     # Reports only read: the schema must be current already, and nothing is migrated.
     return run_report(args, lambda: _open(settings, prepare_database=False, require_schema=True))
+
+
+def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli.audit import verify_trail
+
+    with _open(settings, prepare_database=False, require_schema=True) as container:
+        return verify_trail(container.runner)
 
 
 def _manifest(args: argparse.Namespace, settings: Settings) -> int:
