@@ -66,16 +66,22 @@ def run_report(
     if asked.output is None:
         sys.stdout.write(text)
         return 0
-    try:
-        # Excel reads a CSV file without a byte order mark in the local code page.
-        encoding = "utf-8-sig" if asked.format == "csv" else "utf-8"
-        with asked.output.open("w", encoding=encoding, newline="") as file:
-            file.write(text)
-    except OSError as exc:
-        print(f"seatkeeper: cannot write {asked.output}: {exc.strerror or exc}", file=sys.stderr)
+    if not _written(text, asked.output, csv=asked.format == "csv"):
         return 1
     print(f"{asked.kind} report: {count(len(rows.rows))} written to {asked.output}")
     return 0
+
+
+def _written(text: str, path: Path, *, csv: bool) -> bool:
+    # Excel reads a CSV file without a byte order mark in the local code page.
+    encoding = "utf-8-sig" if csv else "utf-8"
+    try:
+        with path.open("w", encoding=encoding, newline="") as file:
+            file.write(text)
+    except OSError as exc:
+        print(f"seatkeeper: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _asked(args: argparse.Namespace) -> Asked:
@@ -107,7 +113,7 @@ def _person(value: str | None) -> str | None:
 def _idle_days(value: str | None) -> int | None:
     if value is None:
         return None
-    if not re.fullmatch(r"\d{1,5}", value.strip()):
+    if not re.fullmatch(r"\d+", value.strip()):
         raise BadInput(f"--idle-days: expected a whole number of days, 0 or more, got {value!r}")
     return int(value)
 
