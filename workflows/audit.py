@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from workflows.model import AuditEvent
@@ -49,11 +52,41 @@ def event_hash(event: AuditEvent) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def verify_chain(events: list[AuditEvent]) -> int | None:
-    """The seq of the first event whose hash or link is wrong, or None if the chain holds."""
-    prev: str | None = None
+class ChainProblem(StrEnum):
+    """How the chain fails at an event."""
+
+    GAP = "gap"  # sequence numbers are missing before it: events were deleted
+    LINK = "link"  # it does not point at the event before it: one was deleted or moved
+    CONTENT = "content"  # its content does not match its hash: it was edited
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first event at which the chain does not hold, how, and the seq of the one before."""
+
+    seq: int
+    problem: ChainProblem
+    previous: int  # 0 when the break is at the first event read
+
+
+def find_break(events: Iterable[AuditEvent]) -> ChainBreak | None:
+    """Where and how the chain of `events` (in seq order) first fails, or None if it holds."""
+    previous, prev_hash = 0, None
     for event in events:
-        if event.prev_hash != prev or event.hash != event_hash(event):
-            return event.seq
-        prev = event.hash
+        seq = event.seq or 0
+        # The gap is checked first: deleting an event also breaks its successor's link, and
+        # "missing" says more than "wrong link" when the numbers show it.
+        if seq != previous + 1:
+            return ChainBreak(seq, ChainProblem.GAP, previous)
+        if event.prev_hash != prev_hash:
+            return ChainBreak(seq, ChainProblem.LINK, previous)
+        if event.hash != event_hash(event):
+            return ChainBreak(seq, ChainProblem.CONTENT, previous)
+        previous, prev_hash = seq, event.hash
     return None
+
+
+def verify_chain(events: list[AuditEvent]) -> int | None:
+    """The seq of the first event whose number, hash or link is wrong, or None if it holds."""
+    found = find_break(events)
+    return found.seq if found else None

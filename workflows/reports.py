@@ -22,6 +22,15 @@ from workflows.ports import UnitOfWork
 
 Row = dict[str, Any]
 KINDS = ("seats", "spend", "renewals", "requests", "reclaims", "audit")
+# The Filters fields each report honours; callers refuse the others rather than ignore them.
+FILTERS_OF: dict[str, tuple[str, ...]] = {
+    "seats": ("app", "person", "idle_days", "since"),
+    "spend": ("app",),
+    "renewals": ("app", "since"),
+    "requests": ("app", "person", "since"),
+    "reclaims": ("app", "person", "since"),
+    "audit": ("app", "person", "since"),
+}
 
 
 @dataclass(frozen=True)
@@ -297,7 +306,10 @@ def _is_person(
     if filters.person is None:
         return True
     wanted = filters.person.strip()
-    return wanted.lower() == (email or "").lower() or wanted == slack_user_id
+    # A seat or case may predate the holder's Slack id: the directory's id counts too.
+    person = people.get(email or "")
+    known_ids = {slack_user_id, person.slack_user_id if person else None}
+    return wanted.lower() == (email or "").lower() or wanted in known_ids
 
 
 def paged(rows: Iterable[Row], *, offset: int, limit: int) -> list[Row]:

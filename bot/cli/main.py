@@ -13,10 +13,12 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bootstrap import Container, build
+from bot.cli.report_formats import FORMATS
 from bot.config.loader import ConfigError, load_config_or_default
 from bot.config.settings import Settings, settings_from_env
 from workflows.catalog import Config
 from workflows.ports import ConnectorError
+from workflows.reports import KINDS
 
 log = logging.getLogger("seatkeeper")
 PASSES = ("sync", "reclaim", "reminders", "digest")
@@ -78,6 +80,18 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="sync: apply a vendor list that removes most of an app's seats at once",
     )
+    report = _command(commands, "report", "print a report as a table, CSV or JSON", _report)
+    report.add_argument("kind", choices=KINDS)
+    report.add_argument("--format", choices=FORMATS, default="table")
+    report.add_argument("--app", metavar="KEY", help="only this app")
+    report.add_argument("--person", metavar="EMAIL_OR_SLACK_ID", help="only this person")
+    report.add_argument("--idle-days", metavar="N", help="seats: only those idle N days or more")
+    report.add_argument("--since", metavar="YYYY-MM-DD", help="only from this day on")
+    report.add_argument("--output", metavar="FILE", type=Path, help="write to FILE, not stdout")
+    audit = _command(commands, "audit", "the audit trail", None)
+    audit.add_subparsers(required=True, metavar="ACTION").add_parser(
+        "verify", help="check that no event was edited, deleted or reordered"
+    ).set_defaults(handler=_audit_verify)
     manifest = _command(commands, "manifest", "print the Slack app manifest", _manifest)
     manifest.add_argument("--url", default=None, help="the public base URL of this server")
     manifest.add_argument("--socket-mode", action="store_true")
@@ -338,6 +352,20 @@ def _run_digest(container: Container, *, dry_run: bool) -> int:
     print("\n".join(digest_lines(built[0])))
     print("posted to the IT channel")
     return 0
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli.reports import run_report
+
+    # Reports only read: the schema must be current already, and nothing is migrated.
+    return run_report(args, lambda: _open(settings, prepare_database=False, require_schema=True))
+
+
+def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli.audit import verify_trail
+
+    with _open(settings, prepare_database=False, require_schema=True) as container:
+        return verify_trail(container.runner)
 
 
 def _manifest(args: argparse.Namespace, settings: Settings) -> int:
