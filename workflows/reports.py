@@ -22,6 +22,16 @@ from workflows.ports import UnitOfWork
 
 Row = dict[str, Any]
 KINDS = ("seats", "spend", "renewals", "requests", "reclaims", "audit")
+# The filters (fields of `Filters`) each report reads. Callers refuse any other rather than
+# ignore it, so a narrowed question never gets an unnarrowed answer.
+FILTERS: dict[str, tuple[str, ...]] = {
+    "seats": ("app", "person", "idle_days", "since"),
+    "spend": ("app",),
+    "renewals": ("app", "since"),
+    "requests": ("app", "person", "since"),
+    "reclaims": ("app", "person", "since"),
+    "audit": ("app", "person", "since"),
+}
 
 
 @dataclass(frozen=True)
