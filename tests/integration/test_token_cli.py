@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,15 @@ def create(cli: Cli, name: str = "ci-reports") -> str:
     created = cli("token", "create", "--name", name)
     assert created.code == 0, created.err
     return created.out.strip()
+
+
+def stored(cli: Cli) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of the CLI's database."""
+    engine = cli.engine()
+    try:
+        return rows_of(engine)
+    finally:
+        engine.dispose()
 
 
 def test_create_prints_the_token_alone_on_stdout_and_says_it_is_not_shown_again(cli: Cli) -> None:
@@ -33,10 +43,10 @@ def test_create_prints_the_token_alone_on_stdout_and_says_it_is_not_shown_again(
 def test_the_database_keeps_the_tokens_hash_and_nowhere_the_token(cli: Cli) -> None:
     token = create(cli)
 
-    rows = rows_of(cli.engine())
+    rows = stored(cli)
 
-    [stored] = rows["api_tokens"]
-    assert hashlib.sha256(token.encode()).hexdigest() in stored
+    [row] = rows["api_tokens"]
+    assert hashlib.sha256(token.encode()).hexdigest() in row
     assert token not in str(rows)
 
 
@@ -106,7 +116,7 @@ def test_create_and_revoke_are_audited_by_name_and_who_ran_them(cli: Cli) -> Non
     token = create(cli)
     cli("token", "revoke", "ci-reports")
 
-    audit = rows_of(cli.engine())["audit_events"]
+    audit = stored(cli)["audit_events"]
 
     actions = [(row[2].split(":")[0], row[3], row[4]) for row in audit]
     assert actions == [
