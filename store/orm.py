@@ -46,4 +46,5 @@ def start_mappers() -> None:
         mapper.map_imperatively(model.Job, tables.jobs)
         mapper.map_imperatively(model.DigestRecord, tables.digests)
         mapper.map_imperatively(model.AuditEvent, tables.audit_events)
+        mapper.map_imperatively(model.ApiToken, tables.api_tokens)
         _mapped = True

@@ -32,6 +32,7 @@ from workflows.model import (
     SeatStatus,
     StepStatus,
     TaskStatus,
+    TokenScope,
     WaveStatus,
 )
 
@@ -304,4 +305,26 @@ leases = Table(
     Column("name", String(64), primary_key=True),
     Column("holder", String(128), nullable=False),
     Column("until", UTCDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(63), nullable=False),
+    Column("scope", StrEnumType(TokenScope), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256, hex; never the token
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("last_used_at", UTCDateTime),
+)
+# A revoked token keeps its name in the list (and the audit trail), and the name can be used
+# again for its replacement.
+_unrevoked = api_tokens.c.revoked_at.is_(None)
+Index(
+    "uq_api_tokens_live_name",
+    api_tokens.c.name,
+    unique=True,
+    sqlite_where=_unrevoked,
+    postgresql_where=_unrevoked,
 )

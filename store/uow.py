@@ -18,6 +18,7 @@ from store.repositories import (
     SqlSeatRepository,
     SqlTaskRepository,
 )
+from store.tokens import SqlTokenRepository
 from workflows.ports import UnitOfWork
 
 
@@ -45,6 +46,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.jobs = SqlJobRepository(session)
         self.audit = SqlAuditLog(session)
         self.apps = SqlAppRepository(session)
+        self.tokens = SqlTokenRepository(session)
         return self
 
     def __exit__(

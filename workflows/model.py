@@ -1,5 +1,5 @@
 """Domain models: people, requests and their approval steps, seats, reclaim cases and waves,
-IT tasks, jobs, audit.
+IT tasks, jobs, audit, API tokens.
 
 Plain dataclasses; `store` maps them onto tables without the domain knowing.
 """
@@ -89,6 +89,12 @@ class WaveStatus(StrEnum):
 class TaskStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
+
+
+class TokenScope(StrEnum):
+    """What an API token may be used for."""
+
+    API = "api"  # the read-only REST API under /api/v1/
 
 
 class JobStatus(StrEnum):
@@ -320,3 +326,21 @@ class AuditEvent:
     seq: int | None = None
     prev_hash: str | None = None
     hash: str | None = None
+
+
+@dataclass(eq=False)
+class ApiToken:
+    """A named credential for Seatkeeper's HTTP APIs; only its secret's SHA-256 hash is kept."""
+
+    name: str
+    scope: TokenScope
+    token_hash: str = field(repr=False)
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+    last_used_at: dt.datetime | None = None
+    id: int | None = None
+
+    @property
+    def revoked(self) -> bool:
+        """True once the token was revoked: it is refused from then on."""
+        return self.revoked_at is not None

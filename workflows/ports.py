@@ -23,6 +23,7 @@ from typing import Protocol, TypeVar
 
 from workflows.catalog import Config
 from workflows.model import (
+    ApiToken,
     AuditEvent,
     CaseStatus,
     DigestRecord,
@@ -34,6 +35,7 @@ from workflows.model import (
     RequestStatus,
     Seat,
     Task,
+    TokenScope,
 )
 from workflows.text import MAX_NAME, storable
 
@@ -286,6 +288,13 @@ class AppRepository(Protocol):
     def lock(self, app_key: str) -> None: ...
 
 
+class TokenRepository(Protocol):
+    def add(self, token: ApiToken) -> None: ...
+    def live(self, name: str) -> ApiToken | None: ...
+    def usable(self, scope: TokenScope) -> list[ApiToken]: ...
+    def all(self) -> list[ApiToken]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: repositories share it; nothing is saved until `commit`."""
 
@@ -299,6 +308,7 @@ class UnitOfWork(Protocol):
     jobs: JobRepository
     audit: AuditLog
     apps: AppRepository
+    tokens: TokenRepository
 
     def flush(self) -> None: ...
     def commit(self) -> None: ...

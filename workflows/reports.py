@@ -22,8 +22,9 @@ from workflows.ports import UnitOfWork
 
 Row = dict[str, Any]
 KINDS = ("seats", "spend", "renewals", "requests", "reclaims", "audit")
-# The Filters fields each report honours; callers refuse the others rather than ignore them.
-FILTERS_OF: dict[str, tuple[str, ...]] = {
+# The filters (fields of `Filters`) each report reads. Callers refuse any other rather than
+# ignore it, so a narrowed question never gets an unnarrowed answer.
+FILTERS: dict[str, tuple[str, ...]] = {
     "seats": ("app", "person", "idle_days", "since"),
     "spend": ("app",),
     "renewals": ("app", "since"),

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bootstrap import Container, build
+from bot.cli import tokens
 from bot.cli.report_formats import FORMATS
 from bot.config.loader import ConfigError, load_config_or_default
 from bot.config.settings import Settings, settings_from_env
@@ -95,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     manifest = _command(commands, "manifest", "print the Slack app manifest", _manifest)
     manifest.add_argument("--url", default=None, help="the public base URL of this server")
     manifest.add_argument("--socket-mode", action="store_true")
+    tokens.add_commands(commands, _open)
     return parser
 
 

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from workflows.figures import CENT
-from workflows.reports import FILTERS_OF, Filters, Report
+from workflows.reports import FILTERS, Filters, Report
 
 FORMATS = ("table", "csv", "json")
 YEARLY = frozenset({"yearly_saving"})  # money per year; every other money column is per month
@@ -157,7 +157,7 @@ def _json(rows: Report, filters: Filters, *, currency: str, now: dt.datetime) ->
         "report": rows.kind,
         "currency": currency,
         "generated_at": _plain(now),
-        "filters": {name: _json_value(getattr(filters, name)) for name in FILTERS_OF[rows.kind]},
+        "filters": {name: _json_value(getattr(filters, name)) for name in FILTERS[rows.kind]},
         "rows": [{name: _json_value(row[name]) for name in rows.columns} for row in rows.rows],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.bootstrap import Container
 from bot.cli.report_formats import count, render
 from workflows.catalog import Config
-from workflows.reports import FILTERS_OF, Filters, report
+from workflows.reports import FILTERS, Filters, report
 
 PIPE_WIDTH = 120  # the table's width when stdout is a file or a pipe
 OPTIONS = {"app": "--app", "person": "--person", "idle_days": "--idle-days", "since": "--since"}
@@ -92,8 +92,8 @@ def _asked(args: argparse.Namespace) -> Asked:
         since=_since(args.since),
     )
     for field in fields(filters):
-        if getattr(filters, field.name) is not None and field.name not in FILTERS_OF[args.kind]:
-            applies = ", ".join(OPTIONS[name] for name in FILTERS_OF[args.kind])
+        if getattr(filters, field.name) is not None and field.name not in FILTERS[args.kind]:
+            applies = ", ".join(OPTIONS[name] for name in FILTERS[args.kind])
             raise BadInput(
                 f"{OPTIONS[field.name]} does not apply to the {args.kind} report "
                 f"(it takes {applies})"

@@ -1,1 +1,2 @@
-"""The HTTP app: `POST /slack/events` and `GET /healthz` (an entry point, like the CLI)."""
+"""The HTTP app: `POST /slack/events`, `GET /healthz` and the REST API (an entry point, like
+the CLI)."""

@@ -1,4 +1,5 @@
-"""The HTTP surface: `POST /slack/events` (everything Slack sends) and `GET /healthz`."""
+"""The HTTP surface: `POST /slack/events` (everything Slack sends), `GET /healthz`, and the
+read-only REST API under `/api/v1/` with its OpenAPI document (`/openapi.json`, `/docs`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from slack_bolt.request import BoltRequest
 from bot.bootstrap import Container
 from bot.slack.payload import MalformedPayload, check_payload
 from bot.slack.signature import SlackSignature
+from bot.web.api import include_api
 from store.db import ping
 
 log = logging.getLogger(__name__)
@@ -30,15 +32,23 @@ def create_app(container: Container, *, background: bool = False) -> FastAPI:
     stops them (running jobs finish or are handed back) before the process exits.
     """
     lifespan = _background(container) if background else None
-    api = FastAPI(title="Seatkeeper", docs_url=None, redoc_url=None, lifespan=lifespan)
+    api = FastAPI(
+        title="Seatkeeper",
+        summary="Read-only REST API over Seatkeeper's seats, spend, renewals and audit trail.",
+        version="v1",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
 
-    @api.post("/slack/events")
+    # Slack's endpoint and the health check are for Slack and load balancers, not API clients.
+    @api.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
         if container.bolt is None or container.slack_signature is None:
             return JSONResponse({"ok": False, "error": NOT_CONFIGURED}, status_code=503)
         return await _slack_events(request, container.slack_signature, container.bolt)
 
-    @api.get("/healthz")
+    @api.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
         try:
             await run_in_threadpool(ping, container.engine)
@@ -46,6 +56,7 @@ def create_app(container: Container, *, background: bool = False) -> FastAPI:
             return JSONResponse({"ok": False, "database": "unreachable"}, status_code=503)
         return JSONResponse({"ok": True, "slack": container.bolt is not None})
 
+    include_api(api, container)
     return api
 
 

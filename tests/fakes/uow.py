@@ -33,6 +33,7 @@ from workflows.audit import seal
 from workflows.model import (
     OPEN_CASE_STATUSES,
     OPEN_REQUEST_STATUSES,
+    ApiToken,
     ApprovalMessage,
     ApprovalStep,
     AuditEvent,
@@ -49,6 +50,7 @@ from workflows.model import (
     SeatStatus,
     Task,
     TaskStatus,
+    TokenScope,
     normal_email,
 )
 from workflows.ports import (
@@ -61,6 +63,7 @@ from workflows.ports import (
     RequestRepository,
     SeatRepository,
     TaskRepository,
+    TokenRepository,
     UnitOfWork,
     WaveRepository,
 )
@@ -89,6 +92,7 @@ class _Tables:
     tasks: list[Task] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
     audit: list[AuditEvent] = field(default_factory=list)
+    tokens: list[ApiToken] = field(default_factory=list)
     last_id: dict[str, int] = field(default_factory=dict)
 
     def next_id(self, table: str) -> int:
@@ -472,6 +476,28 @@ class FakeAppRepository(AppRepository):
         self.locked.append(app_key)
 
 
+class FakeTokenRepository(TokenRepository):
+    def __init__(self, tables: _Tables, flush: Flush) -> None:
+        self._tables, self._flush = tables, flush
+
+    def add(self, token: ApiToken) -> None:
+        """Stage a new token."""
+        self._tables.tokens.append(token)
+
+    def live(self, name: str) -> ApiToken | None:
+        """The unrevoked token with this name, if any."""
+        return next((t for t in self.all() if t.name == name and not t.revoked), None)
+
+    def usable(self, scope: TokenScope) -> list[ApiToken]:
+        """The unrevoked tokens of `scope`, oldest first."""
+        return [t for t in self.all() if t.scope == scope and not t.revoked]
+
+    def all(self) -> list[ApiToken]:
+        """Every token, revoked or not, oldest first."""
+        self._flush()
+        return sorted(self._tables.tokens, key=lambda t: t.id or 0)
+
+
 class FakeUnitOfWork(UnitOfWork):
     """`workflows.ports.UnitOfWork` in memory. `committed` turns True on the first commit.
 
@@ -518,6 +544,7 @@ class FakeUnitOfWork(UnitOfWork):
         _number(t, "digests", t.digests)
         _number(t, "tasks", t.tasks)
         _number(t, "jobs", t.jobs)
+        _number(t, "api_tokens", t.tokens)
         _check_unique(t)
 
     def commit(self) -> None:
@@ -568,6 +595,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.tasks = FakeTaskRepository(t, flush)
         self.jobs = FakeJobRepository(t, flush)
         self.audit = FakeAuditLog(t, flush)
+        self.tokens = FakeTokenRepository(t, flush)
 
 
 def _number(t: _Tables, table: str, rows: Sequence[_HasId]) -> None:
@@ -606,6 +634,8 @@ def _check_unique(t: _Tables) -> None:
         ),
         ("jobs.key", [(j.key,) for j in t.jobs]),
         ("audit_events.prev_hash", [(e.prev_hash,) for e in t.audit if e.prev_hash]),
+        ("uq_api_tokens_live_name", [(k.name,) for k in t.tokens if not k.revoked]),
+        ("api_tokens.token_hash", [(k.token_hash,) for k in t.tokens]),
     ]
     for name, keys in rules:
         repeated = sorted(str(key) for key, n in Counter(keys).items() if n > 1)

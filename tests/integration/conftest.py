@@ -1,4 +1,5 @@
-"""Fixtures of the CLI tests: a fake Slack and `seatkeeper` in a prepared folder."""
+"""Fixtures of the integration tests: a migrated database, a fake Slack and `seatkeeper` in a
+prepared folder."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 
+from store.db import make_engine
+from store.migrate import upgrade
 from tests.fakes.scim_server import RunningScimServer
 from tests.fakes.slack_api import FakeSlack
 from tests.integration.cli_harness import (
@@ -18,6 +22,15 @@ from tests.integration.cli_harness import (
     Cli,
     scim_app,
 )
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the test database, with the current schema."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

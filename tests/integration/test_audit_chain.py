@@ -3,25 +3,13 @@ together, and the chain stays whole across commits and rollbacks."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import Engine
 
-from store.db import make_engine, session_factory
-from store.migrate import upgrade
+from store.db import session_factory
 from store.uow import SqlUnitOfWork
 from tests.fakes.clock import FakeClock
 from tests.statements import Statements, statements
 from workflows.audit import record, verify_chain
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def touching_audit(sent: Statements, verb: str) -> int:
