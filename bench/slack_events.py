@@ -11,7 +11,7 @@ Usage (from the project root; defaults finish in about 25 s on 2 cores):
     --time-cap S        per variant: stop sending and probing after S seconds (default 20)
 
 Two variants run one after the other against the same container (`bot.bootstrap.build` with a
-manual-connector config, a temporary SQLite database, and `FakeSlack` on 127.0.0.1):
+manual-connector config, a temporary SQLite database, and `LocalSlack` on 127.0.0.1):
 
 - ours:     `bot.web.app.create_app(container)`; Bolt's sync dispatch runs in a worker thread.
 - baseline: a second FastAPI app whose `/slack/events` is Bolt's own
@@ -71,8 +71,9 @@ from slack_bolt.adapter.fastapi import SlackRequestHandler
 from bot.bootstrap import Container, build
 from bot.config.loader import parse_config
 from bot.config.settings import settings_from_env
+from bot.sandbox.local import LocalSlack
+from bot.sandbox.workspace import Call
 from bot.web.app import create_app
-from tests.fakes.slack_api import Call, FakeSlack
 from tests.fakes.slack_requests import app_home_opened, sign
 from workflows.catalog import Config
 from workflows.model import Person
@@ -134,8 +135,8 @@ class Result:
 
 
 def _fake_slack_main(conn: Connection) -> None:
-    """Child process: serve FakeSlack on loopback and answer the parent's questions."""
-    slack = FakeSlack().start()
+    """Child process: serve LocalSlack on loopback and answer the parent's questions."""
+    slack = LocalSlack().start()
     try:
         for user in [ADMIN, *USERS]:
             slack.add_user(user, f"{user.lower()}@bench.test", user)
@@ -171,8 +172,8 @@ class SlackFigures:
         return SlackFigures(published, self.failed - before.failed, first)
 
 
-class FakeSlackProcess:
-    """`FakeSlack` in a child process: its Block Kit schema checks (CPU-bound, ~20 ms per
+class LocalSlackProcess:
+    """`LocalSlack` in a child process: its Block Kit schema checks (CPU-bound, ~20 ms per
     views.publish) then cost the app process a network wait, as Slack would, not GIL time."""
 
     def __init__(self) -> None:
@@ -185,7 +186,7 @@ class FakeSlackProcess:
         child.close()
         if not self._conn.poll(30):
             self.stop()
-            raise RuntimeError("the fake Slack process did not start")
+            raise RuntimeError("the local Slack process did not start")
         self.url, self.token = self._conn.recv()
 
     def figures(self) -> SlackFigures:
@@ -206,7 +207,7 @@ class FakeSlackProcess:
 # --- the apps ---------------------------------------------------------------------------
 
 
-def build_container(workdir: Path, slack: FakeSlackProcess) -> Container:
+def build_container(workdir: Path, slack: LocalSlackProcess) -> Container:
     """The real composition root against the fake Slack and a fresh SQLite file."""
     env = {
         "SLACK_BOT_TOKEN": slack.token,
@@ -344,7 +345,7 @@ def probe(
 
 
 def run_variant(
-    name: str, app: FastAPI, slack: FakeSlackProcess, args: argparse.Namespace, tag: str
+    name: str, app: FastAPI, slack: LocalSlackProcess, args: argparse.Namespace, tag: str
 ) -> Result:
     """Warm up, measure idle /healthz, then load /slack/events while probing /healthz."""
     result = Result(name)
@@ -494,7 +495,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    slack = FakeSlackProcess()
+    slack = LocalSlackProcess()
     try:
         with tempfile.TemporaryDirectory(prefix="seatkeeper-bench-") as workdir:
             container = build_container(Path(workdir), slack)

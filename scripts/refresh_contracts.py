@@ -35,13 +35,15 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT = REPO / "tests" / "contracts"
+# The Block Kit schema is the sandbox's: it checks what the app sends as Slack would.
+BLOCK_KIT = "slack-block-kit.schema.json"
+SANDBOX = REPO / "bot" / "sandbox"
 DEFAULT_UPSTREAM = REPO.parent / "shared" / "contracts"
 
 Key = tuple[str, ...]  # a path of keys into a JSON or YAML document
 RefsOf = Callable[[Any], Iterator[Key]]
 
 COPIED = (
-    "slack-block-kit.schema.json",
     "slack_common_event_wrapper_schema.json",
     "manifest-schema/manifest.schema.1.0.0.json",
     "payload-shapes/interactions/SlashCommandPayload.json",
@@ -62,7 +64,7 @@ COPIED = (
 )
 
 SLACK_WEB_API = "slack_web_openapi_v2.json"
-# The methods FakeSlack serves and those the Slack seats connector calls.
+# The methods LocalSlack serves and those the Slack seats connector calls.
 SLACK_METHODS = (
     "auth.test",
     "chat.postEphemeral",
@@ -129,11 +131,12 @@ TYPE_KINDS = ("EntityType", "ComplexType")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write every file of tests/contracts/ (but SOURCES.md) from the upstream documents."""
+    """Write every file of tests/contracts/ (but SOURCES.md), and the sandbox's Block Kit
+    schema, from the upstream documents."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("upstream", nargs="?", type=Path, default=DEFAULT_UPSTREAM)
     upstream: Path = parser.parse_args(argv).upstream
-    needed = (*COPIED, SLACK_WEB_API, *GOOGLE, OKTA, GRAPH)
+    needed = (*COPIED, BLOCK_KIT, SLACK_WEB_API, *GOOGLE, OKTA, GRAPH)
     missing = [name for name in needed if not (upstream / name).is_file()]
     if missing:
         parser.error(f"{upstream} does not hold {', '.join(missing)}")
@@ -146,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def write_all(upstream: Path) -> None:
     """Copy the small documents and write the trimmed ones."""
+    shutil.copyfile(upstream / BLOCK_KIT, SANDBOX / BLOCK_KIT)
     for name in COPIED:
         (OUTPUT / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(upstream / name, OUTPUT / name)

@@ -11,7 +11,7 @@ import threading
 from http.server import ThreadingHTTPServer
 from typing import Any, Self
 
-from tests.fakes.loopback import Answer, FakeHandler
+from bot.sandbox.loopback import Answer, LoopbackHandler
 
 
 class RefusingVendor:
@@ -42,7 +42,7 @@ class RefusingVendor:
         self._thread.join(timeout=5)
 
 
-class _Handler(FakeHandler):
+class _Handler(LoopbackHandler):
     vendor: RefusingVendor
 
     def answer(self) -> Answer:
@@ -51,4 +51,4 @@ class _Handler(FakeHandler):
         data = json.dumps(self.vendor.body).encode()
         return self.vendor.status, data, {"Content-Type": "application/scim+json"}
 
-    do_PUT = do_PATCH = do_DELETE = FakeHandler.do_GET
+    do_PUT = do_PATCH = do_DELETE = LoopbackHandler.do_GET

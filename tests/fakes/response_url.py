@@ -9,7 +9,7 @@ import threading
 from http.server import ThreadingHTTPServer
 from typing import Self
 
-from tests.fakes.loopback import Answer, FakeHandler
+from bot.sandbox.loopback import Answer, LoopbackHandler
 
 
 class ResponseUrlListener:
@@ -40,7 +40,7 @@ class ResponseUrlListener:
         self._thread.join(timeout=5)
 
 
-class _Handler(FakeHandler):
+class _Handler(LoopbackHandler):
     listener: ResponseUrlListener
 
     def answer(self) -> Answer:

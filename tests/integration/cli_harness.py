@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.cli.main import main
+from bot.sandbox.local import LocalSlack
 from store.db import make_engine
-from tests.fakes.slack_api import FakeSlack
 
 SLACK_TOKEN = "xoxb-seatkeeper-cli-test-bot-token-7d1e"
 SIGNING_SECRET = "cli-test-signing-secret-3b9f0c"
@@ -43,7 +43,7 @@ class Cli:
     folder: Path
     config: Path
     database_url: str
-    slack: FakeSlack
+    slack: LocalSlack
     monkeypatch: pytest.MonkeyPatch
     capsys: pytest.CaptureFixture[str]
 

@@ -10,10 +10,10 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from bot.sandbox.local import LocalSlack
 from store.db import make_engine
 from store.migrate import upgrade
 from tests.fakes.scim_server import RunningScimServer
-from tests.fakes.slack_api import FakeSlack
 from tests.integration.cli_harness import (
     MANUAL_CONFIG,
     SCIM_TOKEN_ENV,
@@ -34,8 +34,8 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack(token=SLACK_TOKEN).start()
+def slack() -> Iterator[LocalSlack]:
+    fake = LocalSlack(token=SLACK_TOKEN).start()
     yield fake
     fake.stop()
 
@@ -44,7 +44,7 @@ def slack() -> Iterator[FakeSlack]:
 def cli(
     tmp_path: Path,
     database_url: str,
-    slack: FakeSlack,
+    slack: LocalSlack,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> Cli:

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from bot.bootstrap import build
 from bot.config.loader import parse_config
 from bot.config.settings import settings_from_env
+from bot.sandbox.local import LocalSlack
 from bot.web.app import create_app
 from messages import render
-from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackSender
 from tests.integration.cli_harness import MANUAL_CONFIG
 from tests.integration.people_files import (
@@ -44,7 +44,7 @@ class Answer:
 @pytest.fixture
 def slack_app(tmp_path: Path) -> Iterator[SlackSender]:
     """The app's `/slack/events` on `tmp_path/seatkeeper.db`, signed requests ready to send."""
-    fake = FakeSlack().start()
+    fake = LocalSlack().start()
     env = {
         "SLACK_BOT_TOKEN": fake.token,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,

@@ -17,8 +17,8 @@ import pytest
 from bot.bootstrap import Container, build
 from bot.config.loader import parse_config
 from bot.config.settings import settings_from_env
+from bot.sandbox.local import LocalSlack
 from tests.fakes.clock import FakeClock
-from tests.fakes.slack_api import FakeSlack
 
 IT_CHANNEL = "C0ITOPS01"
 CONFIG = """
@@ -35,12 +35,12 @@ NOW = dt.datetime(2027, 1, 17, 10, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
+def slack() -> Iterator[LocalSlack]:
+    with LocalSlack() as fake:
         yield fake
 
 
-def replica(database_url: str, slack: FakeSlack) -> Container:
+def replica(database_url: str, slack: LocalSlack) -> Container:
     env = {
         "SLACK_BOT_TOKEN": slack.token,
         "SLACK_SIGNING_SECRET": "alerts-test-secret",
@@ -66,12 +66,12 @@ def together(*containers: Container, rounds: int = 5) -> None:
         thread.join(timeout=120)
 
 
-def alerts(slack: FakeSlack) -> list[str]:
+def alerts(slack: LocalSlack) -> list[str]:
     return [m["text"] for m in slack.messages(IT_CHANNEL) if "notice deadline" in m["text"]]
 
 
 def test_two_replicas_and_a_restart_post_each_notice_alert_once(
-    database_url: str, slack: FakeSlack
+    database_url: str, slack: LocalSlack
 ) -> None:
     first, second = replica(database_url, slack), replica(database_url, slack)
     try:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.slack_api import FakeSlack
+from bot.sandbox.local import LocalSlack
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes (POSIX)")
 
@@ -92,7 +92,7 @@ def runs(tmp_path: Path, database_url: str) -> Iterator[SyncRuns]:
     (tmp_path / "seatkeeper.yml").write_text(CONFIG, encoding="utf-8")
     os.mkfifo(tmp_path / "people.fifo")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SEATKEEPER_", "SLACK_"))}
-    with FakeSlack(token=SLACK_TOKEN) as slack:
+    with LocalSlack(token=SLACK_TOKEN) as slack:
         env |= {
             "SEATKEEPER_DATABASE_URL": database_url,
             "SEATKEEPER_CONFIG": str(tmp_path / "seatkeeper.yml"),

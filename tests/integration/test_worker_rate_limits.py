@@ -13,11 +13,11 @@ from bot.config.loader import parse_config
 from bot.jobs.it_channel import ITChannel
 from bot.jobs.worker import Worker
 from bot.runtime.runner import Runner
+from bot.sandbox.local import LocalSlack
 from bot.slack.posts import Poster
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
 from tests.fakes.clock import FakeClock
-from tests.fakes.slack_api import FakeSlack
 from workflows import jobs
 from workflows.model import Job, JobStatus
 
@@ -26,7 +26,7 @@ IT_CHANNEL = "C0ITOPS01"
 
 @dataclass
 class Setup:
-    slack: FakeSlack
+    slack: LocalSlack
     clock: FakeClock
     runner: Runner
     worker: Worker
@@ -61,7 +61,7 @@ def setup(database_url: str) -> Iterator[Setup]:
     clock = FakeClock()
     config = parse_config(f"slack: {{it_channel: {IT_CHANNEL}}}\n", source="test.yml", env={})
     runner = Runner(session_factory(engine), config, clock)
-    with FakeSlack(now=lambda: clock.now().timestamp()) as slack:
+    with LocalSlack(now=lambda: clock.now().timestamp()) as slack:
         # No retry handler: the client as it is once its own retries of a 429 have run out.
         client = WebClient(token=slack.token, base_url=slack.url)
         handlers = {jobs.IT_NOTICE: ITChannel(runner, client, Poster(client)).notice}

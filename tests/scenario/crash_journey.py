@@ -19,10 +19,10 @@ from typing import Any
 
 import httpx
 
+from bot.sandbox.workspace import Call
 from messages import ids
 from store import tables
 from store.db import make_engine
-from tests.fakes.slack_api import Call
 from tests.fakes.slack_requests import button_value
 from tests.scenario.observed import conversations, dm, live
 from tests.scenario.served import Served, wait_for

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.sandbox.local import LocalSlack
 from messages import ids
-from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import button_value
 from tests.scenario.world import APPROVALS_CHANNEL, IT_CHANNEL, PEOPLE
 
@@ -15,7 +15,7 @@ _DATE = re.compile(r"<!date\^\d+\^[^|>]*\|[^>]*>")
 Conversations = dict[str, list[tuple[str, list[str], bool]]]
 
 
-def conversations(slack: FakeSlack) -> Conversations:
+def conversations(slack: LocalSlack) -> Conversations:
     """Per channel: each root's text, its replies' texts, and whether it still has buttons."""
     channels = [dm(p["slack_user_id"]) for p in PEOPLE] + [IT_CHANNEL, APPROVALS_CHANNEL]
     seen: Conversations = {}

@@ -25,9 +25,9 @@ import httpx
 from bot.bootstrap import build
 from bot.config.loader import parse_config
 from bot.config.settings import settings_from_env
+from bot.sandbox.local import LocalSlack
 from messages import ids
 from tests.fakes.scim_server import RunningScimServer, start_scim_server, stop_scim_server
-from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import SlackSender, click_message, static_select, text_input
 from tests.scenario.world import (
     ADMIN,
@@ -79,7 +79,7 @@ class Replica:
 class Served:
     """The peers, the database and the replicas serving it."""
 
-    slack: FakeSlack
+    slack: LocalSlack
     scim: RunningScimServer
     env: dict[str, str]
     folder: Path
@@ -150,7 +150,7 @@ def served(
 ) -> Iterator[Served]:
     """Peers and a prepared database; replicas are started by the test and killed at the end."""
     scim, scim_handle = start_scim_server()
-    slack = FakeSlack().start()
+    slack = LocalSlack().start()
     for person in PEOPLE:
         slack.add_user(person["slack_user_id"], person["email"], person["name"])
     config = CONFIG.format(

@@ -15,12 +15,12 @@ from fastapi.testclient import TestClient
 from bot.bootstrap import Container, build
 from bot.config.loader import parse_config
 from bot.config.settings import settings_from_env
+from bot.sandbox.local import LocalSlack
 from bot.web.app import create_app
 from messages import ids
 from store.tables import audit_events
 from tests.fakes.clock import FakeClock
 from tests.fakes.scim_server import RunningScimServer, start_scim_server, stop_scim_server
-from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import (
     SlackSender,
     button_value,
@@ -81,7 +81,7 @@ apps:
 
 @dataclass
 class World:
-    slack: FakeSlack
+    slack: LocalSlack
     scim: RunningScimServer
     clock: FakeClock
     app: Container
@@ -183,7 +183,7 @@ def start_world(
     """Build the app against fresh fakes; the caller closes it with `stop_world`."""
     scim, scim_handle = start_scim_server()
     offset = [0.0]
-    slack = FakeSlack(now=lambda: time.monotonic() + offset[0]).start()
+    slack = LocalSlack(now=lambda: time.monotonic() + offset[0]).start()
     for person in PEOPLE:
         slack.add_user(person["slack_user_id"], person["email"], person["name"])
     clock = FakeClock()

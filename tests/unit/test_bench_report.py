@@ -23,7 +23,7 @@ def measured(name: str, healthz: float, **figures: Any) -> Result:
 def test_a_run_whose_slack_calls_failed_shows_them_and_is_not_ok(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    broken = "the fake failed: ValueError: no schema"
+    broken = "the local stand-in failed: ValueError: no schema"
     results = [
         measured("ours", 0.001, published=0, slack_errors=10, first_slack_error=broken),
         measured("baseline", 0.1),

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.blockkit import validate_blocks, validate_message, validate_view
+from bot.sandbox.blockkit import validate_blocks, validate_message, validate_view
 
 
 def plain(text: str) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
+from bot.sandbox.blockkit import validate_message, validate_view
 from messages import digest as digest_messages
 from messages.views import AppReport
-from tests.fakes.blockkit import validate_message, validate_view
 from workflows.digest import (
     Digest,
     DigestApp,

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
+from bot.sandbox.blockkit import validate_message, validate_view
 from messages import render
 from messages.filters import money, slackdate
 from messages.ids import RequestRef, StepRef, TaskRef
 from messages.views import Decision, HomeView, RequestCard, SeatLine, TaskCard, TierOption
-from tests.fakes.blockkit import validate_message, validate_view
 
 GOLDEN = Path(__file__).parent / "golden" / "messages"
 TEMPLATES = Path(render.__file__).parent / "templates"

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
+from bot.sandbox.blockkit import validate_message
 from messages import ids
 from messages import seats as seat_messages
 from messages.views import CaseCard, LeaverView, SeatLine, WaveLine, WaveView
-from tests.fakes.blockkit import validate_message
 from tests.unit.test_messages import mrkdwn_texts
 from workflows.reclaim import WAVE_SIZE
 

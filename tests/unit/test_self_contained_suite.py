@@ -35,7 +35,7 @@ def test_no_file_under_tests_or_bench_points_at_a_folder_beside_the_repository()
 
 def test_contract_files_are_read_from_tests_contracts_inside_the_repository() -> None:
     assert contracts_dir() == repo_root() / "tests" / "contracts"
-    assert contract_path("slack-block-kit.schema.json").is_file()
+    assert contract_path("slack_common_event_wrapper_schema.json").is_file()
 
 
 def test_a_contract_file_that_is_not_kept_says_how_to_add_it() -> None:

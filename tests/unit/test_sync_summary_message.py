@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.sandbox.blockkit import validate_message
 from messages.render import sync_summary
 from messages.views import AppDriftLine, SyncSummary
-from tests.fakes.blockkit import validate_message
 
 
 def test_a_summary_with_changes_failures_and_leavers_is_valid_and_says_so() -> None:

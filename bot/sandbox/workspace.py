@@ -1,11 +1,12 @@
-"""A local fake of the Slack Web API on loopback, for slack_sdk clients (`base_url=fake.url`).
+"""A Slack workspace as the Web API shows it: the methods Seatkeeper calls, answered as Slack
+answers them, with the people, conversations and views they change.
 
 It answers like Slack: HTTP 200 with `ok: false` for ordinary errors, HTTP 429 with
 `Retry-After` when told to or over a limit set with `limit`, `not_authed`/`invalid_auth` for
-token problems, and it refuses
-messages and views that break Block Kit limits (recording them in `fake.invalid`). When the
-fake itself fails on a call, it answers HTTP 500 with the error's text (and records the call
-with that error), so the test that made the call says why.
+token problems, and it refuses messages and views that break Block Kit or Slack's limits
+(recording why in `invalid`). When it fails itself on a call, it answers HTTP 500 with the
+error's text (and records the call with that error), so the caller says why. `LocalSlack`
+(`bot.sandbox.local`) serves it on a loopback port; the browser sandbox serves it too.
 """
 
 from __future__ import annotations
@@ -20,14 +21,13 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from http.server import ThreadingHTTPServer
-from typing import Any, Self
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-from tests.fakes.blockkit import validate_message, validate_view
-from tests.fakes.loopback import Answer, FakeHandler, fake_error, json_answer
-from tests.fakes.rate_limits import SlidingWindow
+from bot.sandbox.blockkit import validate_message, validate_view
+from bot.sandbox.loopback import failure
+from bot.sandbox.rate_limits import SlidingWindow
 
 JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
 TRIGGER_TTL_SECONDS = 3.0
@@ -44,8 +44,8 @@ class Call:
     via: str = ""  # the path before /api/ in the caller's base URL, to tell callers apart
 
 
-class FakeSlack:
-    """The Slack Web API methods Seatkeeper uses, served on `http://127.0.0.1:<port>/api/`."""
+class SlackWorkspace:
+    """The Slack Web API methods Seatkeeper uses, answered from the workspace's state."""
 
     def __init__(
         self,
@@ -62,8 +62,6 @@ class FakeSlack:
         self.bot_id, self.app_id, self.team_name = bot_id, app_id, team_name
         self._now = now
         self._lock = threading.RLock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._seq = itertools.count(1)
         self.calls: list[Call] = []
         self.invalid: list[tuple[str, list[str]]] = []
@@ -100,41 +98,7 @@ class FakeSlack:
         """The Web API methods this fake serves."""
         return sorted(self._handlers)
 
-    @property
-    def url(self) -> str:
-        """The base URL for `slack_sdk.WebClient(base_url=...)`, ending in `/api/`."""
-        if self._server is None:
-            raise RuntimeError("FakeSlack is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/api/"
-
-    def start(self) -> Self:
-        """Serve on a free loopback port in a daemon thread."""
-        handler = type("_Handler", (_Handler,), {"fake": self})
-        self._server = _Server(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    # --- test controls ---------------------------------------------------------------
+    # --- controls ---------------------------------------------------------------------
 
     def add_user(
         self,
@@ -206,19 +170,15 @@ class FakeSlack:
 
     # --- dispatch --------------------------------------------------------------------
 
-    def url_for(self, caller: str) -> str:
-        """A base URL whose calls are recorded with `via=caller` (same API, same state)."""
-        return f"{self.url.removesuffix('/api/')}/{caller}/api/"
-
     def handle(
         self, method: str, params: dict[str, Any], token: str | None, via: str = ""
     ) -> Reply:
-        """Answer one API call as Slack would; used by the HTTP handler."""
+        """Answer one API call as Slack would (`via`: which caller, for the record)."""
         with self._lock:
             try:
                 status, body, headers = self._answer(method, params, token)
-            except Exception as broken:  # recorded and answered, so the calling test says why
-                status, body, headers = 500, fake_error(broken), {}
+            except Exception as broken:  # recorded and answered, so the caller says why
+                status, body, headers = 500, failure(broken), {}
             error = None if body.get("ok") else str(body.get("error"))
             call = Call(method, params, error, via)
             self.calls.append(call)
@@ -233,11 +193,11 @@ class FakeSlack:
 
     def _answer(self, method: str, params: dict[str, Any], token: str | None) -> Reply:
         if method not in self._handlers:
-            return 200, _err("unknown_method"), {}
+            return 200, refusal("unknown_method"), {}
         if not token:
-            return 200, _err("not_authed"), {}
+            return 200, refusal("not_authed"), {}
         if token != self.token:
-            return 200, _err("invalid_auth"), {}
+            return 200, refusal("invalid_auth"), {}
         window = self._limits.get(method)
         wait = window.admit(self._now()) if window is not None else None
         if wait is not None:
@@ -245,10 +205,10 @@ class FakeSlack:
         if self._failures[method]:
             status, retry_after, error = self._failures[method].popleft()
             if error is not None:
-                return 200, _err(error), {}
+                return 200, refusal(error), {}
             if status == 429:
                 return _ratelimited(retry_after)
-            return status, _err("fatal_error"), {}
+            return status, refusal("fatal_error"), {}
         try:
             return 200, {"ok": True, **self._handlers[method](params)}, {}
         except _SlackError as refused:
@@ -420,9 +380,9 @@ class FakeSlack:
     def _check_view(self, method: str, params: dict[str, Any], *, kind: str) -> dict[str, Any]:
         view = params.get("view")
         errors = validate_view(view)
-        if not errors and view["type"] != kind:
+        if not errors and isinstance(view, dict) and view["type"] != kind:
             errors = [f"type: {method} needs a {kind} view, not {view['type']!r}"]
-        if errors:
+        if errors or not isinstance(view, dict):
             self.invalid.append((method, errors))
             raise _SlackError("invalid_blocks", errors)
         return dict(view)
@@ -474,39 +434,15 @@ class AnswerDropped(Exception):
 class _SlackError(Exception):
     def __init__(self, error: str, errors: list[str] | None = None) -> None:
         super().__init__(error)
-        self.body = _err(error) | ({"errors": errors} if errors else {})
+        self.body = refusal(error) | ({"errors": errors} if errors else {})
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # the default 5 drops bursts of parallel connections for ~1 s
-
-
-class _Handler(FakeHandler):
-    fake: FakeSlack
-
-    def answer(self) -> Answer | None:
-        split = urlsplit(self.path)
-        via, _, method = split.path.rpartition("/api/")
-        try:
-            params = dict(parse_qsl(split.query)) | _decode_body(self.read_body(), self.headers)
-        except ValueError as unreadable:
-            return json_answer(200, _err(str(unreadable)))
-        auth = self.headers.get("Authorization", "")
-        token = auth.removeprefix("Bearer ").strip() or params.pop("token", None)
-        params.pop("token", None)
-        try:
-            return json_answer(*self.fake.handle(method, params, token, via.strip("/")))
-        except AnswerDropped:
-            return None
-
-
-def _decode_body(raw: bytes, headers: Any) -> dict[str, Any]:
+def decode_body(raw: bytes, content_type: str | None) -> dict[str, Any]:
     """JSON or form body to params; JSON-encoded fields (blocks, view...) become objects.
 
     Raises ValueError carrying the error code Slack gives for an unreadable body.
     """
-    content_type = str(headers.get("Content-Type", "")).split(";")[0].strip().lower()
+    content_type = str(content_type or "").split(";")[0].strip().lower()
     if not raw.strip():
         return {}
     if content_type == "application/json":
@@ -530,12 +466,13 @@ def _decode_body(raw: bytes, headers: Any) -> dict[str, Any]:
     return params
 
 
-def _err(error: str) -> dict[str, Any]:
+def refusal(error: str) -> dict[str, Any]:
+    """The body of an ordinary Web API error: `ok: false` and its code."""
     return {"ok": False, "error": error}
 
 
 def _ratelimited(retry_after: int) -> Reply:
-    return 429, _err("ratelimited"), {"Retry-After": str(retry_after)}
+    return 429, refusal("ratelimited"), {"Retry-After": str(retry_after)}
 
 
 def _public(record: dict[str, Any]) -> dict[str, Any]:

@@ -11,12 +11,11 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from importlib import resources
+from typing import Any, Literal, cast
 
 from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
-
-from tests.contracts import contract_path
 
 Surface = Literal["message", "modal", "home"]
 
@@ -84,7 +83,8 @@ def validate_view(view: Any) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
-    schema = json.loads(contract_path(SCHEMA_FILE).read_text(encoding="utf-8"))
+    text = resources.files("bot.sandbox").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    schema = json.loads(text)
     Draft202012Validator.check_schema(schema)
     return schema
 
@@ -140,7 +140,7 @@ def _explain(error: ValidationError) -> list[ValidationError]:
 
 
 def _describe(error: ValidationError) -> str:
-    value, instance = error.validator_value, error.instance
+    value, instance = cast(Any, error.validator_value), cast(Any, error.instance)
     if error.validator == "maxLength":
         return _too_long(len(instance), value)
     if error.validator == "maxItems":

@@ -1,4 +1,4 @@
-"""FakeSlack answers slack_sdk's real WebClient the way the Slack Web API does."""
+"""LocalSlack answers slack_sdk's real WebClient the way the Slack Web API does."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from bot.sandbox.local import LocalSlack
+from bot.sandbox.workspace import Call
 from tests.contracts import load_json
-from tests.fakes.slack_api import Call, FakeSlack
 from tests.fakes.slack_requests import sign, slash_command
 
 TOKEN = "xoxb-test-token"
@@ -46,13 +47,13 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def fake(clock: Clock) -> Iterator[FakeSlack]:
-    with FakeSlack(now=clock) as running:
+def fake(clock: Clock) -> Iterator[LocalSlack]:
+    with LocalSlack(now=clock) as running:
         yield running
 
 
 @pytest.fixture
-def client(fake: FakeSlack) -> WebClient:
+def client(fake: LocalSlack) -> WebClient:
     return WebClient(token=TOKEN, base_url=fake.url)
 
 
@@ -76,7 +77,7 @@ def keys_outside(actual: Any, shape: Any, path: str = "") -> list[str]:
     return []
 
 
-def test_the_url_is_a_loopback_base_url_ending_in_api(fake: FakeSlack) -> None:
+def test_the_url_is_a_loopback_base_url_ending_in_api(fake: LocalSlack) -> None:
     assert fake.url.startswith("http://127.0.0.1:")
     assert fake.url.endswith("/api/")
 
@@ -88,7 +89,7 @@ def test_auth_test_answers_with_the_bot_identity(client: WebClient) -> None:
     assert identity["bot_id"] == "B0BOT0001"
 
 
-def test_a_missing_token_is_not_authed_and_a_wrong_one_is_invalid_auth(fake: FakeSlack) -> None:
+def test_a_missing_token_is_not_authed_and_a_wrong_one_is_invalid_auth(fake: LocalSlack) -> None:
     assert error_of(WebClient(base_url=fake.url).auth_test) == "not_authed"
     assert error_of(WebClient(token="xoxb-wrong", base_url=fake.url).auth_test) == "invalid_auth"
 
@@ -102,7 +103,7 @@ def test_conversations_open_gives_the_dm_channel_of_a_user(client: WebClient) ->
 
 
 def test_post_message_returns_increasing_timestamps_and_records_the_message(
-    client: WebClient, fake: FakeSlack
+    client: WebClient, fake: LocalSlack
 ) -> None:
     first = client.chat_postMessage(channel="D0ALICE01", text="Approved", blocks=[SECTION])
     second = client.chat_postMessage(channel="D0ALICE01", text="Done", thread_ts=first["ts"])
@@ -122,7 +123,7 @@ def test_post_message_returns_increasing_timestamps_and_records_the_message(
 
 
 def test_posting_to_a_user_id_lands_in_the_bots_dm_with_that_user(
-    client: WebClient, fake: FakeSlack
+    client: WebClient, fake: LocalSlack
 ) -> None:
     assert client.chat_postMessage(channel="U0ALICE01", text="hi")["channel"] == "D0ALICE01"
     assert [m["channel"] for m in fake.messages()] == ["D0ALICE01"]
@@ -133,7 +134,7 @@ def test_post_message_needs_a_channel(client: WebClient) -> None:
 
 
 def test_form_encoded_calls_with_json_string_fields_are_decoded(
-    client: WebClient, fake: FakeSlack
+    client: WebClient, fake: LocalSlack
 ) -> None:
     params = {"channel": "C0ADMINS1", "text": "hi", "blocks": json.dumps([SECTION])}
     client.api_call("chat.postMessage", params=params)
@@ -141,7 +142,9 @@ def test_form_encoded_calls_with_json_string_fields_are_decoded(
     assert fake.messages()[0]["blocks"] == [SECTION]
 
 
-def test_chat_update_replaces_a_message_the_fake_posted(client: WebClient, fake: FakeSlack) -> None:
+def test_chat_update_replaces_a_message_the_fake_posted(
+    client: WebClient, fake: LocalSlack
+) -> None:
     posted = client.chat_postMessage(channel="C0ADMINS1", text="Pending", blocks=[SECTION])
     client.chat_update(channel="C0ADMINS1", ts=posted["ts"], text="Approved", blocks=[])
     [message] = fake.messages()
@@ -162,7 +165,7 @@ def test_chat_update_refuses_an_unknown_message_or_the_wrong_channel(client: Web
     )
 
 
-def test_post_ephemeral_returns_a_message_ts(client: WebClient, fake: FakeSlack) -> None:
+def test_post_ephemeral_returns_a_message_ts(client: WebClient, fake: LocalSlack) -> None:
     answer = client.chat_postEphemeral(channel="C0ADMINS1", user="U0ALICE01", text="Only you")
     assert answer["message_ts"]
     assert fake.ephemerals[0]["user"] == "U0ALICE01"
@@ -170,7 +173,7 @@ def test_post_ephemeral_returns_a_message_ts(client: WebClient, fake: FakeSlack)
 
 
 def test_a_message_without_a_text_fallback_is_refused_and_recorded(
-    client: WebClient, fake: FakeSlack
+    client: WebClient, fake: LocalSlack
 ) -> None:
     with pytest.warns(UserWarning):  # slack_sdk warns too
         assert error_of(lambda: client.chat_postMessage(channel="C1", blocks=[SECTION])) == (
@@ -181,7 +184,7 @@ def test_a_message_without_a_text_fallback_is_refused_and_recorded(
 
 
 def test_blocks_breaking_a_limit_are_refused_with_the_reasons(
-    client: WebClient, fake: FakeSlack
+    client: WebClient, fake: LocalSlack
 ) -> None:
     header = {"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}
     with pytest.raises(SlackApiError) as refused:
@@ -191,7 +194,7 @@ def test_blocks_breaking_a_limit_are_refused_with_the_reasons(
     assert fake.invalid == [("chat.postMessage", refused.value.response["errors"])]
 
 
-def test_views_open_accepts_a_fresh_trigger_id_once(client: WebClient, fake: FakeSlack) -> None:
+def test_views_open_accepts_a_fresh_trigger_id_once(client: WebClient, fake: LocalSlack) -> None:
     trigger = fake.new_trigger_id()
     view = client.views_open(trigger_id=trigger, view=MODAL)["view"]
     assert view["id"].startswith("V")
@@ -209,7 +212,7 @@ def test_views_open_refuses_an_unknown_trigger_id(client: WebClient) -> None:
 
 
 def test_views_open_refuses_an_expired_trigger_id(
-    client: WebClient, fake: FakeSlack, clock: Clock
+    client: WebClient, fake: LocalSlack, clock: Clock
 ) -> None:
     trigger = fake.new_trigger_id()
     clock.now += 3.5
@@ -218,7 +221,7 @@ def test_views_open_refuses_an_expired_trigger_id(
     )
 
 
-def test_views_open_refuses_an_invalid_modal(client: WebClient, fake: FakeSlack) -> None:
+def test_views_open_refuses_an_invalid_modal(client: WebClient, fake: LocalSlack) -> None:
     view = MODAL | {"title": {"type": "plain_text", "text": "t" * 25}}
     trigger = fake.new_trigger_id()
     assert error_of(lambda: client.views_open(trigger_id=trigger, view=view)) == "invalid_blocks"
@@ -226,7 +229,7 @@ def test_views_open_refuses_an_invalid_modal(client: WebClient, fake: FakeSlack)
 
 
 def test_views_publish_sets_the_home_tab_and_keeps_its_id(
-    client: WebClient, fake: FakeSlack
+    client: WebClient, fake: LocalSlack
 ) -> None:
     first = client.views_publish(user_id="U0ALICE01", view=HOME)["view"]
     second = client.views_publish(user_id="U0ALICE01", view=HOME | {"blocks": [SECTION] * 2})
@@ -239,7 +242,7 @@ def test_views_publish_sets_the_home_tab_and_keeps_its_id(
 
 
 def test_views_update_replaces_a_view_by_id_or_external_id(
-    client: WebClient, fake: FakeSlack
+    client: WebClient, fake: LocalSlack
 ) -> None:
     trigger = fake.new_trigger_id()
     opened = client.views_open(trigger_id=trigger, view=MODAL | {"external_id": "req-1"})["view"]
@@ -253,7 +256,7 @@ def test_views_update_replaces_a_view_by_id_or_external_id(
     ) == ("hash_conflict")
 
 
-def test_users_are_found_by_email_and_id(client: WebClient, fake: FakeSlack) -> None:
+def test_users_are_found_by_email_and_id(client: WebClient, fake: LocalSlack) -> None:
     fake.add_user("U0ALICE01", "Alice@Example.com", name="alice", tz="America/New_York")
     by_email = client.users_lookupByEmail(email="alice@example.com")["user"]
     assert (by_email["id"], by_email["tz"], by_email["profile"]["email"]) == (
@@ -266,7 +269,7 @@ def test_users_are_found_by_email_and_id(client: WebClient, fake: FakeSlack) -> 
 
 
 def test_unknown_and_deactivated_users_are_not_found_by_email(
-    client: WebClient, fake: FakeSlack
+    client: WebClient, fake: LocalSlack
 ) -> None:
     fake.add_user("U0GONE001", "gone@example.com", deleted=True)
     assert error_of(lambda: client.users_lookupByEmail(email="nobody@example.com")) == (
@@ -279,7 +282,7 @@ def test_unknown_and_deactivated_users_are_not_found_by_email(
     assert error_of(lambda: client.users_info(user="U0NOBODY1")) == "user_not_found"
 
 
-def test_fail_next_answers_429_with_retry_after(fake: FakeSlack) -> None:
+def test_fail_next_answers_429_with_retry_after(fake: LocalSlack) -> None:
     fake.fail_next("chat.postMessage", retry_after=7)
     request = urllib.request.Request(
         fake.url + "chat.postMessage",
@@ -293,7 +296,7 @@ def test_fail_next_answers_429_with_retry_after(fake: FakeSlack) -> None:
     assert json.loads(limited.value.read()) == {"ok": False, "error": "ratelimited"}
 
 
-def test_the_rate_limit_retry_handler_succeeds_after_a_429(fake: FakeSlack) -> None:
+def test_the_rate_limit_retry_handler_succeeds_after_a_429(fake: LocalSlack) -> None:
     fake.fail_next("chat.postMessage", retry_after=0)
     handler = RateLimitErrorRetryHandler(max_retry_count=1)
     client = WebClient(token=TOKEN, base_url=fake.url, retry_handlers=[handler])
@@ -312,7 +315,7 @@ def ratelimited(call: Any) -> str:
 
 
 def test_a_call_over_the_limit_is_refused_with_429_and_not_carried_out(
-    client: WebClient, fake: FakeSlack
+    client: WebClient, fake: LocalSlack
 ) -> None:
     fake.limit("chat.postMessage", calls=2, per_seconds=1.0)
     for text in ("one", "two"):
@@ -324,7 +327,7 @@ def test_a_call_over_the_limit_is_refused_with_429_and_not_carried_out(
 
 
 def test_retry_after_counts_the_whole_seconds_until_the_window_has_room(
-    client: WebClient, fake: FakeSlack, clock: Clock
+    client: WebClient, fake: LocalSlack, clock: Clock
 ) -> None:
     fake.limit("chat.postMessage", calls=1, per_seconds=30)
     client.chat_postMessage(channel="C1", text="at 100 s")
@@ -338,7 +341,7 @@ def test_retry_after_counts_the_whole_seconds_until_the_window_has_room(
 
 
 def test_the_window_slides_and_refused_calls_take_no_place_in_it(
-    client: WebClient, fake: FakeSlack, clock: Clock
+    client: WebClient, fake: LocalSlack, clock: Clock
 ) -> None:
     fake.limit("conversations.open", calls=2, per_seconds=10)
     for at, expected in [(100, None), (105, None), (109, "1"), (110, None), (112, "3")]:
@@ -351,7 +354,7 @@ def test_the_window_slides_and_refused_calls_take_no_place_in_it(
     assert client.conversations_open(users="U0ALICE01")["ok"] is True
 
 
-def test_a_limit_holds_for_its_method_only(client: WebClient, fake: FakeSlack) -> None:
+def test_a_limit_holds_for_its_method_only(client: WebClient, fake: LocalSlack) -> None:
     fake.limit("chat.postMessage", calls=1, per_seconds=60)
     client.chat_postMessage(channel="C1", text="hi")
 
@@ -359,7 +362,7 @@ def test_a_limit_holds_for_its_method_only(client: WebClient, fake: FakeSlack) -
     assert ratelimited(lambda: client.chat_postMessage(channel="C1", text="again")) == "60"
 
 
-def test_a_limit_needs_at_least_one_call_in_a_stretch_of_time(fake: FakeSlack) -> None:
+def test_a_limit_needs_at_least_one_call_in_a_stretch_of_time(fake: LocalSlack) -> None:
     with pytest.raises(ValueError, match="calls >= 1 and per_seconds > 0"):
         fake.limit("chat.postMessage", calls=0, per_seconds=1.0)
     with pytest.raises(ValueError, match="calls >= 1 and per_seconds > 0"):
@@ -367,7 +370,7 @@ def test_a_limit_needs_at_least_one_call_in_a_stretch_of_time(fake: FakeSlack) -
 
 
 def test_the_sdks_rate_limit_handler_waits_out_the_limit_and_gets_through() -> None:
-    with FakeSlack() as fake:  # on the real clock: the handler sleeps Retry-After seconds
+    with LocalSlack() as fake:  # on the real clock: the handler sleeps Retry-After seconds
         fake.limit("chat.postMessage", calls=1, per_seconds=1.0)
         handler = RateLimitErrorRetryHandler(max_retry_count=2)
         client = WebClient(token=TOKEN, base_url=fake.url, retry_handlers=[handler])
@@ -378,7 +381,7 @@ def test_the_sdks_rate_limit_handler_waits_out_the_limit_and_gets_through() -> N
 
 
 def test_fail_next_with_an_error_answers_200_ok_false_once(
-    client: WebClient, fake: FakeSlack
+    client: WebClient, fake: LocalSlack
 ) -> None:
     fake.fail_next("conversations.open", error="user_not_found")
     assert error_of(lambda: client.conversations_open(users="U0ALICE01")) == "user_not_found"
@@ -386,19 +389,19 @@ def test_fail_next_with_an_error_answers_200_ok_false_once(
 
 
 def test_a_call_the_fake_fails_on_is_answered_500_with_the_error_and_recorded(
-    client: WebClient, fake: FakeSlack
+    client: WebClient, fake: LocalSlack
 ) -> None:
     with pytest.raises(SlackApiError) as refused:
         client.conversations_history(channel="C0ADMINS1", cursor="not-a-number")
     assert refused.value.response.status_code == 500
     error = str(refused.value.response["error"])
-    assert error.startswith("the fake failed: ValueError: invalid literal for int()")
-    assert "slack_api.py" in error
+    assert error.startswith("the local stand-in failed: ValueError: invalid literal for int()")
+    assert "workspace.py" in error
     assert [(call.method, call.error) for call in fake.calls] == [("conversations.history", error)]
 
 
 def test_a_before_reply_hook_that_raises_is_answered_500_with_its_error(
-    client: WebClient, fake: FakeSlack
+    client: WebClient, fake: LocalSlack
 ) -> None:
     def broken(call: Call) -> None:
         raise RuntimeError(f"no answer to {call.method}")
@@ -410,7 +413,7 @@ def test_a_before_reply_hook_that_raises_is_answered_500_with_its_error(
     assert "RuntimeError: no answer to auth.test" in refused.value.response["error"]
 
 
-def test_calls_exclude_the_token_and_can_be_reset(fake: FakeSlack) -> None:
+def test_calls_exclude_the_token_and_can_be_reset(fake: LocalSlack) -> None:
     client = WebClient(base_url=fake.url)
     client.api_call("auth.test", params={"token": TOKEN})
     assert [(c.method, c.params, c.error) for c in fake.calls] == [("auth.test", {}, None)]
@@ -418,7 +421,7 @@ def test_calls_exclude_the_token_and_can_be_reset(fake: FakeSlack) -> None:
     assert fake.calls == []
 
 
-def test_every_served_method_is_in_the_openapi_spec(fake: FakeSlack) -> None:
+def test_every_served_method_is_in_the_openapi_spec(fake: LocalSlack) -> None:
     paths = load_json("slack_web_openapi_v2.json")["paths"]
     assert [m for m in fake.methods if f"/{m}" not in paths] == []
 
@@ -436,14 +439,14 @@ def test_every_served_method_is_in_the_openapi_spec(fake: FakeSlack) -> None:
     ],
 )
 def test_responses_use_only_field_names_slack_sends(
-    fake: FakeSlack, client: WebClient, method: str, call: Any
+    fake: LocalSlack, client: WebClient, method: str, call: Any
 ) -> None:
     fake.add_user("U0ALICE01", "alice@example.com")
     shape = load_json(f"payload-shapes/web-api-responses/{method}.json")
     assert keys_outside(call(client).data, shape) == []
 
 
-def test_openapi_required_response_fields_are_present(fake: FakeSlack, client: WebClient) -> None:
+def test_openapi_required_response_fields_are_present(fake: LocalSlack, client: WebClient) -> None:
     spec = load_json("slack_web_openapi_v2.json")["paths"]
     fake.add_user("U0ALICE01", "alice@example.com")
     posted = client.chat_postMessage(channel="C1", text="hi")
@@ -462,7 +465,7 @@ def test_openapi_required_response_fields_are_present(fake: FakeSlack, client: W
         assert set(required) <= set(answer.data), method
 
 
-def test_get_requests_with_query_params_are_served_like_posts(fake: FakeSlack) -> None:
+def test_get_requests_with_query_params_are_served_like_posts(fake: LocalSlack) -> None:
     fake.add_user("U0ALICE01", "alice@example.com")
     request = urllib.request.Request(
         fake.url + "users.info?user=U0ALICE01", headers={"Authorization": f"Bearer {TOKEN}"}
@@ -471,7 +474,7 @@ def test_get_requests_with_query_params_are_served_like_posts(fake: FakeSlack) -
         assert json.loads(answer.read())["user"]["id"] == "U0ALICE01"
 
 
-def test_concurrent_posts_get_distinct_timestamps(fake: FakeSlack, client: WebClient) -> None:
+def test_concurrent_posts_get_distinct_timestamps(fake: LocalSlack, client: WebClient) -> None:
     def post(n: int) -> str:
         return str(client.chat_postMessage(channel="C1", text=f"message {n}")["ts"])
 
@@ -481,7 +484,7 @@ def test_concurrent_posts_get_distinct_timestamps(fake: FakeSlack, client: WebCl
     assert len(fake.messages("C1")) == len(fake.calls) == 40
 
 
-def test_a_bolt_app_opens_a_modal_from_a_signed_slash_command(fake: FakeSlack) -> None:
+def test_a_bolt_app_opens_a_modal_from_a_signed_slash_command(fake: LocalSlack) -> None:
     secret = "test-signing-secret"
     app = App(
         signing_secret=secret,
@@ -511,7 +514,7 @@ def test_a_bolt_app_opens_a_modal_from_a_signed_slash_command(fake: FakeSlack) -
     ],
 )
 def test_unreadable_bodies_get_slacks_error_codes(
-    fake: FakeSlack, content_type: str, body: bytes, error: str
+    fake: LocalSlack, content_type: str, body: bytes, error: str
 ) -> None:
     request = urllib.request.Request(
         fake.url + "chat.postMessage",

@@ -1,8 +1,9 @@
-"""Loopback HTTP fakes: one request handler base, whose own failures are answered, not dropped.
+"""Loopback HTTP servers for local stand-ins of Slack and vendors: one request handler base,
+whose own failures are answered, not dropped.
 
 When a `http.server` handler raises, the server prints the traceback to stderr and closes the
-connection, so the client sees `RemoteDisconnected` and the test fails without saying why.
-A handler built on `FakeHandler` answers HTTP 500 with the error's text instead.
+connection, so the client sees `RemoteDisconnected` and never learns why. A handler built on
+`LoopbackHandler` answers HTTP 500 with the error's text instead.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ Answer = tuple[int, bytes, dict[str, str]]  # HTTP status, body, headers
 JSON_TYPE = "application/json; charset=utf-8"
 
 
-class FakeHandler(BaseHTTPRequestHandler):
+class LoopbackHandler(BaseHTTPRequestHandler):
     """Answers GET and POST with `answer()`; `None` closes the connection without an answer."""
 
     def answer(self) -> Answer | None:
@@ -25,8 +26,8 @@ class FakeHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         try:
             answer = self.answer()
-        except Exception as broken:  # a broken fake must make the test that hit it say why
-            answer = json_answer(500, fake_error(broken))
+        except Exception as broken:  # whoever called must learn why it broke
+            answer = json_answer(500, failure(broken))
         if answer is None:
             self.close_connection = True
             return
@@ -39,7 +40,7 @@ class FakeHandler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the caller is gone (a test killed it): nobody to tell
+            self.close_connection = True  # the caller is gone (it was killed): nobody to tell
 
     do_POST = do_GET
 
@@ -49,7 +50,7 @@ class FakeHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def log_message(self, format: str, *args: Any) -> None:
-        """Keep request lines out of the test output."""
+        """Keep request lines out of the output."""
 
 
 def json_answer(status: int, body: Any, headers: dict[str, str] | None = None) -> Answer:
@@ -57,10 +58,10 @@ def json_answer(status: int, body: Any, headers: dict[str, str] | None = None) -
     return status, json.dumps(body).encode(), {"Content-Type": JSON_TYPE, **(headers or {})}
 
 
-def fake_error(broken: BaseException) -> dict[str, Any]:
-    """The body of a fake's 500: `ok: false` and what failed, and where."""
+def failure(broken: BaseException) -> dict[str, Any]:
+    """The body of a 500 from a stand-in that broke: `ok: false` and what failed, and where."""
     text = "".join(traceback.format_exception_only(broken)).strip()
     frames = traceback.extract_tb(broken.__traceback__)
     if frames:
         text += f" (at {frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name})"
-    return {"ok": False, "error": f"the fake failed: {text}"}
+    return {"ok": False, "error": f"the local stand-in failed: {text}"}
