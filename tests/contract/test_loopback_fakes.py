@@ -12,5 +12,7 @@ def test_a_refusing_vendor_that_cannot_write_its_body_answers_500_saying_why() -
         answer = httpx.post(f"{vendor.url}/Users", json={"userName": "ann"})
 
     assert answer.status_code == 500
-    assert answer.json()["error"].startswith("the local stand-in failed: TypeError: Object of type object")
+    assert answer.json()["error"].startswith(
+        "the local stand-in failed: TypeError: Object of type object"
+    )
     assert vendor.calls == 1

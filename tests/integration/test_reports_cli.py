@@ -8,7 +8,10 @@ import datetime as dt
 import io
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import inspect
@@ -17,14 +20,18 @@ from bot.config.loader import load_config
 from bot.runtime.runner import Runner
 from store.db import make_engine, session_factory
 from store.migrate import is_current
+from store.uow import SqlUnitOfWork
 from tests.fakes.clock import FakeClock
 from tests.integration.cli_harness import Cli
 from tests.integration.test_cli import snapshot
 from workflows.audit import record
 from workflows.commands import ScanApp, SubmitRequest
+from workflows.ports import Verb
 from workflows.reclaim import scan_app
 from workflows.requests import submit_request
 
+C = TypeVar("C")
+R = TypeVar("R")
 TODAY = dt.date.today()
 # Moments of the workflow verbs run below, at whole seconds so their text is known exactly.
 ASKED_AT = dt.datetime.combine(TODAY - dt.timedelta(days=3), dt.time(9, 30), dt.UTC)
@@ -77,13 +84,29 @@ def prepare(cli: Cli) -> None:
     ask = SubmitRequest(
         requester="U0CY00001", app_key="figma", tier_key="professional", reason="Design reviews"
     )
-    run_at(cli, ASKED_AT)(submit_request, ask)
-    run_at(cli, SCANNED_AT)(scan_app, ScanApp(app_key="miro"))
+    run_at(cli, ASKED_AT, submit_request, ask)
+    run_at(cli, SCANNED_AT, scan_app, ScanApp(app_key="miro"))
 
 
-def run_at(cli: Cli, moment: dt.datetime) -> Runner:
+def run_at(cli: Cli, moment: dt.datetime, verb: Verb[C, R], cmd: C) -> R:
+    """Run one workflow verb on the CLI's database as if at `moment`."""
     config = load_config(cli.config, env={})
-    return Runner(session_factory(cli.engine()), config, FakeClock(moment))
+    engine = cli.engine()
+    try:
+        return Runner(session_factory(engine), config, FakeClock(moment))(verb, cmd)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def unit_of_work(cli: Cli) -> Iterator[SqlUnitOfWork]:
+    """A unit of work on the CLI's database, its engine closed afterwards."""
+    engine = cli.engine()
+    try:
+        with SqlUnitOfWork(session_factory(engine)) as uow:
+            yield uow
+    finally:
+        engine.dispose()
 
 
 def rows_of_csv(text: str) -> list[list[str]]:
@@ -262,7 +285,7 @@ def test_money_in_json_is_an_exact_string_and_counts_stay_numbers(cli: Cli) -> N
 def test_the_audit_export_lists_every_event_in_order_with_its_hash(cli: Cli) -> None:
     cli.write_config(CONFIG)
     assert cli("db", "upgrade").code == 0
-    with run_at(cli, ASKED_AT).uow() as uow:
+    with unit_of_work(cli) as uow:
         record(uow, FakeClock(ASKED_AT), "U0ADA0001", "seat.released", "seat:miro:ada@acme.test")
         record(uow, FakeClock(SCANNED_AT), "U0BO00001", "request.denied", "request:7", why="no")
         uow.commit()
@@ -296,7 +319,7 @@ def test_the_audit_export_lists_every_event_in_order_with_its_hash(cli: Cli) -> 
 def test_a_csv_cell_a_spreadsheet_would_run_as_a_formula_is_written_as_text(cli: Cli) -> None:
     cli.write_config(CONFIG)
     assert cli("db", "upgrade").code == 0
-    with run_at(cli, ASKED_AT).uow() as uow:
+    with unit_of_work(cli) as uow:
         record(uow, FakeClock(ASKED_AT), "U0ADA0001", "note", '=HYPERLINK("http://x.test")')
         uow.commit()
 
