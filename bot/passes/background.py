@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -75,3 +76,17 @@ class Background:
                 self._scheduler.shutdown(wait=False)
                 self._scheduler = None
             self._worker.stop()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Stopped for the length of the block (if running), then started again: for work that
+        must not overlap the worker's, such as moving an injected clock ahead."""
+        with self._lock:
+            was_running = self._scheduler is not None
+        if was_running:
+            self.stop()
+        try:
+            yield
+        finally:
+            if was_running:
+                self.start()
