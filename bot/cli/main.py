@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bootstrap import Container, build
-from bot.cli import tokens
+from bot.cli import sandbox, tokens
 from bot.cli.report_formats import FORMATS
 from bot.config.loader import ConfigError, load_config_or_default
 from bot.config.settings import Settings, settings_from_env
@@ -97,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("--url", default=None, help="the public base URL of this server")
     manifest.add_argument("--socket-mode", action="store_true")
     tokens.add_commands(commands, _open)
+    sandbox.add_arguments(
+        _command(commands, "demo", "a seeded organisation in a local Slack sandbox", sandbox.demo)
+    )
+    sandbox.add_arguments(
+        _command(commands, "sandbox", "your config in a local Slack sandbox", sandbox.sandbox)
+    )
     return parser
 
 

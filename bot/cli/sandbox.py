@@ -1,0 +1,149 @@
+"""`seatkeeper demo` and `seatkeeper sandbox`: the app with a local Slack sandbox in place of
+Slack, served on loopback, with the job worker and the scheduler as `serve` runs them."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.cli.imports import import_people
+from bot.config.settings import Settings
+from bot.config.yaml_source import ConfigError
+from bot.sandbox.demo import seed, write_demo
+from bot.sandbox.server import is_loopback
+from bot.sandbox.setup import SandboxApp, base_url, open_sandbox
+from workflows.commands import SyncPeople
+from workflows.directory import sync_people
+from workflows.ports import ConnectorError
+
+log = logging.getLogger("seatkeeper")
+Prepare = Callable[[SandboxApp], str | None]  # fills the database; says what is off, if any
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--host`, `--port` and `--allow-remote`."""
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="listen and answer beyond this machine (it signs requests as Slack for anyone)",
+    )
+
+
+def demo(args: argparse.Namespace, settings: Settings) -> int:
+    """A seeded organisation in a throwaway folder, in the sandbox."""
+    if not _host_allowed(args):
+        return 2
+    with _throwaway("seatkeeper-demo-") as folder:
+        files = write_demo(folder)
+        env = dict(os.environ) | files.env
+        database_url = f"sqlite:///{folder / 'seatkeeper.db'}"
+
+        def prepare(app: SandboxApp) -> str | None:
+            result = import_people(files.people, runner=app.container.runner, slack=None)
+            if result.problems:
+                return f"the demo's people were not imported: {result.problems[0]}"
+            seed(app.container.runner, app.clock.now().date())
+            return None
+
+        return _run(args, files.config, database_url, env, prepare)
+
+
+def sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    """Your own config and directory in the sandbox, vendor calls in dry run."""
+    if not _host_allowed(args):
+        return 2
+    with _throwaway("seatkeeper-sandbox-") as folder:
+        own = os.environ.get("SEATKEEPER_DATABASE_URL")
+        database_url = own or f"sqlite:///{folder / 'seatkeeper.db'}"
+        prepare = _nothing if own else _read_directory
+        return _run(args, settings.seatkeeper_config, database_url, dict(os.environ), prepare)
+
+
+def _run(
+    args: argparse.Namespace,
+    config: Path,
+    database_url: str,
+    env: Mapping[str, str],
+    prepare: Prepare,
+) -> int:
+    import uvicorn
+
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run otherwise
+    url = base_url(args.host, args.port)
+    try:
+        app = open_sandbox(config, database_url, url=url, env=env)
+    except ConfigError as exc:
+        print(f"seatkeeper: the configuration is not valid:\n{exc}", file=sys.stderr)
+        return 2
+    except (SQLAlchemyError, ConnectorError) as exc:
+        print(f"seatkeeper: cannot start the sandbox: {exc}", file=sys.stderr)
+        return 1
+    try:
+        problem = prepare(app)
+        if problem:
+            print(f"seatkeeper: {problem}", file=sys.stderr)
+        if not app.add_people():
+            print("seatkeeper: nobody in the directory has a Slack user id", file=sys.stderr)
+        asgi = app.asgi(background=True, allow_remote=args.allow_remote)
+        print(f"Seatkeeper sandbox: {url}/sandbox/ (Ctrl-C stops it)", flush=True)
+        uvicorn.run(asgi, host=args.host, port=args.port, log_level="warning")
+    finally:
+        app.close()
+    return 0
+
+
+def _host_allowed(args: argparse.Namespace) -> bool:
+    if is_loopback(args.host):
+        return True
+    if not args.allow_remote:
+        print(
+            f"seatkeeper: the sandbox signs requests as Slack for anyone who can reach it, so it "
+            f"listens on this machine only (127.0.0.1), not {args.host}; add --allow-remote to "
+            "listen there anyway",
+            file=sys.stderr,
+        )
+        return False
+    print(
+        f"seatkeeper: warning: anyone who can reach {args.host}:{args.port} can act as any "
+        "person in the sandbox and make Slack requests to the app",
+        file=sys.stderr,
+    )
+    return True
+
+
+def _nothing(app: SandboxApp) -> str | None:
+    return None
+
+
+def _read_directory(app: SandboxApp) -> str | None:
+    """A fresh database gets its people from the config's directory source (read only)."""
+    directory = app.container.directory
+    if directory is None:
+        return "the config names no directory, so the sandbox has nobody in it"
+    try:
+        listing = directory.list_people()
+    except ConnectorError as exc:
+        return f"could not read the directory: {exc}"
+    cmd = SyncPeople(listing, provides_org=directory.provides_org, complete=True)
+    app.container.runner(sync_people, cmd)
+    return None
+
+
+@contextmanager
+def _throwaway(prefix: str) -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
