@@ -26,6 +26,7 @@ from workflows.directory import sync_people
 from workflows.ports import ConnectorError
 
 log = logging.getLogger("seatkeeper")
+GRACE_SECONDS = 3
 Prepare = Callable[[SandboxApp], str | None]  # fills the database; says what is off, if any
 
 
@@ -97,7 +98,14 @@ def _run(
             print("seatkeeper: nobody in the directory has a Slack user id", file=sys.stderr)
         asgi = app.asgi(background=True, allow_remote=args.allow_remote)
         print(f"Seatkeeper sandbox: {url}/sandbox/ (Ctrl-C stops it)", flush=True)
-        uvicorn.run(asgi, host=args.host, port=args.port, log_level="warning")
+        # An open page keeps a long poll waiting; on Ctrl-C it is cut short, not waited for.
+        uvicorn.run(
+            asgi,
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            timeout_graceful_shutdown=GRACE_SECONDS,
+        )
     finally:
         app.close()
     return 0

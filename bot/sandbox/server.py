@@ -180,9 +180,11 @@ def include_sandbox(
             raise HTTPException(404, str(refused)) from None
 
     @api.get("/sandbox/api/changes", include_in_schema=False)
-    async def changes(since: int) -> Response:
+    async def changes(since: int, request: Request) -> Response:
         waited = 0.0
         while sandbox.surfaces.version == since and waited < WAIT_SECONDS:
+            if await request.is_disconnected():
+                break  # the page was closed: nobody waits for this answer any more
             await asyncio.sleep(POLL_SECONDS)
             waited += POLL_SECONDS
         return JSONResponse({"version": sandbox.surfaces.version})

@@ -146,7 +146,7 @@ export function fieldValues(form) {
 export function missingFields(form) {
   const missing = [];
   for (const field of form.querySelectorAll("[data-block-id]")) {
-    if (field.dataset.optional !== "true" && !field.value.trim()) missing.push(field);
+    if (field.dataset.optional !== "true" && field.value === "") missing.push(field);
   }
   return missing;
 }

@@ -196,7 +196,7 @@ function relativeDay(day, today) {
   if (!today) return null;
   const gap = (Date.UTC(day.year, day.month - 1, day.day)
     - Date.UTC(today.year, today.month - 1, today.day)) / 86400000;
-  return { "-1": "Yesterday", 0: "Today", 1: "Tomorrow" }[gap] || null;
+  return { "-1": "yesterday", 0: "today", 1: "tomorrow" }[gap] || null;
 }
 
 export function clockTime(moment, zone, seconds) {

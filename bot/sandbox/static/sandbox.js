@@ -254,7 +254,8 @@ function showErrors(form, errors) {
     if (old) old.remove();
     const error = errors[field.dataset.blockId];
     holder.classList.toggle("bk-input-invalid", Boolean(error));
-    field.toggleAttribute("aria-invalid", Boolean(error));
+    if (error) field.setAttribute("aria-invalid", "true");
+    else field.removeAttribute("aria-invalid");
     if (error) {
       const id = `${field.id}-error`;
       holder.append(el("p", { class: "bk-error", id }, error));
@@ -367,8 +368,9 @@ function formatNow(state) {
 }
 
 function ahead(seconds) {
-  const days = Math.floor(seconds / 86400);
-  const hours = Math.round((seconds % 86400) / 3600);
+  const total = Math.round(seconds / 3600);
+  const days = Math.floor(total / 24);
+  const hours = total % 24;
   return [days ? `${days} d` : "", hours ? `${hours} h` : ""].filter(Boolean).join(" ") || "under an hour";
 }
 
