@@ -7,8 +7,10 @@ import argparse
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -98,6 +100,7 @@ def _run(
             print("seatkeeper: nobody in the directory has a Slack user id", file=sys.stderr)
         asgi = app.asgi(background=True, allow_remote=args.allow_remote)
         print(f"Seatkeeper sandbox: {url}/sandbox/ (Ctrl-C stops it)", flush=True)
+        _exit_on_sigterm()
         # An open page keeps a long poll waiting; on Ctrl-C it is cut short, not waited for.
         uvicorn.run(
             asgi,
@@ -109,6 +112,13 @@ def _run(
     finally:
         app.close()
     return 0
+
+
+def _exit_on_sigterm() -> None:
+    """uvicorn stops gracefully on SIGTERM, then raises it again under the handler it found:
+    this one makes that an ordinary exit, so the throwaway folder is still removed."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
 def _host_allowed(args: argparse.Namespace) -> bool:
