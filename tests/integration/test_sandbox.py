@@ -260,3 +260,14 @@ def test_actions_are_taken_as_json_only(served: Served) -> None:
 
     assert answer.status_code in (415, 422)
     assert served.state(ALICE)["modal"] is None
+
+
+def test_the_served_sandbox_answers_no_request_that_names_another_host(served: Served) -> None:
+    # What a page elsewhere would send through a browser here after rebinding its name.
+    rebound = served.http.get("/sandbox/api/people", headers={"Host": "seatkeeper.example"})
+    signed_elsewhere = served.http.post(
+        "/slack/events", content=b"{}", headers={"Host": "seatkeeper.example"}
+    )
+
+    assert (rebound.status_code, signed_elsewhere.status_code) == (403, 403)
+    assert served.http.get("/sandbox/api/people").status_code == 200
