@@ -8,17 +8,15 @@ and the signing secret the sandbox made up, and nothing else.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from bot.sandbox import deliveries
-from bot.sandbox.blockkit import validate_blocks
+from bot.sandbox import deliveries, elements
 from bot.sandbox.deliveries import Delivery, Team
+from bot.sandbox.elements import Refusal
 from bot.sandbox.surfaces import ResponseTarget, Surfaces
 from bot.sandbox.workspace import Reply, SlackWorkspace
 from workflows.ports import Clock
@@ -36,10 +34,6 @@ READS = frozenset(
 )
 COMMANDS = ("/license",)  # the app manifest's slash commands
 BOT_NAME = "Seatkeeper"
-
-
-class Refusal(Exception):
-    """What the person did cannot be sent to the app; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +147,7 @@ class Sandbox:
         if target is None:
             self.surfaces.refuse("response_url", "expired_url")
             return 404, "expired_url"
-        problems = _message_problems(message)
+        problems = elements.message_problems(message)
         if problems:
             self.surfaces.refuse("response_url", "invalid_blocks", problems)
             return 400, "invalid_blocks"
@@ -166,9 +160,10 @@ class Sandbox:
             return 200, "ok"
         if message.get("replace_original") and target.message_ts is not None:
             update = {"channel": target.channel, "ts": target.message_ts}
-            return self._as_bot("chat.update", update | _content(message))
+            return self._as_bot("chat.update", update | elements.content(message))
         if message.get("response_type") == "in_channel":
-            return self._as_bot("chat.postMessage", {"channel": target.channel} | _content(message))
+            post = {"channel": target.channel} | elements.content(message)
+            return self._as_bot("chat.postMessage", post)
         self.surfaces.add_ephemeral(target.user, target.channel, message, self.clock.now())
         return 200, "ok"
 
@@ -219,10 +214,10 @@ class Sandbox:
         """`user_id` clicked a button or chose an option (`value`) in a message or view."""
         member = self.member(user_id)
         where, blocks = self._source(user_id, source, values or {})
-        element = _element(blocks, block_id, action_id)
+        element = elements.element(blocks, block_id, action_id)
         if element is None:
             raise Refusal(f"there is no {action_id!r} in that {source.get('type')}")
-        action = _action(element, block_id, value)
+        action = elements.action(element, block_id, value)
         delivery = deliveries.block_actions(
             self.team,
             {"id": member.id, "name": member.username},
@@ -293,7 +288,7 @@ class Sandbox:
             self.surfaces.refuse("/slack/events", "refused", [detail])
             raise Refusal(f"the app answered HTTP {answer.status_code} to {what}")
         self.surfaces.touch()
-        return _answer_body(answer)
+        return elements.answer_body(answer)
 
     def _trigger(self, user_id: str) -> str:
         trigger = self.workspace.new_trigger_id()
@@ -336,7 +331,7 @@ class Sandbox:
         if found is None:
             raise Refusal("that message is gone")
         message = {k: v for k, v in found.items() if k != "channel"}
-        message["blocks"] = with_block_ids(message.get("blocks") or [], f"{channel}/{ts}")
+        message["blocks"] = elements.with_block_ids(message.get("blocks") or [], f"{channel}/{ts}")
         target = ResponseTarget(user_id, channel, message_ts=ts)
         container = {
             "type": "message",
@@ -370,7 +365,7 @@ class Sandbox:
             "channel": {"id": shown.channel, "name": self._channel_name(shown.channel)},
             "response_url": self._response_url(target),
         }
-        return where, with_block_ids(shown.blocks, f"ephemeral/{shown.id}")
+        return where, elements.with_block_ids(shown.blocks, f"ephemeral/{shown.id}")
 
     def _view(
         self, user_id: str, view_id: str, values: dict[str, dict[str, str | None]]
@@ -384,8 +379,8 @@ class Sandbox:
         if not is_home and view_id not in (self.surfaces.modals.get(user_id) or []):
             raise Refusal("that form is not open")
         public = {k: v for k, v in view.items() if not k.startswith("_")}
-        public["blocks"] = with_block_ids(public.get("blocks") or [], view_id)
-        return public | {"state": {"values": state_values(public["blocks"], values)}}
+        public["blocks"] = elements.with_block_ids(public.get("blocks") or [], view_id)
+        return public | {"state": {"values": elements.state_values(public["blocks"], values)}}
 
     def _modal(
         self, user_id: str, view_id: str, values: dict[str, dict[str, str | None]]
@@ -394,132 +389,3 @@ class Sandbox:
         if view.get("type") != "modal" or not view.get("submit"):
             raise Refusal("that view cannot be submitted")
         return view
-
-
-def with_block_ids(blocks: list[dict[str, Any]], where: str) -> list[dict[str, Any]]:
-    """The blocks as Slack keeps them: one the app sent without a `block_id` gets one (the
-    same each time for the same place), which clicks on it then carry."""
-    return [
-        block if block.get("block_id") else block | {"block_id": _block_id(where, index)}
-        for index, block in enumerate(blocks)
-    ]
-
-
-def _block_id(where: str, index: int) -> str:
-    return hashlib.sha256(f"{where}#{index}".encode()).hexdigest()[:5]
-
-
-def state_values(
-    blocks: list[dict[str, Any]], given: dict[str, dict[str, str | None]]
-) -> dict[str, dict[str, dict[str, Any]]]:
-    """The `state.values` Slack sends for a view: for every input (and every stateful element
-    in actions and sections), what the person entered, shaped by the element's type."""
-    values: dict[str, dict[str, dict[str, Any]]] = {}
-    for block in blocks:
-        block_id = str(block.get("block_id") or "")
-        for element in _stateful(block):
-            action_id = str(element.get("action_id") or "")
-            entered = (given.get(block_id) or {}).get(action_id)
-            value = _state_value(element, entered)
-            if value is not None:
-                values.setdefault(block_id, {})[action_id] = value
-    return values
-
-
-def _stateful(block: dict[str, Any]) -> list[dict[str, Any]]:
-    if block.get("type") == "input":
-        return [block.get("element") or {}]
-    if block.get("type") == "actions":
-        return [e for e in block.get("elements") or [] if e.get("type") != "button"]
-    accessory = block.get("accessory") or {}
-    return (
-        [accessory]
-        if block.get("type") == "section"
-        and accessory.get("type")
-        not in (
-            None,
-            "button",
-            "image",
-        )
-        else []
-    )
-
-
-def _state_value(element: dict[str, Any], entered: str | None) -> dict[str, Any] | None:
-    kind = element.get("type")
-    entered = entered if entered not in ("", None) else None
-    if kind == "plain_text_input":
-        return {"type": kind, "value": entered}
-    if kind == "datepicker":
-        return {"type": kind, "selected_date": entered}
-    if kind == "static_select":
-        option = _option(element, entered) if entered is not None else None
-        return {"type": kind, "selected_option": option}
-    return None
-
-
-def _option(element: dict[str, Any], value: str) -> dict[str, Any]:
-    """The option of a select with this value, as Slack quotes it back."""
-    options = list(element.get("options") or [])
-    for group in element.get("option_groups") or []:
-        options += group.get("options") or []
-    found = next((o for o in options if o.get("value") == value), None)
-    if found is None:
-        raise Refusal(f"{value!r} is not one of the options")
-    return {"text": found["text"], "value": found["value"]}
-
-
-def _element(blocks: list[dict[str, Any]], block_id: str, action_id: str) -> dict[str, Any] | None:
-    """The interactive element `action_id` in the block `block_id`."""
-    for block in blocks:
-        if str(block.get("block_id") or "") != block_id:
-            continue
-        for element in [*(block.get("elements") or []), block.get("accessory") or {}]:
-            if element.get("action_id") == action_id:
-                return dict(element)
-    return None
-
-
-def _action(element: dict[str, Any], block_id: str, value: str | None) -> dict[str, Any]:
-    """The `actions[0]` Slack sends for a click on a button or a choice in a select."""
-    action = {"type": element["type"], "action_id": element["action_id"], "block_id": block_id}
-    if element["type"] == "button":
-        action |= {"text": element["text"]}
-        action |= {"value": element["value"]} if "value" in element else {}
-        return action | ({"style": element["style"]} if "style" in element else {})
-    if element["type"] == "static_select":
-        if value is None:
-            raise Refusal("choose an option")
-        return action | {"selected_option": _option(element, value)}
-    if element["type"] == "datepicker":
-        return action | {"selected_date": value}
-    raise Refusal(f"the sandbox cannot use a {element['type']} element")
-
-
-def _message_problems(message: dict[str, Any]) -> list[str]:
-    problems = []
-    text = message.get("text")
-    if text is not None and (not isinstance(text, str) or len(text) > 40_000):
-        problems.append("text: must be a string of at most 40000 characters")
-    if message.get("blocks") is not None:
-        problems += validate_blocks(message["blocks"], surface="message")
-    if text is None and not message.get("blocks") and not message.get("delete_original"):
-        problems.append("text: a message needs text or blocks")
-    return problems
-
-
-def _content(message: dict[str, Any]) -> dict[str, Any]:
-    content = {"text": message.get("text") or "", "blocks": message.get("blocks") or []}
-    return content | ({"thread_ts": message["thread_ts"]} if message.get("thread_ts") else {})
-
-
-def _answer_body(answer: httpx.Response) -> dict[str, Any] | None:
-    """What the app said in its acknowledgement (JSON, or plain text as a message)."""
-    text = answer.text.strip()
-    if not text:
-        return None
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return {"text": text}
-    return body if isinstance(body, dict) and body else None

@@ -28,7 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.bootstrap import Container
 from bot.sandbox.dry_run import VendorCalls
-from bot.sandbox.player import Refusal, Sandbox
+from bot.sandbox.elements import Refusal
+from bot.sandbox.player import Sandbox
 from bot.sandbox.state import people, state_for
 from bot.sandbox.timeline import Timeline
 from bot.sandbox.workspace import decode_body, refusal

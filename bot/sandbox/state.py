@@ -9,7 +9,8 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bot.sandbox.player import BOT_NAME, Member, Sandbox, with_block_ids
+from bot.sandbox.elements import with_block_ids
+from bot.sandbox.player import BOT_NAME, Member, Sandbox
 
 VendorCallList = Callable[[], Sequence[object]]
 

@@ -16,7 +16,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.cli.main import main
 from bot.runtime.clock import OffsetClock
 from bot.sandbox import deliveries
-from bot.sandbox.player import state_values, with_block_ids
+from bot.sandbox.elements import state_values, with_block_ids
 from bot.sandbox.server import LoopbackOnly, is_loopback
 from bot.sandbox.timeline import fire_times
 from tests.contracts import load_json
