@@ -4,10 +4,12 @@ Slack, served on loopback, with the job worker and the scheduler as `serve` runs
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -15,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.imports import import_people
@@ -80,8 +83,6 @@ def _run(
     env: Mapping[str, str],
     prepare: Prepare,
 ) -> int:
-    import uvicorn
-
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run otherwise
     url = base_url(args.host, args.port)
     try:
@@ -99,19 +100,34 @@ def _run(
         if not app.add_people():
             print("seatkeeper: nobody in the directory has a Slack user id", file=sys.stderr)
         asgi = app.asgi(background=True, allow_remote=args.allow_remote)
-        print(f"Seatkeeper sandbox: {url}/sandbox/ (Ctrl-C stops it)", flush=True)
         _exit_on_sigterm()
         # An open page keeps a long poll waiting; on Ctrl-C it is cut short, not waited for.
-        uvicorn.run(
+        served = uvicorn.Config(
             asgi,
             host=args.host,
             port=args.port,
             log_level="warning",
             timeout_graceful_shutdown=GRACE_SECONDS,
         )
+        server = _Announcing(served, f"Seatkeeper sandbox: {url}/sandbox/ (Ctrl-C stops it)")
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C, raised again once it stopped
+            server.run()
     finally:
         app.close()
     return 0
+
+
+class _Announcing(uvicorn.Server):
+    """A server that says where it is once it listens, so the URL it prints answers at once."""
+
+    def __init__(self, config: uvicorn.Config, line: str) -> None:
+        super().__init__(config)
+        self.line = line
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            print(self.line, flush=True)
 
 
 def _exit_on_sigterm() -> None:
