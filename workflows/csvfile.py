@@ -62,8 +62,7 @@ def read_rows(
         for record in reader:
             _take(record, reader.line_num, names, file, rows, problems)
     except csv.Error as exc:  # e.g. a field past the csv module's size limit
-        # The reader fails before counting the line it could not read.
-        problems.append(LineProblem(file, reader.line_num + 1, f"cannot read this line: {exc}"))
+        problems.append(LineProblem(file, reader.line_num, f"cannot read this line: {exc}"))
     if not rows and not problems:
         problems.append(LineProblem(file, 1, f"the file has a header but no {noun}"))
     return rows, problems

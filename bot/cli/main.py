@@ -241,6 +241,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{args.file}: {IMPORT_SUMMARIES[args.kind].format_map(vars(result))}")
     if result.leaver_seats:
         print(f"leavers' seats being taken back: {result.leaver_seats}")
+    for warning in result.warnings:
+        print(f"note: {warning}")
     return 0
 
 

@@ -136,7 +136,7 @@ def test_a_file_with_bad_lines_among_good_ones_lists_every_bad_line_and_imports_
     assert people_in(cli.database_url) == {}
 
 
-def test_an_email_unknown_to_slack_is_a_problem_on_its_own_line_and_nothing_is_imported(
+def test_an_email_unknown_to_slack_is_imported_without_an_id_and_the_summary_says_so(
     cli: Cli,
 ) -> None:
     cli.slack.add_user("U0GRACE01", "grace@acme.com", "Grace Hopper")
@@ -147,11 +147,76 @@ def test_an_email_unknown_to_slack_is_a_problem_on_its_own_line_and_nothing_is_i
 
     outcome = cli("import", "people", file)
 
+    assert (outcome.code, outcome.err) == (0, "")
+    assert "note: 1 person has no Slack user with their email" in outcome.out
+    people = people_in(cli.database_url)
+    assert people["grace@acme.com"]["slack_user_id"] == "U0GRACE01"
+    assert people["ghost@acme.com"]["slack_user_id"] is None
+
+
+def test_blank_slack_ids_without_a_slack_token_are_imported_and_wait_for_a_lookup(
+    cli: Cli,
+) -> None:
+    cli.monkeypatch.delenv("SLACK_BOT_TOKEN")
+    file = cli.write_people(
+        "grace@acme.com,Grace Hopper,,,Engineering,true",
+        "ada@acme.com,Ada Lovelace,,grace@acme.com,Engineering,true",
+    )
+
+    outcome = cli("import", "people", file)
+
+    assert (outcome.code, outcome.err) == (0, "")
+    assert "2 people added" in outcome.out
+    assert "note: 2 people have no Slack id yet: import again with SLACK_BOT_TOKEN" in outcome.out
+    assert cli.slack.calls_to("users.lookupByEmail") == []
+
+
+@pytest.mark.parametrize(
+    ("rows", "line", "reason"),
+    [
+        (
+            ["ada@acme.com,Ada,U0ADA0001,grace@acme.co,,true"],
+            2,
+            "manager_email grace@acme.co is neither in this file nor in the directory",
+        ),
+        (["ada@acme.com,Ada,U0ADA0001,ada@acme.com,,true"], 2, "ada@acme.com is their own manager"),
+        (
+            [
+                "ada@acme.com,Ada,U0ADA0001,bo@acme.com,,true",
+                "bo@acme.com,Bo,U0BO00001,cy@acme.com,,true",
+                "cy@acme.com,Cy,U0CY00001,ada@acme.com,,true",
+            ],
+            2,
+            "manager loop: ada@acme.com → bo@acme.com → cy@acme.com → ada@acme.com",
+        ),
+    ],
+    ids=["unknown manager", "own manager", "manager loop"],
+)
+def test_a_manager_who_cannot_approve_is_a_line_problem_and_nothing_is_imported(
+    cli: Cli, rows: list[str], line: int, reason: str
+) -> None:
+    outcome = cli("import", "people", cli.write_people(*rows))
+
     assert outcome.code == 1
-    problems = problems_in(outcome.err, file)
-    assert list(problems) == [3]
-    assert "ghost@acme.com" in problems[3]
+    assert problems_in(outcome.err, "people.csv") == {line: reason}
     assert people_in(cli.database_url) == {}
+
+
+def test_a_manager_who_left_is_imported_with_a_note_that_approvals_go_to_the_admins(
+    cli: Cli,
+) -> None:
+    file = cli.write_people(
+        "ada@acme.com,Ada,U0ADA0001,grace@acme.com,,true",
+        "grace@acme.com,Grace,U0GRACE01,,,false",
+    )
+
+    outcome = cli("import", "people", file)
+
+    assert (outcome.code, outcome.err) == (0, "")
+    assert (
+        "note: 1 person (ada@acme.com) has a manager who has left: their approvals go to "
+        "the admins"
+    ) in outcome.out
 
 
 def test_an_inactive_person_without_a_slack_id_is_imported_without_a_lookup(cli: Cli) -> None:
@@ -173,7 +238,7 @@ def test_importing_again_updates_people_instead_of_adding_them_twice(cli: Cli) -
         name="first.csv",
     )
     second = cli.write_people(
-        "ada@acme.com,Ada Lovelace,U0ADA0001,alan@acme.com,Research,true",
+        "ada@acme.com,Ada Lovelace,U0ADA0001,grace@acme.com,Research,true",
         "grace@acme.com,Grace Hopper,U0GRACE01,,Engineering,true",
         name="second.csv",
     )
@@ -185,16 +250,16 @@ def test_importing_again_updates_people_instead_of_adding_them_twice(cli: Cli) -
     assert "0 people added, 1 updated, 1 unchanged" in outcome.out
     people = people_in(cli.database_url)
     assert len(people) == 2
-    assert people["ada@acme.com"]["manager_email"] == "alan@acme.com"
+    assert people["ada@acme.com"]["manager_email"] == "grace@acme.com"
     assert people["ada@acme.com"]["department"] == "Research"
 
 
 def test_a_bad_re_import_leaves_the_people_already_imported_as_they_were(cli: Cli) -> None:
     good = cli.write_people(
-        "ada@acme.com,Ada Lovelace,U0ADA0001,grace@acme.com,Engineering,true", name="good.csv"
+        "ada@acme.com,Ada Lovelace,U0ADA0001,,Engineering,true", name="good.csv"
     )
     bad = cli.write_people(
-        "ada@acme.com,Ada Lovelace,U0ADA0001,alan@acme.com,Research,true",
+        "ada@acme.com,Ada Lovelace,U0ADA0001,,Research,true",
         "broken line without enough columns",
         name="bad.csv",
     )
@@ -206,19 +271,6 @@ def test_a_bad_re_import_leaves_the_people_already_imported_as_they_were(cli: Cl
     assert outcome.code == 1
     assert list(problems_in(outcome.err, bad)) == [3]
     assert people_in(cli.database_url) == before
-
-
-def test_a_blank_slack_id_without_a_bot_token_is_a_problem_on_its_line(cli: Cli) -> None:
-    cli.monkeypatch.delenv("SLACK_BOT_TOKEN")
-    file = cli.write_people("grace@acme.com,Grace Hopper,,,Engineering,true")
-
-    outcome = cli("import", "people", file)
-
-    assert outcome.code == 1
-    problems = problems_in(outcome.err, file)
-    assert list(problems) == [2]
-    assert "SLACK_BOT_TOKEN" in problems[2]
-    assert people_in(cli.database_url) == {}
 
 
 def test_a_missing_people_file_is_reported_and_nothing_is_imported(cli: Cli) -> None:
