@@ -192,6 +192,10 @@ class ConnectorConfig(Strict):
         """Tier keys the settings name, by setting (e.g. a SKU per tier): each must be the app's."""
         return {}
 
+    def tiers_problem(self, tiers: list[str]) -> str | None:
+        """Why these settings cannot serve an app with these tier keys, or None."""
+        return None
+
 
 def _manual_by_default() -> Any:
     """An app without a connector is fulfilled by hand (read, like any, into its type's model)."""
@@ -236,6 +240,9 @@ class AppConfig(Strict):
             )
         if self.reclaim and self.reclaim.action == "downgrade" and target is None:
             raise ConfigValueError("app {app}: action downgrade needs downgrade_to", app=self.key)
+        problem = self.connector.tiers_problem(keys)
+        if problem:
+            raise ConfigValueError("app {app}: connector {problem}", app=self.key, problem=problem)
         for setting, named in self.connector.tier_keys().items():
             unknown = sorted(set(named) - set(keys))
             if unknown:

@@ -214,8 +214,7 @@ def test_a_manager_who_left_is_imported_with_a_note_that_approvals_go_to_the_adm
 
     assert (outcome.code, outcome.err) == (0, "")
     assert (
-        "note: 1 person (ada@acme.com) has a manager who has left: their approvals go to "
-        "the admins"
+        "note: 1 person (ada@acme.com) has a manager who has left: their approvals go to the admins"
     ) in outcome.out
 
 
@@ -351,10 +350,22 @@ def test_check_fails_naming_the_app_when_its_scim_token_is_refused(scim_cli: Cli
     assert "401" in figma_line
 
 
-def test_check_fails_naming_the_missing_tier_group_on_the_scim_service(
+def test_a_one_tier_scim_app_needs_no_group_at_the_vendor(
     cli: Cli, scim_server: RunningScimServer
 ) -> None:
     cli.write_config(MANUAL_CONFIG + scim_app(scim_server.base_url))
+    cli.setenv(SCIM_TOKEN_ENV, scim_server.token)
+
+    outcome = cli("check")
+
+    figma_line = next(line for line in outcome.out.splitlines() if " figma" in line)
+    assert figma_line.startswith("ok   figma:") and "tiers as none" in figma_line
+
+
+def test_check_fails_naming_the_missing_tier_group_on_the_scim_service(
+    cli: Cli, scim_server: RunningScimServer
+) -> None:
+    cli.write_config(MANUAL_CONFIG + scim_app(scim_server.base_url, tiers_as="groups"))
     cli.setenv(SCIM_TOKEN_ENV, scim_server.token)
 
     outcome = cli("check")
