@@ -14,7 +14,7 @@ from workflows.ports import ConnectorError
 
 def run_checks(container: Container, say: Callable[[str], None]) -> bool:
     """Check the database, Slack and each connector; say one line each; True if all pass."""
-    results = [_database(container), _slack(container)]
+    results = [_database(container), _slack(container), *_channels(container)]
     results += [_connector(key, container) for key in sorted(container.connectors)]
     if container.directory is not None:
         results.append(_directory(container))
@@ -46,6 +46,32 @@ def _slack(container: Container) -> tuple[bool, str]:
     if container.bolt is None:
         return False, "slack: SLACK_SIGNING_SECRET is not set"
     return True, f"slack: signed in as {auth.get('user')} in {auth.get('team')}"
+
+
+def _channels(container: Container) -> list[tuple[bool, str]]:
+    """Can the bot post where the config says it posts? Reading a channel's history needs the
+    same membership as posting (and no message is posted to find out)."""
+    slack = container.config.slack
+    named = [("IT channel", slack.it_channel), ("approvals channel", slack.approvals_channel)]
+    if not container.slack.token:
+        return []
+    return [_channel(container, what, channel) for what, channel in named if channel]
+
+
+def _channel(container: Container, what: str, channel: str) -> tuple[bool, str]:
+    try:
+        container.slack.conversations_history(channel=channel, limit=1)
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        if error in ("not_in_channel", "channel_not_found"):
+            return False, (
+                f"slack: the bot cannot post in the {what} {channel} ({error}); invite it there "
+                "with /invite @Seatkeeper (a private channel must invite it)"
+            )
+        return False, f"slack: cannot look at the {what} {channel} ({error})"
+    except OSError as exc:
+        return False, f"slack: cannot reach {container.slack.base_url} ({exc})"
+    return True, f"slack: the bot can post in the {what} {channel}"
 
 
 def _directory(container: Container) -> tuple[bool, str]:

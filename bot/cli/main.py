@@ -373,7 +373,17 @@ def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _manifest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.slack.manifest import PLACEHOLDER_URL, manifest_yaml
+    from bot.slack.manifest import PLACEHOLDER_URL, UrlProblem, manifest_yaml, public_url
 
-    print(manifest_yaml(args.url or PLACEHOLDER_URL, socket_mode=args.socket_mode), end="")
+    try:
+        url = public_url(args.url) if args.url else PLACEHOLDER_URL
+    except UrlProblem as problem:
+        print(f"seatkeeper: {problem}", file=sys.stderr)
+        return 2
+    if url.startswith("http://"):
+        print(
+            "seatkeeper: note: plain http is for a local test only; Slack needs https",
+            file=sys.stderr,
+        )
+    print(manifest_yaml(url, socket_mode=args.socket_mode), end="")
     return 0

@@ -756,3 +756,50 @@ def test_import_usage_refuses_a_missing_date_on_its_line(cli: Cli) -> None:
 
     assert outcome.code == 1
     assert problems_in(outcome.err, file) == {2: "last_active_on is empty"}
+
+
+# --- check: channels, and the manifest's URL ----------------------------------------------
+
+
+def test_check_fails_when_the_bot_is_not_in_the_it_channel_and_says_how_to_invite_it(
+    cli: Cli,
+) -> None:
+    cli.slack.keep_out("C0ITOPS01")
+
+    outcome = cli("check")
+
+    assert outcome.code == 1
+    assert (
+        "FAIL slack: the bot cannot post in the IT channel C0ITOPS01 (not_in_channel); "
+        "invite it there with /invite @Seatkeeper"
+    ) in outcome.out
+
+
+def test_check_says_the_bot_can_post_in_the_it_channel(cli: Cli) -> None:
+    outcome = cli("check")
+
+    assert "ok   slack: the bot can post in the IT channel C0ITOPS01" in outcome.out
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("seatkeeper.acme.com", "--url must be like https://seatkeeper.your-company.com"),
+        ("http://seatkeeper.acme.com", "--url must use https"),
+        ("https://seatkeeper.acme.com/?x=1", "--url is a base address without ? or #"),
+    ],
+)
+def test_the_manifest_refuses_a_url_slack_could_not_use(cli: Cli, url: str, problem: str) -> None:
+    outcome = cli("manifest", "--url", url)
+
+    assert (outcome.code, outcome.out) == (2, "")
+    assert problem in outcome.err
+
+
+def test_the_manifest_takes_https_and_loopback_http_with_a_note(cli: Cli) -> None:
+    secure = cli("manifest", "--url", "https://seatkeeper.acme.com/")
+    local = cli("manifest", "--url", "http://127.0.0.1:8000")
+
+    assert "request_url: https://seatkeeper.acme.com/slack/events" in secure.out
+    assert "request_url: http://127.0.0.1:8000/slack/events" in local.out
+    assert "plain http is for a local test only" in local.err
