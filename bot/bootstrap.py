@@ -96,8 +96,13 @@ def build(
     clock: Clock | None = None,
     env: Mapping[str, str] | None = None,
     prepare_database: bool = True,
+    connectors: Mapping[str, Connector] | None = None,
 ) -> Container:
-    """Everything the app needs, from settings and a loaded config."""
+    """Everything the app needs, from settings and a loaded config.
+
+    `connectors` replaces the ones the config names (the sandbox's dry run): no vendor secret
+    is read then.
+    """
     clock = clock or SystemClock()
     env = os.environ if env is None else env
     engine = make_engine(settings.seatkeeper_database_url)
@@ -110,7 +115,8 @@ def build(
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     slack = slack_client(token, settings.slack_api_url)
     http = _vendor_client()
-    connectors = build_registry(config.apps, client=http, env=env)
+    if connectors is None:
+        connectors = build_registry(config.apps, client=http, env=env)
     directory = _directory(settings, config, http, env, token)
     home = HomeTab(runner, slack)
     effects = Effects(runner, slack, connectors, home, Pacer(config.slack.dm_rate))

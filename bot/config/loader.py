@@ -50,8 +50,18 @@ TYPE_WORDS = {
 }
 
 
-def load_config(path: Path, *, env: Mapping[str, str], registry: Registry = REGISTRY) -> Config:
-    """Read and validate a config file, raising ConfigError with every problem."""
+def load_config(
+    path: Path,
+    *,
+    env: Mapping[str, str],
+    registry: Registry = REGISTRY,
+    secrets: bool = True,
+) -> Config:
+    """Read and validate a config file, raising ConfigError with every problem.
+
+    With `secrets=False` the variables named by `token_env` (and every `*_env`) need not be
+    set, for a run that never calls a vendor (the sandbox); everything else is checked.
+    """
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
@@ -61,7 +71,7 @@ def load_config(path: Path, *, env: Mapping[str, str], registry: Registry = REGI
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise ConfigError([Problem(str(path), line, "is not UTF-8 text")]) from None
-    return parse_config(text, source=str(path), env=env, registry=registry)
+    return parse_config(text, source=str(path), env=env, registry=registry, secrets=secrets)
 
 
 def default_config_text() -> str:
@@ -74,16 +84,23 @@ def load_default_config(*, env: Mapping[str, str]) -> Config:
     return parse_config(default_config_text(), source=DEFAULT_CONFIG_SOURCE, env=env)
 
 
-def load_config_or_default(path: Path, *, env: Mapping[str, str]) -> Config:
+def load_config_or_default(path: Path, *, env: Mapping[str, str], secrets: bool = True) -> Config:
     """The config at `path`, or the embedded default when that file does not exist."""
-    return load_config(path, env=env) if Path(path).exists() else load_default_config(env=env)
+    if not Path(path).exists():
+        return load_default_config(env=env)
+    return load_config(path, env=env, secrets=secrets)
 
 
 def parse_config(
-    text: str, *, source: str, env: Mapping[str, str], registry: Registry = REGISTRY
+    text: str,
+    *,
+    source: str,
+    env: Mapping[str, str],
+    registry: Registry = REGISTRY,
+    secrets: bool = True,
 ) -> Config:
     """Validate config text, each app's connector by the model `registry` has for its type;
-    `source` names the file in problems."""
+    `source` names the file in problems; `secrets=False` does not ask `env` for the secrets."""
     doc = YamlDocument(source)
     data = doc.read(text)
     if data is None and not doc.problems:
@@ -95,7 +112,7 @@ def parse_config(
             f"found {shown(data)}",
         )
         raise ConfigError(doc.problems)
-    _extra_checks(doc, data, env)
+    _extra_checks(doc, data, env if secrets else None)
     config = None
     try:
         config = registry.config_model.model_validate(data)
@@ -107,7 +124,8 @@ def parse_config(
     return config
 
 
-def _extra_checks(doc: YamlDocument, data: dict[Any, Any], env: Mapping[str, str]) -> None:
+def _extra_checks(doc: YamlDocument, data: dict[Any, Any], env: Mapping[str, str] | None) -> None:
+    """Checks beyond the models; `env` None: the named secrets' variables are not looked at."""
     for loc, key, value in _walk(data, ()):
         if isinstance(key, str) and SECRET_KEY.match(key) and value not in (None, ""):
             doc.quiet.add((*loc, key))
@@ -157,14 +175,14 @@ def _check_crontab(doc: YamlDocument, loc: Loc, expr: str) -> None:
         )
 
 
-def _check_token_env(doc: YamlDocument, loc: Loc, name: str, env: Mapping[str, str]) -> None:
+def _check_token_env(doc: YamlDocument, loc: Loc, name: str, env: Mapping[str, str] | None) -> None:
     if not ENV_NAME.match(name) or name.lower().startswith(("xox", "ghp_", "sk-")):
         doc.add(
             loc,
             f"{bare(loc[-1])} names an environment variable (like FIGMA_SCIM_TOKEN), "
             f"it does not hold the secret itself; {TOKEN_HINT}",
         )
-    elif not env.get(name, "").strip():
+    elif env is not None and not env.get(name, "").strip():
         doc.add(
             loc,
             f"{bare(name)} is not set in the environment; "

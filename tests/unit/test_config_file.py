@@ -249,6 +249,41 @@ def test_a_directory_token_env_must_be_set_too() -> None:
     ]
 
 
+def test_without_secrets_a_config_whose_token_envs_are_not_set_loads(tmp_path: Path) -> None:
+    path = tmp_path / "seatkeeper.yml"
+    path.write_text(
+        EXAMPLE.read_text(encoding="utf-8")
+        + "  - key: okta-app\n    name: Okta app\n    tiers: [{key: user, name: User}]\n"
+        "    connector: {type: okta, base_url: 'https://acme.okta.com', app_id: a1,"
+        " token_env: OKTA_TOKEN}\n",
+        encoding="utf-8",
+    )
+    config = load_config(path, env={}, secrets=False)
+    assert [app.key for app in config.apps] == ["figma", "miro", "okta-app"]
+
+
+def test_without_secrets_a_directory_token_env_need_not_be_set_either() -> None:
+    text = "directory: {source: okta, base_url: 'https://acme.okta.com', token_env: OKTA_TOKEN}\n"
+    config = parse_config(text, source="seatkeeper.yml", env={}, secrets=False)
+    assert config.directory.token_env == "OKTA_TOKEN"
+
+
+def test_without_secrets_everything_else_is_still_checked() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8").replace("[manager, owner]", "[manager, bob]")
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, source="seatkeeper.yml", env={}, secrets=False)
+    found = [str(problem) for problem in caught.value.problems]
+    assert len(found) == 1 and "approval step 'bob'" in found[0]
+
+
+def test_without_secrets_a_secret_written_as_token_env_is_still_refused() -> None:
+    text = APP + "    connector: {type: scim, base_url: 'https://x', token_env: xoxb-1-2}\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, source="seatkeeper.yml", env={}, secrets=False)
+    (found,) = [str(problem) for problem in caught.value.problems]
+    assert "names an environment variable" in found and "xoxb" not in found
+
+
 def test_a_bad_crontab_is_refused_with_its_line() -> None:
     (found,) = problems("schedule:\n  sync: '0 */6 * *'\n  digest: null\n")
     assert found.startswith("seatkeeper.yml:2: schedule.sync: '0 */6 * *' is not a valid crontab")
