@@ -19,7 +19,7 @@ from pydantic import Field
 
 from connectors.credentials import read_secret
 from connectors.http import Clock, HttpRejected, Vendor, json_body, send, utc_now
-from workflows.catalog import AppConfig, ConnectorConfig
+from workflows.catalog import AppConfig, ConfigValueError, ConnectorConfig
 from workflows.ports import Assignee, ContractFigures, Rejected, SeatRecord, UnknownUser
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -45,10 +45,10 @@ class ScimConfig(ConnectorConfig):
     tiers_as: TiersAs | None = None
     timeout_seconds: float = Field(default=20, gt=0)
 
-    def tiers_problem(self, tiers: list[str]) -> str | None:
+    def tiers_problem(self, tiers: list[str]) -> ConfigValueError | None:
         """`none` gives every seat the same tier, so the app may have only one."""
         if self.tiers_as == "none" and len(tiers) != 1:
-            return "tiers_as none needs exactly one tier (every seat is on it)"
+            return ConfigValueError("tiers_as none needs exactly one tier (every seat is on it)")
         return None
 
     def tiers_as_for(self, tiers: list[str]) -> TiersAs:

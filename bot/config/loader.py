@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import types
 from collections.abc import Iterator, Mapping
@@ -129,10 +130,7 @@ def _extra_checks(doc: YamlDocument, data: dict[Any, Any], env: Mapping[str, str
     for loc, key, value in _walk(data, ()):
         if isinstance(key, str) and SECRET_KEY.match(key) and value not in (None, ""):
             doc.quiet.add((*loc, key))
-            doc.add(
-                (*loc, key),
-                f"looks like a secret; {TOKEN_HINT} (for example token_env: FIGMA_SCIM_TOKEN)",
-            )
+            doc.add((*loc, key), f"looks like a secret; {_secret_hint(data, loc)}")
         if isinstance(key, str) and key.endswith("_env") and isinstance(value, str):
             _check_token_env(doc, (*loc, key), value, env)
     schedule = data.get("schedule")
@@ -151,6 +149,32 @@ def _extra_checks(doc: YamlDocument, data: dict[Any, Any], env: Mapping[str, str
     for i, app in enumerate(apps if isinstance(apps, list) else []):
         if isinstance(app, dict):
             _check_unique(doc, app.get("tiers"), ("apps", i, "tiers"), "tier")
+
+
+SECRET_SETTINGS = {  # the key each connector type names its secret's variable with
+    "google_workspace": "credentials_env",
+    "microsoft365": "client_secret_env",
+}
+
+
+def _secret_hint(data: dict[Any, Any], loc: Loc) -> str:
+    """Where the secret pasted at `loc` goes instead, in the words of that part of the file."""
+    if loc[:1] == ("slack",):
+        return "the bot token goes in the SLACK_BOT_TOKEN environment variable, never in the file"
+    here: Any = data
+    for part in loc:
+        if isinstance(here, dict):
+            here = here.get(part)
+        elif isinstance(here, list) and isinstance(part, int) and part < len(here):
+            here = here[part]
+        else:
+            here = None
+    kind = here.get("type") if isinstance(here, dict) else None
+    setting = SECRET_SETTINGS.get(str(kind), "token_env")
+    return (
+        f"secrets go in environment variables, named with {setting} "
+        f"(for example {setting}: {str(kind or 'figma').upper()}_SECRET)"
+    )
 
 
 def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, Any, Any]]:
@@ -252,8 +276,12 @@ def _key_reason(kind: str, error: ErrorDetails, root: type[Config]) -> str:
     if kind == "missing":
         return f"missing required key {shown(key)}"
     model = _model_at(root, tuple(error["loc"][:-1]))
-    allowed = f"; allowed keys: {', '.join(model.model_fields)}" if model else ""
-    return f"unknown key {shown(key)}{allowed}"
+    if model is None:
+        return f"unknown key {shown(key)}"
+    allowed = list(model.model_fields)
+    close = difflib.get_close_matches(str(key).lower(), allowed, n=1, cutoff=0.75)
+    guess = f" (did you mean {close[0]!r}?)" if close and showable(key) else ""
+    return f"unknown key {shown(key)}{guess}; allowed keys: {', '.join(allowed)}"
 
 
 def _reason(error: ErrorDetails, msg: str, types: list[str]) -> str:

@@ -470,7 +470,7 @@ def test_check_names_where_secrets_were_pasted_into_the_config_without_printing_
     outcome = cli("check")
 
     assert (outcome.code, outcome.out) == (2, "")
-    for line, path in [(2, "admins[0]"), (9, "apps[0].owner"), (10, "apps[0].contract")]:
+    for line, path in [(2, "admins[0]"), (9, "apps[miro].owner"), (10, "apps[0].contract")]:
         assert f"{cli.config}:{line}: {path}" in outcome.err
     for secret in (slack, github, openai):
         assert secret not in outcome.err
