@@ -12,7 +12,6 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 from slack_bolt import App
@@ -196,7 +195,7 @@ def _directory(
     if directory.source == "csv":
         if not directory.path:
             return None
-        path = Path(settings.seatkeeper_config).parent / directory.path
+        path = settings.config_path.parent / directory.path
         directory = directory.model_copy(update={"path": str(path)})
     return build_directory(
         directory, client=http, env=env, slack_token=token, slack_api_url=settings.slack_api_url

@@ -15,13 +15,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.bootstrap import Container, build
 from bot.cli import tokens
 from bot.cli.report_formats import FORMATS
-from bot.config.loader import ConfigError, load_config_or_default
+from bot.config.loader import ConfigError, load_config, load_default_config
 from bot.config.settings import Settings, settings_from_env
 from workflows.catalog import Config
 from workflows.ports import ConnectorError
 from workflows.reports import KINDS
 
 log = logging.getLogger("seatkeeper")
+STARTER_NOTE = (
+    "seatkeeper: no seatkeeper.yml in this folder and none named by SEATKEEPER_CONFIG or "
+    "--config: using the built-in starter configuration (two example apps, no admins)"
+)
 PASSES = ("sync", "reclaim", "reminders", "digest")
 # What a clean `seatkeeper import KIND FILE` did, in the counts its ImportResult holds.
 IMPORT_SUMMARIES = {
@@ -41,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"seatkeeper: bad environment: {exc}", file=sys.stderr)
         return 2
+    if args.config is not None:
+        settings = settings.model_copy(update={"seatkeeper_config": args.config})
     logging.basicConfig(
         level=settings.seatkeeper_log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -54,6 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seatkeeper", description="Software seats from Slack.")
+    parser.add_argument("--version", action="version", version=f"seatkeeper {_version()}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the configuration file (default: SEATKEEPER_CONFIG, else ./seatkeeper.yml)",
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     serve = _command(commands, "serve", "run the Slack endpoint, scheduler and job worker", _serve)
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -93,6 +107,10 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_subparsers(required=True, metavar="ACTION").add_parser(
         "verify", help="check that no event was edited, deleted or reordered"
     ).set_defaults(handler=_audit_verify)
+    config = _command(commands, "config", "the configuration file", None)
+    config.add_subparsers(required=True, metavar="ACTION").add_parser(
+        "example", help="print the starter configuration, to copy into seatkeeper.yml"
+    ).set_defaults(handler=_config_example)
     manifest = _command(commands, "manifest", "print the Slack app manifest", _manifest)
     manifest.add_argument("--url", default=None, help="the public base URL of this server")
     manifest.add_argument("--socket-mode", action="store_true")
@@ -153,8 +171,19 @@ def _schema_current(container: Container) -> bool:
 
 
 def _config(settings: Settings) -> Config:
+    path = settings.config_path
     try:
-        return load_config_or_default(settings.seatkeeper_config, env=os.environ)
+        if path.exists():
+            return load_config(path, env=os.environ)
+        if settings.config_named:
+            print(
+                f"seatkeeper: the config file {path} does not exist (named by SEATKEEPER_CONFIG "
+                "or --config); fix the name, or `seatkeeper config example > seatkeeper.yml`",
+                file=sys.stderr,
+            )
+            raise _Exit(2)
+        print(STARTER_NOTE, file=sys.stderr)
+        return load_default_config(env=os.environ)
     except ConfigError as exc:
         print(f"seatkeeper: the configuration is not valid:\n{exc}", file=sys.stderr)
         raise _Exit(2) from exc
@@ -211,8 +240,8 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.checks import run_checks
 
     with _open(settings, prepare_database=False) as container:
-        path = settings.seatkeeper_config
-        print(f"config: ok ({path if path.exists() else 'built-in defaults'})")
+        path = settings.config_path
+        print(f"config: ok ({path if path.exists() else 'the built-in starter configuration'})")
         return 0 if run_checks(container, print) else 1
 
 
@@ -370,6 +399,22 @@ def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
 
     with _open(settings, prepare_database=False, require_schema=True) as container:
         return verify_trail(container.runner)
+
+
+def _config_example(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.config.loader import default_config_text
+
+    print(default_config_text(), end="")
+    return 0
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("seatkeeper")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
 
 
 def _manifest(args: argparse.Namespace, settings: Settings) -> int:

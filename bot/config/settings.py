@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     seatkeeper_database_url: str = "sqlite:///seatkeeper.db"
-    seatkeeper_config: Path = Path("./seatkeeper.yml")
+    seatkeeper_config: Path | None = None  # None: ./seatkeeper.yml, or the starter config
     seatkeeper_log_level: str = "INFO"
     seatkeeper_worker_interval: float = Field(default=1.0, gt=0)
     # How long a job or scheduled pass stays claimed by a server that stops renewing it
@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Arguments, then the process environment; no .env or secrets files."""
         return (init_settings,) if _GIVEN_ONLY.get() else (init_settings, env_settings)
+
+    @property
+    def config_path(self) -> Path:
+        """The config file to read: the one named, else seatkeeper.yml in the working folder."""
+        return self.seatkeeper_config or Path("seatkeeper.yml")
+
+    @property
+    def config_named(self) -> bool:
+        """True when SEATKEEPER_CONFIG (or --config) names a file, which must then exist."""
+        return self.seatkeeper_config is not None
 
     @field_validator("slack_api_url")
     @classmethod

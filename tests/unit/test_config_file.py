@@ -351,7 +351,8 @@ def test_settings_have_documented_defaults() -> None:
     assert settings.slack_bot_token is None and settings.slack_app_token is None
     assert settings.slack_api_url == "https://slack.com/api/"
     assert settings.seatkeeper_database_url == "sqlite:///seatkeeper.db"
-    assert settings.seatkeeper_config == Path("seatkeeper.yml")
+    assert settings.seatkeeper_config is None and not settings.config_named
+    assert settings.config_path == Path("seatkeeper.yml")
     assert settings.seatkeeper_log_level == "INFO"
     assert settings.seatkeeper_worker_interval == 1.0
 

@@ -1,0 +1,76 @@
+"""The `seatkeeper` console script as an operator runs it: which configuration it reads, what
+it says when there is none, its version, and the starter configuration it prints."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config.loader import parse_config
+
+SCRIPT = Path(sys.executable).parent / "seatkeeper"
+
+
+def run(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`seatkeeper ARGS` in `folder`, with only `env` (and PATH) in its environment."""
+    base = {"PATH": os.environ.get("PATH", ""), "SEATKEEPER_DATABASE_URL": "sqlite:///x.db"}
+    return subprocess.run(
+        [str(SCRIPT), *args], cwd=folder, env=base | env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_a_named_config_file_that_does_not_exist_is_an_error_not_the_starter_config(
+    tmp_path: Path,
+) -> None:
+    done = run(tmp_path, "check", SEATKEEPER_CONFIG=str(tmp_path / "seatkeper.yml"))
+
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith(f"seatkeeper: the config file {tmp_path / 'seatkeper.yml'}")
+    assert "does not exist" in done.stderr
+
+
+def test_without_a_config_the_first_line_says_the_starter_configuration_is_used(
+    tmp_path: Path,
+) -> None:
+    done = run(tmp_path, "db", "upgrade")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0].startswith(
+        "seatkeeper: no seatkeeper.yml in this folder and none named"
+    )
+
+
+def test_config_names_the_file_over_the_environment(tmp_path: Path) -> None:
+    (tmp_path / "mine.yml").write_text("admins: [U0ADMIN01]\n")
+
+    done = run(tmp_path, "--config", "mine.yml", "db", "upgrade", SEATKEEPER_CONFIG="absent.yml")
+
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_version_prints_the_installed_version(tmp_path: Path) -> None:
+    done = run(tmp_path, "--version")
+
+    assert done.returncode == 0
+    assert done.stdout.startswith("seatkeeper ") and done.stdout.strip() != "seatkeeper unknown"
+
+
+def test_config_example_prints_a_starter_configuration_that_loads(tmp_path: Path) -> None:
+    done = run(tmp_path, "config", "example")
+
+    assert done.returncode == 0
+    config = parse_config(done.stdout, source="example", env={})
+    assert [app.key for app in config.apps] == ["miro", "figma"]
+
+
+@pytest.mark.parametrize("command", ["serve", "run", "import", "report", "token"])
+def test_every_command_describes_its_options(tmp_path: Path, command: str) -> None:
+    done = run(tmp_path, command, "--help")
+
+    assert done.returncode == 0
+    assert "usage: seatkeeper" in done.stdout
