@@ -77,10 +77,16 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also connect to Slack over Socket Mode (needs SLACK_APP_TOKEN)",
     )
-    db = _command(commands, "db", "database schema", None)
-    db.add_subparsers(required=True, metavar="ACTION").add_parser(
-        "upgrade", help="create or migrate the schema"
-    ).set_defaults(handler=_db_upgrade)
+    db = _command(commands, "db", "the database: its schema and backups", None)
+    actions = db.add_subparsers(required=True, metavar="ACTION")
+    actions.add_parser("upgrade", help="create or migrate the schema").set_defaults(
+        handler=_db_upgrade
+    )
+    backup = actions.add_parser(
+        "backup", help="copy a SQLite database to a new FILE while it is in use"
+    )
+    backup.add_argument("file", type=Path, metavar="FILE")
+    backup.set_defaults(handler=_db_backup)
     _command(commands, "check", "check the config, the database, Slack and every connector", _check)
     importer = _command(commands, "import", "import a CSV file", _import)
     importer.add_argument("kind", choices=("people", "seats", "usage"))
@@ -233,6 +239,22 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         engine.dispose()
     print("database schema is up to date")
+    return 0
+
+
+def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from store.backup import BackupRefused, backup_sqlite
+    from store.db import make_engine
+
+    engine = make_engine(settings.seatkeeper_database_url)
+    try:
+        pages = backup_sqlite(engine, args.file)
+    except BackupRefused as refused:
+        print(f"seatkeeper: {refused}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"backed up to {args.file} ({pages} pages)")
     return 0
 
 

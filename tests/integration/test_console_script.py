@@ -74,3 +74,36 @@ def test_every_command_describes_its_options(tmp_path: Path, command: str) -> No
 
     assert done.returncode == 0
     assert "usage: seatkeeper" in done.stdout
+
+
+def test_db_backup_copies_a_sqlite_database_in_use_to_a_new_file(tmp_path: Path) -> None:
+    import sqlite3
+
+    assert run(tmp_path, "db", "upgrade").returncode == 0
+    writer = sqlite3.connect(tmp_path / "x.db")
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("INSERT INTO leases (name, holder, until) VALUES ('held', 'me', '2030-01-01')")
+    writer.commit()  # committed into the write-ahead log, not yet into the database file
+
+    done = run(tmp_path, "db", "backup", "copy.db")
+    again = run(tmp_path, "db", "backup", "copy.db")
+    writer.close()
+
+    assert done.returncode == 0, done.stderr
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    assert copy.execute("SELECT holder FROM leases").fetchall() == [("me",)]
+    copy.close()
+    assert again.returncode == 2 and "exists already" in again.stderr
+
+
+def test_db_backup_of_postgresql_points_at_its_own_tools(tmp_path: Path) -> None:
+    done = run(
+        tmp_path,
+        "db",
+        "backup",
+        "copy.db",
+        SEATKEEPER_DATABASE_URL="postgresql://nobody@127.0.0.1:1/none",
+    )
+
+    assert done.returncode == 2
+    assert "back it up with its own tools (pg_dump" in done.stderr
