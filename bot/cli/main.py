@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bootstrap import Container, build
@@ -17,6 +18,7 @@ from bot.cli import tokens
 from bot.cli.report_formats import FORMATS
 from bot.config.loader import ConfigError, load_config, load_default_config
 from bot.config.settings import Settings, settings_from_env
+from bot.runtime import logs
 from workflows.catalog import Config
 from workflows.ports import ConnectorError
 from workflows.reports import KINDS
@@ -42,16 +44,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = settings_from_env()
-    except ValueError as exc:
-        print(f"seatkeeper: bad environment: {exc}", file=sys.stderr)
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "the environment"
+            reason = _plain(error["msg"])
+            said = reason if reason.startswith(name) else f"{name}: {reason}"
+            print(f"seatkeeper: {said}", file=sys.stderr)
         return 2
     if args.config is not None:
         settings = settings.model_copy(update={"seatkeeper_config": args.config})
-    logging.basicConfig(
-        level=settings.seatkeeper_log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure(settings.seatkeeper_log_level, settings.seatkeeper_log_format)
     try:
         return args.handler(args, settings)
     except _Exit as exit_:
@@ -211,7 +213,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # The worker and scheduler live in the app's lifespan: uvicorn ends it on SIGTERM
         # or Ctrl-C before it re-raises the signal, so running jobs are finished or handed back.
         app = create_app(container, background=True)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        # log_config=None: uvicorn logs through the one handler `logs.configure` set up.
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None)
     return 0
 
 
@@ -428,6 +431,11 @@ def _config_example(args: argparse.Namespace, settings: Settings) -> int:
 
     print(default_config_text(), end="")
     return 0
+
+
+def _plain(message: str) -> str:
+    """A settings problem without pydantic's own words around it."""
+    return message.removeprefix("Value error, ").replace("Input should be", "should be")
 
 
 def _version() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     seatkeeper_database_url: str = "sqlite:///seatkeeper.db"
     seatkeeper_config: Path | None = None  # None: ./seatkeeper.yml, or the starter config
     seatkeeper_log_level: str = "INFO"
+    seatkeeper_log_format: Literal["text", "json"] = "text"
     seatkeeper_worker_interval: float = Field(default=1.0, gt=0)
     # How long a job or scheduled pass stays claimed by a server that stops renewing it
     # (a holder renews every third of it): a dead server's work resumes this soon elsewhere.

@@ -107,3 +107,20 @@ def test_db_backup_of_postgresql_points_at_its_own_tools(tmp_path: Path) -> None
 
     assert done.returncode == 2
     assert "back it up with its own tools (pg_dump" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("SEATKEEPER_LOG_LEVEL", "LOUD", "seatkeeper: SEATKEEPER_LOG_LEVEL must be one of DEBUG"),
+        ("SEATKEEPER_LOG_FORMAT", "xml", "seatkeeper: SEATKEEPER_LOG_FORMAT: should be 'text'"),
+        ("SEATKEEPER_LEASE_SECONDS", "1", "seatkeeper: SEATKEEPER_LEASE_SECONDS: should be"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_the_variable(
+    tmp_path: Path, variable: str, value: str, said: str
+) -> None:
+    done = run(tmp_path, "db", "upgrade", **{variable: value})
+
+    assert done.returncode == 2
+    assert done.stderr.startswith(said) and len(done.stderr.splitlines()) == 1, done.stderr

@@ -106,6 +106,10 @@ def test_the_images_command_serves_health_and_stops_cleanly_on_sigterm(tmp_path:
         assert server.wait(timeout=20) in (0, -signal.SIGTERM)
         output = server.stdout.read() if server.stdout else ""
         assert "Application shutdown complete" in output, output[-2000:]
+        # SEATKEEPER_LOG_FORMAT=json: uvicorn's lines too are one JSON object each.
+        records = [json.loads(line) for line in output.splitlines() if line.strip()]
+        assert {"uvicorn.error", "apscheduler.scheduler"} <= {r["logger"] for r in records}
+        assert all({"time", "level", "logger", "message"} <= set(record) for record in records)
     finally:
         if server.poll() is None:
             server.kill()
