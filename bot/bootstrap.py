@@ -37,11 +37,12 @@ from bot.slack.listeners import Listeners
 from bot.slack.signature import SlackSignature
 from connectors.directories import build_directory
 from connectors.registry import build_registry
+from connectors.unavailable import UnavailableDirectory, unavailable
 from store.catalog import sync_catalog
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
 from workflows.catalog import Config
-from workflows.ports import Clock, Connector, DirectorySource
+from workflows.ports import Clock, Connector, ConnectorError, DirectorySource
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,10 @@ class Container:
     def lease(self) -> dt.timedelta:
         """How long a job's or scheduled pass's lease lasts unless its holder renews it."""
         return dt.timedelta(seconds=self.settings.seatkeeper_lease_seconds)
+
+    def unavailable(self) -> list[str]:
+        """Why each connector and the directory that could not be set up is missing."""
+        return unavailable(self.connectors, self.directory)
 
     def with_peers(
         self,
@@ -173,14 +178,21 @@ def _slack_edge(
     engine: Engine,
     clock: Clock,
 ) -> tuple[App | None, SlackSignature | None]:
-    """The Bolt app and the signature check, when Slack is configured."""
-    if settings.slack_signing_secret is None or not token:
+    """The Bolt app and the signature check, when Slack is configured.
+
+    Over HTTP both need the signing secret. Socket Mode needs none (Slack authenticates the
+    connection made with the app-level token), so with only the bot and app tokens there is a
+    Bolt app for Socket Mode and no signature check: `/slack/events` keeps answering 503.
+    """
+    signing, app_token = settings.slack_signing_secret, settings.slack_app_token
+    if not token or (signing is None and app_token is None):
         return None, None
-    secret = settings.slack_signing_secret.get_secret_value()
+    secret = signing.get_secret_value() if signing is not None else ""
     bolt = build_bolt_app(
         client=slack, signing_secret=secret, listeners=listeners, engine=engine, clock=clock
     )
-    return bolt, SlackSignature(secret)  # the wall clock: Slack's, not `clock`
+    # The signature check uses the wall clock: Slack's, not `clock`.
+    return bolt, SlackSignature(secret) if secret else None
 
 
 def _directory(
@@ -197,6 +209,9 @@ def _directory(
             return None
         path = settings.config_path.parent / directory.path
         directory = directory.model_copy(update={"path": str(path)})
-    return build_directory(
-        directory, client=http, env=env, slack_token=token, slack_api_url=settings.slack_api_url
-    )
+    try:
+        return build_directory(
+            directory, client=http, env=env, slack_token=token, slack_api_url=settings.slack_api_url
+        )
+    except ConnectorError as exc:
+        return UnavailableDirectory(str(exc))

@@ -80,15 +80,16 @@ def default_config_text() -> str:
     return resources.files("bot.config").joinpath("default_config.yml").read_text(encoding="utf-8")
 
 
-def load_default_config(*, env: Mapping[str, str]) -> Config:
+def load_default_config(*, env: Mapping[str, str], secrets: bool = True) -> Config:
     """The embedded default config, validated like any other."""
-    return parse_config(default_config_text(), source=DEFAULT_CONFIG_SOURCE, env=env)
+    text = default_config_text()
+    return parse_config(text, source=DEFAULT_CONFIG_SOURCE, env=env, secrets=secrets)
 
 
 def load_config_or_default(path: Path, *, env: Mapping[str, str], secrets: bool = True) -> Config:
     """The config at `path`, or the embedded default when that file does not exist."""
     if not Path(path).exists():
-        return load_default_config(env=env)
+        return load_default_config(env=env, secrets=secrets)
     return load_config(path, env=env, secrets=secrets)
 
 

@@ -9,8 +9,12 @@ from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg")
+DATABASES = "use sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST/DATABASE"
 _GIVEN_ONLY: ContextVar[bool] = ContextVar("_GIVEN_ONLY", default=False)
 
 
@@ -63,6 +67,23 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"SLACK_API_URL must start with http:// or https://, not {value!r}")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("seatkeeper_database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        # The URL may hold a password: problems name its parts, never the URL itself.
+        try:
+            driver = make_url(value.strip()).drivername
+        except ArgumentError:
+            problem = f"SEATKEEPER_DATABASE_URL is not a database URL; {DATABASES}"
+            raise ValueError(problem) from None
+        if driver not in DRIVERS:
+            backend = driver.split("+")[0]
+            raise ValueError(
+                f"SEATKEEPER_DATABASE_URL: {backend} is not a database Seatkeeper runs on; "
+                f"{DATABASES}"
+            )
+        return value.strip()
 
     @field_validator("seatkeeper_log_level")
     @classmethod

@@ -36,6 +36,17 @@ def slack_client(token: str | None, base_url: str) -> WebClient:
     )
 
 
+class _TokenFromClient(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that it goes unused when it is given a
+    client: the client holds that same token, so the warning is noise in every start-up."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.App").addFilter(_TokenFromClient())
+
+
 def build_bolt_app(
     *, client: WebClient, signing_secret: str, listeners: Listeners, engine: Engine, clock: Clock
 ) -> App:

@@ -68,7 +68,7 @@ def lines_with_status(out: str) -> dict[str, str]:
     for line in out.splitlines():
         status, _, rest = line.partition(" ")
         if status in ("ok", "FAIL"):
-            found[rest.strip().split(":")[0]] = status
+            found[rest.strip().split(":")[0].removeprefix("app ")] = status
     return found
 
 
@@ -345,7 +345,7 @@ def test_check_fails_naming_the_app_when_its_scim_token_is_refused(scim_cli: Cli
     statuses = lines_with_status(outcome.out)
     assert statuses["figma"] == "FAIL"
     assert statuses["slack"] == statuses["database"] == statuses["miro"] == "ok"
-    figma_line = next(line for line in outcome.out.splitlines() if line.startswith("FAIL figma"))
+    figma_line = next(line for line in outcome.out.splitlines() if "FAIL app figma" in line)
     assert SCIM_TOKEN_ENV in figma_line
     assert "401" in figma_line
 
@@ -359,7 +359,7 @@ def test_a_one_tier_scim_app_needs_no_group_at_the_vendor(
     outcome = cli("check")
 
     figma_line = next(line for line in outcome.out.splitlines() if " figma" in line)
-    assert figma_line.startswith("ok   figma:") and "tiers as none" in figma_line
+    assert figma_line.startswith("ok   app figma:") and "tiers as none" in figma_line
 
 
 def test_check_fails_naming_the_missing_tier_group_on_the_scim_service(
@@ -371,7 +371,7 @@ def test_check_fails_naming_the_missing_tier_group_on_the_scim_service(
     outcome = cli("check")
 
     assert outcome.code == 1
-    figma_line = next(line for line in outcome.out.splitlines() if line.startswith("FAIL figma"))
+    figma_line = next(line for line in outcome.out.splitlines() if "FAIL app figma" in line)
     assert "professional" in figma_line
 
 
@@ -399,7 +399,33 @@ def test_check_fails_naming_the_database_when_it_cannot_be_opened(cli: Cli) -> N
     outcome = cli("check")
 
     assert outcome.code == 1
-    assert "FAIL database: cannot connect" in outcome.out
+    assert f"FAIL database: cannot use {cli.folder / 'no-such-dir' / 'x.db'}: its folder" in (
+        outcome.out
+    )
+
+
+def test_check_in_an_empty_folder_creates_no_database_and_says_how_to_make_one(cli: Cli) -> None:
+    database = cli.folder / "fresh.db"
+    cli.setenv("SEATKEEPER_DATABASE_URL", f"sqlite:///{database}")
+
+    outcome = cli("check")
+
+    assert outcome.code == 1
+    assert f"FAIL database: {database} does not exist yet; `seatkeeper db upgrade` creates it" in (
+        outcome.out
+    )
+    assert not database.exists()
+
+
+def test_check_names_an_unreachable_postgresql_in_one_line_without_its_password(cli: Cli) -> None:
+    cli.setenv("SEATKEEPER_DATABASE_URL", "postgresql://seatkeeper:s3cret-pw@127.0.0.1:9/x")
+
+    outcome = cli("check")
+
+    line = next(line for line in outcome.out.splitlines() if "database" in line)
+    assert outcome.code == 1
+    assert line.startswith("FAIL database: cannot use the database:") and "port 9" in line
+    assert "s3cret-pw" not in outcome.out + outcome.err
 
 
 def test_check_on_a_database_never_upgraded_says_to_run_db_upgrade_and_leaves_it_alone(
@@ -407,7 +433,9 @@ def test_check_on_a_database_never_upgraded_says_to_run_db_upgrade_and_leaves_it
 ) -> None:
     database = cli.folder / "never-upgraded.db"
     cli.setenv("SEATKEEPER_DATABASE_URL", f"sqlite:///{database}")
-    make_engine(f"sqlite:///{database}").dispose()
+    empty = make_engine(f"sqlite:///{database}")
+    empty.connect().close()  # the file exists, with no tables
+    empty.dispose()
 
     outcome = cli("check")
 
@@ -745,7 +773,7 @@ def test_import_usage_records_last_activity_and_counts_rows_without_a_seat(cli: 
     outcome = cli("import", "usage", file)
 
     assert outcome.code == 0
-    assert "1 seats' last activity updated, 1 rows" in outcome.out
+    assert "last activity updated on 1 seat, 1 row for" in outcome.out
     assert seat_rows(cli)["ann@acme.com"][2] == dt.date(2026, 10, 20)
 
 

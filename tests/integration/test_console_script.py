@@ -3,24 +3,12 @@ it says when there is none, its version, and the starter configuration it prints
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.config.loader import parse_config
-
-SCRIPT = Path(sys.executable).parent / "seatkeeper"
-
-
-def run(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """`seatkeeper ARGS` in `folder`, with only `env` (and PATH) in its environment."""
-    base = {"PATH": os.environ.get("PATH", ""), "SEATKEEPER_DATABASE_URL": "sqlite:///x.db"}
-    return subprocess.run(
-        [str(SCRIPT), *args], cwd=folder, env=base | env, capture_output=True, text=True, timeout=60
-    )
+from tests.integration.console import run
 
 
 def test_a_named_config_file_that_does_not_exist_is_an_error_not_the_starter_config(
