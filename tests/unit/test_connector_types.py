@@ -100,7 +100,8 @@ def test_an_added_type_is_refused_where_the_registry_does_not_have_it() -> None:
 
     (found,) = problems(text)
 
-    assert found.startswith("seatkeeper.yml:5: apps[desk].connector: unknown type 'desk'; use one of")
+    where = "seatkeeper.yml:5: apps[desk].connector"
+    assert found.startswith(f"{where}: unknown type 'desk'; use one of")
 
 
 def test_the_settings_of_an_added_type_are_checked_with_file_and_line() -> None:
