@@ -29,9 +29,12 @@ from bot.passes.reminders import Reminders
 from bot.passes.sync import SeatSync
 from bot.runtime import deadline
 from bot.runtime.clock import SystemClock
+from bot.runtime.metrics import Metrics
 from bot.runtime.pace import Pacer
 from bot.runtime.runner import Runner
-from bot.slack.app import build_bolt_app, slack_client
+from bot.runtime.vendor_calls import counted
+from bot.slack.app import build_bolt_app
+from bot.slack.client import slack_client
 from bot.slack.home import HomeTab
 from bot.slack.listeners import Listeners
 from bot.slack.signature import SlackSignature
@@ -63,6 +66,7 @@ class Container:
     background: Background
     bolt: App | None
     slack_signature: SlackSignature | None
+    metrics: Metrics
 
     @property
     def lease(self) -> dt.timedelta:
@@ -111,11 +115,14 @@ def build(
     lease = dt.timedelta(seconds=settings.seatkeeper_lease_seconds)
     wake = threading.Event()  # set after each commit: new jobs may wait for the worker
     runner = Runner(session_factory(engine), config, clock, after_commit=wake.set)
+    metrics = Metrics()
+    metrics.watch_jobs(engine, clock)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    slack = slack_client(token, settings.slack_api_url)
+    slack = slack_client(token, settings.slack_api_url, metrics)
     http = _vendor_client()
     if connectors is None:
         connectors = build_registry(config.apps, client=http, env=env)
+    connectors = counted(connectors, metrics.vendor_calls)
     directory = _directory(settings, config, http, env, token)
     home = HomeTab(runner, slack)
     effects = Effects(runner, slack, connectors, home, Pacer(config.slack.dm_rate))
@@ -153,6 +160,7 @@ def build(
         background=background,
         bolt=bolt,
         slack_signature=signature,
+        metrics=metrics,
     )
 
 
