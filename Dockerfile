@@ -24,6 +24,6 @@ ENV SEATKEEPER_CONFIG=/config/seatkeeper.yml \
 VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4)"]
 ENTRYPOINT ["seatkeeper"]
 CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -29,15 +29,18 @@ from bot.passes.reminders import Reminders
 from bot.passes.sync import SeatSync
 from bot.runtime import deadline
 from bot.runtime.clock import SystemClock
+from bot.runtime.metrics import Metrics
 from bot.runtime.pace import Pacer
 from bot.runtime.runner import Runner
-from bot.slack.app import build_bolt_app, slack_client
+from bot.runtime.vendor_calls import counted
+from bot.slack.app import build_bolt_app
+from bot.slack.client import slack_client
 from bot.slack.home import HomeTab
 from bot.slack.listeners import Listeners
 from bot.slack.signature import SlackSignature
 from connectors.directories import build_directory
 from connectors.registry import build_registry
-from connectors.unavailable import UnavailableDirectory, unavailable
+from connectors.unavailable import UnavailableConnector, UnavailableDirectory, unavailable
 from store.catalog import sync_catalog
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
@@ -64,6 +67,7 @@ class Container:
     background: Background
     bolt: App | None
     slack_signature: SlackSignature | None
+    metrics: Metrics
 
     @property
     def lease(self) -> dt.timedelta:
@@ -116,11 +120,14 @@ def build(
     lease = dt.timedelta(seconds=settings.seatkeeper_lease_seconds)
     wake = threading.Event()  # set after each commit: new jobs may wait for the worker
     runner = Runner(session_factory(engine), config, clock, after_commit=wake.set)
+    metrics = Metrics()
+    metrics.watch_jobs(engine, clock)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    slack = slack_client(token, settings.slack_api_url)
+    slack = slack_client(token, settings.slack_api_url, metrics)
     http = _vendor_client()
     if connectors is None:
         connectors = build_registry(config.apps, client=http, env=env)
+    connectors = _counted(connectors, metrics)
     directory = _directory(settings, config, http, env, token)
     home = HomeTab(runner, slack)
     effects = Effects(runner, slack, connectors, home, Pacer(config.slack.dm_rate))
@@ -158,7 +165,16 @@ def build(
         background=background,
         bolt=bolt,
         slack_signature=signature,
+        metrics=metrics,
     )
+
+
+def _counted(connectors: Mapping[str, Connector], metrics: Metrics) -> dict[str, Connector]:
+    """Each connector with its calls counted; one that could not be set up never calls its
+    vendor, and stays as it is so `Container.unavailable` still finds it."""
+    ready = {k: c for k, c in connectors.items() if not isinstance(c, UnavailableConnector)}
+    wrapped = counted(ready, metrics.vendor_calls)
+    return {key: wrapped.get(key, connector) for key, connector in connectors.items()}
 
 
 def _vendor_client() -> httpx.Client:

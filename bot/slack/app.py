@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 
@@ -25,15 +24,6 @@ from workflows.ports import Clock
 log = logging.getLogger(__name__)
 
 SLACK_HOOKS = "https://hooks.slack.com/"
-
-
-def slack_client(token: str | None, base_url: str) -> WebClient:
-    """A Web API client that waits and retries when Slack answers 429."""
-    return WebClient(
-        token=token,
-        base_url=base_url,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
-    )
 
 
 class _TokenFromClient(logging.Filter):

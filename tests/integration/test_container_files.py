@@ -56,7 +56,7 @@ def test_the_image_runs_seatkeeper_serve_as_a_user_without_privileges() -> None:
 
     assert users and users[-1] not in ("root", "0")
     assert entry + command == ["seatkeeper", "serve", "--host", "0.0.0.0", "--port", "8000"]
-    assert any("/healthz" in rest for word, rest in final if word == "HEALTHCHECK")
+    assert any("/readyz" in rest for word, rest in final if word == "HEALTHCHECK")
 
 
 def test_the_compose_file_runs_seatkeeper_on_postgresql_with_settings_it_knows() -> None:
