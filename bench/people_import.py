@@ -60,10 +60,15 @@ Row = tuple[str, str, str, str, str, bool]
 def rows(count: int) -> list[Row]:
     """`count` distinct people, each with a Slack id, a manager and a department."""
     return [
-        (f"p{n:07d}@bench.test", f"Person {n}", f"U{n:09d}", f"p{n // 10:07d}@bench.test",
-         f"Dept {n % 40}", n % 50 != 0)
+        (f"p{n:07d}@bench.test", f"Person {n}", f"U{n:09d}", _manager(n), f"Dept {n % 40}",
+         n % 50 != 0)
         for n in range(count)
     ]  # fmt: skip
+
+
+def _manager(n: int) -> str:
+    """A tree: person 0 leads, and each person manages the next ten (nobody manages themself)."""
+    return f"p{n // 10:07d}@bench.test" if n else ""
 
 
 def write_csv(path: Path, people: list[Row]) -> None:

@@ -12,7 +12,6 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 from slack_bolt import App
@@ -30,19 +29,23 @@ from bot.passes.reminders import Reminders
 from bot.passes.sync import SeatSync
 from bot.runtime import deadline
 from bot.runtime.clock import SystemClock
+from bot.runtime.metrics import Metrics
 from bot.runtime.pace import Pacer
 from bot.runtime.runner import Runner
-from bot.slack.app import build_bolt_app, slack_client
+from bot.runtime.vendor_calls import counted
+from bot.slack.app import build_bolt_app
+from bot.slack.client import slack_client
 from bot.slack.home import HomeTab
 from bot.slack.listeners import Listeners
 from bot.slack.signature import SlackSignature
 from connectors.directories import build_directory
 from connectors.registry import build_registry
+from connectors.unavailable import UnavailableConnector, UnavailableDirectory, unavailable
 from store.catalog import sync_catalog
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
 from workflows.catalog import Config
-from workflows.ports import Clock, Connector, DirectorySource
+from workflows.ports import Clock, Connector, ConnectorError, DirectorySource
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,16 @@ class Container:
     background: Background
     bolt: App | None
     slack_signature: SlackSignature | None
+    metrics: Metrics
 
     @property
     def lease(self) -> dt.timedelta:
         """How long a job's or scheduled pass's lease lasts unless its holder renews it."""
         return dt.timedelta(seconds=self.settings.seatkeeper_lease_seconds)
+
+    def unavailable(self) -> list[str]:
+        """Why each connector and the directory that could not be set up is missing."""
+        return unavailable(self.connectors, self.directory)
 
     def with_peers(
         self,
@@ -98,8 +106,11 @@ def build(
     prepare_database: bool = True,
     connectors: Mapping[str, Connector] | None = None,
 ) -> Container:
-    """Everything the app needs, from settings and a loaded config; `connectors` (one per
-    app) replace the vendor connectors the config describes."""
+    """Everything the app needs, from settings and a loaded config.
+
+    `connectors` replaces the ones the config names (the sandbox's dry run): no vendor secret
+    is read then.
+    """
     clock = clock or SystemClock()
     env = os.environ if env is None else env
     engine = make_engine(settings.seatkeeper_database_url)
@@ -109,11 +120,14 @@ def build(
     lease = dt.timedelta(seconds=settings.seatkeeper_lease_seconds)
     wake = threading.Event()  # set after each commit: new jobs may wait for the worker
     runner = Runner(session_factory(engine), config, clock, after_commit=wake.set)
+    metrics = Metrics()
+    metrics.watch_jobs(engine, clock)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    slack = slack_client(token, settings.slack_api_url)
+    slack = slack_client(token, settings.slack_api_url, metrics)
     http = _vendor_client()
     if connectors is None:
         connectors = build_registry(config.apps, client=http, env=env)
+    connectors = _counted(connectors, metrics)
     directory = _directory(settings, config, http, env, token)
     home = HomeTab(runner, slack)
     effects = Effects(runner, slack, connectors, home, Pacer(config.slack.dm_rate))
@@ -151,7 +165,16 @@ def build(
         background=background,
         bolt=bolt,
         slack_signature=signature,
+        metrics=metrics,
     )
+
+
+def _counted(connectors: Mapping[str, Connector], metrics: Metrics) -> dict[str, Connector]:
+    """Each connector with its calls counted; one that could not be set up never calls its
+    vendor, and stays as it is so `Container.unavailable` still finds it."""
+    ready = {k: c for k, c in connectors.items() if not isinstance(c, UnavailableConnector)}
+    wrapped = counted(ready, metrics.vendor_calls)
+    return {key: wrapped.get(key, connector) for key, connector in connectors.items()}
 
 
 def _vendor_client() -> httpx.Client:
@@ -171,14 +194,21 @@ def _slack_edge(
     engine: Engine,
     clock: Clock,
 ) -> tuple[App | None, SlackSignature | None]:
-    """The Bolt app and the signature check, when Slack is configured."""
-    if settings.slack_signing_secret is None or not token:
+    """The Bolt app and the signature check, when Slack is configured.
+
+    Over HTTP both need the signing secret. Socket Mode needs none (Slack authenticates the
+    connection made with the app-level token), so with only the bot and app tokens there is a
+    Bolt app for Socket Mode and no signature check: `/slack/events` keeps answering 503.
+    """
+    signing, app_token = settings.slack_signing_secret, settings.slack_app_token
+    if not token or (signing is None and app_token is None):
         return None, None
-    secret = settings.slack_signing_secret.get_secret_value()
+    secret = signing.get_secret_value() if signing is not None else ""
     bolt = build_bolt_app(
         client=slack, signing_secret=secret, listeners=listeners, engine=engine, clock=clock
     )
-    return bolt, SlackSignature(secret)  # the wall clock: Slack's, not `clock`
+    # The signature check uses the wall clock: Slack's, not `clock`.
+    return bolt, SlackSignature(secret) if secret else None
 
 
 def _directory(
@@ -193,8 +223,11 @@ def _directory(
     if directory.source == "csv":
         if not directory.path:
             return None
-        path = Path(settings.seatkeeper_config).parent / directory.path
+        path = settings.config_path.parent / directory.path
         directory = directory.model_copy(update={"path": str(path)})
-    return build_directory(
-        directory, client=http, env=env, slack_token=token, slack_api_url=settings.slack_api_url
-    )
+    try:
+        return build_directory(
+            directory, client=http, env=env, slack_token=token, slack_api_url=settings.slack_api_url
+        )
+    except ConnectorError as exc:
+        return UnavailableDirectory(str(exc))

@@ -28,7 +28,12 @@ from connectors.google_usage import LAST_USE, USAGE_PAGE_MAX, UsageReports, day_
 from connectors.google_usage import READS as USAGE_READS
 from connectors.http import Clock, HttpRejected, Vendor, json_body, send, utc_now
 from connectors.tokens import TokenSource
-from workflows.catalog import AppConfig, ConnectorConfig
+from workflows.catalog import (
+    AppConfig,
+    ConfigValueError,
+    ConnectorConfig,
+    tiers_missing_from,
+)
 from workflows.ports import (
     Assignee,
     ContractFigures,
@@ -82,6 +87,10 @@ class GoogleWorkspaceConfig(ConnectorConfig):
     def tier_keys(self) -> dict[str, list[str]]:
         """The tiers `skus` maps."""
         return {"skus": list(self.skus)}
+
+    def tiers_problem(self, tiers: list[str]) -> ConfigValueError | None:
+        """A tier without a SKU could be approved but never assigned."""
+        return tiers_missing_from("skus", self.skus, tiers)
 
 
 class GoogleWorkspaceConnector:

@@ -20,7 +20,12 @@ from connectors.credentials import read_secret
 from connectors.http import Clock, HttpRejected, Vendor, json_body, send, utc_now
 from connectors.oauth import ClientCredentials, client_credentials
 from connectors.tokens import TokenSource
-from workflows.catalog import AppConfig, ConnectorConfig
+from workflows.catalog import (
+    AppConfig,
+    ConfigValueError,
+    ConnectorConfig,
+    tiers_missing_from,
+)
 from workflows.ports import (
     Assignee,
     ContractFigures,
@@ -66,6 +71,10 @@ class Microsoft365Config(ConnectorConfig):
     def tier_keys(self) -> dict[str, list[str]]:
         """The tiers `skus` maps."""
         return {"skus": list(self.skus)}
+
+    def tiers_problem(self, tiers: list[str]) -> ConfigValueError | None:
+        """A tier without a SKU could be approved but never assigned."""
+        return tiers_missing_from("skus", self.skus, tiers)
 
 
 class Microsoft365Connector:

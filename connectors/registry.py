@@ -24,6 +24,7 @@ from connectors import (
     slack_seats,
 )
 from connectors.directories import DirectoryConfig
+from connectors.unavailable import UnavailableConnector
 from workflows.catalog import AppConfig, ConnectorConfig, Directory, app_model, config_model
 from workflows.ports import Connector, ConnectorError
 
@@ -103,14 +104,12 @@ def build_registry(
     env: Mapping[str, str],
     registry: Registry = REGISTRY,
 ) -> dict[str, Connector]:
-    """Connectors for every app, keyed by app key; one error lists every missing secret."""
+    """Connectors for every app, keyed by app key; an app whose connector cannot be built
+    (a missing or malformed secret) gets an `UnavailableConnector` saying why."""
     connectors: dict[str, Connector] = {}
-    problems: list[str] = []
     for app in apps:
         try:
             connectors[app.key] = build_connector(app, client=client, env=env, registry=registry)
         except ConnectorError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise ConnectorError("; ".join(problems))
+            connectors[app.key] = UnavailableConnector(str(exc))
     return connectors

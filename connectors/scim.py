@@ -1,8 +1,10 @@
 """Generic SCIM 2.0 connector (RFC 7643 resources, RFC 7644 protocol).
 
 A seat is an active User. Its tier is the Group of that name the user belongs to
-(``tiers_as="groups"``) or the User's primary ``roles`` value (``tiers_as="roles"``).
-Revoking deactivates the User (``active: false``) rather than deleting it.
+(``tiers_as="groups"``), the User's primary ``roles`` value (``tiers_as="roles"``), or, for an
+app with one tier, simply that tier (``tiers_as="none"``, the default then: most SCIM vendors
+have no group per seat type). Revoking deactivates the User (``active: false``) rather than
+deleting it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pydantic import Field
 
 from connectors.credentials import read_secret
 from connectors.http import Clock, HttpRejected, Vendor, json_body, send, utc_now
-from workflows.catalog import AppConfig, ConnectorConfig
+from workflows.catalog import AppConfig, ConfigValueError, ConnectorConfig
 from workflows.ports import Assignee, ContractFigures, Rejected, SeatRecord, UnknownUser
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -28,14 +30,30 @@ Resource = dict[str, Any]
 Operation = dict[str, Any]
 
 
+TiersAs = Literal["groups", "roles", "none"]
+
+
 class ScimConfig(ConnectorConfig):
-    """`{type: scim}`: the vendor's SCIM base URL and the variable holding its bearer token."""
+    """`{type: scim}`: the vendor's SCIM base URL and the variable holding its bearer token.
+
+    `tiers_as` unset: `none` for an app with one tier, `groups` for several.
+    """
 
     type: Literal["scim"]
     base_url: str
     token_env: str
-    tiers_as: Literal["groups", "roles"] = "groups"
+    tiers_as: TiersAs | None = None
     timeout_seconds: float = Field(default=20, gt=0)
+
+    def tiers_problem(self, tiers: list[str]) -> ConfigValueError | None:
+        """`none` gives every seat the same tier, so the app may have only one."""
+        if self.tiers_as == "none" and len(tiers) != 1:
+            return ConfigValueError("tiers_as none needs exactly one tier (every seat is on it)")
+        return None
+
+    def tiers_as_for(self, tiers: list[str]) -> TiersAs:
+        """How seats show their tier at the vendor, for an app with these tiers."""
+        return self.tiers_as or ("none" if len(tiers) == 1 else "groups")
 
 
 class ScimConnector:
@@ -51,7 +69,7 @@ class ScimConnector:
         base_url: str,
         token: str,
         client: httpx.Client,
-        tiers_as: Literal["groups", "roles"] = "groups",
+        tiers_as: TiersAs = "groups",
         *,
         token_env: str | None = None,
         tiers: Collection[str] = (),
@@ -59,8 +77,10 @@ class ScimConnector:
         timeout: float | None = None,
         now: Clock = utc_now,
     ) -> None:
-        if tiers_as not in ("groups", "roles"):
-            raise ValueError(f"tiers_as must be groups or roles, not {tiers_as!r}")
+        if tiers_as not in ("groups", "roles", "none"):
+            raise ValueError(f"tiers_as must be groups, roles or none, not {tiers_as!r}")
+        if tiers_as == "none" and len(tuple(tiers)) != 1:
+            raise ValueError("tiers_as none needs exactly one tier")
         self.app_key = app_key
         self.app_name = app_name
         self.tiers_as = tiers_as
@@ -102,6 +122,8 @@ class ScimConnector:
 
     def change_tier(self, who: Assignee, tier: str) -> None:
         """Move the User to `tier`, leaving their other tier."""
+        if self.tiers_as == "none":
+            raise Rejected(f"{self.app_name}: seats at the SCIM service have no tiers to change")
         group = self._tier_group(tier) if self.tiers_as == "groups" else None
         user = self._find_user(who.email)
         if user is None:
@@ -182,6 +204,8 @@ class ScimConnector:
         return {t.casefold(): t for t in self.tiers}.get(name.casefold(), name)
 
     def _tier_of(self, user: Resource, members: dict[str, str]) -> str | None:
+        if self.tiers_as == "none":
+            return self.tiers[0]
         if self.tiers_as == "roles":
             return self._role_tier(user)
         if str(user.get("id")) in members:
@@ -353,7 +377,7 @@ def from_config(
         config.base_url,
         read_secret(app, config.token_env, env, "SCIM token"),
         client,
-        config.tiers_as,
+        config.tiers_as_for([tier.key for tier in app.tiers]),
         token_env=config.token_env,
         tiers=[tier.key for tier in app.tiers],
         timeout=config.timeout_seconds,

@@ -304,6 +304,12 @@ def home(view: HomeView) -> Payload:
     )
 
 
+def request_prompt(app_key: str | None, app_name: str | None) -> Payload:
+    """A DM's answer to "request <app>": a button that opens the request form (a message
+    cannot open a form by itself)."""
+    return render_template("request_prompt.j2", app_key=app_key or "", app_name=app_name)
+
+
 def help_message() -> Payload:
     """What Seatkeeper does and how to use `/license`."""
     return render_template("help.j2")

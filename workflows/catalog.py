@@ -192,6 +192,24 @@ class ConnectorConfig(Strict):
         """Tier keys the settings name, by setting (e.g. a SKU per tier): each must be the app's."""
         return {}
 
+    def tiers_problem(self, tiers: list[str]) -> ConfigValueError | None:
+        """Why these settings cannot serve an app with these tier keys, or None."""
+        return None
+
+
+def tiers_missing_from(
+    setting: str, mapping: dict[str, Any], tiers: list[str]
+) -> ConfigValueError | None:
+    """Why a per-tier `setting` (such as skus) cannot serve these tiers: some have no entry."""
+    missing = [tier for tier in tiers if tier not in mapping]
+    if not missing:
+        return None
+    which = "tiers" if len(missing) > 1 else "tier"
+    return ConfigValueError(
+        f"{setting} names nothing for {which} {{tiers}}: every tier needs one",
+        tiers=", ".join(missing),
+    )
+
 
 def _manual_by_default() -> Any:
     """An app without a connector is fulfilled by hand (read, like any, into its type's model)."""
@@ -236,6 +254,11 @@ class AppConfig(Strict):
             )
         if self.reclaim and self.reclaim.action == "downgrade" and target is None:
             raise ConfigValueError("app {app}: action downgrade needs downgrade_to", app=self.key)
+        problem = self.connector.tiers_problem(keys)
+        if problem is not None:
+            raise ConfigValueError(
+                "app {app}: connector " + problem.template, app=self.key, **problem.values
+            )
         for setting, named in self.connector.tier_keys().items():
             unknown = sorted(set(named) - set(keys))
             if unknown:

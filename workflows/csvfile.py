@@ -33,50 +33,84 @@ def decode(raw: bytes, file: str) -> tuple[str, list[LineProblem]]:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        reason = f"byte 0x{raw[exc.start]:02X} is not UTF-8 text; save the file as UTF-8"
+        reason = (
+            f"byte 0x{raw[exc.start]:02X} is not UTF-8 text (the file is probably in another "
+            "encoding, such as Excel's default): save it as 'CSV UTF-8' and import it again"
+        )
         return "", [LineProblem(file, line, reason)]
 
 
 def read_rows(
     text: str, file: str, columns: tuple[str, ...], *, noun: str = "rows"
 ) -> tuple[list[Row], list[LineProblem]]:
-    """(line, stripped values) for each row with the right shape, and a problem for the rest."""
+    """(line, stripped values by column) for each row with the right shape, and a problem for
+    the rest. The header names the columns in any order and case; a file separated by `;` (as
+    spreadsheets in many languages export it) or by tabs is read as such."""
     # newline="": the csv module reads the line endings itself, so \r alone ends a line too.
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
     try:
-        header = [h.strip() for h in reader.fieldnames or []]
+        header = next(reader, [])
     except csv.Error as exc:
         return [], [LineProblem(file, 1, f"cannot read the header: {exc}")]
-    reader.fieldnames = header
-    if header != list(columns):
-        return [], [LineProblem(file, 1, f"the header must be exactly {','.join(columns)}")]
+    names = [name.strip().lower() for name in header]
+    problem = header_problem(names, columns)
+    if problem:
+        return [], [LineProblem(file, 1, problem)]
     rows: list[Row] = []
     problems: list[LineProblem] = []
     try:
         for record in reader:
-            _take(record, reader.line_num, columns, file, rows, problems)
+            _take(record, reader.line_num, names, file, rows, problems)
     except csv.Error as exc:  # e.g. a field past the csv module's size limit
-        # The reader fails before counting the line it could not read.
-        problems.append(LineProblem(file, reader.line_num + 1, f"cannot read this line: {exc}"))
+        problems.append(LineProblem(file, reader.line_num, f"cannot read this line: {exc}"))
     if not rows and not problems:
         problems.append(LineProblem(file, 1, f"the file has a header but no {noun}"))
     return rows, problems
 
 
+def separator(text: str) -> str:
+    """The character that separates the header's columns: `,`, or `;` or a tab if they are
+    used and commas are not."""
+    first = text.split("\n", 1)[0]
+    counts = {sep: first.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] > counts[","] else ","
+
+
+def header_problem(names: list[str], columns: tuple[str, ...]) -> str | None:
+    """What is wrong with a header's column names (lowercase), or None."""
+    expected = f"the header names these columns, in any order: {','.join(columns)}"
+    if not any(names):
+        return f"the first line must be a header; {expected}"
+    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    missing = [c for c in columns if c not in names]
+    unknown = [shown(n) for n in names if n not in columns]
+    found = []
+    if missing:
+        found.append(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    if unknown:
+        found.append(f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}")
+    if repeated:
+        found.append(f"column{'s' if len(repeated) > 1 else ''} named twice: {', '.join(repeated)}")
+    return f"{'; '.join(found)} ({expected})" if found else None
+
+
 def _take(
-    record: dict[str | None, str | None],
+    record: list[str],
     line: int,
-    columns: tuple[str, ...],
+    names: list[str],
     file: str,
     rows: list[Row],
     problems: list[LineProblem],
 ) -> None:
-    if None in record:
+    if not any(value.strip() for value in record):
+        return  # a blank line (spreadsheets often end with some)
+    if len(record) > len(names):
         problems.append(LineProblem(file, line, "too many columns (is there an unquoted comma?)"))
-    elif any(value is None for value in record.values()):
-        problems.append(LineProblem(file, line, f"expected {len(columns)} columns"))
+    elif len(record) < len(names):
+        problems.append(LineProblem(file, line, f"expected {len(names)} columns"))
     else:
-        values = {k: (v or "").strip() for k, v in record.items() if k}
+        values = {name: value.strip() for name, value in zip(names, record, strict=True)}
         bad = [p for k, v in values.items() if (p := control_problem(v, k))]
         problems.extend(LineProblem(file, line, reason) for reason in bad)
         if not bad:

@@ -9,6 +9,7 @@ from workflows.catalog import SLACK_USER_ID, Config
 from workflows.commands import SyncPeople
 from workflows.csvfile import LineProblem, email_problem, read_rows, shown
 from workflows.directory import sync_people
+from workflows.model import Person
 from workflows.ports import Clock, PersonRecord, UnitOfWork
 from workflows.text import MAX_NAME, MAX_SLACK_ID, length_problem
 
@@ -87,6 +88,69 @@ def directory_conflicts(rows: list[PersonRow], file: str, *, uow: UnitOfWork) ->
                     f"slack_user_id {row.slack_user_id} already belongs to {holder.email}",
                 )
             )
+    return problems
+
+
+def manager_problems(
+    rows: list[PersonRow], file: str, *, uow: UnitOfWork
+) -> tuple[list[LineProblem], list[str]]:
+    """Managers who cannot approve: unknown, oneself, or in a loop (line problems); and those
+    who have left (warnings: their people's approvals go to the admins)."""
+    in_file = {row.email: row for row in rows}
+    named = {row.manager_email for row in rows if row.manager_email}
+    known = {p.email: p for p in uow.people.by_emails(named - set(in_file))}
+    problems, left = [], []
+    for row in rows:
+        manager = row.manager_email
+        if manager is None:
+            continue
+        if manager == row.email:
+            problems.append(LineProblem(file, row.line, f"{row.email} is their own manager"))
+        elif manager not in in_file and manager not in known:
+            problems.append(
+                LineProblem(
+                    file,
+                    row.line,
+                    f"manager_email {manager} is neither in this file nor in the directory",
+                )
+            )
+        elif row.active and not _active(manager, in_file, known):
+            left.append(row.email)
+    problems += _loops(rows, in_file, file)
+    warnings = []
+    if left:
+        shown_ = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+        who = "1 person" if len(left) == 1 else f"{len(left)} people"
+        has = "has" if len(left) == 1 else "have"
+        warnings.append(
+            f"{who} ({shown_}) {has} a manager who has left: their approvals go to the admins "
+            "until the directory names another"
+        )
+    return problems, warnings
+
+
+def _active(email: str, in_file: dict[str, PersonRow], known: dict[str, Person]) -> bool:
+    row = in_file.get(email)
+    return row.active if row is not None else known[email].active
+
+
+def _loops(rows: list[PersonRow], in_file: dict[str, PersonRow], file: str) -> list[LineProblem]:
+    """One problem per manager loop within the file (a manages b manages a), at its first line."""
+    problems, seen = [], set()
+    for row in rows:
+        chain, current = [row.email], row.manager_email
+        while current in in_file and current not in chain:
+            chain.append(current)
+            current = in_file[current].manager_email
+        if current is None or current not in chain or current == chain[-1] == row.email:
+            continue
+        loop = chain[chain.index(current) :]
+        if frozenset(loop) in seen or len(loop) < 2:
+            continue
+        seen.add(frozenset(loop))
+        first = min(in_file[email].line for email in loop)
+        path = " → ".join([*loop, current])
+        problems.append(LineProblem(file, first, f"manager loop: {path}"))
     return problems
 
 

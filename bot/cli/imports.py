@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -22,6 +22,7 @@ from workflows.people import (
     PersonRow,
     apply_people,
     directory_conflicts,
+    manager_problems,
     parse_people,
 )
 from workflows.ports import Verb
@@ -41,6 +42,7 @@ class ImportResult:
     ignored: int = 0
     unchanged: int = 0
     leaver_seats: int = 0  # seats of people the file marks inactive, now being taken back
+    warnings: list[str] = field(default_factory=list)  # imported, but worth a look
 
 
 def import_people(
@@ -55,47 +57,50 @@ def import_people(
     if problems:
         return ImportResult(problems=problems)
     rows, problems = parse_people(text, str(path))
-    problems += _resolve_slack_ids(rows, slack, str(path))
     with runner.uow() as uow:
         problems += directory_conflicts(rows, str(path), uow=uow)
+        managers, warnings = manager_problems(rows, str(path), uow=uow)
+    problems += managers
     if problems:
         return ImportResult(problems=sorted(problems, key=lambda p: p.line))
+    without_slack = _resolve_slack_ids(rows, slack)
     counts = in_batches(runner, apply_people, rows, ApplyPeople, pause=pause)
     added, updated = sum(a for a, _ in counts), sum(u for _, u in counts)
     leavers = runner(reclaim_leavers, ReclaimLeavers())
+    if without_slack:
+        warnings.append(_without_slack(without_slack, slack))
     return ImportResult(
         added,
         updated,
         [],
         unchanged=len(rows) - added - updated,
         leaver_seats=leavers.count("leaver"),
+        warnings=warnings,
     )
 
 
-def _resolve_slack_ids(
-    rows: list[PersonRow], slack: WebClient | None, file: str
-) -> list[LineProblem]:
-    problems = []
-    for row in rows:
-        if row.slack_user_id or not row.active:
-            continue
-        if slack is None or not slack.token:
-            problems.append(
-                LineProblem(
-                    file,
-                    row.line,
-                    "slack_user_id is blank and SLACK_BOT_TOKEN is not set to look it up by email",
-                )
-            )
-            continue
+def _without_slack(count: int, slack: WebClient | None) -> str:
+    who = "1 person has" if count == 1 else f"{count} people have"
+    if slack is None or not slack.token:
+        return (
+            f"{who} no Slack id yet: import again with SLACK_BOT_TOKEN set to look them up by "
+            "email, or they are matched when they first use Seatkeeper"
+        )
+    return f"{who} no Slack user with their email: they are matched if they join Slack"
+
+
+def _resolve_slack_ids(rows: list[PersonRow], slack: WebClient | None) -> int:
+    """Look up blank Slack ids of active people by email; return how many are still blank."""
+    blank = [row for row in rows if not row.slack_user_id and row.active]
+    if slack is None or not slack.token:
+        return len(blank)
+    missing = 0
+    for row in blank:
         try:
             row.slack_user_id = slack.users_lookupByEmail(email=row.email)["user"]["id"]
-        except SlackApiError as exc:
-            error = exc.response.get("error") if exc.response else "unknown error"
-            problems.append(
-                LineProblem(file, row.line, f"no Slack user has the email {row.email} ({error})")
-            )
-    return problems
+        except SlackApiError:
+            missing += 1  # not in Slack (yet): stored without an id, matched when they join
+    return missing
 
 
 @dataclass(frozen=True)

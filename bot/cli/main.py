@@ -6,29 +6,53 @@ import argparse
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bootstrap import Container, build
-from bot.cli import sandbox, tokens
+from bot.cli import failures, sandbox, tokens
+from bot.cli.failures import CONFIGURATION, FOUND, Refusal
 from bot.cli.report_formats import FORMATS
-from bot.config.loader import ConfigError, load_config_or_default
+from bot.config.loader import ConfigError, load_config, load_default_config
 from bot.config.settings import Settings, settings_from_env
+from bot.runtime import logs
 from workflows.catalog import Config
-from workflows.ports import ConnectorError
 from workflows.reports import KINDS
 
 log = logging.getLogger("seatkeeper")
-PASSES = ("sync", "reclaim", "reminders", "digest")
-# What a clean `seatkeeper import KIND FILE` did, in the counts its ImportResult holds.
-IMPORT_SUMMARIES = {
-    "people": "{added} people added, {updated} updated, {unchanged} unchanged",
-    "seats": "{added} seats added, {updated} changed",
-    "usage": (
-        "{updated} seats' last activity updated, {ignored} rows for people without a seat ignored"
+STARTER_NOTE = (
+    "seatkeeper: no seatkeeper.yml in this folder and none named by SEATKEEPER_CONFIG or "
+    "--config: using the built-in starter configuration (two example apps, no admins)"
+)
+PASSES = {  # the scheduled passes `seatkeeper run JOB` runs now
+    "sync": "read seats from every vendor and people from the directory",
+    "reclaim": "ask about idle and ending seats; take back those not kept",
+    "reminders": "remind approvers and IT of waiting work; expire old requests",
+    "digest": "post the renewals and spend digest to the IT channel",
+}
+
+
+def counted(n: int, one: str, many: str) -> str:
+    """`n` and the noun that goes with it: 1 seat, 2 seats."""
+    return f"{n} {one if n == 1 else many}"
+
+
+# What a clean `seatkeeper import KIND FILE` did, from the counts its ImportResult holds.
+IMPORT_SUMMARIES: dict[str, Callable[[Any], str]] = {
+    "people": lambda r: (
+        f"{counted(r.added, 'person', 'people')} added, {r.updated} updated, "
+        f"{r.unchanged} unchanged"
+    ),
+    "seats": lambda r: f"{counted(r.added, 'seat', 'seats')} added, {r.updated} changed",
+    "usage": lambda r: (
+        f"last activity updated on {counted(r.updated, 'seat', 'seats')}, "
+        f"{counted(r.ignored, 'row', 'rows')} for people without a seat ignored"
     ),
 }
 
@@ -38,48 +62,86 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = settings_from_env()
-    except ValueError as exc:
-        print(f"seatkeeper: bad environment: {exc}", file=sys.stderr)
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "the environment"
+            reason = _plain(error["msg"])
+            said = reason if reason.startswith(name) else f"{name}: {reason}"
+            print(f"seatkeeper: {said}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.seatkeeper_log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.config is not None:
+        settings = settings.model_copy(update={"seatkeeper_config": args.config})
+    logs.configure(settings.seatkeeper_log_level, settings.seatkeeper_log_format)
     try:
         return args.handler(args, settings)
-    except _Exit as exit_:
-        return exit_.code
+    except (Exception, KeyboardInterrupt) as exc:
+        if args.debug:
+            traceback.print_exc()
+        code, line = failures.explain(exc)
+        if line:
+            print(f"seatkeeper: {line}", file=sys.stderr)
+        return code
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seatkeeper", description="Software seats from Slack.")
+    parser.add_argument("--version", action="version", version=f"seatkeeper {_version()}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the traceback of an error, not only its one line",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the configuration file (default: SEATKEEPER_CONFIG, else ./seatkeeper.yml)",
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     serve = _command(commands, "serve", "run the Slack endpoint, scheduler and job worker", _serve)
-    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument(
+        "--host",
+        default=os.environ.get("HOST", "127.0.0.1"),
+        help="the address to listen on (default: HOST, else 127.0.0.1; 0.0.0.0 for all)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PORT", "8000")),
+        help="the port to listen on (default: PORT, else 8000)",
+    )
     serve.add_argument(
         "--socket-mode",
         action="store_true",
-        help="also connect to Slack over Socket Mode (needs SLACK_APP_TOKEN)",
+        help="connect to Slack over Socket Mode (needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN)",
     )
-    db = _command(commands, "db", "database schema", None)
-    db.add_subparsers(required=True, metavar="ACTION").add_parser(
-        "upgrade", help="create or migrate the schema"
-    ).set_defaults(handler=_db_upgrade)
+    db = _command(commands, "db", "the database: its schema and backups", None)
+    actions = db.add_subparsers(required=True, metavar="ACTION")
+    actions.add_parser("upgrade", help="create or migrate the schema").set_defaults(
+        handler=_db_upgrade
+    )
+    backup = actions.add_parser(
+        "backup", help="copy a SQLite database to a new FILE while it is in use"
+    )
+    backup.add_argument("file", type=Path, metavar="FILE")
+    backup.set_defaults(handler=_db_backup)
     _command(commands, "check", "check the config, the database, Slack and every connector", _check)
     importer = _command(commands, "import", "import a CSV file", _import)
     importer.add_argument("kind", choices=("people", "seats", "usage"))
     importer.add_argument("file", type=Path)
-    run = _command(commands, "run", "run one pass of a scheduled job now", _run)
-    run.add_argument("job", choices=PASSES)
-    run.add_argument(
-        "--dry-run", action="store_true", help="show what would happen; change nothing"
-    )
-    run.add_argument(
+    run = _command(commands, "run", "run one pass of a scheduled job now", None)
+    jobs = run.add_subparsers(required=True, metavar="JOB", dest="job")
+    for job, what in PASSES.items():
+        one = jobs.add_parser(job, help=what, description=what)
+        one.add_argument(
+            "--dry-run", action="store_true", help="show what would happen; change nothing"
+        )
+        one.set_defaults(handler=_run, accept_removals=False)
+    jobs.choices["sync"].add_argument(
         "--accept-removals",
         action="store_true",
-        help="sync: apply a vendor list that removes most of an app's seats at once",
+        help="apply a vendor list that removes most of an app's seats at once",
     )
     report = _command(commands, "report", "print a report as a table, CSV or JSON", _report)
     report.add_argument("kind", choices=KINDS)
@@ -93,6 +155,10 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_subparsers(required=True, metavar="ACTION").add_parser(
         "verify", help="check that no event was edited, deleted or reordered"
     ).set_defaults(handler=_audit_verify)
+    config = _command(commands, "config", "the configuration file", None)
+    config.add_subparsers(required=True, metavar="ACTION").add_parser(
+        "example", help="print the starter configuration, to copy into seatkeeper.yml"
+    ).set_defaults(handler=_config_example)
     manifest = _command(commands, "manifest", "print the Slack app manifest", _manifest)
     manifest.add_argument("--url", default=None, help="the public base URL of this server")
     manifest.add_argument("--socket-mode", action="store_true")
@@ -113,36 +179,16 @@ def _command(commands, name: str, help: str, handler: Callable | None):
     return parser
 
 
-class _Exit(Exception):
-    def __init__(self, code: int) -> None:
-        self.code = code
-
-
 @contextmanager
 def _open(
     settings: Settings, *, prepare_database: bool = True, require_schema: bool = False
 ) -> Iterator[Container]:
     """The app built from settings and the config; closed on the way out."""
     config = _config(settings)
-    try:
-        container = build(settings, config, prepare_database=prepare_database)
-    except SQLAlchemyError as exc:
-        print(
-            f"seatkeeper: cannot open the database: {exc.__class__.__name__}: "
-            f"{str(exc).splitlines()[0]}",
-            file=sys.stderr,
-        )
-        raise _Exit(1) from exc
-    except ConnectorError as exc:  # a connector or directory that cannot even be set up
-        print(f"seatkeeper: {exc}", file=sys.stderr)
-        raise _Exit(2) from exc
+    container = build(settings, config, prepare_database=prepare_database)
     if require_schema and not _schema_current(container):
         container.close()
-        print(
-            "seatkeeper: the database schema is behind; run `seatkeeper db upgrade` first",
-            file=sys.stderr,
-        )
-        raise _Exit(1)
+        raise Refusal(FOUND, "the database schema is behind; run `seatkeeper db upgrade` first")
     try:
         yield container
     finally:
@@ -159,11 +205,22 @@ def _schema_current(container: Container) -> bool:
 
 
 def _config(settings: Settings) -> Config:
+    """The config file; its secrets are looked for where they are used, not here."""
+    path = settings.config_path
     try:
-        return load_config_or_default(settings.seatkeeper_config, env=os.environ)
+        if path.exists():
+            return load_config(path, env=os.environ, secrets=False)
+        if settings.config_named:
+            raise Refusal(
+                CONFIGURATION,
+                f"the config file {path} does not exist (named by SEATKEEPER_CONFIG or --config); "
+                "fix the name, or `seatkeeper config example > seatkeeper.yml`",
+            )
+        print(STARTER_NOTE, file=sys.stderr)
+        return load_default_config(env=os.environ, secrets=False)
     except ConfigError as exc:
         print(f"seatkeeper: the configuration is not valid:\n{exc}", file=sys.stderr)
-        raise _Exit(2) from exc
+        raise Refusal(CONFIGURATION) from exc
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -172,30 +229,38 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.web.app import create_app
 
     with _open(settings) as container:
-        if container.bolt is None:
+        _refuse_without(container.unavailable(), "serve")
+        if args.socket_mode:
+            _start_socket_mode(container, settings)
+        elif container.bolt is None or container.slack_signature is None:
             log.warning(
                 "Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): "
                 "/slack/events answers 503 until they are set"
             )
-        if args.socket_mode:
-            _start_socket_mode(container, settings)
         # The worker and scheduler live in the app's lifespan: uvicorn ends it on SIGTERM
         # or Ctrl-C before it re-raises the signal, so running jobs are finished or handed back.
         app = create_app(container, background=True)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        # log_config=None: uvicorn logs through the one handler `logs.configure` set up.
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None)
     return 0
+
+
+SOCKET_MODE_TOKENS = {
+    "SLACK_BOT_TOKEN": "the bot token (xoxb-…) from OAuth & Permissions",
+    "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write from Basic Information",
+}
 
 
 def _start_socket_mode(container: Container, settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    if container.bolt is None or settings.slack_app_token is None:
-        print(
-            "seatkeeper: --socket-mode needs SLACK_APP_TOKEN, SLACK_BOT_TOKEN and "
-            "SLACK_SIGNING_SECRET",
-            file=sys.stderr,
-        )
-        raise _Exit(2)
+    given = {
+        "SLACK_BOT_TOKEN": settings.slack_bot_token,
+        "SLACK_APP_TOKEN": settings.slack_app_token,
+    }
+    missing = [f"{name}, {SOCKET_MODE_TOKENS[name]}" for name, value in given.items() if not value]
+    if missing or container.bolt is None or settings.slack_app_token is None:
+        raise Refusal(CONFIGURATION, f"--socket-mode needs {'; and '.join(missing)}")
     SocketModeHandler(container.bolt, settings.slack_app_token.get_secret_value()).connect()
 
 
@@ -213,12 +278,28 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _db_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from store.backup import BackupRefused, backup_sqlite
+    from store.db import make_engine
+
+    engine = make_engine(settings.seatkeeper_database_url)
+    try:
+        pages = backup_sqlite(engine, args.file)
+    except BackupRefused as refused:
+        print(f"seatkeeper: {refused}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"backed up to {args.file} ({pages} pages)")
+    return 0
+
+
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.checks import run_checks
 
     with _open(settings, prepare_database=False) as container:
-        path = settings.seatkeeper_config
-        print(f"config: ok ({path if path.exists() else 'built-in defaults'})")
+        path = settings.config_path
+        print(f"config: ok ({path if path.exists() else 'the built-in starter configuration'})")
         return 0 if run_checks(container, print) else 1
 
 
@@ -244,9 +325,11 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         for problem in result.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    print(f"{args.file}: {IMPORT_SUMMARIES[args.kind].format_map(vars(result))}")
+    print(f"{args.file}: {IMPORT_SUMMARIES[args.kind](result)}")
     if result.leaver_seats:
         print(f"leavers' seats being taken back: {result.leaver_seats}")
+    for warning in result.warnings:
+        print(f"note: {warning}")
     return 0
 
 
@@ -254,6 +337,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     # A dry run must not change the database, not even its schema or catalog tables.
     with _open(settings, prepare_database=not args.dry_run, require_schema=args.dry_run) as c:
         container = c
+        _refuse_without(_run_needs(container, args.job, dry_run=args.dry_run), f"run {args.job}")
         if args.job == "sync":
             return _run_sync(container, dry_run=args.dry_run, accept=args.accept_removals)
         if args.job == "reclaim":
@@ -261,6 +345,29 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.job == "digest":
             return _run_digest(container, dry_run=args.dry_run)
         return _run_reminders(container, dry_run=args.dry_run)
+
+
+def _run_needs(container: Container, job: str, *, dry_run: bool) -> list[str]:
+    """What `run JOB` needs and is missing: a sync reads every vendor and the directory; the
+    reminders and the digest are posted to Slack by this command."""
+    if job == "sync":
+        return container.unavailable()
+    if job in ("reminders", "digest") and not dry_run and not container.slack.token:
+        return ["SLACK_BOT_TOKEN is not set; it posts to Slack (--dry-run shows what it would)"]
+    return []
+
+
+def _refuse_without(missing: list[str], command: str) -> None:
+    """Stop before `command` starts when anything it needs is missing, naming every one."""
+    if not missing:
+        return
+    for reason in missing:
+        print(f"seatkeeper: {reason}", file=sys.stderr)
+    raise Refusal(
+        CONFIGURATION,
+        f"{command} cannot start until {'that is' if len(missing) == 1 else 'these are'} "
+        "fixed in the environment (`seatkeeper check` lists every problem)",
+    )
 
 
 def _run_reminders(container: Container, *, dry_run: bool) -> int:
@@ -308,7 +415,7 @@ def _run_sync(container: Container, *, dry_run: bool, accept: bool) -> int:
         print("seatkeeper: a sync is already running (on this or another server)", file=sys.stderr)
         return 1
     report = reports[0]
-    print("\n".join(("would change: " if dry_run else "") + line for line in report.lines()))
+    print("\n".join(report.lines(dry_run=dry_run)))
     failed = any(d.error for d in report.apps) or (report.people and report.people.error)
     return 1 if failed else 0
 
@@ -376,8 +483,39 @@ def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
         return verify_trail(container.runner)
 
 
-def _manifest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.slack.manifest import PLACEHOLDER_URL, manifest_yaml
+def _config_example(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.config.loader import default_config_text
 
-    print(manifest_yaml(args.url or PLACEHOLDER_URL, socket_mode=args.socket_mode), end="")
+    print(default_config_text(), end="")
+    return 0
+
+
+def _plain(message: str) -> str:
+    """A settings problem without pydantic's own words around it."""
+    return message.removeprefix("Value error, ").replace("Input should be", "should be")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("seatkeeper")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def _manifest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.slack.manifest import PLACEHOLDER_URL, UrlProblem, manifest_yaml, public_url
+
+    try:
+        url = public_url(args.url) if args.url else PLACEHOLDER_URL
+    except UrlProblem as problem:
+        print(f"seatkeeper: {problem}", file=sys.stderr)
+        return 2
+    if url.startswith("http://"):
+        print(
+            "seatkeeper: note: plain http is for a local test only; Slack needs https",
+            file=sys.stderr,
+        )
+    print(manifest_yaml(url, socket_mode=args.socket_mode), end="")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import logging
 import os
 import shutil
@@ -20,9 +21,8 @@ from pathlib import Path
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli.imports import import_people
+from bot.config.loader import ConfigError
 from bot.config.settings import Settings
-from bot.config.yaml_source import ConfigError
 from bot.sandbox.demo import seed, write_demo
 from bot.sandbox.server import is_loopback
 from bot.sandbox.setup import SandboxApp, base_url, open_sandbox
@@ -51,15 +51,13 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     if not _host_allowed(args):
         return 2
     with _throwaway("seatkeeper-demo-") as folder:
-        files = write_demo(folder)
+        today = dt.datetime.now(dt.UTC).date()
+        files = write_demo(folder, today=today)
         env = dict(os.environ) | files.env
         database_url = f"sqlite:///{folder / 'seatkeeper.db'}"
 
         def prepare(app: SandboxApp) -> str | None:
-            result = import_people(files.people, runner=app.container.runner, slack=None)
-            if result.problems:
-                return f"the demo's people were not imported: {result.problems[0]}"
-            seed(app.container.runner, app.clock.now().date())
+            seed(app.container.runner, today)  # its people, seats and last days' requests
             return None
 
         return _run(args, files.config, database_url, env, prepare)
@@ -73,7 +71,7 @@ def sandbox(args: argparse.Namespace, settings: Settings) -> int:
         own = os.environ.get("SEATKEEPER_DATABASE_URL")
         database_url = own or f"sqlite:///{folder / 'seatkeeper.db'}"
         prepare = _nothing if own else _read_directory
-        return _run(args, settings.seatkeeper_config, database_url, dict(os.environ), prepare)
+        return _run(args, settings.config_path, database_url, dict(os.environ), prepare)
 
 
 def _run(

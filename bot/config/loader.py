@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import types
 from collections.abc import Iterator, Mapping
@@ -50,8 +51,18 @@ TYPE_WORDS = {
 }
 
 
-def load_config(path: Path, *, env: Mapping[str, str], registry: Registry = REGISTRY) -> Config:
-    """Read and validate a config file, raising ConfigError with every problem."""
+def load_config(
+    path: Path,
+    *,
+    env: Mapping[str, str],
+    registry: Registry = REGISTRY,
+    secrets: bool = True,
+) -> Config:
+    """Read and validate a config file, raising ConfigError with every problem.
+
+    With `secrets=False` the variables named by `token_env` (and every `*_env`) need not be
+    set, for a run that never calls a vendor (the sandbox); everything else is checked.
+    """
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
@@ -61,7 +72,7 @@ def load_config(path: Path, *, env: Mapping[str, str], registry: Registry = REGI
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise ConfigError([Problem(str(path), line, "is not UTF-8 text")]) from None
-    return parse_config(text, source=str(path), env=env, registry=registry)
+    return parse_config(text, source=str(path), env=env, registry=registry, secrets=secrets)
 
 
 def default_config_text() -> str:
@@ -69,21 +80,29 @@ def default_config_text() -> str:
     return resources.files("bot.config").joinpath("default_config.yml").read_text(encoding="utf-8")
 
 
-def load_default_config(*, env: Mapping[str, str]) -> Config:
+def load_default_config(*, env: Mapping[str, str], secrets: bool = True) -> Config:
     """The embedded default config, validated like any other."""
-    return parse_config(default_config_text(), source=DEFAULT_CONFIG_SOURCE, env=env)
+    text = default_config_text()
+    return parse_config(text, source=DEFAULT_CONFIG_SOURCE, env=env, secrets=secrets)
 
 
-def load_config_or_default(path: Path, *, env: Mapping[str, str]) -> Config:
+def load_config_or_default(path: Path, *, env: Mapping[str, str], secrets: bool = True) -> Config:
     """The config at `path`, or the embedded default when that file does not exist."""
-    return load_config(path, env=env) if Path(path).exists() else load_default_config(env=env)
+    if not Path(path).exists():
+        return load_default_config(env=env, secrets=secrets)
+    return load_config(path, env=env, secrets=secrets)
 
 
 def parse_config(
-    text: str, *, source: str, env: Mapping[str, str], registry: Registry = REGISTRY
+    text: str,
+    *,
+    source: str,
+    env: Mapping[str, str],
+    registry: Registry = REGISTRY,
+    secrets: bool = True,
 ) -> Config:
     """Validate config text, each app's connector by the model `registry` has for its type;
-    `source` names the file in problems."""
+    `source` names the file in problems; `secrets=False` does not ask `env` for the secrets."""
     doc = YamlDocument(source)
     data = doc.read(text)
     if data is None and not doc.problems:
@@ -95,7 +114,7 @@ def parse_config(
             f"found {shown(data)}",
         )
         raise ConfigError(doc.problems)
-    _extra_checks(doc, data, env)
+    _extra_checks(doc, data, env if secrets else None)
     config = None
     try:
         config = registry.config_model.model_validate(data)
@@ -107,14 +126,12 @@ def parse_config(
     return config
 
 
-def _extra_checks(doc: YamlDocument, data: dict[Any, Any], env: Mapping[str, str]) -> None:
+def _extra_checks(doc: YamlDocument, data: dict[Any, Any], env: Mapping[str, str] | None) -> None:
+    """Checks beyond the models; `env` None: the named secrets' variables are not looked at."""
     for loc, key, value in _walk(data, ()):
         if isinstance(key, str) and SECRET_KEY.match(key) and value not in (None, ""):
             doc.quiet.add((*loc, key))
-            doc.add(
-                (*loc, key),
-                f"looks like a secret; {TOKEN_HINT} (for example token_env: FIGMA_SCIM_TOKEN)",
-            )
+            doc.add((*loc, key), f"looks like a secret; {_secret_hint(data, loc)}")
         if isinstance(key, str) and key.endswith("_env") and isinstance(value, str):
             _check_token_env(doc, (*loc, key), value, env)
     schedule = data.get("schedule")
@@ -133,6 +150,32 @@ def _extra_checks(doc: YamlDocument, data: dict[Any, Any], env: Mapping[str, str
     for i, app in enumerate(apps if isinstance(apps, list) else []):
         if isinstance(app, dict):
             _check_unique(doc, app.get("tiers"), ("apps", i, "tiers"), "tier")
+
+
+SECRET_SETTINGS = {  # the key each connector type names its secret's variable with
+    "google_workspace": "credentials_env",
+    "microsoft365": "client_secret_env",
+}
+
+
+def _secret_hint(data: dict[Any, Any], loc: Loc) -> str:
+    """Where the secret pasted at `loc` goes instead, in the words of that part of the file."""
+    if loc[:1] == ("slack",):
+        return "the bot token goes in the SLACK_BOT_TOKEN environment variable, never in the file"
+    here: Any = data
+    for part in loc:
+        if isinstance(here, dict):
+            here = here.get(part)
+        elif isinstance(here, list) and isinstance(part, int) and part < len(here):
+            here = here[part]
+        else:
+            here = None
+    kind = here.get("type") if isinstance(here, dict) else None
+    setting = SECRET_SETTINGS.get(str(kind), "token_env")
+    return (
+        f"secrets go in environment variables, named with {setting} "
+        f"(for example {setting}: {str(kind or 'figma').upper()}_SECRET)"
+    )
 
 
 def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, Any, Any]]:
@@ -157,14 +200,14 @@ def _check_crontab(doc: YamlDocument, loc: Loc, expr: str) -> None:
         )
 
 
-def _check_token_env(doc: YamlDocument, loc: Loc, name: str, env: Mapping[str, str]) -> None:
+def _check_token_env(doc: YamlDocument, loc: Loc, name: str, env: Mapping[str, str] | None) -> None:
     if not ENV_NAME.match(name) or name.lower().startswith(("xox", "ghp_", "sk-")):
         doc.add(
             loc,
             f"{bare(loc[-1])} names an environment variable (like FIGMA_SCIM_TOKEN), "
             f"it does not hold the secret itself; {TOKEN_HINT}",
         )
-    elif not env.get(name, "").strip():
+    elif env is not None and not env.get(name, "").strip():
         doc.add(
             loc,
             f"{bare(name)} is not set in the environment; "
@@ -234,8 +277,12 @@ def _key_reason(kind: str, error: ErrorDetails, root: type[Config]) -> str:
     if kind == "missing":
         return f"missing required key {shown(key)}"
     model = _model_at(root, tuple(error["loc"][:-1]))
-    allowed = f"; allowed keys: {', '.join(model.model_fields)}" if model else ""
-    return f"unknown key {shown(key)}{allowed}"
+    if model is None:
+        return f"unknown key {shown(key)}"
+    allowed = list(model.model_fields)
+    close = difflib.get_close_matches(str(key).lower(), allowed, n=1, cutoff=0.75)
+    guess = f" (did you mean {close[0]!r}?)" if close and showable(key) else ""
+    return f"unknown key {shown(key)}{guess}; allowed keys: {', '.join(allowed)}"
 
 
 def _reason(error: ErrorDetails, msg: str, types: list[str]) -> str:

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg")
+DATABASES = "use sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST/DATABASE"
 _GIVEN_ONLY: ContextVar[bool] = ContextVar("_GIVEN_ONLY", default=False)
 
 
@@ -26,8 +30,9 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     seatkeeper_database_url: str = "sqlite:///seatkeeper.db"
-    seatkeeper_config: Path = Path("./seatkeeper.yml")
+    seatkeeper_config: Path | None = None  # None: ./seatkeeper.yml, or the starter config
     seatkeeper_log_level: str = "INFO"
+    seatkeeper_log_format: Literal["text", "json"] = "text"
     seatkeeper_worker_interval: float = Field(default=1.0, gt=0)
     # How long a job or scheduled pass stays claimed by a server that stops renewing it
     # (a holder renews every third of it): a dead server's work resumes this soon elsewhere.
@@ -45,6 +50,16 @@ class Settings(BaseSettings):
         """Arguments, then the process environment; no .env or secrets files."""
         return (init_settings,) if _GIVEN_ONLY.get() else (init_settings, env_settings)
 
+    @property
+    def config_path(self) -> Path:
+        """The config file to read: the one named, else seatkeeper.yml in the working folder."""
+        return self.seatkeeper_config or Path("seatkeeper.yml")
+
+    @property
+    def config_named(self) -> bool:
+        """True when SEATKEEPER_CONFIG (or --config) names a file, which must then exist."""
+        return self.seatkeeper_config is not None
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url(cls, value: str) -> str:
@@ -52,6 +67,23 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"SLACK_API_URL must start with http:// or https://, not {value!r}")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("seatkeeper_database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        # The URL may hold a password: problems name its parts, never the URL itself.
+        try:
+            driver = make_url(value.strip()).drivername
+        except ArgumentError:
+            problem = f"SEATKEEPER_DATABASE_URL is not a database URL; {DATABASES}"
+            raise ValueError(problem) from None
+        if driver not in DRIVERS:
+            backend = driver.split("+")[0]
+            raise ValueError(
+                f"SEATKEEPER_DATABASE_URL: {backend} is not a database Seatkeeper runs on; "
+                f"{DATABASES}"
+            )
+        return value.strip()
 
     @field_validator("seatkeeper_log_level")
     @classmethod

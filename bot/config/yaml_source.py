@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,7 +115,7 @@ class YamlDocument:
 
     def add(self, loc: Loc, reason: str, *, line: int | None = None) -> None:
         """Record a problem at `loc` (or at an explicit line)."""
-        prefix = f"{path_text(loc)}: " if loc else ""
+        prefix = f"{path_text(loc, self.data)}: " if loc else ""
         where = line if line is not None else self.line(loc)
         self.problems.append(Problem(self.source, where, prefix + reason))
 
@@ -129,6 +130,9 @@ class YamlDocument:
             reason = exc.problem or str(exc)
             if exc.context:
                 reason += f" ({exc.context})"
+            plain = _plain_yaml(reason)
+            if plain is not None:  # our own words: nothing of the file in them to hide
+                return ConfigError([Problem(self.source, line, f"not valid YAML: {plain}")])
         else:
             reason = str(exc)
         return ConfigError([Problem(self.source, line, f"not valid YAML: {masked(reason)}")])
@@ -212,12 +216,53 @@ class YamlDocument:
         return result
 
 
-def path_text(loc: Loc) -> str:
-    """A location as people write it: apps[0].tiers[1].approval."""
-    text = ""
+# What PyYAML says of the commonest slips, in the words of someone editing the file.
+YAML_SLIPS = (
+    ("found character '\\t'", "a tab: YAML indents with spaces only"),
+    (
+        "mapping values are not allowed here",
+        "a ':' where none can be: check this line's indentation against the lines above "
+        "(keys of one mapping start in the same column), or quote a value that holds ': '",
+    ),
+    (
+        "could not find expected ':'",
+        "a line that is not 'key: value' where one is expected: check its indentation, or a "
+        "missing ':' after a key",
+    ),
+    (
+        "expected <block end>",
+        "this line's indentation does not match the lines around it (keys of one mapping "
+        "start in the same column; list items start with '- ' in the same column)",
+    ),
+    ("did not find expected key", "a key is expected here: check the indentation"),
+    ("did not find expected '-' indicator", "a list item ('- …') is expected here"),
+)
+
+
+def _plain_yaml(reason: str) -> str | None:
+    """Plain words for a common slip PyYAML describes in its own, or None."""
+    return next((words for slip, words in YAML_SLIPS if slip in reason), None)
+
+
+def path_text(loc: Loc, data: Any = None) -> str:
+    """A location as people write it, list items by their key where they have one:
+    apps[figma].tiers[pro].approval (apps[0].tiers[1] when they have none)."""
+    text, here = "", data
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{bare(part)}" if text else bare(part))
+        if isinstance(part, int):
+            item = here[part] if isinstance(here, list) and part < len(here) else None
+            key = item.get("key") if isinstance(item, dict) else None
+            safe = isinstance(key, str) and KEY_LIKE.match(key) and showable(key)
+            shown_key = key if safe else None
+            text += f"[{shown_key if shown_key else part}]"
+        else:
+            text += f".{bare(part)}" if text else bare(part)
+            item = here.get(part) if isinstance(here, dict) else None
+        here = item
     return text
+
+
+KEY_LIKE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")  # an app or tier key, safe to show
 
 
 def _tag_text(tag: str) -> str:

@@ -44,6 +44,9 @@ DEFAULT_LEASE = dt.timedelta(seconds=30)
 # Every vendor call of one job must fit in this; past it the job is retried later.
 TIME_LIMIT = dt.timedelta(minutes=2)
 MAX_DRAIN = 250
+# A worker thread looks for work every `interval` when idle, and a job holds it for up to
+# TIME_LIMIT: one not back within both and this margin is stuck.
+STUCK_MARGIN = dt.timedelta(seconds=30)
 # Slack errors that no retry can fix: the job is given up at once and IT is told.
 PERMANENT_SLACK_ERRORS = frozenset(
     {
@@ -109,6 +112,7 @@ class Worker:
         self._stop = threading.Event()
         self._wake = wake or threading.Event()  # set when new jobs are committed
         self._threads: list[threading.Thread] = []
+        self._looked: dict[str, dt.datetime] = {}  # thread name -> when it last looked for work
         self._heartbeat: Heartbeat | None = None
 
     def run_once(self) -> int:
@@ -135,8 +139,28 @@ class Worker:
             for lane in self.lanes
             for i in range(lane.threads)
         ]
+        now = self.runner.clock.now()
+        self._looked = {thread.name: now for thread in self._threads}
         for thread in self._threads:
             thread.start()
+
+    def problem(self) -> str | None:
+        """None while started, with every thread running and each back for work lately (a job
+        may keep it away for up to its time limit); else what is wrong, in a few words."""
+        if not self._threads or self._heartbeat is None:
+            return "not running"
+        if not self._heartbeat.alive:
+            return "stopped: the renewal of job leases has ended"
+        return next(filter(None, map(self._thread_problem, self._threads)), None)
+
+    def _thread_problem(self, thread: threading.Thread) -> str | None:
+        if not thread.is_alive():
+            return f"stopped: thread {thread.name} has ended"
+        now = self.runner.clock.now()
+        away = int((now - self._looked.get(thread.name, now)).total_seconds())
+        if away > (TIME_LIMIT + STUCK_MARGIN).total_seconds() + self.interval:
+            return f"stuck: thread {thread.name} has not looked for work for {away} s"
+        return None
 
     def wake(self) -> None:
         """New work was committed: look for it now instead of at the next interval."""
@@ -156,7 +180,9 @@ class Worker:
         self._hand_back()
 
     def _loop(self, lane: Lane) -> None:
+        name = threading.current_thread().name
         while not self._stop.is_set():
+            self._looked[name] = self.runner.clock.now()
             try:
                 ran = self._run_next(lane)
             except Exception:

@@ -69,6 +69,12 @@ class Background:
             self._worker.start()
             self._scheduler.start()
 
+    def problems(self) -> dict[str, str | None]:
+        """What is wrong with the worker and with the scheduler (None: nothing)."""
+        with self._lock:
+            running = self._scheduler is not None and self._scheduler.running
+        return {"worker": self._worker.problem(), "scheduler": None if running else "not running"}
+
     def stop(self) -> None:
         """Stop scheduling, let running jobs finish briefly, hand back the rest."""
         with self._lock:

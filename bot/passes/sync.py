@@ -50,29 +50,30 @@ class SyncReport:
         people = self.people is not None and (self.people.changed or self.people.error)
         return bool(people) or any(d.changed or d.error for d in self.apps)
 
-    def lines(self) -> list[str]:
-        """One line per source, for the terminal."""
+    def lines(self, *, dry_run: bool = False) -> list[str]:
+        """One line per source, for the terminal; a dry run's changes start "would change:"."""
+        change = "would change: " if dry_run else ""
         out = []
         if self.people is not None:
             p = self.people
             out.append(
                 f"directory: {p.error}"
                 if p.error
-                else f"directory: {len(p.joined)} joined, {len(p.updated)} updated, "
+                else f"{change}directory: {len(p.joined)} joined, {len(p.updated)} updated, "
                 f"{len(p.left)} left"
             )
         for d in self.apps:
             out.append(
                 f"{d.app_key}: {d.error}"
                 if d.error
-                else f"{d.app_key}: {len(d.found)} found, {len(d.gone)} gone, "
+                else f"{change}{d.app_key}: {len(d.found)} found, {len(d.gone)} gone, "
                 f"{len(d.tier_changes)} tier changes, {d.activity} activity updates"
             )
         out += [
             f"{key}: skipped (fulfilled by hand; import its seats from CSV)" for key in self.skipped
         ]
         if self.leaver_seats:
-            out.append(f"leavers: {self.leaver_seats} seats being taken back")
+            out.append(f"{change}leavers: {self.leaver_seats} seats being taken back")
         return out
 
 

@@ -24,6 +24,11 @@ class Heartbeat:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @property
+    def alive(self) -> bool:
+        """True while its thread runs (from entering the block until leaving it)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def __enter__(self) -> Heartbeat:
         self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
         self._thread.start()

@@ -1,101 +1,168 @@
-"""A small organisation to try Seatkeeper with: its config, its people and seats."""
+"""The demo: Acme's config and people files, and a database seeded with their history.
+
+`write_demo` writes `seatkeeper.yml` and `people.csv`; `seed` fills a fresh database the way
+Acme's last weeks would have, through the same verbs the app runs: the people import, a seat
+sync of every app, then requests that were approved, fulfilled by IT or are still waiting.
+"""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.runtime.runner import Runner
-from workflows.catalog import Config
-from workflows.model import Seat
-from workflows.ports import Clock, UnitOfWork
+from bot.sandbox.demo_config import ENV, config_text
+from bot.sandbox.demo_org import ACTIVITY, PEOPLE, SEATS, DemoSeat, person, slack_id
+from workflows.commands import CompleteTask, Decide, ReconcileSeats, SubmitRequest
+from workflows.imports import USAGE_REPORT
+from workflows.people import PEOPLE_COLUMNS, ApplyPeople, apply_people, parse_people
+from workflows.ports import SeatRecord
+from workflows.requests import decide, submit_request
+from workflows.sync import reconcile_seats
+from workflows.tasks import complete_task
 
-CONFIG = """\
-slack: {it_channel: C0DEMOIT1}
-admins: [U0DEMOADA]
-directory: {source: csv, path: people.csv}
-schedule: {sync: null, reclaim: "0 9 * * *", digest: "0 9 * * 1"}
-defaults:
-  approval: [manager]
-  reclaim: {idle_days: 30, grace_days: 7, reminder_days: 3, new_seat_days: 14,
-            working_hours: always}
-apps:
-  - key: figma
-    name: Figma
-    owner: U0DEMOFIO
-    connector: {type: scim, base_url: "https://figma.example/scim/v2/demo",
-                token_env: FIGMA_SCIM_TOKEN}
-    tiers:
-      - {key: professional, name: Professional, monthly_price: 15, approval: [manager, owner]}
-      - {key: viewer, name: Viewer, monthly_price: 0, approval: []}
-    contract: {seats: 10, renews_on: 2027-03-31, notice_days: 60, auto_renew: true}
-  - key: miro
-    name: Miro
-    owner: U0DEMOFIO
-    connector: {type: manual}
-    tiers: [{key: standard, name: Standard, monthly_price: 10}]
-    contract: {seats: 5, renews_on: 2026-12-31, notice_days: 30}
-"""
-
-PEOPLE = """\
-email,name,slack_user_id,manager_email,department,active
-ada@example.com,Ada Admin,U0DEMOADA,,IT,true
-dan@example.com,Dan Diaz,U0DEMODAN,ada@example.com,Design,true
-alice@example.com,Alice Archer,U0DEMOALI,dan@example.com,Design,true
-ben@example.com,Ben Baker,U0DEMOBEN,dan@example.com,Design,true
-chloe@example.com,Chloe Chen,U0DEMOCHL,dan@example.com,Design,true
-fiona@example.com,Fiona Fox,U0DEMOFIO,ada@example.com,IT,true
-"""
-
-# (app, tier, email, days since assigned, days since last used)
-SEATS = [
-    ("figma", "professional", "ben@example.com", 200, 60),
-    ("miro", "standard", "chloe@example.com", 150, 45),
-    ("figma", "professional", "dan@example.com", 300, 90),
-    ("figma", "professional", "fiona@example.com", 300, 2),
-]
+CONFIG_FILE, PEOPLE_FILE = "seatkeeper.yml", "people.csv"
 
 
 @dataclass(frozen=True)
 class DemoFiles:
-    """Where the demo's files are, and the environment its config needs."""
+    """Where the demo's files are, and the environment variables its config names."""
 
     config: Path
     people: Path
     env: dict[str, str] = field(default_factory=dict)
 
 
-def write_demo(folder: Path) -> DemoFiles:
-    """Write the demo's config and people into `folder`."""
-    config, people = folder / "seatkeeper.yml", folder / "people.csv"
-    config.write_text(CONFIG, encoding="utf-8")
-    people.write_text(PEOPLE, encoding="utf-8")
-    return DemoFiles(config, people, {"FIGMA_SCIM_TOKEN": "demo-token"})
+def write_demo(folder: Path, *, today: dt.date | None = None) -> DemoFiles:
+    """Write the demo's `seatkeeper.yml` and `people.csv` into `folder` (dates from `today`,
+    by default today in UTC, as the app's clock has it)."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / CONFIG_FILE
+    config.write_text(config_text(today), encoding="utf-8")
+    people = folder / PEOPLE_FILE
+    people.write_text(people_csv(), encoding="utf-8")
+    return DemoFiles(config, people, dict(ENV))
 
 
-@dataclass(frozen=True)
-class SeedSeats:
-    today: dt.date
+def people_csv() -> str:
+    """The people file: everyone at Acme, active, with their manager and department."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(PEOPLE_COLUMNS)
+    for who in PEOPLE:
+        manager = person(who.manager).email if who.manager else ""
+        writer.writerow((who.email, who.name, who.slack_user_id, manager, who.department, "true"))
+    return out.getvalue()
+
+
+class _Timeline:
+    """Runs each seeded step at the time it happened: `at(days before today, hour, minute)`."""
+
+    def __init__(self, runner: Runner, today: dt.date) -> None:
+        self.start = self.current = dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC)
+        self.runner = Runner(runner.sessions, runner.config, self, after_commit=runner.after_commit)
+
+    def now(self) -> dt.datetime:
+        """The time of the step being run (the clock of its verbs)."""
+        return self.current
+
+    def at(self, days: int, hour: int, minute: int = 0) -> Runner:
+        """The runner, its clock set to `hour:minute` UTC, `days` days before today."""
+        self.current = (
+            self.start - dt.timedelta(days=days) + dt.timedelta(hours=hour, minutes=minute)
+        )
+        return self.runner
 
 
 def seed(runner: Runner, today: dt.date) -> None:
-    """The demo's seats, some of them idle, as of `today` (its people are imported first)."""
-    runner(_add_seats, SeedSeats(today))
+    """Give a fresh database Acme's people, seats and requests as they stand on `today`.
+
+    Everything happened before `today` began (UTC), so a clock reading now never runs behind
+    it. A database that already has Acme's people is left as it is.
+    """
+    with runner.uow() as uow:
+        if uow.people.by_email(PEOPLE[0].email) is not None:
+            return
+    timeline = _Timeline(runner, today)
+    rows, problems = parse_people(people_csv(), PEOPLE_FILE)
+    if problems:  # the module's own data: a problem is a bug here
+        raise RuntimeError(f"the demo's people file has problems: {problems}")
+    timeline.at(2, 8)(apply_people, ApplyPeople(rows))
+    for n, (app_key, seats) in enumerate(SEATS.items()):
+        records = [_record(seat, app_key, today) for seat in seats]
+        timeline.at(2, 8, 5 + n)(reconcile_seats, ReconcileSeats(app_key, records))
+    _requests(timeline, today)
 
 
-def _add_seats(cmd: SeedSeats, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
-    for app, tier, email, assigned, used in SEATS:
-        person = uow.people.by_email(email)
-        uow.seats.add(
-            Seat(
-                app,
-                tier,
-                email,
-                slack_user_id=person.slack_user_id if person else None,
-                assigned_on=cmd.today - dt.timedelta(days=assigned),
-                last_active_on=cmd.today - dt.timedelta(days=used),
-                recorded_at=clock.now(),
-                activity_source="last sign-in",
-            )
-        )
+def _record(seat: DemoSeat, app_key: str, today: dt.date) -> SeatRecord:
+    """A seat as a sync or a seats file reports it."""
+    active = today - dt.timedelta(days=seat.active) if seat.active is not None else None
+    return SeatRecord(
+        email=person(seat.handle).email,
+        tier=seat.tier,
+        assigned_on=today - dt.timedelta(days=seat.assigned),
+        last_active_on=active,
+        activity=ACTIVITY.get(app_key, USAGE_REPORT) if active else None,
+    )
+
+
+def _requests(timeline: _Timeline, today: dt.date) -> None:
+    """The last two days' requests: one half approved, one granted by an IT task until the day
+    after tomorrow, one not decided yet."""
+    at = timeline.at
+    mateo = _submit(
+        at(2, 15, 20), "mateo", "figma", "professional", "Designing the spring campaign"
+    )
+    _approve(at(1, 9, 10), mateo, "hannah")  # now waiting on Priya, Figma's owner
+    connor = _submit(
+        at(1, 10),
+        "connor",
+        "miro",
+        "standard",
+        "Workshop boards for the platform migration, until my contract ends",
+        end_date=today + dt.timedelta(days=2),
+    )
+    _approve(at(1, 11, 30), connor, "marcus")
+    _finish_task(at(1, 14), connor, "aisha")
+    _submit(at(1, 16, 45), "noah", "jira", "premium", "Advanced roadmaps for the Q3 planning")
+
+
+def _submit(
+    runner: Runner,
+    handle: str,
+    app_key: str,
+    tier_key: str,
+    reason: str,
+    *,
+    end_date: dt.date | None = None,
+) -> int:
+    cmd = SubmitRequest(
+        requester=slack_id(handle),
+        app_key=app_key,
+        tier_key=tier_key,
+        reason=reason,
+        end_date=end_date,
+    )
+    return runner(submit_request, cmd).request_id
+
+
+def _approve(runner: Runner, request_id: int, handle: str) -> None:
+    with runner.uow() as uow:
+        request = uow.requests.get(request_id)
+        step = request.current_step() if request else None
+    if step is None or step.id is None:
+        raise RuntimeError(f"demo request {request_id} waits on nobody")
+    cmd = Decide(request_id=request_id, step_id=step.id, actor=slack_id(handle), approve=True)
+    runner(decide, cmd)
+
+
+def _finish_task(runner: Runner, request_id: int, handle: str) -> None:
+    with runner.uow() as uow:
+        task_ids = [t.id for t in uow.tasks.open_tasks() if t.request_id == request_id and t.id]
+    if not task_ids:
+        raise RuntimeError(f"demo request {request_id} gave IT no task")
+    runner(complete_task, CompleteTask(task_id=task_ids[0], actor=slack_id(handle)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,24 +24,6 @@ from workflows.model import Person
 
 # Settings the sandbox decides; whatever the environment says about them is not used.
 OWN_SETTINGS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL")
-PLACEHOLDER_SECRET = "sandbox-no-vendor-is-called"
-
-
-class AnyName(Mapping[str, str]):
-    """The environment, where a variable that is not set reads as a placeholder: vendors are
-    not called in the sandbox, so the connector secrets a config names need not be set."""
-
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self._env = env
-
-    def __getitem__(self, name: str) -> str:
-        return self._env.get(name) or PLACEHOLDER_SECRET
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._env)
-
-    def __len__(self) -> int:
-        return len(self._env)
 
 
 @dataclass
@@ -109,7 +91,8 @@ def open_sandbox(
         "SEATKEEPER_CONFIG": str(config_path),
         "SEATKEEPER_WORKER_INTERVAL": given.get("SEATKEEPER_WORKER_INTERVAL", "0.5"),
     }
-    config = load_config_or_default(config_path, env=AnyName(given))
+    # Vendors are never called here: the secrets a config names need not be set.
+    config = load_config_or_default(config_path, env=given, secrets=False)
     channels = _channels(config)
     sandbox = Sandbox(
         workspace, signing_secret=signing_secret, base_url=url, clock=clock, channels=channels
@@ -120,7 +103,7 @@ def open_sandbox(
         settings,
         config,
         clock=clock,
-        env=AnyName(given),
+        env=given,
         connectors=dry_run_connectors(config, calls, clock),
     )
     return SandboxApp(container, sandbox, Timeline(container, clock), clock, calls)

@@ -73,6 +73,7 @@ class SlackWorkspace:
         self._failures: dict[str, deque[tuple[int, int, str | None]]] = defaultdict(deque)
         self._drops: dict[str, int] = defaultdict(int)
         self._limits: dict[str, SlidingWindow] = {}
+        self._outside: dict[str, str] = {}  # channel -> the error reading it gives
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "conversations.open": self._conversations_open,
@@ -138,6 +139,11 @@ class SlackWorkspace:
         the window has room. A later `limit` on the method replaces this one."""
         with self._lock:
             self._limits[method] = SlidingWindow(calls, per_seconds)
+
+    def keep_out(self, channel: str, error: str = "not_in_channel") -> None:
+        """The bot is not a member of `channel`: reading its history answers `error`."""
+        with self._lock:
+            self._outside[channel] = error
 
     def drop_answer_to_next(self, method: str) -> None:
         """Carry out the next call to `method`, then close the connection without answering
@@ -319,6 +325,8 @@ class SlackWorkspace:
 
     def _history(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel") or "")
+        if channel in self._outside:
+            raise _SlackError(self._outside[channel])
         found = [m for (ch, _), m in self._messages.items() if ch == channel]
         roots = [m for m in found if m.get("thread_ts") in (None, m["ts"])]
         return self._page(sorted(roots, key=lambda m: m["ts"], reverse=True), params)

@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 
@@ -27,13 +26,15 @@ log = logging.getLogger(__name__)
 SLACK_HOOKS = "https://hooks.slack.com/"
 
 
-def slack_client(token: str | None, base_url: str) -> WebClient:
-    """A Web API client that waits and retries when Slack answers 429."""
-    return WebClient(
-        token=token,
-        base_url=base_url,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
-    )
+class _TokenFromClient(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that it goes unused when it is given a
+    client: the client holds that same token, so the warning is noise in every start-up."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.App").addFilter(_TokenFromClient())
 
 
 def build_bolt_app(

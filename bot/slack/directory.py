@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.runtime.runner import Runner
+from bot.slack.client import quick_client
 from connectors.slack_directory import person_from_slack
 from workflows.catalog import Config
 from workflows.errors import Refused
@@ -21,7 +22,7 @@ def ensure_person(runner: Runner, client: WebClient, user: str) -> None:
         if uow.people.by_slack_id(user) is not None:
             return
     # Slack is waiting for our answer: one quick try, no waiting out a rate limit.
-    quick = WebClient(token=client.token, base_url=client.base_url, timeout=2)
+    quick = quick_client(client, timeout=2)
     try:
         found = person_from_slack(quick.users_info(user=user)["user"])
     except SlackApiError as exc:

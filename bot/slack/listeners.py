@@ -47,6 +47,7 @@ class Listeners:
         app.action(ids.REQUEST_CANCEL)(self.cancel)
         app.action(ids.TASK_DONE)(self.task_done)
         app.event("app_home_opened")(self.home_opened)
+        app.event("message")(self.direct_message)
         self.seats.register(app)
 
     def command(self, ack: Ack, command: Body, client: WebClient) -> None:
@@ -157,6 +158,28 @@ class Listeners:
         ack()
         ref = ids.TaskRef.loads(body["actions"][0]["value"])
         self.run(complete_task, CompleteTask(task_id=ref.task_id, actor=body["user"]["id"]))
+
+    def direct_message(self, event: Body, client: WebClient) -> None:
+        """Someone wrote to the bot: "help", "mine" or "request <app>" as in `/license`."""
+        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
+            return  # not a person writing in the bot's DM (an edit, or the bot itself)
+        words = (event.get("text") or "").split()
+        verb = words[0].lower() if words else "help"
+        if verb == "mine":
+            reply = seat_messages.my_seats(self.seats.seats_of(event["user"]))
+        elif verb == "request":
+            reply = self._request_prompt(words[1:2])
+        else:
+            reply = render.help_message()
+        client.chat_postMessage(channel=event["channel"], **reply)
+
+    def _request_prompt(self, named: list[str]) -> dict[str, Any]:
+        app = self.config.app(named[0].lower()) if named else None
+        if named and app is None:
+            known = ", ".join(a.key for a in self.config.apps) or "none yet"
+            text = f"There is no app called {named[0]!r} in the catalog (apps: {known})."
+            return render.error_message(text)
+        return render.request_prompt(app.key if app else None, app.name if app else None)
 
     def home_opened(self, event: Body) -> None:
         """Publish the App Home when someone opens its Home tab."""

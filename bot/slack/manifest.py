@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -19,6 +20,23 @@ BOT_SCOPES = [
     "users:read.email",
 ]
 PLACEHOLDER_URL = "https://seatkeeper.example.com"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class UrlProblem(ValueError):
+    """A public URL Slack could not send requests to."""
+
+
+def public_url(url: str) -> str:
+    """`url` as the manifest's base: https (plain http only on loopback, for a local test)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UrlProblem(f"--url must be like https://seatkeeper.your-company.com, not {url!r}")
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK:
+        raise UrlProblem(f"--url must use https (Slack sends requests only there), not {url!r}")
+    if parts.query or parts.fragment:
+        raise UrlProblem(f"--url is a base address without ? or #, not {url!r}")
+    return url.strip().rstrip("/")
 
 
 def manifest(base_url: str = PLACEHOLDER_URL, *, socket_mode: bool = False) -> dict[str, Any]:
@@ -44,14 +62,15 @@ def manifest(base_url: str = PLACEHOLDER_URL, *, socket_mode: bool = False) -> d
                     "command": "/license",
                     **({} if socket_mode else {"url": events_url}),
                     "description": "Request software or see your requests",
-                    "usage_hint": "[request <app> | help]",
+                    "usage_hint": "[request <app> | mine | digest | help]",
                     "should_escape": False,
                 }
             ],
         },
         "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
         "settings": {
-            "event_subscriptions": {**endpoint, "bot_events": ["app_home_opened"]},
+            # message.im: people who write to the bot in its Messages tab get an answer.
+            "event_subscriptions": {**endpoint, "bot_events": ["app_home_opened", "message.im"]},
             "interactivity": {"is_enabled": True, **endpoint},
             "org_deploy_enabled": False,
             "socket_mode_enabled": socket_mode,

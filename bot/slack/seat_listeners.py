@@ -86,7 +86,8 @@ class SeatListeners:
         client.views_open(trigger_id=body["trigger_id"], view=modal)
 
     def release(self, ack: Ack, body: Body, respond: Respond) -> None:
-        """Release beside a seat in the App Home or `/license mine`."""
+        """Release beside a seat in the App Home or a list of one's seats: the list is shown
+        again as it is now."""
         ack()
         user = body["user"]["id"]
         ref = ids.SeatRef.loads(body["actions"][0]["value"])
@@ -94,7 +95,7 @@ class SeatListeners:
         container = body.get("container") or {}
         if container.get("type") == "view":
             self.run(queue_home_refresh, QueueHomeRefresh(user=user))
-        elif container.get("is_ephemeral"):
+        elif container.get("type") == "message":  # `/license mine`, or "mine" in the bot's DM
             respond(replace_original=True, **seat_messages.my_seats(self.seats_of(user)))
 
     def decide_wave(self, ack: Ack, body: Body) -> None:

@@ -1,2 +1,2 @@
-"""The HTTP app: `POST /slack/events`, `GET /healthz` and the REST API (an entry point, like
-the CLI)."""
+"""The HTTP app: `POST /slack/events`, the health checks (`/healthz`, `/readyz`), `/metrics` and
+the REST API (an entry point, like the CLI)."""

@@ -1,15 +1,19 @@
-"""The HTTP surface: `POST /slack/events` (everything Slack sends), `GET /healthz`, and the
-read-only REST API under `/api/v1/` with its OpenAPI document (`/openapi.json`, `/docs`)."""
+"""The HTTP surface: `POST /slack/events` (everything Slack sends); for operators `GET /healthz`
+(the process answers), `GET /readyz` (it can do its work) and `GET /metrics` (Prometheus); and
+the read-only REST API under `/api/v1/` with its OpenAPI document (`/openapi.json`, `/docs`)."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
@@ -17,12 +21,14 @@ from bot.bootstrap import Container
 from bot.slack.payload import MalformedPayload, check_payload
 from bot.slack.signature import SlackSignature
 from bot.web.api import include_api
-from store.db import ping
+from bot.web.health import readiness
 
 log = logging.getLogger(__name__)
 
 NOT_CONFIGURED = "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET."
 MAX_BODY_BYTES = 1024 * 1024  # Slack's largest payloads (big modals) are a small part of this
+REFUSED = "refused"  # the kind of a Slack request answered before Bolt saw it
+EVENT_TYPES = frozenset({"event_callback", "url_verification", "app_rate_limited"})
 
 
 def create_app(container: Container, *, background: bool = False) -> FastAPI:
@@ -41,20 +47,28 @@ def create_app(container: Container, *, background: bool = False) -> FastAPI:
         lifespan=lifespan,
     )
 
-    # Slack's endpoint and the health check are for Slack and load balancers, not API clients.
+    # Slack's endpoint and the operators' ones are for Slack, load balancers and monitoring,
+    # not API clients.
     @api.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
-        if container.bolt is None or container.slack_signature is None:
-            return JSONResponse({"ok": False, "error": NOT_CONFIGURED}, status_code=503)
-        return await _slack_events(request, container.slack_signature, container.bolt)
+        started = time.perf_counter()
+        kind, response = await _slack_answer(request, container)
+        container.metrics.slack_request(kind, response.status_code, time.perf_counter() - started)
+        return response
 
     @api.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
-        try:
-            await run_in_threadpool(ping, container.engine)
-        except Exception:
-            return JSONResponse({"ok": False, "database": "unreachable"}, status_code=503)
-        return JSONResponse({"ok": True, "slack": container.bolt is not None})
+        return JSONResponse({"ok": True})
+
+    @api.get("/readyz", include_in_schema=False)
+    async def readyz() -> Response:
+        report = await run_in_threadpool(readiness, container, background=background)
+        return JSONResponse(report, status_code=200 if report["ready"] else 503)
+
+    @api.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        exposition = await run_in_threadpool(container.metrics.exposition)
+        return Response(exposition, media_type=CONTENT_TYPE_LATEST)
 
     include_api(api, container)
     return api
@@ -72,7 +86,16 @@ def _background(container: Container) -> Callable[[FastAPI], AbstractAsyncContex
     return lifespan
 
 
-async def _slack_events(request: Request, signature: SlackSignature, bolt: App) -> Response:
+async def _slack_answer(request: Request, container: Container) -> tuple[str, Response]:
+    """The request's kind (event, interaction, command, or refused) and its answer."""
+    if container.bolt is None or container.slack_signature is None:
+        return REFUSED, JSONResponse({"ok": False, "error": NOT_CONFIGURED}, status_code=503)
+    return await _slack_events(request, container.slack_signature, container.bolt)
+
+
+async def _slack_events(
+    request: Request, signature: SlackSignature, bolt: App
+) -> tuple[str, Response]:
     """Verify, then check the shape, and only then let Bolt (and so any listener) see the body."""
     raw = await _body_within(request, MAX_BODY_BYTES)
     if raw is None:
@@ -90,7 +113,15 @@ async def _slack_events(request: Request, signature: SlackSignature, bolt: App) 
     )
     response = await run_in_threadpool(bolt.dispatch, bolt_request)
     headers = {k: v[0] for k, v in response.headers.items() if v and k.lower() != "content-length"}
-    return Response(status_code=response.status, content=response.body, headers=headers)
+    answer = Response(status_code=response.status, content=response.body, headers=headers)
+    return _kind(bolt_request.body), answer
+
+
+def _kind(body: dict[str, Any]) -> str:
+    """What Slack sent: a slash command, an Events API delivery, or an interaction."""
+    if "command" in body:
+        return "command"
+    return "event" if body.get("type") in EVENT_TYPES else "interaction"
 
 
 async def _body_within(request: Request, limit: int) -> bytes | None:
@@ -109,8 +140,8 @@ async def _body_within(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _refuse(request: Request, status: int, error: str, why: str) -> Response:
+def _refuse(request: Request, status: int, error: str, why: str) -> tuple[str, Response]:
     """One short log line (never the body or a header's value) and a short JSON answer."""
     client = request.client.host if request.client else "unknown"
     log.warning("refused a Slack request from %s with %d: %s", client, status, why)
-    return JSONResponse({"error": error}, status_code=status)
+    return REFUSED, JSONResponse({"error": error}, status_code=status)

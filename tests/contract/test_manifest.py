@@ -84,10 +84,10 @@ def test_the_manifest_asks_for_the_license_command_and_points_it_at_the_events_u
     assert commands[0]["url"] == f"{PLACEHOLDER_URL}/slack/events"
 
 
-def test_the_manifest_subscribes_to_app_home_opened_only() -> None:
+def test_the_manifest_subscribes_to_app_home_opened_and_direct_messages_only() -> None:
     events = file_manifest()["settings"]["event_subscriptions"]
 
-    assert events["bot_events"] == ["app_home_opened"]
+    assert events["bot_events"] == ["app_home_opened", "message.im"]
     assert events["request_url"] == f"{PLACEHOLDER_URL}/slack/events"
 
 
@@ -123,7 +123,10 @@ def test_the_socket_mode_manifest_is_valid_and_has_no_request_urls(
     assert document["settings"]["socket_mode_enabled"] is True
     assert list(urls(document)) == []
     assert document["settings"]["interactivity"]["is_enabled"] is True
-    assert document["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert document["settings"]["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "message.im",
+    ]
     assert [c["command"] for c in document["features"]["slash_commands"]] == ["/license"]
     assert sorted(document["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
 

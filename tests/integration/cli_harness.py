@@ -67,12 +67,13 @@ class Cli:
         return make_engine(self.database_url)
 
 
-def scim_app(base_url: str) -> str:
-    """A catalog entry for an app behind the SCIM server at `base_url`."""
+def scim_app(base_url: str, tiers_as: str | None = None) -> str:
+    """A catalog entry for a one-tier app behind the SCIM server at `base_url`."""
+    how = f", tiers_as: {tiers_as}" if tiers_as else ""
     return (
         "  - key: figma\n"
         "    name: Figma\n"
-        f'    connector: {{type: scim, base_url: "{base_url}", token_env: {SCIM_TOKEN_ENV}}}\n'
+        f'    connector: {{type: scim, base_url: "{base_url}", token_env: {SCIM_TOKEN_ENV}{how}}}\n'
         "    tiers:\n"
         "      - {key: professional, name: Professional, monthly_price: 15}\n"
     )

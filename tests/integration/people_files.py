@@ -20,7 +20,7 @@ def people_rows(count: int, *, name: str = "Person", leavers_every: int = 0) -> 
     rows = []
     for n in range(count):
         active = "false" if leavers_every and n % leavers_every == 0 else "true"
-        manager = f"p{n // 10:06d}@acme.test"
+        manager = "" if n == 0 else f"p{n // 10:06d}@acme.test"  # p0 has no manager
         rows.append(
             (f"p{n:06d}@acme.test", f"{name} {n}", f"U{n:08d}", manager, f"Dept {n % 20}", active)
         )

@@ -68,7 +68,7 @@ def lines_with_status(out: str) -> dict[str, str]:
     for line in out.splitlines():
         status, _, rest = line.partition(" ")
         if status in ("ok", "FAIL"):
-            found[rest.strip().split(":")[0]] = status
+            found[rest.strip().split(":")[0].removeprefix("app ")] = status
     return found
 
 
@@ -136,7 +136,7 @@ def test_a_file_with_bad_lines_among_good_ones_lists_every_bad_line_and_imports_
     assert people_in(cli.database_url) == {}
 
 
-def test_an_email_unknown_to_slack_is_a_problem_on_its_own_line_and_nothing_is_imported(
+def test_an_email_unknown_to_slack_is_imported_without_an_id_and_the_summary_says_so(
     cli: Cli,
 ) -> None:
     cli.slack.add_user("U0GRACE01", "grace@acme.com", "Grace Hopper")
@@ -147,11 +147,75 @@ def test_an_email_unknown_to_slack_is_a_problem_on_its_own_line_and_nothing_is_i
 
     outcome = cli("import", "people", file)
 
+    assert (outcome.code, outcome.err) == (0, "")
+    assert "note: 1 person has no Slack user with their email" in outcome.out
+    people = people_in(cli.database_url)
+    assert people["grace@acme.com"]["slack_user_id"] == "U0GRACE01"
+    assert people["ghost@acme.com"]["slack_user_id"] is None
+
+
+def test_blank_slack_ids_without_a_slack_token_are_imported_and_wait_for_a_lookup(
+    cli: Cli,
+) -> None:
+    cli.monkeypatch.delenv("SLACK_BOT_TOKEN")
+    file = cli.write_people(
+        "grace@acme.com,Grace Hopper,,,Engineering,true",
+        "ada@acme.com,Ada Lovelace,,grace@acme.com,Engineering,true",
+    )
+
+    outcome = cli("import", "people", file)
+
+    assert (outcome.code, outcome.err) == (0, "")
+    assert "2 people added" in outcome.out
+    assert "note: 2 people have no Slack id yet: import again with SLACK_BOT_TOKEN" in outcome.out
+    assert cli.slack.calls_to("users.lookupByEmail") == []
+
+
+@pytest.mark.parametrize(
+    ("rows", "line", "reason"),
+    [
+        (
+            ["ada@acme.com,Ada,U0ADA0001,grace@acme.co,,true"],
+            2,
+            "manager_email grace@acme.co is neither in this file nor in the directory",
+        ),
+        (["ada@acme.com,Ada,U0ADA0001,ada@acme.com,,true"], 2, "ada@acme.com is their own manager"),
+        (
+            [
+                "ada@acme.com,Ada,U0ADA0001,bo@acme.com,,true",
+                "bo@acme.com,Bo,U0BO00001,cy@acme.com,,true",
+                "cy@acme.com,Cy,U0CY00001,ada@acme.com,,true",
+            ],
+            2,
+            "manager loop: ada@acme.com → bo@acme.com → cy@acme.com → ada@acme.com",
+        ),
+    ],
+    ids=["unknown manager", "own manager", "manager loop"],
+)
+def test_a_manager_who_cannot_approve_is_a_line_problem_and_nothing_is_imported(
+    cli: Cli, rows: list[str], line: int, reason: str
+) -> None:
+    outcome = cli("import", "people", cli.write_people(*rows))
+
     assert outcome.code == 1
-    problems = problems_in(outcome.err, file)
-    assert list(problems) == [3]
-    assert "ghost@acme.com" in problems[3]
+    assert problems_in(outcome.err, "people.csv") == {line: reason}
     assert people_in(cli.database_url) == {}
+
+
+def test_a_manager_who_left_is_imported_with_a_note_that_approvals_go_to_the_admins(
+    cli: Cli,
+) -> None:
+    file = cli.write_people(
+        "ada@acme.com,Ada,U0ADA0001,grace@acme.com,,true",
+        "grace@acme.com,Grace,U0GRACE01,,,false",
+    )
+
+    outcome = cli("import", "people", file)
+
+    assert (outcome.code, outcome.err) == (0, "")
+    assert (
+        "note: 1 person (ada@acme.com) has a manager who has left: their approvals go to the admins"
+    ) in outcome.out
 
 
 def test_an_inactive_person_without_a_slack_id_is_imported_without_a_lookup(cli: Cli) -> None:
@@ -173,7 +237,7 @@ def test_importing_again_updates_people_instead_of_adding_them_twice(cli: Cli) -
         name="first.csv",
     )
     second = cli.write_people(
-        "ada@acme.com,Ada Lovelace,U0ADA0001,alan@acme.com,Research,true",
+        "ada@acme.com,Ada Lovelace,U0ADA0001,grace@acme.com,Research,true",
         "grace@acme.com,Grace Hopper,U0GRACE01,,Engineering,true",
         name="second.csv",
     )
@@ -185,16 +249,16 @@ def test_importing_again_updates_people_instead_of_adding_them_twice(cli: Cli) -
     assert "0 people added, 1 updated, 1 unchanged" in outcome.out
     people = people_in(cli.database_url)
     assert len(people) == 2
-    assert people["ada@acme.com"]["manager_email"] == "alan@acme.com"
+    assert people["ada@acme.com"]["manager_email"] == "grace@acme.com"
     assert people["ada@acme.com"]["department"] == "Research"
 
 
 def test_a_bad_re_import_leaves_the_people_already_imported_as_they_were(cli: Cli) -> None:
     good = cli.write_people(
-        "ada@acme.com,Ada Lovelace,U0ADA0001,grace@acme.com,Engineering,true", name="good.csv"
+        "ada@acme.com,Ada Lovelace,U0ADA0001,,Engineering,true", name="good.csv"
     )
     bad = cli.write_people(
-        "ada@acme.com,Ada Lovelace,U0ADA0001,alan@acme.com,Research,true",
+        "ada@acme.com,Ada Lovelace,U0ADA0001,,Research,true",
         "broken line without enough columns",
         name="bad.csv",
     )
@@ -206,19 +270,6 @@ def test_a_bad_re_import_leaves_the_people_already_imported_as_they_were(cli: Cl
     assert outcome.code == 1
     assert list(problems_in(outcome.err, bad)) == [3]
     assert people_in(cli.database_url) == before
-
-
-def test_a_blank_slack_id_without_a_bot_token_is_a_problem_on_its_line(cli: Cli) -> None:
-    cli.monkeypatch.delenv("SLACK_BOT_TOKEN")
-    file = cli.write_people("grace@acme.com,Grace Hopper,,,Engineering,true")
-
-    outcome = cli("import", "people", file)
-
-    assert outcome.code == 1
-    problems = problems_in(outcome.err, file)
-    assert list(problems) == [2]
-    assert "SLACK_BOT_TOKEN" in problems[2]
-    assert people_in(cli.database_url) == {}
 
 
 def test_a_missing_people_file_is_reported_and_nothing_is_imported(cli: Cli) -> None:
@@ -294,12 +345,12 @@ def test_check_fails_naming_the_app_when_its_scim_token_is_refused(scim_cli: Cli
     statuses = lines_with_status(outcome.out)
     assert statuses["figma"] == "FAIL"
     assert statuses["slack"] == statuses["database"] == statuses["miro"] == "ok"
-    figma_line = next(line for line in outcome.out.splitlines() if line.startswith("FAIL figma"))
+    figma_line = next(line for line in outcome.out.splitlines() if "FAIL app figma" in line)
     assert SCIM_TOKEN_ENV in figma_line
     assert "401" in figma_line
 
 
-def test_check_fails_naming_the_missing_tier_group_on_the_scim_service(
+def test_a_one_tier_scim_app_needs_no_group_at_the_vendor(
     cli: Cli, scim_server: RunningScimServer
 ) -> None:
     cli.write_config(MANUAL_CONFIG + scim_app(scim_server.base_url))
@@ -307,8 +358,20 @@ def test_check_fails_naming_the_missing_tier_group_on_the_scim_service(
 
     outcome = cli("check")
 
+    figma_line = next(line for line in outcome.out.splitlines() if " figma" in line)
+    assert figma_line.startswith("ok   app figma:") and "tiers as none" in figma_line
+
+
+def test_check_fails_naming_the_missing_tier_group_on_the_scim_service(
+    cli: Cli, scim_server: RunningScimServer
+) -> None:
+    cli.write_config(MANUAL_CONFIG + scim_app(scim_server.base_url, tiers_as="groups"))
+    cli.setenv(SCIM_TOKEN_ENV, scim_server.token)
+
+    outcome = cli("check")
+
     assert outcome.code == 1
-    figma_line = next(line for line in outcome.out.splitlines() if line.startswith("FAIL figma"))
+    figma_line = next(line for line in outcome.out.splitlines() if "FAIL app figma" in line)
     assert "professional" in figma_line
 
 
@@ -336,7 +399,33 @@ def test_check_fails_naming_the_database_when_it_cannot_be_opened(cli: Cli) -> N
     outcome = cli("check")
 
     assert outcome.code == 1
-    assert "FAIL database: cannot connect" in outcome.out
+    assert f"FAIL database: cannot use {cli.folder / 'no-such-dir' / 'x.db'}: its folder" in (
+        outcome.out
+    )
+
+
+def test_check_in_an_empty_folder_creates_no_database_and_says_how_to_make_one(cli: Cli) -> None:
+    database = cli.folder / "fresh.db"
+    cli.setenv("SEATKEEPER_DATABASE_URL", f"sqlite:///{database}")
+
+    outcome = cli("check")
+
+    assert outcome.code == 1
+    assert f"FAIL database: {database} does not exist yet; `seatkeeper db upgrade` creates it" in (
+        outcome.out
+    )
+    assert not database.exists()
+
+
+def test_check_names_an_unreachable_postgresql_in_one_line_without_its_password(cli: Cli) -> None:
+    cli.setenv("SEATKEEPER_DATABASE_URL", "postgresql://seatkeeper:s3cret-pw@127.0.0.1:9/x")
+
+    outcome = cli("check")
+
+    line = next(line for line in outcome.out.splitlines() if "database" in line)
+    assert outcome.code == 1
+    assert line.startswith("FAIL database: cannot use the database:") and "port 9" in line
+    assert "s3cret-pw" not in outcome.out + outcome.err
 
 
 def test_check_on_a_database_never_upgraded_says_to_run_db_upgrade_and_leaves_it_alone(
@@ -344,7 +433,9 @@ def test_check_on_a_database_never_upgraded_says_to_run_db_upgrade_and_leaves_it
 ) -> None:
     database = cli.folder / "never-upgraded.db"
     cli.setenv("SEATKEEPER_DATABASE_URL", f"sqlite:///{database}")
-    make_engine(f"sqlite:///{database}").dispose()
+    empty = make_engine(f"sqlite:///{database}")
+    empty.connect().close()  # the file exists, with no tables
+    empty.dispose()
 
     outcome = cli("check")
 
@@ -407,7 +498,7 @@ def test_check_names_where_secrets_were_pasted_into_the_config_without_printing_
     outcome = cli("check")
 
     assert (outcome.code, outcome.out) == (2, "")
-    for line, path in [(2, "admins[0]"), (9, "apps[0].owner"), (10, "apps[0].contract")]:
+    for line, path in [(2, "admins[0]"), (9, "apps[miro].owner"), (10, "apps[0].contract")]:
         assert f"{cli.config}:{line}: {path}" in outcome.err
     for secret in (slack, github, openai):
         assert secret not in outcome.err
@@ -682,7 +773,7 @@ def test_import_usage_records_last_activity_and_counts_rows_without_a_seat(cli: 
     outcome = cli("import", "usage", file)
 
     assert outcome.code == 0
-    assert "1 seats' last activity updated, 1 rows" in outcome.out
+    assert "last activity updated on 1 seat, 1 row for" in outcome.out
     assert seat_rows(cli)["ann@acme.com"][2] == dt.date(2026, 10, 20)
 
 
@@ -693,3 +784,50 @@ def test_import_usage_refuses_a_missing_date_on_its_line(cli: Cli) -> None:
 
     assert outcome.code == 1
     assert problems_in(outcome.err, file) == {2: "last_active_on is empty"}
+
+
+# --- check: channels, and the manifest's URL ----------------------------------------------
+
+
+def test_check_fails_when_the_bot_is_not_in_the_it_channel_and_says_how_to_invite_it(
+    cli: Cli,
+) -> None:
+    cli.slack.keep_out("C0ITOPS01")
+
+    outcome = cli("check")
+
+    assert outcome.code == 1
+    assert (
+        "FAIL slack: the bot cannot post in the IT channel C0ITOPS01 (not_in_channel); "
+        "invite it there with /invite @Seatkeeper"
+    ) in outcome.out
+
+
+def test_check_says_the_bot_can_post_in_the_it_channel(cli: Cli) -> None:
+    outcome = cli("check")
+
+    assert "ok   slack: the bot can post in the IT channel C0ITOPS01" in outcome.out
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("seatkeeper.acme.com", "--url must be like https://seatkeeper.your-company.com"),
+        ("http://seatkeeper.acme.com", "--url must use https"),
+        ("https://seatkeeper.acme.com/?x=1", "--url is a base address without ? or #"),
+    ],
+)
+def test_the_manifest_refuses_a_url_slack_could_not_use(cli: Cli, url: str, problem: str) -> None:
+    outcome = cli("manifest", "--url", url)
+
+    assert (outcome.code, outcome.out) == (2, "")
+    assert problem in outcome.err
+
+
+def test_the_manifest_takes_https_and_loopback_http_with_a_note(cli: Cli) -> None:
+    secure = cli("manifest", "--url", "https://seatkeeper.acme.com/")
+    local = cli("manifest", "--url", "http://127.0.0.1:8000")
+
+    assert "request_url: https://seatkeeper.acme.com/slack/events" in secure.out
+    assert "request_url: http://127.0.0.1:8000/slack/events" in local.out
+    assert "plain http is for a local test only" in local.err

@@ -122,7 +122,7 @@ def test_a_request_reaches_the_approver_and_the_approval_the_requesters_thread(
     replies = " ".join(reply["text"] for reply in root["replies"])
     assert "approved" in replies.lower()
     calls = served.state(ALICE)["vendor_calls"]
-    assert [(c["operation"], c["email"]) for c in calls] == [("assign", "alice@example.com")]
+    assert [(c["action"], c["email"]) for c in calls] == [("assign", "alice@example.com")]
 
 
 def test_a_request_without_a_reason_shows_the_apps_error_next_to_the_field(
@@ -188,7 +188,7 @@ def test_a_seat_nobody_answers_for_is_reclaimed_after_its_deadline(served: Serve
     served.post("clock", {"hours": 24 * 9})
 
     calls = served.state(BEN)["vendor_calls"]
-    assert [(c["operation"], c["email"]) for c in calls] == [("revoke", "ben@example.com")]
+    assert [(c["action"], c["email"]) for c in calls] == [("revoke", "ben@example.com")]
 
 
 def test_a_release_answered_through_the_response_url_replaces_the_ephemeral_list(

@@ -233,6 +233,44 @@ def test_with_tiers_as_roles_the_tier_is_the_users_primary_role(
     assert admin.member_ids("editor") == set()
 
 
+def test_with_one_tier_and_tiers_as_none_a_seat_is_an_active_user_in_no_group(
+    scim_server: RunningScimServer,
+    admin: ScimAdmin,
+    client: httpx.Client,
+) -> None:
+    slack = connector(scim_server, client, tiers_as="none", tiers=("member",))
+    slack.assign(ANN, "member")
+    slack.assign(ANN, "member")
+
+    assert [(seat.email, seat.tier) for seat in slack.list_seats()] == [(ANN.email, "member")]
+    assert admin.user(ANN.email)["active"] is True
+    assert "groups" not in admin.user(ANN.email) or not admin.user(ANN.email)["groups"]
+    assert "; tiers as none (member); supports patch, filter" in slack.check()
+    slack.revoke(ANN)
+    assert slack.list_seats() == []
+
+
+def test_tiers_as_none_is_the_default_for_an_app_with_one_tier_and_refused_with_two() -> None:
+    from connectors.registry import REGISTRY
+
+    def app(tiers: list[str], **connector: str) -> dict[str, Any]:
+        return {
+            "key": "zoom",
+            "name": "Zoom",
+            "connector": {"type": "scim", "base_url": "https://x.test", "token_env": "Z"}
+            | connector,
+            "tiers": [{"key": t, "name": t} for t in tiers],
+        }
+
+    one = REGISTRY.config_model.model_validate({"apps": [app(["pro"])]}).apps[0]
+    two = REGISTRY.config_model.model_validate({"apps": [app(["pro", "max"])]}).apps[0]
+
+    assert one.connector.tiers_as_for(["pro"]) == "none"  # type: ignore[attr-defined]
+    assert two.connector.tiers_as_for(["pro", "max"]) == "groups"  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="tiers_as none needs exactly one tier"):
+        REGISTRY.config_model.model_validate({"apps": [app(["pro", "max"], tiers_as="none")]})
+
+
 def test_check_describes_the_service_and_its_tier_groups(
     scim_server: RunningScimServer,
     admin: ScimAdmin,

@@ -74,7 +74,7 @@ def test_an_unknown_top_level_key_is_refused_at_its_line_with_the_allowed_keys()
 def test_an_unknown_nested_key_is_refused_at_its_own_line() -> None:
     text = APP + "    colour: blue\n"
     assert problems(text) == [
-        "seatkeeper.yml:6: apps[0]: unknown key 'colour'; allowed keys: key, name, owner, "
+        "seatkeeper.yml:6: apps[miro]: unknown key 'colour'; allowed keys: key, name, owner, "
         "connector, approval, tiers, contract, reclaim"
     ]
 
@@ -82,42 +82,42 @@ def test_an_unknown_nested_key_is_refused_at_its_own_line() -> None:
 def test_an_unknown_connector_key_lists_that_connectors_keys() -> None:
     text = APP + "    connector: {type: scim, base_url: 'https://x', token_env: T, tenant: x}\n"
     (found,) = problems(text, env={"T": "t"})
-    assert found.startswith("seatkeeper.yml:6: apps[0].connector: unknown key 'tenant'")
+    assert found.startswith("seatkeeper.yml:6: apps[miro].connector: unknown key 'tenant'")
     assert "base_url, token_env, tiers_as, timeout_seconds" in found
 
 
 def test_a_missing_key_points_at_the_enclosing_mapping() -> None:
     text = "apps:\n  - key: miro\n    tiers: [{key: standard, name: Standard}]\n"
-    assert problems(text) == ["seatkeeper.yml:2: apps[0]: missing required key 'name'"]
+    assert problems(text) == ["seatkeeper.yml:2: apps[miro]: missing required key 'name'"]
 
 
 def test_a_wrong_type_says_what_was_expected_and_what_was_found() -> None:
     text = APP.replace("monthly_price: 10", "monthly_price: ten") + "    contract: {seats: -1}\n"
     assert problems(text) == [
-        "seatkeeper.yml:5: apps[0].tiers[0].monthly_price: should be a number, got 'ten'",
-        "seatkeeper.yml:6: apps[0].contract.seats: should be at least 0, got -1",
+        "seatkeeper.yml:5: apps[miro].tiers[standard].monthly_price: should be a number, got 'ten'",
+        "seatkeeper.yml:6: apps[miro].contract.seats: should be at least 0, got -1",
     ]
 
 
 def test_a_bad_approval_step_is_named_with_its_path() -> None:
     text = APP.replace("monthly_price: 10", "approval: [manager, bob]")
     assert problems(text) == [
-        "seatkeeper.yml:5: apps[0].tiers[0].approval[1]: approval step 'bob' is not one of "
-        "manager, owner, admins or a Slack user id (U…)"
+        "seatkeeper.yml:5: apps[miro].tiers[standard].approval[1]: approval step 'bob' is not "
+        "one of manager, owner, admins or a Slack user id (U…)"
     ]
 
 
 def test_downgrade_to_must_name_one_of_the_apps_tiers() -> None:
     text = APP + "    reclaim:\n      action: downgrade\n      downgrade_to: free\n"
     (found,) = problems(text)
-    assert found.startswith("seatkeeper.yml:8: apps[0].reclaim.downgrade_to: ")
+    assert found.startswith("seatkeeper.yml:8: apps[miro].reclaim.downgrade_to: ")
     assert "'free' is not one of its tiers" in found
 
 
 def test_a_default_downgrade_needs_a_matching_tier_in_every_app() -> None:
     text = "defaults:\n  reclaim: {action: downgrade, downgrade_to: viewer}\n" + APP
     (found,) = problems(text)
-    assert found.startswith("seatkeeper.yml:4: apps[0]: app miro: reclaim action downgrade")
+    assert found.startswith("seatkeeper.yml:4: apps[miro]: app miro: reclaim action downgrade")
 
 
 def test_reclaim_is_on_in_working_hours_and_dms_go_out_one_a_second_by_default() -> None:
@@ -159,12 +159,12 @@ def test_exempt_refuses_anything_but_an_email_at_its_line_naming_the_value() -> 
     text += "        - ''\n        - ada@\n"
     wanted = "; exempt takes email addresses, such as ceo@acme.com"
     assert problems(text) == [
-        f"seatkeeper.yml:8: apps[0].reclaim.exempt[0]: 'U0ALICE01' is a Slack user id{wanted}",
-        f"seatkeeper.yml:9: apps[0].reclaim.exempt[1]: 'Ada Lovelace' is not an email "
+        f"seatkeeper.yml:8: apps[miro].reclaim.exempt[0]: 'U0ALICE01' is a Slack user id{wanted}",
+        f"seatkeeper.yml:9: apps[miro].reclaim.exempt[1]: 'Ada Lovelace' is not an email "
         f"address{wanted}",
-        f"seatkeeper.yml:10: apps[0].reclaim.exempt[2]: a blank entry is not an email "
+        f"seatkeeper.yml:10: apps[miro].reclaim.exempt[2]: a blank entry is not an email "
         f"address{wanted}",
-        f"seatkeeper.yml:11: apps[0].reclaim.exempt[3]: 'ada@' is not an email address{wanted}",
+        f"seatkeeper.yml:11: apps[miro].reclaim.exempt[3]: 'ada@' is not an email address{wanted}",
     ]
 
 
@@ -194,7 +194,7 @@ def test_unreadable_working_hours_are_refused_at_their_line_with_the_reason(
 def test_an_apps_working_hours_are_checked_like_the_defaults() -> None:
     (found,) = problems(APP + "    reclaim: {working_hours: 'Mon-Fri'}\n")
 
-    assert found.startswith("seatkeeper.yml:6: apps[0].reclaim.working_hours: 'Mon-Fri' is not")
+    assert found.startswith("seatkeeper.yml:6: apps[miro].reclaim.working_hours: 'Mon-Fri' is not")
 
 
 @pytest.mark.parametrize(
@@ -221,7 +221,7 @@ def test_reclaim_enabled_is_true_or_false() -> None:
 def test_a_duplicate_app_key_is_refused_at_the_second_app() -> None:
     text = APP + APP.removeprefix("apps:\n").replace("name: Miro", "name: Miro again")
     assert problems(text) == [
-        "seatkeeper.yml:6: apps[1].key: duplicate app key 'miro' (first at line 2)"
+        "seatkeeper.yml:6: apps[miro].key: duplicate app key 'miro' (first at line 2)"
     ]
 
 
@@ -236,7 +236,7 @@ def test_a_duplicate_yaml_key_is_refused_at_its_second_occurrence() -> None:
 def test_a_token_env_that_is_not_set_is_refused() -> None:
     found = problems(EXAMPLE.read_text(encoding="utf-8"), env={"FIGMA_SCIM_TOKEN": ""})
     assert found == [
-        "seatkeeper.yml:20: apps[0].connector.token_env: FIGMA_SCIM_TOKEN is not set in the "
+        "seatkeeper.yml:20: apps[figma].connector.token_env: FIGMA_SCIM_TOKEN is not set in the "
         "environment; connector secrets come only from environment variables"
     ]
 
@@ -247,6 +247,41 @@ def test_a_directory_token_env_must_be_set_too() -> None:
         "seatkeeper.yml:1: directory.token_env: OKTA_TOKEN is not set in the environment; "
         "connector secrets come only from environment variables"
     ]
+
+
+def test_without_secrets_a_config_whose_token_envs_are_not_set_loads(tmp_path: Path) -> None:
+    path = tmp_path / "seatkeeper.yml"
+    path.write_text(
+        EXAMPLE.read_text(encoding="utf-8")
+        + "  - key: okta-app\n    name: Okta app\n    tiers: [{key: user, name: User}]\n"
+        "    connector: {type: okta, base_url: 'https://acme.okta.com', app_id: a1,"
+        " token_env: OKTA_TOKEN}\n",
+        encoding="utf-8",
+    )
+    config = load_config(path, env={}, secrets=False)
+    assert [app.key for app in config.apps] == ["figma", "miro", "okta-app"]
+
+
+def test_without_secrets_a_directory_token_env_need_not_be_set_either() -> None:
+    text = "directory: {source: okta, base_url: 'https://acme.okta.com', token_env: OKTA_TOKEN}\n"
+    config = parse_config(text, source="seatkeeper.yml", env={}, secrets=False)
+    assert config.directory.token_env == "OKTA_TOKEN"
+
+
+def test_without_secrets_everything_else_is_still_checked() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8").replace("[manager, owner]", "[manager, bob]")
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, source="seatkeeper.yml", env={}, secrets=False)
+    found = [str(problem) for problem in caught.value.problems]
+    assert len(found) == 1 and "approval step 'bob'" in found[0]
+
+
+def test_without_secrets_a_secret_written_as_token_env_is_still_refused() -> None:
+    text = APP + "    connector: {type: scim, base_url: 'https://x', token_env: xoxb-1-2}\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, source="seatkeeper.yml", env={}, secrets=False)
+    (found,) = [str(problem) for problem in caught.value.problems]
+    assert "names an environment variable" in found and "xoxb" not in found
 
 
 def test_a_bad_crontab_is_refused_with_its_line() -> None:
@@ -280,7 +315,7 @@ def test_a_secret_written_in_the_file_is_refused_without_echoing_it() -> None:
     text = APP + "    connector: {type: scim, base_url: 'https://x', token: hunter2}\n"
     found = problems(text)
     assert any(
-        "apps[0].connector.token: looks like a secret; secrets go in environment "
+        "apps[miro].connector.token: looks like a secret; secrets go in environment "
         "variables, named with token_env" in line
         for line in found
     )
@@ -316,7 +351,8 @@ def test_settings_have_documented_defaults() -> None:
     assert settings.slack_bot_token is None and settings.slack_app_token is None
     assert settings.slack_api_url == "https://slack.com/api/"
     assert settings.seatkeeper_database_url == "sqlite:///seatkeeper.db"
-    assert settings.seatkeeper_config == Path("seatkeeper.yml")
+    assert settings.seatkeeper_config is None and not settings.config_named
+    assert settings.config_path == Path("seatkeeper.yml")
     assert settings.seatkeeper_log_level == "INFO"
     assert settings.seatkeeper_worker_interval == 1.0
 
@@ -337,3 +373,69 @@ def test_the_slack_api_url_always_ends_with_a_slash() -> None:
     settings = settings_from_env({"SLACK_API_URL": "http://localhost:8001/api"})
     assert settings.slack_api_url == "http://localhost:8001/api/"
     assert isinstance(settings, Settings)
+
+
+# --- helpful words -----------------------------------------------------------------------
+
+
+def test_a_mistyped_key_gets_a_did_you_mean() -> None:
+    text = "defaults:\n  reclaim: {idle_day: 30}\n"
+
+    assert problems(text) == [
+        "seatkeeper.yml:2: defaults.reclaim: unknown key 'idle_day' (did you mean 'idle_days'?); "
+        "allowed keys: enabled, idle_days, grace_days, reminder_days, new_seat_days, "
+        "working_hours, action, downgrade_to, review, exempt"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("slack: it_channel: C0ITOPS01\n", "a ':' where none can be: check this line's"),
+        ("slack:\n\tit_channel: C0ITOPS01\n", "a tab: YAML indents with spaces only"),
+        ("admins:\n  - U0ADMIN01\n other: 1\n", "this line's indentation does not match"),
+    ],
+    ids=["a value holding ': '", "a tab", "a key out of line"],
+)
+def test_indentation_slips_are_explained_in_plain_words(text: str, reason: str) -> None:
+    [found] = problems(text)
+
+    assert reason in found
+    assert "while scanning" not in found and "block mapping" not in found
+
+
+def test_a_google_tier_without_a_sku_is_refused_when_the_config_is_read() -> None:
+    text = (
+        "apps:\n"
+        "  - key: gws\n"
+        "    name: Google Workspace\n"
+        "    connector: {type: google_workspace, product_id: Google-Apps,\n"
+        "                skus: {starter: '1010020027'}, credentials_env: GWS_KEY,\n"
+        "                subject: admin@acme.test}\n"
+        "    tiers: [{key: starter, name: Starter}, {key: plus, name: Plus}]\n"
+    )
+
+    [found] = problems(text, env={"GWS_KEY": "{}"})
+
+    assert found.endswith("skus names nothing for tier plus: every tier needs one")
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        (
+            "apps:\n  - key: m365\n    name: M365\n    tiers: [{key: e3, name: E3}]\n"
+            "    connector: {type: microsoft365, tenant_id: t, client_id: c,\n"
+            "                client_secret_env: M365_SECRET, skus: {e3: X},\n"
+            "                client_secret: hunter2hunter2}\n",
+            "named with client_secret_env",
+        ),
+        ("slack:\n  bot_token: xoxb-1-2-abc\n", "SLACK_BOT_TOKEN environment variable"),
+    ],
+    ids=["a Microsoft 365 secret", "the Slack bot token"],
+)
+def test_a_pasted_secret_is_told_the_setting_that_names_its_variable(text: str, hint: str) -> None:
+    found = problems(text, env={"M365_SECRET": "x"})
+
+    assert any(hint in problem for problem in found), found
+    assert not any("hunter2" in problem or "xoxb" in problem for problem in found)

@@ -100,7 +100,8 @@ def test_an_added_type_is_refused_where_the_registry_does_not_have_it() -> None:
 
     (found,) = problems(text)
 
-    assert found.startswith("seatkeeper.yml:5: apps[0].connector: unknown type 'desk'; use one of")
+    where = "seatkeeper.yml:5: apps[desk].connector"
+    assert found.startswith(f"{where}: unknown type 'desk'; use one of")
 
 
 def test_the_settings_of_an_added_type_are_checked_with_file_and_line() -> None:
@@ -108,8 +109,8 @@ def test_the_settings_of_an_added_type_are_checked_with_file_and_line() -> None:
     text += "      colour: red\n"
 
     assert problems(text, DESK) == [
-        "seatkeeper.yml:5: apps[0].connector: missing required key 'queue'",
-        "seatkeeper.yml:8: apps[0].connector: unknown key 'colour'; allowed keys: type, queue, "
+        "seatkeeper.yml:5: apps[desk].connector: missing required key 'queue'",
+        "seatkeeper.yml:8: apps[desk].connector: unknown key 'colour'; allowed keys: type, queue, "
         "token_env",
     ]
 
@@ -118,11 +119,11 @@ def test_a_connector_without_a_type_is_told_every_type_the_registry_knows() -> N
     text = APP + "    connector: {queue: IT}\n"
 
     assert problems(text) == [
-        "seatkeeper.yml:5: apps[0].connector: needs a 'type' key (csv, github_copilot, "
+        "seatkeeper.yml:5: apps[desk].connector: needs a 'type' key (csv, github_copilot, "
         "google_workspace, manual, microsoft365, okta, scim, slack)"
     ]
     assert problems(text, DESK) == [
-        "seatkeeper.yml:5: apps[0].connector: needs a 'type' key (csv, desk, github_copilot, "
+        "seatkeeper.yml:5: apps[desk].connector: needs a 'type' key (csv, desk, github_copilot, "
         "google_workspace, manual, microsoft365, okta, scim, slack)"
     ]
 

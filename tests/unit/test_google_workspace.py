@@ -69,7 +69,7 @@ def app(**connector: Any) -> AppConfig:
         "subject": "admin@example.com",
         **connector,
     }
-    tiers = [{"key": key, "name": key.title()} for key in ("starter", "standard", "plus")]
+    tiers = [{"key": key, "name": key.title()} for key in config["skus"]]
     return REGISTRY.app_model.model_validate(
         {"key": "gws", "name": "Google Workspace", "tiers": tiers, "connector": config}
     )

@@ -41,7 +41,7 @@ def app_config(**connector: Any) -> AppConfig:
         "skus": SKUS,
         **connector,
     }
-    tiers = [{"key": "e1", "name": "E1"}, {"key": "e3", "name": "E3"}, {"key": "e5", "name": "E5"}]
+    tiers = [{"key": key, "name": key.upper()} for key in connector.get("skus", SKUS)]
     return REGISTRY.app_model.model_validate(
         {"key": "m365", "name": "Microsoft 365", "connector": config, "tiers": tiers}
     )

@@ -110,28 +110,83 @@ def test_windows_line_endings_are_fine() -> None:
 # The header
 
 
+EXPECTED = f"(the header names these columns, in any order: {HEADER})"
+
+
 @pytest.mark.parametrize(
-    "header",
+    ("header", "reason"),
     [
-        pytest.param("email,name,slack_user_id,manager_email,department", id="a column missing"),
-        pytest.param(f"{HEADER},team", id="an extra column"),
-        pytest.param("name,email,slack_user_id,manager_email,department,active", id="out of order"),
-        pytest.param("Email,Name,Slack_User_Id,Manager_Email,Department,Active", id="capitals"),
-        pytest.param("mail,name,slack_id,manager,department,active", id="other names"),
-        pytest.param("alice@acme.test,Alice,U0ALICE01,,,", id="no header at all"),
+        pytest.param(
+            "email,name,slack_user_id,manager_email,department",
+            f"missing column active {EXPECTED}",
+            id="a column missing",
+        ),
+        pytest.param(f"{HEADER},team", f"unknown column 'team' {EXPECTED}", id="an extra column"),
+        pytest.param(
+            "mail,name,slack_id,manager,department,active",
+            "missing columns email, slack_user_id, manager_email; "
+            f"unknown columns 'mail', 'slack_id', 'manager' {EXPECTED}",
+            id="other names",
+        ),
+        pytest.param(
+            f"{HEADER},email", f"column named twice: email {EXPECTED}", id="a column twice"
+        ),
+        pytest.param(
+            "alice@acme.test,Alice,U0ALICE01,,,",
+            "missing columns email, name, slack_user_id, manager_email, department, active; "
+            "unknown columns 'alice@acme.test', 'alice', 'u0alice01', '', '', '' "
+            f"{EXPECTED}",
+            id="no header at all",
+        ),
     ],
 )
-def test_the_header_must_match_exactly(header: str) -> None:
+def test_a_header_names_each_missing_unknown_or_repeated_column(header: str, reason: str) -> None:
     text = f"{header}\nalice@acme.test,Alice,U0ALICE01,,,\n"
 
     rows, problems = parse_people(text, FILE)
 
     assert rows == []
-    assert problems == [LineProblem(FILE, 1, f"the header must be exactly {HEADER}")]
+    assert problems == [LineProblem(FILE, 1, reason)]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        pytest.param("name,email,slack_user_id,manager_email,department,active", id="out of order"),
+        pytest.param("Email,Name,Slack_User_Id,Manager_Email,Department,Active", id="capitals"),
+        pytest.param(" email , name,slack_user_id,manager_email,department,active", id="spaces"),
+    ],
+)
+def test_columns_are_found_by_name_in_any_order_and_case(header: str) -> None:
+    values = {"email": "alice@acme.test", "name": "Alice", "slack_user_id": "U0ALICE01"}
+    names = [name.strip().lower() for name in header.split(",")]
+    line = ",".join(values.get(name, "") for name in names)
+
+    rows, problems = parse_people(f"{header}\n{line}\n", FILE)
+
+    assert problems == []
+    assert [(r.email, r.name, r.slack_user_id) for r in rows] == [
+        ("alice@acme.test", "Alice", "U0ALICE01")
+    ]
+
+
+@pytest.mark.parametrize("separator", [";", "\t"], ids=["semicolons", "tabs"])
+def test_a_file_separated_by_semicolons_or_tabs_as_spreadsheets_export_it_is_read(
+    separator: str,
+) -> None:
+    header = HEADER.replace(",", separator)
+    line = separator.join(["alice@acme.test", "Archer, Alice", "U0ALICE01", "", "Design", ""])
+
+    rows, problems = parse_people(f"{header}\n{line}\n", FILE)
+
+    assert problems == []
+    assert [(r.email, r.name, r.department) for r in rows] == [
+        ("alice@acme.test", "Archer, Alice", "Design")
+    ]
 
 
 def test_an_empty_file_is_refused_at_its_header() -> None:
-    assert reasons("") == [(1, f"the header must be exactly {HEADER}")]
+    assert reasons("") == [(1, f"the first line must be a header; {EXPECTED[1:-1]}")]
 
 
 def test_a_header_without_people_is_refused() -> None:

@@ -9,6 +9,7 @@ import pytest
 from connectors.manual import ManualConnector
 from connectors.registry import REGISTRY, build_connector, build_registry
 from connectors.scim import ScimConnector
+from connectors.unavailable import unavailable
 from workflows.catalog import AppConfig
 from workflows.ports import Assignee, ConnectorError, NotSupported
 
@@ -99,11 +100,19 @@ def test_the_registry_holds_a_connector_per_app_key(client: httpx.Client) -> Non
     assert isinstance(registry["figma"], ScimConnector)
 
 
-def test_the_registry_names_every_missing_token_at_once(client: httpx.Client) -> None:
+def test_an_app_whose_secret_is_missing_gets_a_stand_in_that_fails_with_the_reason(
+    client: httpx.Client,
+) -> None:
     other = {**SCIM, "token_env": "LINEAR_SCIM_TOKEN"}
+    apps = [app("figma", SCIM), app("linear", other), app("miro")]
 
-    with pytest.raises(ConnectorError) as error:
-        build_registry([app("figma", SCIM), app("linear", other)], client=client, env={})
+    registry = build_registry(apps, client=client, env={})
 
-    assert "FIGMA_SCIM_TOKEN" in str(error.value)
-    assert "LINEAR_SCIM_TOKEN" in str(error.value)
+    assert sorted(registry) == ["figma", "linear", "miro"]
+    reasons = unavailable(registry)
+    assert len(reasons) == 2
+    assert "FIGMA_SCIM_TOKEN" in reasons[0] and "LINEAR_SCIM_TOKEN" in reasons[1]
+    with pytest.raises(ConnectorError, match="FIGMA_SCIM_TOKEN is not set"):
+        registry["figma"].list_seats()
+    with pytest.raises(ConnectorError, match="LINEAR_SCIM_TOKEN is not set"):
+        registry["linear"].check()
