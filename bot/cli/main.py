@@ -17,19 +17,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bootstrap import Container, build
 from bot.cli import failures, sandbox, tokens
+from bot.cli.config_file import config_file, refusing_invalid_config
 from bot.cli.failures import CONFIGURATION, FOUND, Refusal
 from bot.cli.report_formats import FORMATS
-from bot.config.loader import ConfigError, load_config, load_default_config
+from bot.config.loader import load_config, load_default_config
 from bot.config.settings import Settings, settings_from_env
 from bot.runtime import logs
 from workflows.catalog import Config
 from workflows.reports import KINDS
 
 log = logging.getLogger("seatkeeper")
-STARTER_NOTE = (
-    "seatkeeper: no seatkeeper.yml in this folder and none named by SEATKEEPER_CONFIG or "
-    "--config: using the built-in starter configuration (two example apps, no admins)"
-)
 PASSES = {  # the scheduled passes `seatkeeper run JOB` runs now
     "sync": "read seats from every vendor and people from the directory",
     "reclaim": "ask about idle and ending seats; take back those not kept",
@@ -206,21 +203,11 @@ def _schema_current(container: Container) -> bool:
 
 def _config(settings: Settings) -> Config:
     """The config file; its secrets are looked for where they are used, not here."""
-    path = settings.config_path
-    try:
-        if path.exists():
-            return load_config(path, env=os.environ, secrets=False)
-        if settings.config_named:
-            raise Refusal(
-                CONFIGURATION,
-                f"the config file {path} does not exist (named by SEATKEEPER_CONFIG or --config); "
-                "fix the name, or `seatkeeper config example > seatkeeper.yml`",
-            )
-        print(STARTER_NOTE, file=sys.stderr)
-        return load_default_config(env=os.environ, secrets=False)
-    except ConfigError as exc:
-        print(f"seatkeeper: the configuration is not valid:\n{exc}", file=sys.stderr)
-        raise Refusal(CONFIGURATION) from exc
+    path = config_file(settings)
+    with refusing_invalid_config():
+        if path is None:
+            return load_default_config(env=os.environ, secrets=False)
+        return load_config(path, env=os.environ, secrets=False)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -19,9 +19,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
-from sqlalchemy.exc import SQLAlchemyError
 
-from bot.config.loader import ConfigError
+from bot.cli.config_file import config_file, refusing_invalid_config
+from bot.cli.failures import CONFIGURATION, Refusal
 from bot.config.settings import Settings
 from bot.sandbox.demo import seed, write_demo
 from bot.sandbox.server import is_loopback
@@ -30,15 +30,18 @@ from workflows.commands import SyncPeople
 from workflows.directory import sync_people
 from workflows.ports import ConnectorError
 
-log = logging.getLogger("seatkeeper")
 GRACE_SECONDS = 3
 Prepare = Callable[[SandboxApp], str | None]  # fills the database; says what is off, if any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """`--host`, `--port` and `--allow-remote`."""
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8000, help="the port to listen on (default: 8000)"
+    )
     parser.add_argument(
         "--allow-remote",
         action="store_true",
@@ -47,9 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def demo(args: argparse.Namespace, settings: Settings) -> int:
-    """A seeded organisation in a throwaway folder, in the sandbox."""
-    if not _host_allowed(args):
-        return 2
+    """Acme, the demo organisation, in a throwaway folder, in the sandbox."""
+    _check_host(args)
     with _throwaway("seatkeeper-demo-") as folder:
         today = dt.datetime.now(dt.UTC).date()
         files = write_demo(folder, today=today)
@@ -65,8 +67,8 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def sandbox(args: argparse.Namespace, settings: Settings) -> int:
     """Your own config and directory in the sandbox, vendor calls in dry run."""
-    if not _host_allowed(args):
-        return 2
+    _check_host(args)
+    config_file(settings)  # a named file must exist; the starter config is used only when said
     with _throwaway("seatkeeper-sandbox-") as folder:
         own = os.environ.get("SEATKEEPER_DATABASE_URL")
         database_url = own or f"sqlite:///{folder / 'seatkeeper.db'}"
@@ -83,14 +85,9 @@ def _run(
 ) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run otherwise
     url = base_url(args.host, args.port)
-    try:
+    with refusing_invalid_config():
         app = open_sandbox(config, database_url, url=url, env=env)
-    except ConfigError as exc:
-        print(f"seatkeeper: the configuration is not valid:\n{exc}", file=sys.stderr)
-        return 2
-    except (SQLAlchemyError, ConnectorError) as exc:
-        print(f"seatkeeper: cannot start the sandbox: {exc}", file=sys.stderr)
-        return 1
+    # A database that cannot be used propagates: `main` says so in one line (exit code 3).
     try:
         problem = prepare(app)
         if problem:
@@ -104,7 +101,8 @@ def _run(
             asgi,
             host=args.host,
             port=args.port,
-            log_level="warning",
+            log_level="warning",  # not a line per request of the page's polling
+            log_config=None,  # through the one handler `logs.configure` set up
             timeout_graceful_shutdown=GRACE_SECONDS,
         )
         server = _Announcing(served, f"Seatkeeper sandbox: {url}/sandbox/ (Ctrl-C stops it)")
@@ -135,23 +133,22 @@ def _exit_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
-def _host_allowed(args: argparse.Namespace) -> bool:
+def _check_host(args: argparse.Namespace) -> None:
+    """Loopback, or a warning with --allow-remote; else the command stops (exit code 2)."""
     if is_loopback(args.host):
-        return True
+        return
     if not args.allow_remote:
-        print(
-            f"seatkeeper: the sandbox signs requests as Slack for anyone who can reach it, so it "
-            f"listens on this machine only (127.0.0.1), not {args.host}; add --allow-remote to "
-            "listen there anyway",
-            file=sys.stderr,
+        raise Refusal(
+            CONFIGURATION,
+            f"the sandbox signs requests as Slack for anyone who can reach it, so it listens on "
+            f"this machine only (127.0.0.1), not {args.host}; add --allow-remote to listen there "
+            "anyway",
         )
-        return False
     print(
         f"seatkeeper: warning: anyone who can reach {args.host}:{args.port} can act as any "
         "person in the sandbox and make Slack requests to the app",
         file=sys.stderr,
     )
-    return True
 
 
 def _nothing(app: SandboxApp) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -113,6 +114,41 @@ def test_the_cli_will_not_listen_beyond_loopback_unless_asked(
     assert main([command, "--host", "0.0.0.0", "--port", "1"]) == 2
 
     assert "--allow-remote" in capsys.readouterr().err
+
+
+def test_the_sandbox_refuses_a_named_config_file_that_does_not_exist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere.yml"
+
+    assert main(["--config", str(missing), "sandbox"]) == 2
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"seatkeeper: the config file {missing} does not exist")
+
+
+def test_the_sandbox_says_what_is_wrong_with_its_config_and_stops(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "seatkeeper.yml"
+    config.write_text("admins: [not-a-slack-id]\n")
+
+    assert main(["--config", str(config), "sandbox"]) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith("seatkeeper: the configuration is not valid:") and "admins" in err
+
+
+def test_the_sandbox_says_in_one_line_when_its_database_is_unreachable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no seatkeeper.yml: the starter config
+    monkeypatch.setenv("SEATKEEPER_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/x")
+
+    assert main(["sandbox"]) == 3
+
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.startswith("seatkeeper: cannot use the database:")
 
 
 def test_slacks_verifier_accepts_the_sandboxs_signature_and_no_other() -> None:
