@@ -90,13 +90,19 @@ def build_scheduler(
             continue
         scheduler.add_job(
             _guarded(engine, clock, name, job, lease),
-            CronTrigger.from_crontab(crontab, timezone="UTC"),
+            cron_trigger(crontab),
             id=name,
             name=name,
             max_instances=1,
             coalesce=True,
         )
     return scheduler
+
+
+def cron_trigger(crontab: str) -> CronTrigger:
+    """The trigger of a config's crontab (UTC): the one place a crontab becomes a schedule,
+    so the sandbox's clock jumps fire passes exactly when the scheduler would."""
+    return CronTrigger.from_crontab(crontab, timezone="UTC")
 
 
 def _guarded(

@@ -9,10 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from apscheduler.triggers.cron import CronTrigger
-
 from bot.bootstrap import Container
-from bot.passes.scheduler import run_leased
+from bot.passes.scheduler import cron_trigger, run_leased
 from bot.runtime.clock import OffsetClock
 
 ON_JUMP = ("reminders", "reclaim")  # the passes that run when their time comes in a jump
@@ -38,7 +36,7 @@ class Jump:
 
 def fire_times(crontab: str, after: dt.datetime, until: dt.datetime) -> list[dt.datetime]:
     """When `crontab` (UTC) fires after `after`, up to and including `until`."""
-    trigger = CronTrigger.from_crontab(crontab, timezone="UTC")
+    trigger = cron_trigger(crontab)
     times: list[dt.datetime] = []
     moment = after + dt.timedelta(microseconds=1)
     while True:
