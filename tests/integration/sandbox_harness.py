@@ -8,7 +8,7 @@ import datetime as dt
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +18,7 @@ import httpx
 import uvicorn
 
 from bot.cli.imports import import_people
+from bot.sandbox.demo import seed, write_demo
 from bot.sandbox.setup import SandboxApp, open_sandbox
 from workflows.catalog import Config
 from workflows.model import Seat
@@ -115,17 +116,40 @@ def served_sandbox(folder: Path, database_url: str) -> Iterator[Served]:
     """The test organisation in the sandbox, on a free loopback port."""
     (folder / "seatkeeper.yml").write_text(CONFIG)
     (folder / "people.csv").write_text(PEOPLE)
+
+    def prepare(app: SandboxApp) -> None:
+        result = import_people(folder / "people.csv", runner=app.container.runner, slack=None)
+        assert not result.problems, result.problems
+
+    with _served(folder / "seatkeeper.yml", database_url, prepare) as served:
+        yield served
+
+
+@contextmanager
+def served_demo(folder: Path, database_url: str) -> Iterator[Served]:
+    """Acme, the demo organisation, in the sandbox as `seatkeeper demo` seeds it."""
+    today = dt.datetime.now(dt.UTC).date()
+    files = write_demo(folder, today=today)
+    with _served(
+        files.config, database_url, lambda app: seed(app.container.runner, today)
+    ) as served:
+        yield served
+
+
+@contextmanager
+def _served(
+    config: Path, database_url: str, prepare: Callable[[SandboxApp], None]
+) -> Iterator[Served]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    app = open_sandbox(folder / "seatkeeper.yml", database_url, url=url, env={})
+    app = open_sandbox(config, database_url, url=url, env={})
     server: uvicorn.Server | None = None
     thread: threading.Thread | None = None
     try:
-        result = import_people(folder / "people.csv", runner=app.container.runner, slack=None)
-        assert not result.problems, result.problems
+        prepare(app)
         app.add_people()
-        config = uvicorn.Config(app.asgi(background=False), port=port, log_level="warning")
-        server = uvicorn.Server(config)
+        served = uvicorn.Config(app.asgi(background=False), port=port, log_level="warning")
+        server = uvicorn.Server(served)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         _wait_until_started(server)

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from bot.sandbox.deliveries import slash_command
+from bot.sandbox.demo_org import PEOPLE, person, slack_id
 from messages import ids
 from tests.integration.sandbox_harness import (
     ADA,
@@ -24,6 +25,7 @@ from tests.integration.sandbox_harness import (
     AddSeat,
     Served,
     add_seat,
+    served_demo,
     served_sandbox,
 )
 
@@ -271,3 +273,49 @@ def test_the_served_sandbox_answers_no_request_that_names_another_host(served: S
 
     assert (rebound.status_code, signed_elsewhere.status_code) == (403, 403)
     assert served.http.get("/sandbox/api/people").status_code == 200
+
+
+@pytest.fixture
+def demo(tmp_path: Path, database_url: str) -> Iterator[Served]:
+    with served_demo(tmp_path, database_url) as running:
+        running.drain()  # the seeded history's messages
+        yield running
+        assert running.state(slack_id("tom"))["problems"] == [], "Slack would refuse some"
+
+
+def texts(served: Served, handle: str) -> str:
+    """Everything in `handle`'s DM with the app, threads included, as one string."""
+    messages = served.dm(slack_id(handle))
+    return " ".join(m["text"] for root in messages for m in [root, *root["replies"]])
+
+
+def test_the_demo_shows_everyone_at_acme_and_the_history_it_was_seeded_with(
+    demo: Served,
+) -> None:
+    people = demo.http.get("/sandbox/api/people").json()["people"]
+
+    assert sorted(p["id"] for p in people) == sorted(p.slack_user_id for p in PEOPLE)
+    assert "Figma Professional" in texts(demo, "priya")  # Mateo's request, half approved
+    assert "Jira Premium" in texts(demo, "elena")  # Noah's, not decided yet
+    it = demo.state(slack_id("tom"))["messages"]["C0DEMOIT1"]
+    assert any("Miro Standard" in m["text"] and "done" in m["text"] for m in it)  # Connor's
+
+
+def test_two_weeks_of_the_demo_ask_about_idle_seats_then_take_back_the_unanswered(
+    demo: Served,
+) -> None:
+    first = demo.post("clock", {"hours": 24 * 7}).json()
+
+    assert first["ran"]["reclaim"] == 5  # 09:00 UTC on five days of any week
+    assert "Notion Plus" in texts(demo, "kevin") and "Jira Standard" in texts(demo, "ben")
+    assert texts(demo, "olivia") == ""  # idle, but exempt
+    assert demo.state(slack_id("ben"))["vendor_calls"] == []
+
+    demo.post("clock", {"hours": 24 * 7})
+
+    shown = demo.state(slack_id("tom"))["vendor_calls"]
+    calls = {(c["app_key"], c["action"], c["email"]) for c in shown}
+    assert ("jira", "revoke", person("ben").email) in calls
+    assert ("figma", "change_tier", person("ethan").email) in calls  # Figma downgrades
+    assert not any(email == person("olivia").email for _, _, email in calls)
+    assert not any(app == "1password" for app, _, _ in calls)  # reclaim is off for it
