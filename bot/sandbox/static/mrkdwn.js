@@ -90,34 +90,46 @@ function lines(text, ctx) {
   return out;
 }
 
+// Mentions, links, dates and code spans are cut out first and stand in the text as
+// placeholders, so *bold* or _italic_ around them still formats them, as in Slack.
+const HOLE = /\uE000(\d+)\uE001/g;
+
 function inline(text, ctx) {
-  const out = document.createDocumentFragment();
+  const nodes = [];
   const token = /`([^`\n]+)`|<([^<>\n]+)>/g;
-  let start = 0;
-  for (const match of text.matchAll(token)) {
-    out.append(formatted(text.slice(start, match.index)));
-    if (match[1] !== undefined) out.append(el("code", { class: "md-code" }, decode(match[1])));
-    else out.append(angle(match[2], ctx));
-    start = match.index + match[0].length;
-  }
-  out.append(formatted(text.slice(start)));
-  return out;
+  const marked = text.replace(/[\uE000\uE001]/g, "").replace(token, (whole, code, inner) => {
+    nodes.push(code === undefined ? angle(inner, ctx) : el("code", { class: "md-code" }, decode(code)));
+    return `\uE000${nodes.length - 1}\uE001`;
+  });
+  return formatted(marked, nodes);
 }
 
 const MARK = /(^|[^A-Za-z0-9*_~])([*_~])(\S(?:[^\n]*?\S)?)\2(?![A-Za-z0-9])/;
 const TAGS = { "*": "strong", _: "em", "~": "del" };
 
-function formatted(text) {
+function formatted(text, nodes) {
   const out = document.createDocumentFragment();
   let rest = text;
   while (rest) {
     const match = MARK.exec(rest);
     if (!match) break;
-    out.append(textNode(rest.slice(0, match.index) + match[1]));
-    out.append(el(TAGS[match[2]], {}, formatted(match[3])));
+    out.append(filled(rest.slice(0, match.index) + match[1], nodes));
+    out.append(el(TAGS[match[2]], {}, formatted(match[3], nodes)));
     rest = rest.slice(match.index + match[0].length);
   }
-  out.append(textNode(rest));
+  out.append(filled(rest, nodes));
+  return out;
+}
+
+// Text with its placeholders put back as the nodes they stand for.
+function filled(text, nodes) {
+  const out = document.createDocumentFragment();
+  let start = 0;
+  for (const hole of text.matchAll(HOLE)) {
+    out.append(textNode(text.slice(start, hole.index)), nodes[Number(hole[1])]);
+    start = hole.index + hole[0].length;
+  }
+  out.append(textNode(text.slice(start)));
   return out;
 }
 
