@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
+from bot.config.crontab import crontab_trigger
 from bot.runtime.heartbeat import Heartbeat
 from store.leases import release_lease, renew_lease, take_lease
 from workflows.ports import Clock
@@ -90,7 +90,7 @@ def build_scheduler(
             continue
         scheduler.add_job(
             _guarded(engine, clock, name, job, lease),
-            CronTrigger.from_crontab(crontab, timezone="UTC"),
+            crontab_trigger(crontab, dt.UTC),
             id=name,
             name=name,
             max_instances=1,
