@@ -166,8 +166,5 @@ def _import_per_app(
 
 
 def _read(path: Path) -> tuple[str, list[LineProblem]]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return "", [LineProblem(str(path), 0, f"cannot read the file: {exc}")]
-    return decode(raw, str(path))
+    """The file's text, or where it is not UTF-8; a file that cannot be read raises OSError."""
+    return decode(path.read_bytes(), str(path))

@@ -12,10 +12,10 @@ from inspect import isclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from bot.config.crontab import crontab_trigger
 from bot.config.disclosure import SECRET_KEY, Shown, bare, masked, showable, shown
 from bot.config.yaml_source import ConfigError, Loc, Problem, YamlDocument
 from connectors.registry import REGISTRY, Registry
@@ -188,7 +188,7 @@ def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, Any, Any]]:
 
 def _check_crontab(doc: YamlDocument, loc: Loc, expr: str) -> None:
     try:
-        CronTrigger.from_crontab(expr, timezone=dt.UTC)
+        crontab_trigger(expr, dt.UTC)
     except ValueError as exc:
         # APScheduler's detail repeats parts of the expression, so it goes where the
         # expression itself may be shown.

@@ -24,6 +24,7 @@ from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeGuard
+from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
 
@@ -246,6 +247,8 @@ class Worker:
         delay = _wait_asked(exc, self.runner.clock.now())
         if _rate_limited(exc):
             log.warning("job %s (%s) is rate limited by Slack for %s s", job.id, job.kind, delay)
+        elif _unreachable(exc):  # the network, not the code: one line, and it is retried
+            log.warning("job %s (%s) could not reach Slack: %s", job.id, job.kind, exc)
         elif not isinstance(exc, Retryable):
             log.exception("job %s (%s) failed", job.id, job.kind)
         self._finish(job, error=error, delay=delay, final=_permanent(exc))
@@ -333,6 +336,11 @@ class Worker:
 def _rate_limited(exc: Exception) -> TypeGuard[SlackApiError]:
     """True for Slack's HTTP 429 that outlasted the client's own retries."""
     return isinstance(exc, SlackApiError) and getattr(exc.response, "status_code", None) == 429
+
+
+def _unreachable(exc: Exception) -> bool:
+    """True when Slack's Web API could not be reached at all (no answer to act on)."""
+    return isinstance(exc, URLError | ConnectionError | TimeoutError)
 
 
 def _wait_asked(exc: Exception, now: dt.datetime) -> float | None:

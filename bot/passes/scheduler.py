@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
+from bot.config.crontab import crontab_trigger
 from bot.runtime.heartbeat import Heartbeat
 from store.leases import release_lease, renew_lease, take_lease
 from workflows.ports import Clock
@@ -90,19 +90,13 @@ def build_scheduler(
             continue
         scheduler.add_job(
             _guarded(engine, clock, name, job, lease),
-            cron_trigger(crontab),
+            crontab_trigger(crontab, dt.UTC),
             id=name,
             name=name,
             max_instances=1,
             coalesce=True,
         )
     return scheduler
-
-
-def cron_trigger(crontab: str) -> CronTrigger:
-    """The trigger of a config's crontab (UTC): the one place a crontab becomes a schedule,
-    so the sandbox's clock jumps fire passes exactly when the scheduler would."""
-    return CronTrigger.from_crontab(crontab, timezone="UTC")
 
 
 def _guarded(

@@ -10,7 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from bot.bootstrap import Container
-from bot.passes.scheduler import cron_trigger, run_leased
+from bot.config.crontab import crontab_trigger
+from bot.passes.scheduler import run_leased
 from bot.runtime.clock import OffsetClock
 
 ON_JUMP = ("reminders", "reclaim")  # the passes that run when their time comes in a jump
@@ -36,7 +37,7 @@ class Jump:
 
 def fire_times(crontab: str, after: dt.datetime, until: dt.datetime) -> list[dt.datetime]:
     """When `crontab` (UTC) fires after `after`, up to and including `until`."""
-    trigger = cron_trigger(crontab)
+    trigger = crontab_trigger(crontab, dt.UTC)  # the scheduler's reading, day of week included
     times: list[dt.datetime] = []
     moment = after + dt.timedelta(microseconds=1)
     while True:

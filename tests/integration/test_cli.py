@@ -275,7 +275,7 @@ def test_a_bad_re_import_leaves_the_people_already_imported_as_they_were(cli: Cl
 def test_a_missing_people_file_is_reported_and_nothing_is_imported(cli: Cli) -> None:
     outcome = cli("import", "people", "missing.csv")
 
-    assert outcome.code == 1
+    assert outcome.code == 2  # a file it cannot read: see the exit codes
     assert "missing.csv" in outcome.err
     assert "Traceback" not in outcome.err
 

@@ -198,3 +198,26 @@ def test_socket_mode_needs_only_the_app_and_bot_tokens(tmp_path: Path) -> None:
     assert_one_line(missing, 2, "--socket-mode needs SLACK_APP_TOKEN, an app-level token")
     # No signing secret was asked for: it went on to connect, and Slack was not there.
     assert_one_line(started, 3, "cannot reach Slack")
+
+
+def test_a_missing_csv_file_is_one_line_and_exit_2(folder: Path) -> None:
+    run(folder, "db", "upgrade")
+
+    done = run(folder, "import", "people", "nope.csv")
+
+    assert_one_line(done, 2, "nope.csv: No such file or directory")
+
+
+def test_work_that_cannot_reach_slack_is_logged_in_one_line_and_kept_for_later(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "seatkeeper.yml").write_text("admins: [U0ADMIN01]\ndirectory: {source: slack}\n")
+    run(tmp_path, "db", "upgrade")
+    slack = f"http://127.0.0.1:{closed_port()}/api/"
+
+    done = run(tmp_path, "run", "sync", SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=slack)
+
+    assert done.returncode == 1
+    assert "directory: Directory (slack): could not reach Slack" in done.stdout
+    assert "Traceback" not in done.stderr
+    assert "could not reach Slack: <urlopen error" in done.stderr

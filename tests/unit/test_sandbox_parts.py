@@ -63,6 +63,14 @@ def test_a_jump_finds_every_time_a_pass_came_due_in_it_and_no_other() -> None:
     assert len(fire_times("*/5 * * * *", start, start + dt.timedelta(hours=1))) == 12
 
 
+def test_a_jump_reads_the_day_of_week_as_cron_and_the_scheduler_do() -> None:
+    monday = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+
+    weekdays = fire_times("0 9 * * 1-5", monday, monday + dt.timedelta(days=7))
+
+    assert [t.strftime("%a") for t in weekdays] == ["Tue", "Wed", "Thu", "Fri", "Mon"]
+
+
 @pytest.mark.parametrize(
     ("host", "local"),
     [
