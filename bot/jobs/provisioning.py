@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import functools
-import logging
 
 from bot.jobs.subjects import load_request
-from bot.jobs.vendor import VendorHandlers
+from bot.jobs.vendor import VendorHandlers, log_handover
 from workflows import jobs
 from workflows.commands import HandProvisioningToIt, RecordProvisioned
 from workflows.model import Job, RequestStatus
 from workflows.ports import Assignee, NotSupported
 from workflows.seats import provisioned, provisioning_failed
-
-log = logging.getLogger(__name__)
 
 
 class Provisioning(VendorHandlers):
@@ -43,5 +40,5 @@ class Provisioning(VendorHandlers):
             self.runner(provisioned, RecordProvisioned(request_id))
 
     def _to_it(self, request_id: int, why: str, detail: str | None) -> None:
-        log.warning("provisioning request %s failed: %s: %s", request_id, why, detail)
+        log_handover(f"provisioning request {request_id}", why, detail)
         self.runner(provisioning_failed, HandProvisioningToIt(request_id, why, detail))

@@ -4,9 +4,8 @@ to IT when the vendor cannot (a `manual` or `csv` app) or keeps failing."""
 from __future__ import annotations
 
 import functools
-import logging
 
-from bot.jobs.vendor import VendorHandlers
+from bot.jobs.vendor import VendorHandlers, log_handover
 from workflows import jobs
 from workflows.cases import DOWNGRADE, load_case
 from workflows.commands import HandReleaseToIt, RecordReleased
@@ -14,8 +13,6 @@ from workflows.errors import Gone, NotFound
 from workflows.model import Job, ReclaimCase, SeatStatus
 from workflows.ports import Assignee, NotSupported
 from workflows.releases import record_released, release_failed
-
-log = logging.getLogger(__name__)
 
 
 class Releasing(VendorHandlers):
@@ -52,5 +49,5 @@ class Releasing(VendorHandlers):
             connector.revoke(who)
 
     def _to_it(self, case_id: int, why: str, detail: str | None) -> None:
-        log.warning("releasing case %s's seat goes to IT: %s: %s", case_id, why, detail)
+        log_handover(f"releasing case {case_id}'s seat", why, detail)
         self.runner(release_failed, HandReleaseToIt(case_id, why, detail))

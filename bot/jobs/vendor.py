@@ -13,6 +13,13 @@ from workflows.ports import Connector, ConnectorError, NotSupported, Retryable
 
 log = logging.getLogger(__name__)
 ToIt = Callable[[str, str | None], None]  # (why, the vendor's words) -> IT gets a task
+BY_HAND = "this app's seats are changed by hand"
+
+
+def log_handover(subject: str, why: str, detail: str | None) -> None:
+    """One line when work goes to IT: expected for an app handled by hand, else a warning."""
+    level = logging.INFO if why == BY_HAND else logging.WARNING
+    log.log(level, "%s goes to IT: %s: %s", subject, why, detail)
 
 
 class VendorHandlers:
@@ -45,7 +52,7 @@ class VendorHandlers:
                 raise
             to_it("the vendor kept failing", str(exc))
         except NotSupported as exc:
-            to_it("this app's seats are changed by hand", str(exc))
+            to_it(BY_HAND, str(exc))
         except ConnectorError as exc:
             to_it("the vendor refused", str(exc))
         else:
