@@ -1,0 +1,115 @@
+"""Bulk data in: usage, seats and people CSV imports, and a vendor's seats through the sync.
+
+What runs, each on a fresh SQLite file (and PostgreSQL when given):
+
+- `seatkeeper import usage|seats|people FILE.csv` through `bot.cli.main`, as an operator runs
+  it, then the same file again (an unchanged re-import). Usage dates land on seats already
+  there (written with Core inserts); the people and seats imports start from empty tables.
+- the seat sync (`SeatSync.run`, what `seatkeeper run sync` runs) of one app whose vendor lists
+  its seats: a connector-level fake (the network is not what is measured) that returns the
+  records a real connector would, with the directory's people already stored.
+- baseline: the same rows written with Core executemany, a transaction per 2,000 rows — into
+  `people` and `seats` for the people, seats and sync rows, and as `UPDATE seats` for usage.
+
+Seatkeeper's side runs in its own process; its peak RSS is measured there. On SQLite, while
+the first seats import runs, this process writes one row every half second (as a Slack
+delivery would) and reports the longest wait for the write lock.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from bench.bulk import Measured, config_of, fresh_engine, judged
+from bench.ingest_runs import (
+    APPS,
+    CATALOG,
+    Rows,
+    baseline_seconds,
+    lock_waits,
+    run_import,
+    run_sync,
+    sync_people,
+    usage_seats,
+    write_file,
+)
+from bench.suite import Part, Size
+
+TITLE = "Ingest: CSV imports and the seat sync"
+# Rows per kind: usage, seats, people, sync (one vendor's seats).
+SIZES = {
+    Size.FULL: {"usage": 1_000_000, "seats": 100_000, "people": 100_000, "sync": 50_000},
+    Size.SMALL: {"usage": 2_000, "seats": 1_000, "people": 1_000, "sync": 1_000},
+}
+GOAL_SHARE, GOAL_MB, GOAL_AGAIN, GOAL_WAIT = 0.5, 300.0, 2.0, 3.0
+
+
+def measure(part: Part, url: str | None, label: str, size: Size, folder: Path) -> None:
+    """Every kind on a fresh database of its own (SQLite files in `folder`, or `url`)."""
+    for kind, count in SIZES[size].items():
+        database = url or f"sqlite:///{folder / (kind + '.db')}"
+        engine = fresh_engine(database, config_of(CATALOG))
+        rows = Rows(kind, count)
+        if kind == "usage":
+            usage_seats(engine, count)
+        if kind == "sync":
+            sync_people(engine, count)
+        engine.dispose()
+        file = write_file(folder, rows)
+        watch = url is None and kind == "seats"
+        first = lock_waits(run_import, database, folder, file, kind) if watch else None
+        ours = first.measured if first else _once(rows, database, folder, file)
+        again = _once(rows, database, folder, file)
+        _check_stored(part, label, kind, ours.result, count)
+        floor = baseline_seconds(url or f"sqlite:///{folder / (kind + '-baseline.db')}", rows)
+        _figures(part, f"{label} {kind}", count, ours, again, floor)
+        if first is not None:
+            judged(
+                part, f"{label} {kind}: longest wait of a Slack write meanwhile", first.longest,
+                "s", met=first.longest <= GOAL_WAIT, goal=f"<= {GOAL_WAIT:g} s",
+                missed="the import holds the write lock for its whole run",
+            )  # fmt: skip
+            part.check(first.writes > 0, f"{label}: a Slack write got through during the import")
+
+
+def _once(rows: Rows, database: str, folder: Path, file: Path) -> Measured:
+    if rows.kind == "sync":
+        return run_sync(database, rows.count)
+    return run_import(database, folder, file, rows.kind)
+
+
+def _check_stored(part: Part, label: str, kind: str, stored: int, count: int) -> None:
+    part.check(stored == count, f"{label} {kind}: stored {stored} of {count} rows")
+
+
+def _figures(
+    part: Part, label: str, count: int, ours: Measured, again: Measured, floor: float
+) -> None:
+    rate, floor_rate = count / ours.seconds, count / floor
+    share, faster = rate / floor_rate, ours.seconds / again.seconds
+    peak = max(ours.peak_mb, again.peak_mb)
+    judged(
+        part, f"{label}: first run", rate, "rows/s", baseline=floor_rate, met=share >= GOAL_SHARE,
+        goal=f">= {GOAL_SHARE:g}x baseline", missed=f"{share:.2f}x the baseline",
+    )  # fmt: skip
+    judged(
+        part, f"{label}: unchanged again, times faster", faster, "x", met=faster >= GOAL_AGAIN,
+        goal=f">= {GOAL_AGAIN:g}x", missed="an unchanged row costs as much as a new one",
+    )  # fmt: skip
+    judged(
+        part, f"{label}: peak RSS", peak, "MB", met=peak <= GOAL_MB, goal=f"<= {GOAL_MB:g} MB",
+        missed="the whole file and its objects in memory",
+    )  # fmt: skip
+    part.figure(f"{label}: CPU, first run", ours.cpu, "s")
+
+
+def run(size: Size, pg_url: str | None) -> Part:
+    part = Part("ingest", TITLE)
+    counts = ", ".join(f"{kind} {n:,}" for kind, n in SIZES[size].items())
+    part.notes.append(f"rows: {counts}; {APPS} apps")
+    with tempfile.TemporaryDirectory(prefix="seatkeeper-bench-") as name:
+        measure(part, None, "SQLite", size, Path(name))
+        if pg_url:
+            measure(part, pg_url, "PostgreSQL", size, Path(name))
+    return part
