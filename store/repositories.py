@@ -6,10 +6,10 @@ Each names its port (a Protocol in `workflows.ports`) as its base, so mypy holds
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, func, or_, select, text, update
+from sqlalchemy import ColumnElement, CursorResult, bindparam, case, func, or_, select, text, update
 from sqlalchemy.event import listen
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from store import tables
 from workflows import jobs, ports
 from workflows.audit import seal
 from workflows.model import (
+    OPEN_CASE_STATUSES,
     OPEN_REQUEST_STATUSES,
     AuditEvent,
     Job,
@@ -189,6 +190,62 @@ class SqlSeatRepository(ports.SeatRepository):
         query = select(Seat).where(c.app_key == app_key, c.status.in_(HELD))
         return list(self.session.scalars(query.order_by(c.email)))
 
+    def activity_on(
+        self, app_key: str, emails: Iterable[str]
+    ) -> dict[str, tuple[dt.date | None, str | None]]:
+        """Email -> (last activity, its words) of the seats held on the app by any of `emails`
+        (case-insensitive), read as plain rows, a query per chunk of emails."""
+        c = tables.seats.c
+        wanted = sorted({normal_email(email) for email in emails})
+        found: dict[str, tuple[dt.date | None, str | None]] = {}
+        for start in range(0, len(wanted), IN_CHUNK):
+            query = select(c.email, c.last_active_on, c.activity_source).where(
+                c.app_key == app_key,
+                c.status.in_(HELD),
+                c.email.in_(wanted[start : start + IN_CHUNK]),
+            )
+            found.update((email, (day, words)) for email, day, words in self.session.execute(query))
+        return found
+
+    def record_activity(
+        self, app_key: str, changes: Mapping[str, tuple[dt.date, str | None]]
+    ) -> None:
+        """Set the last activity and its words of the app's held seats of these emails, in one
+        executemany (the session's objects are not refreshed: read them again after)."""
+        if not changes:
+            return
+        c = tables.seats.c
+        statement = (
+            update(tables.seats)
+            # No IN here: an executemany cannot expand one.
+            .where(c.app_key == app_key, or_(*(c.status == s for s in HELD)))
+            .where(c.email == bindparam("who"))
+            .values(last_active_on=bindparam("day"), activity_source=bindparam("words"))
+        )
+        rows = [
+            {"who": normal_email(who), "day": day, "words": words}
+            for who, (day, words) in changes.items()
+        ]
+        self.session.connection().execute(statement, rows)
+
+    def worth_a_look(self, app_key: str, *, used_before: dt.date, ending_by: dt.date) -> list[Seat]:
+        """Seats held on the app that were not used since `used_before` (or have no date), end
+        by `ending_by`, or have an open reclaim case, by email."""
+        c, cases = tables.seats.c, tables.reclaim_cases.c
+        open_case = (
+            select(cases.id)
+            .where(cases.seat_id == c.id, cases.status.in_(list(OPEN_CASE_STATUSES)))
+            .exists()
+        )
+        due = or_(
+            c.last_active_on.is_(None),
+            c.last_active_on < used_before,
+            c.end_date <= ending_by,
+            open_case,
+        )
+        query = select(Seat).where(c.app_key == app_key, c.status.in_(HELD), due)
+        return list(self.session.scalars(query.order_by(c.email)))
+
     def held_by(self, email: str) -> list[Seat]:
         """Seats this person holds."""
         c = tables.seats.c
@@ -208,6 +265,17 @@ class SqlSeatRepository(ports.SeatRepository):
         c = tables.seats.c
         query = select(Seat).where(c.status.in_(HELD)).order_by(c.app_key, c.email)
         return list(self.session.scalars(query))
+
+    def tally(self, app_keys: Collection[str], since: dt.date) -> list[ports.SeatTally]:
+        """Seats held per app (of `app_keys`) and tier, and of those the ones used since `since`."""
+        c = tables.seats.c
+        used = func.count(case((c.last_active_on >= since, 1)))
+        query = (
+            select(c.app_key, c.tier_key, func.count(), used)
+            .where(c.status.in_(HELD), c.app_key.in_(sorted(app_keys)))
+            .group_by(c.app_key, c.tier_key)
+        )
+        return [ports.SeatTally(*row) for row in self.session.execute(query)]
 
     def held_by_leavers(self) -> list[Seat]:
         """Active seats whose holder the directory marks inactive, by email and app."""

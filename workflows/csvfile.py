@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from workflows.text import MAX_EMAIL, control_problem, length_problem
@@ -47,25 +49,47 @@ def read_rows(
     the rest. The header names the columns in any order and case; a file separated by `;` (as
     spreadsheets in many languages export it) or by tabs is read as such."""
     # newline="": the csv module reads the line endings itself, so \r alone ends a line too.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
+    problems: list[LineProblem] = []
+    lines = io.StringIO(text, newline="")
+    rows = list(each_row(lines, file, columns, problems, noun=noun))
+    return rows, problems
+
+
+def each_row(
+    lines: Iterable[str],
+    file: str,
+    columns: tuple[str, ...],
+    problems: list[LineProblem],
+    *,
+    noun: str = "rows",
+) -> Iterator[Row]:
+    """`read_rows` one row at a time, from lines as a file opened with newline="" gives them;
+    the problems are added to `problems` as they are found."""
+    found = len(problems)
+    lines = iter(lines)
+    first = next(lines, "")
+    reader = csv.reader(itertools.chain([first], lines), delimiter=separator(first))
     try:
         header = next(reader, [])
     except csv.Error as exc:
-        return [], [LineProblem(file, 1, f"cannot read the header: {exc}")]
+        problems.append(LineProblem(file, 1, f"cannot read the header: {exc}"))
+        return
     names = [name.strip().lower() for name in header]
     problem = header_problem(names, columns)
     if problem:
-        return [], [LineProblem(file, 1, problem)]
-    rows: list[Row] = []
-    problems: list[LineProblem] = []
+        problems.append(LineProblem(file, 1, problem))
+        return
+    any_row = False
     try:
         for record in reader:
-            _take(record, reader.line_num, names, file, rows, problems)
+            row = _take(record, reader.line_num, names, file, problems)
+            if row is not None:
+                any_row = True
+                yield row
     except csv.Error as exc:  # e.g. a field past the csv module's size limit
         problems.append(LineProblem(file, reader.line_num, f"cannot read this line: {exc}"))
-    if not rows and not problems:
+    if not any_row and len(problems) == found:
         problems.append(LineProblem(file, 1, f"the file has a header but no {noun}"))
-    return rows, problems
 
 
 def separator(text: str) -> str:
@@ -96,15 +120,10 @@ def header_problem(names: list[str], columns: tuple[str, ...]) -> str | None:
 
 
 def _take(
-    record: list[str],
-    line: int,
-    names: list[str],
-    file: str,
-    rows: list[Row],
-    problems: list[LineProblem],
-) -> None:
+    record: list[str], line: int, names: list[str], file: str, problems: list[LineProblem]
+) -> Row | None:
     if not any(value.strip() for value in record):
-        return  # a blank line (spreadsheets often end with some)
+        return None  # a blank line (spreadsheets often end with some)
     if len(record) > len(names):
         problems.append(LineProblem(file, line, "too many columns (is there an unquoted comma?)"))
     elif len(record) < len(names):
@@ -114,7 +133,8 @@ def _take(
         bad = [p for k, v in values.items() if (p := control_problem(v, k))]
         problems.extend(LineProblem(file, line, reason) for reason in bad)
         if not bad:
-            rows.append((line, values))
+            return line, values
+    return None
 
 
 def shown(value: str) -> str:

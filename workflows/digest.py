@@ -17,14 +17,13 @@ from workflows import jobs
 from workflows.catalog import Config
 from workflows.commands import SCHEDULE, BuildDigest
 from workflows.errors import Refused
-from workflows.figures import AppFigures, all_figures
+from workflows.figures import AppFigures, activity_since, all_figures
 from workflows.model import (
     CaseStatus,
     DigestRecord,
     RequestStatus,
-    SeatStatus,
 )
-from workflows.ports import Clock, UnitOfWork
+from workflows.ports import Clock, SeatTally, UnitOfWork
 
 FIRST_PERIOD = dt.timedelta(days=7)  # the period of the first digest, with none before it
 ASKING = (CaseStatus.SCHEDULED, CaseStatus.PROMPTED, CaseStatus.REMINDED)
@@ -197,13 +196,13 @@ def post_digest(cmd: BuildDigest, *, uow: UnitOfWork, config: Config, clock: Clo
 
 
 def current_figures(uow: UnitOfWork, config: Config, today: dt.date) -> list[AppFigures]:
-    """Every app's figures today, most money at stake first."""
-    held: dict[str, list] = {}
-    for seat in uow.seats.held():
-        if seat.status in (SeatStatus.ACTIVE, SeatStatus.RELEASING):
-            held.setdefault(seat.app_key, []).append(seat)
+    """Every app's figures today, most money at stake first (counted by the database)."""
+    tallies: dict[str, list[SeatTally]] = {}
+    for since, app_keys in activity_since(config, today).items():
+        for tally in uow.seats.tally(app_keys, since):
+            tallies.setdefault(tally.app_key, []).append(tally)
     waiting = Counter(r.app_key for r in uow.requests.with_status(RequestStatus.WAITLISTED))
-    return all_figures(config, held, waiting, today)
+    return all_figures(config, tallies, waiting)
 
 
 def renewals(

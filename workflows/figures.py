@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from workflows.catalog import AppConfig, Config
 from workflows.model import Seat
+from workflows.ports import SeatTally
 from workflows.seats import counted_tiers
 
 CENT = Decimal("0.01")
@@ -77,27 +78,21 @@ class AppFigures:
         return _money(fewer * self.seat_price * 12)
 
 
-def app_figures(
-    app: AppConfig,
-    held: Iterable[Seat],
-    *,
-    idle_days: int,
-    today: dt.date,
-    waiting: int = 0,
-) -> AppFigures:
-    """The figures of `app` from the seats held on it today."""
+def app_figures(app: AppConfig, tallies: Iterable[SeatTally], *, waiting: int = 0) -> AppFigures:
+    """The figures of `app` from its seats held today, counted per tier."""
     counted = counted_tiers(app)
-    seats = [s for s in held if s.app_key == app.key and (counted is None or s.tier_key in counted)]
-    since = today - dt.timedelta(days=idle_days)
-    active = sum(1 for s in seats if s.last_active_on is not None and s.last_active_on >= since)
+    mine = [
+        t for t in tallies if t.app_key == app.key and (counted is None or t.tier_key in counted)
+    ]
+    assigned = sum(t.held for t in mine)
     contract = app.contract.seats
     return AppFigures(
         app_key=app.key,
         app_name=app.name,
-        paid=contract if contract is not None else len(seats),
-        assigned=len(seats),
-        active=active,
-        seat_price=_seat_price(app, seats, counted),
+        paid=contract if contract is not None else assigned,
+        assigned=assigned,
+        active=sum(t.active for t in mine),
+        seat_price=_seat_price(app, mine, counted),
         waiting=waiting,
         contract_seats=contract,
         renews_on=app.contract.renews_on,
@@ -107,33 +102,47 @@ def app_figures(
 
 
 def all_figures(
-    config: Config,
-    held: Mapping[str, list[Seat]],
-    waiting: Mapping[str, int],
-    today: dt.date,
+    config: Config, tallies: Mapping[str, list[SeatTally]], waiting: Mapping[str, int]
 ) -> list[AppFigures]:
     """Every app's figures, most money at stake (overspend, then spend) first."""
     figures = [
-        app_figures(
-            app,
-            held.get(app.key, []),
-            idle_days=config.reclaim_policy(app).idle_days,
-            today=today,
-            waiting=waiting.get(app.key, 0),
-        )
+        app_figures(app, tallies.get(app.key, []), waiting=waiting.get(app.key, 0))
         for app in config.apps
     ]
     return sorted(figures, key=lambda f: (-f.overspend, -f.monthly_spend, f.app_key))
 
 
-def _seat_price(app: AppConfig, seats: list[Seat], counted: list[str] | None) -> Decimal:
+def activity_since(config: Config, today: dt.date) -> dict[dt.date, list[str]]:
+    """The apps by the first day a seat must have been used on to count as active today."""
+    found: dict[dt.date, list[str]] = {}
+    for app in config.apps:
+        since = today - dt.timedelta(days=config.reclaim_policy(app).idle_days)
+        found.setdefault(since, []).append(app.key)
+    return found
+
+
+def tally_seats(
+    seats: Iterable[Seat], app_keys: Collection[str], since: dt.date
+) -> list[SeatTally]:
+    """`SeatRepository.tally` over seats already at hand (they count whatever their status)."""
+    counts: dict[tuple[str, str], list[int]] = {}
+    for seat in seats:
+        if seat.app_key in app_keys:
+            count = counts.setdefault((seat.app_key, seat.tier_key), [0, 0])
+            count[0] += 1
+            count[1] += seat.last_active_on is not None and seat.last_active_on >= since
+    return [SeatTally(app, tier, held, active) for (app, tier), (held, active) in counts.items()]
+
+
+def _seat_price(app: AppConfig, tallies: list[SeatTally], counted: list[str] | None) -> Decimal:
     prices = {tier.key: tier.monthly_price for tier in app.tiers}
     tiers = counted if counted is not None else [tier.key for tier in app.tiers]
     if len(tiers) == 1:
         return prices[tiers[0]]
-    if seats:
-        total = sum((prices.get(s.tier_key, Decimal(0)) for s in seats), Decimal(0))
-        return _money(total / len(seats))
+    held = sum(t.held for t in tallies)
+    if held:
+        total = sum((prices.get(t.tier_key, Decimal(0)) * t.held for t in tallies), Decimal(0))
+        return _money(total / held)
     return min(prices[key] for key in tiers)
 
 

@@ -8,9 +8,12 @@ taken for any app.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import io
+from collections.abc import Iterable, Iterator
 
 from workflows.catalog import Config
-from workflows.csvfile import LineProblem, email_problem, parse_day, read_rows, shown
+from workflows.csvfile import LineProblem, each_row, email_problem, parse_day, read_rows, shown
 from workflows.ports import SeatRecord
 
 SEAT_COLUMNS = ("app", "tier", "email", "assigned_on", "last_active_on")
@@ -61,11 +64,26 @@ def parse_usage(
     text: str, file: str, config: Config, *, today: dt.date
 ) -> tuple[dict[str, dict[str, dt.date]], list[LineProblem]]:
     """The latest activity per app and email, and every problem."""
-    rows, problems = read_rows(text, file, USAGE_COLUMNS, noun="usage rows")
-    usage: dict[str, dict[str, dt.date]] = {}
-    for line, values in rows:
+    problems: list[LineProblem] = []
+    lines = io.StringIO(text, newline="")
+    usage = latest_usage(each_usage(lines, file, config, problems, today=today))
+    return usage, sorted(problems, key=lambda p: p.line)
+
+
+def each_usage(
+    lines: Iterable[str],
+    file: str,
+    config: Config,
+    problems: list[LineProblem],
+    *,
+    today: dt.date,
+) -> Iterator[tuple[str, str, dt.date]]:
+    """(app, email, day) of each good line of a usage file, one at a time (a file may have
+    millions); each bad line's problems are added to `problems`."""
+    app_problems = functools.cache(lambda key: _app_problems(key, config))  # a few apps
+    for line, values in each_row(lines, file, USAGE_COLUMNS, problems, noun="usage rows"):
         email = values["email"].lower()
-        reasons = _app_problems(values["app"], config)
+        reasons = list(app_problems(values["app"]))
         reasons += [r for r in (email_problem(email),) if r]
         day, bad_day = parse_day(values["last_active_on"], "last_active_on", latest=today + ONE_DAY)
         if bad_day or day is None:
@@ -73,9 +91,16 @@ def parse_usage(
         if reasons or day is None:
             problems += [LineProblem(file, line, reason) for reason in reasons]
             continue
-        per_app = usage.setdefault(values["app"], {})
+        yield values["app"], email, day
+
+
+def latest_usage(rows: Iterable[tuple[str, str, dt.date]]) -> dict[str, dict[str, dt.date]]:
+    """The latest day per app and email."""
+    usage: dict[str, dict[str, dt.date]] = {}
+    for app, email, day in rows:
+        per_app = usage.setdefault(app, {})
         per_app[email] = max(day, per_app.get(email, day))
-    return usage, sorted(problems, key=lambda p: p.line)
+    return usage
 
 
 def _app_problems(app_key: str, config: Config, *, seats: bool = False) -> list[str]:

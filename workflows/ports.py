@@ -101,6 +101,16 @@ class SeatRecord:
 
 
 @dataclass(frozen=True)
+class SeatTally:
+    """How many seats are held on one app and tier, and how many of them were used lately."""
+
+    app_key: str
+    tier_key: str
+    held: int
+    active: int  # last used on or after the day asked about
+
+
+@dataclass(frozen=True)
 class ContractFigures:
     """Contract numbers a vendor exposes (e.g. prepaid vs consumed licences)."""
 
@@ -229,8 +239,18 @@ class SeatRepository(Protocol):
     def count_active(self, app_key: str, tiers: Collection[str] | None = None) -> int: ...
     def held_by(self, email: str) -> list[Seat]: ...
     def held_on(self, app_key: str) -> list[Seat]: ...
+    def activity_on(
+        self, app_key: str, emails: Iterable[str]
+    ) -> dict[str, tuple[dt.date | None, str | None]]: ...
+    def record_activity(
+        self, app_key: str, changes: Mapping[str, tuple[dt.date, str | None]]
+    ) -> None: ...
+    def worth_a_look(
+        self, app_key: str, *, used_before: dt.date, ending_by: dt.date
+    ) -> list[Seat]: ...
     def held_by_leavers(self) -> list[Seat]: ...
     def held(self) -> list[Seat]: ...
+    def tally(self, app_keys: Collection[str], since: dt.date) -> list[SeatTally]: ...
     def revoked_since(self, app_key: str, since: dt.date) -> set[str]: ...
 
 

@@ -31,7 +31,7 @@ from workflows.cases import (
 )
 from workflows.catalog import AppConfig, Config, ReclaimPolicy
 from workflows.commands import ReclaimLeavers, ScanApp
-from workflows.idle import Assessment, Verdict, assess
+from workflows.idle import ENDING_NOTICE, Assessment, Verdict, assess
 from workflows.model import (
     OPEN_CASE_STATUSES,
     CaseKind,
@@ -111,7 +111,7 @@ def scan_app(cmd: ScanApp, *, uow: UnitOfWork, config: Config, clock: Clock) -> 
         case.seat_id: case
         for case in uow.cases.with_status(*OPEN_CASE_STATUSES, app_key=app.key, for_update=True)
     }
-    seats = uow.seats.held_on(app.key)
+    seats = _worth_a_look(run)
     left = {p.email for p in uow.people.by_emails(s.email for s in seats) if not p.active}
     for seat in seats:
         if seat.status != SeatStatus.ACTIVE or seat.email in left:
@@ -128,6 +128,17 @@ def scan_app(cmd: ScanApp, *, uow: UnitOfWork, config: Config, clock: Clock) -> 
         run.report.add("close", case, "the seat was removed meanwhile")
     _review(run)
     return run.report
+
+
+def _worth_a_look(run: _Pass) -> list[Seat]:
+    """The app's held seats the pass may act on; the database leaves out those used within
+    `idle_days` that end later and have no open case (a large app has mostly those)."""
+    today = run.now.date()
+    return run.uow.seats.worth_a_look(
+        run.app.key,
+        used_before=today - dt.timedelta(days=run.policy.idle_days),
+        ending_by=today + ENDING_NOTICE,
+    )
 
 
 def _consider(run: _Pass, assessment: Assessment) -> None:

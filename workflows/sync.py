@@ -116,17 +116,23 @@ def record_usage(
 ) -> tuple[int, list[str]]:
     """Store last activity per email with its words; return (seats updated, emails without a seat).
 
-    A date older than the one a seat has (from any source) changes nothing.
+    A date older than the one a seat has (from any source) changes nothing. Only the dates of
+    the seats of the emails given are read, and the changed ones written in one statement, so
+    a large file is recorded a batch at a time at the database's pace.
     """
-    updated, unknown = 0, []
-    held = {seat.email.lower(): seat for seat in uow.seats.held_on(cmd.app_key)}
+    known = uow.seats.activity_on(cmd.app_key, cmd.usage)
+    changed: dict[str, tuple[dt.date, str | None]] = {}
+    unknown = []
     for email, day in sorted(cmd.usage.items()):
-        seat = held.get(email.lower())
-        if seat is None:
+        email = email.lower()
+        if email not in known:
             unknown.append(email)
-        else:
-            updated += _note_activity(seat, day, cmd.activity)
-    return updated, unknown
+            continue
+        after = newer_activity(known[email], day, cmd.activity)
+        if after is not None:
+            changed[email] = after
+    uow.seats.record_activity(cmd.app_key, changed)
+    return len(changed), unknown
 
 
 def _merge(records: Sequence[SeatRecord], known: dict[str, Seat]) -> dict[str, SeatRecord]:
@@ -203,20 +209,30 @@ def _newer(seat: Seat, listed_at: dt.datetime | None) -> bool:
 
 
 def _note_activity(seat: Seat, day: dt.date | None, words: str | None) -> int:
-    """Record `day` and its words if newer than the seat's; 1 if the seat changed, else 0.
+    """Record `day` and its words if newer than the seat's; 1 if the seat changed, else 0."""
+    after = newer_activity((seat.last_active_on, seat.activity_source), day, words)
+    if after is None:
+        return 0
+    seat.last_active_on, seat.activity_source = after
+    return 1
+
+
+def newer_activity(
+    stored: tuple[dt.date | None, str | None], day: dt.date | None, words: str | None
+) -> tuple[dt.date, str | None] | None:
+    """A seat's last activity and its words after `day` is reported, or None for no change.
 
     Sources overlap (a sync and a usage file, say), so the newest date wins whatever its
     source. The same date keeps the words already stored: nothing says which is truer.
     """
+    last, source = stored
     if day is None:
-        return 0
-    if seat.last_active_on is None or day > seat.last_active_on:
-        seat.last_active_on, seat.activity_source = day, words
-        return 1
-    if day == seat.last_active_on and seat.activity_source is None and words:
-        seat.activity_source = words  # a date stored before its words were: now they are known
-        return 1
-    return 0
+        return None
+    if last is None or day > last:
+        return day, words
+    if day == last and source is None and words:
+        return day, words  # a date stored before its words were: now they are known
+    return None
 
 
 def _later_activity(a: SeatRecord, b: SeatRecord) -> tuple[dt.date | None, str | None]:

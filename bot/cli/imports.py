@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, TextIO, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.runtime.batches import in_batches
+from bot.runtime.batches import Breather, batched, in_batches
 from bot.runtime.runner import Runner
+from workflows.catalog import Config
 from workflows.commands import ReclaimLeavers, ReconcileSeats, RecordUsage
 from workflows.csvfile import decode
-from workflows.imports import USAGE_REPORT, parse_seats, parse_usage
+from workflows.imports import USAGE_REPORT, each_usage, latest_usage, parse_seats
 from workflows.people import (
     ApplyPeople,
     LineProblem,
@@ -29,6 +31,10 @@ from workflows.ports import Verb
 from workflows.reclaim import reclaim_leavers
 from workflows.sync import SeatDrift, reconcile_seats, record_usage
 
+BOM = codecs.BOM_UTF8
+# Usage rows per batch: each app's rows of a batch are one transaction (a Slack delivery
+# waiting for the write lock waits for one), and a batch is all the file held in memory.
+USAGE_BATCH = 20_000
 Rows = TypeVar("Rows")
 Cmd = TypeVar("Cmd")
 Applied = TypeVar("Applied")
@@ -122,17 +128,11 @@ def _drift_counts(drift: SeatDrift) -> tuple[int, int, int]:
     return len(drift.found), len(drift.gone) + len(drift.tier_changes) + drift.activity, 0
 
 
-def _usage_counts(recorded: tuple[int, list[str]]) -> tuple[int, int, int]:
-    updated, without_seat = recorded
-    return 0, updated, len(without_seat)
-
-
 def _usage_report(app_key: str, usage: Mapping[str, dt.date]) -> RecordUsage:
     return RecordUsage(app_key, usage, USAGE_REPORT)
 
 
 SEATS = PerAppFile(parse_seats, ReconcileSeats, reconcile_seats, _drift_counts)
-USAGE = PerAppFile(parse_usage, _usage_report, record_usage, _usage_counts)
 
 
 def import_seats(path: Path, *, runner: Runner) -> ImportResult:
@@ -140,9 +140,46 @@ def import_seats(path: Path, *, runner: Runner) -> ImportResult:
     return _import_per_app(SEATS, path, runner=runner)
 
 
-def import_usage(path: Path, *, runner: Runner) -> ImportResult:
-    """Record last activity from the file; rows for people without a seat are counted."""
-    return _import_per_app(USAGE, path, runner=runner)
+def import_usage(path: Path, *, runner: Runner, pause: float = 0.0) -> ImportResult:
+    """Record last activity from the file; rows for people without a seat are counted.
+
+    The file is checked whole, then read again and applied a batch of rows at a time, each
+    app's rows of a batch in their own transaction (`pause` seconds apart): a usage export of
+    millions of rows is never held in memory, nor the write lock held for all of it.
+    """
+    today = runner.clock.now().date()
+    problems = _usage_problems(path, runner.config, today)
+    if problems or path.stat().st_size <= len(BOM):
+        return ImportResult(problems=problems)
+    updated = ignored = 0
+    breathe = Breather(pause)
+    with _text(path) as lines:
+        rows = each_usage(lines, str(path), runner.config, [], today=today)
+        for batch in batched(rows, USAGE_BATCH):
+            for app_key, usage in latest_usage(batch).items():
+                breathe()
+                one, without_seat = runner(record_usage, _usage_report(app_key, usage))
+                updated, ignored = updated + one, ignored + len(without_seat)
+    return ImportResult(0, updated, [], ignored=ignored)
+
+
+def _usage_problems(path: Path, config: Config, today: dt.date) -> list[LineProblem]:
+    """Every problem of a usage file (none for an empty one), read a line at a time."""
+    if path.stat().st_size <= len(BOM):
+        return _read(path)[1]
+    problems: list[LineProblem] = []
+    try:
+        with _text(path) as lines:
+            for _ in each_usage(lines, str(path), config, problems, today=today):
+                pass
+    except UnicodeDecodeError:
+        return _read(path)[1]  # where the first byte that is not UTF-8 is
+    return sorted(problems, key=lambda p: p.line)
+
+
+def _text(path: Path) -> TextIO:
+    # newline="": the csv module reads the line endings itself, so \r alone ends a line too.
+    return path.open(encoding="utf-8-sig", newline="")
 
 
 def _import_per_app(

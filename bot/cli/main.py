@@ -302,9 +302,11 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
                 slack=container.slack,
                 pause=writer_gap(container.engine),
             )
+        elif args.kind == "usage":
+            pause = writer_gap(container.engine)
+            result = importer.import_usage(args.file, runner=container.runner, pause=pause)
         else:
-            run = importer.import_seats if args.kind == "seats" else importer.import_usage
-            result = run(args.file, runner=container.runner)
+            result = importer.import_seats(args.file, runner=container.runner)
     if result.problems:
         print(
             f"{args.file}: nothing was imported; fix these lines and run it again:", file=sys.stderr

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from workflows.ports import Verb
@@ -37,3 +39,29 @@ def in_batches(
             time.sleep(pause)
         results.append(run(verb, command(items[start : start + size])))
     return results
+
+
+def batched(items: Iterable[Item], size: int = BATCH) -> Iterator[list[Item]]:
+    """`items` in lists of `size` (the last may be shorter), read as they are needed."""
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+@dataclass
+class Breather:
+    """Leaves the write lock free for `pause` seconds after each `every` seconds of writing.
+
+    A pause after every short transaction would cost a long import more in pauses than in
+    writes; one a second keeps a waiting Slack delivery's wait near a second.
+    """
+
+    pause: float
+    every: float = 1.0
+    since: float = field(default_factory=time.monotonic)
+
+    def __call__(self) -> None:
+        """Pause if it is time to; call between transactions."""
+        if self.pause and time.monotonic() - self.since >= self.every:
+            time.sleep(self.pause)
+            self.since = time.monotonic()

@@ -23,13 +23,14 @@ import copy
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from workflows import jobs
 from workflows.audit import seal
+from workflows.figures import tally_seats
 from workflows.model import (
     OPEN_CASE_STATUSES,
     OPEN_REQUEST_STATUSES,
@@ -62,6 +63,7 @@ from workflows.ports import (
     PeopleRepository,
     RequestRepository,
     SeatRepository,
+    SeatTally,
     TaskRepository,
     TokenRepository,
     UnitOfWork,
@@ -249,6 +251,42 @@ class FakeSeatRepository(SeatRepository):
         """Seats (active or releasing) held on the app, by email."""
         held = [s for s in self.all() if s.app_key == app_key and s.status in HELD]
         return sorted(held, key=lambda s: s.email)
+
+    def activity_on(
+        self, app_key: str, emails: Iterable[str]
+    ) -> dict[str, tuple[dt.date | None, str | None]]:
+        """Email -> (last activity, its words) of the app's held seats of `emails`."""
+        wanted = {normal_email(email) for email in emails}
+        return {
+            s.email: (s.last_active_on, s.activity_source)
+            for s in self.held_on(app_key)
+            if s.email in wanted
+        }
+
+    def record_activity(
+        self, app_key: str, changes: Mapping[str, tuple[dt.date, str | None]]
+    ) -> None:
+        """Set the last activity and its words of the app's held seats of these emails."""
+        for seat in self.held_on(app_key):
+            if seat.email in changes:
+                seat.last_active_on, seat.activity_source = changes[seat.email]
+
+    def worth_a_look(self, app_key: str, *, used_before: dt.date, ending_by: dt.date) -> list[Seat]:
+        """Held seats unused since `used_before`, ending by `ending_by` or with an open case."""
+        asked = {c.seat_id for c in self._tables.cases if c.status in OPEN_CASE_STATUSES}
+        return [
+            s
+            for s in self.held_on(app_key)
+            if s.last_active_on is None
+            or s.last_active_on < used_before
+            or (s.end_date is not None and s.end_date <= ending_by)
+            or s.id in asked
+        ]
+
+    def tally(self, app_keys: Collection[str], since: dt.date) -> list[SeatTally]:
+        """Seats held per app and tier, and of those the ones used since `since`."""
+        held = [s for s in self.all() if s.status in HELD]
+        return tally_seats(held, app_keys, since)
 
     def revoked_since(self, app_key: str, since: dt.date) -> set[str]:
         """Emails whose seat on the app was revoked on or after `since`."""
