@@ -111,11 +111,7 @@ def scan_app(cmd: ScanApp, *, uow: UnitOfWork, config: Config, clock: Clock) -> 
         case.seat_id: case
         for case in uow.cases.with_status(*OPEN_CASE_STATUSES, app_key=app.key, for_update=True)
     }
-    seats = _worth_a_look(run)
-    left = {p.email for p in uow.people.by_emails(s.email for s in seats) if not p.active}
-    for seat in seats:
-        if seat.status != SeatStatus.ACTIVE or seat.email in left:
-            continue  # being released already, or a leaver's (reclaim_leavers takes those)
+    for seat in _worth_a_look(run):
         case = open_cases.pop(seat.id or 0, None)
         assessment = assess(seat, app, run.policy, now=run.now)
         if case is not None:
@@ -130,15 +126,31 @@ def scan_app(cmd: ScanApp, *, uow: UnitOfWork, config: Config, clock: Clock) -> 
     return run.report
 
 
+def idle_seats(app: AppConfig, *, uow: UnitOfWork, config: Config, clock: Clock) -> list[Seat]:
+    """The app's seats a reclaim pass now would ask keep or release about (those without an
+    open case that the policy finds idle), selected as the pass selects them."""
+    run = _Pass(app, config.reclaim_policy(app), uow, config, clock)
+    asked = {case.seat_id for case in uow.cases.with_status(*OPEN_CASE_STATUSES, app_key=app.key)}
+    return [
+        seat
+        for seat in _worth_a_look(run)
+        if seat.id not in asked and assess(seat, app, run.policy, now=run.now).idle
+    ]
+
+
 def _worth_a_look(run: _Pass) -> list[Seat]:
-    """The app's held seats the pass may act on; the database leaves out those used within
-    `idle_days` that end later and have no open case (a large app has mostly those)."""
+    """The app's active seats, not leavers', that the pass may act on; the database leaves out
+    those used within `idle_days` that end later and have no open case (most of a large app)."""
     today = run.now.date()
-    return run.uow.seats.worth_a_look(
+    seats = run.uow.seats.worth_a_look(
         run.app.key,
         used_before=today - dt.timedelta(days=run.policy.idle_days),
         ending_by=today + ENDING_NOTICE,
     )
+    people = run.uow.people.by_emails(s.email for s in seats)
+    left = {p.email for p in people if not p.active}
+    # Being released already, or a leaver's (reclaim_leavers takes those).
+    return [s for s in seats if s.status == SeatStatus.ACTIVE and s.email not in left]
 
 
 def _consider(run: _Pass, assessment: Assessment) -> None:
