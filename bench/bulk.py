@@ -100,8 +100,11 @@ class Measured:
     peak_mb: float
 
 
-def in_child(work: Callable[..., Any], *args: Any) -> Measured:
-    """`work(*args)` in a fresh interpreter; `work` and its result must pickle."""
+def in_child(work: Callable[..., Any], *args: Any, fresh: bool = True) -> Measured:
+    """`work(*args)` in a fresh interpreter (`work` and its result must pickle), or with
+    `fresh=False` in this process (the small size: a start-up costs more than its work)."""
+    if not fresh:
+        return _measured(work, args)
     context = multiprocessing.get_context("spawn")
     with context.Pool(1) as pool:
         return pool.apply(_measured, (work, args))  # type: ignore[no-any-return]

@@ -9,10 +9,11 @@ import io
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from sqlalchemy import Engine, bindparam, func, select
 
@@ -61,7 +62,7 @@ class Rows:
             email = f"p{n:07d}@bench.test"
             if self.kind == "people":
                 manager = f"p{n // 10:07d}@bench.test" if n else ""
-                active = "false" if n % 50 == 1 else "true"
+                active = "false" if n % 1000 == 1 else "true"
                 yield email, f"Person {n}", f"U{n:09d}", manager, f"Dept {n % 40}", active
             elif self.kind == "usage":
                 yield f"a{n % APPS:03d}", email, USED.isoformat()
@@ -119,8 +120,8 @@ def stored(url: str, kind: str) -> int:
         engine.dispose()
 
 
-def run_import(url: str, folder: Path, file: Path, kind: str) -> Measured:
-    measured = in_child(_cli_import, url, str(folder), str(file), kind)
+def run_import(url: str, folder: Path, file: Path, kind: str, fresh: bool) -> Measured:
+    measured = in_child(_cli_import, url, str(folder), str(file), kind, fresh=fresh)
     return Measured(stored(url, kind), measured.seconds, measured.cpu, measured.peak_mb)
 
 
@@ -128,16 +129,16 @@ def _cli_import(url: str, folder: str, file: str, kind: str) -> int:
     """(In the child.) `seatkeeper import KIND FILE`, as an operator runs it."""
     config = Path(folder) / "seatkeeper.yml"
     config.write_text(CATALOG, encoding="utf-8")
-    os.environ.update(SEATKEEPER_DATABASE_URL=url, SEATKEEPER_CONFIG=str(config))
-    with contextlib.redirect_stdout(io.StringIO()):
+    env = {"SEATKEEPER_DATABASE_URL": url, "SEATKEEPER_CONFIG": str(config)}
+    with mock.patch.dict(os.environ, env), contextlib.redirect_stdout(io.StringIO()):
         code = main(["import", kind, file])
     if code:
         raise RuntimeError(f"seatkeeper import {kind} failed ({code})")
     return code
 
 
-def run_sync(url: str, count: int) -> Measured:
-    measured = in_child(_sync, url, count)
+def run_sync(url: str, count: int, fresh: bool) -> Measured:
+    measured = in_child(_sync, url, count, fresh=fresh)
     return Measured(stored(url, "sync"), measured.seconds, measured.cpu, measured.peak_mb)
 
 
@@ -205,18 +206,17 @@ class Watched:
     writes: int
 
 
-def lock_waits(work: Any, url: str, *args: Any) -> Watched:
-    """`work(url, *args)` while this process writes a row every half second, as Slack would."""
+def lock_waits(url: str, work: Callable[[], Measured]) -> Watched:
+    """`work()` while this process writes a row into `url` every quarter second, as Slack would."""
     from concurrent.futures import ThreadPoolExecutor
 
     path = url.removeprefix("sqlite:///")
     waits: list[float] = []
     with ThreadPoolExecutor(1) as pool:
-        running = pool.submit(work, url, *args)
-        time.sleep(1.0)  # past the child's start-up
+        running = pool.submit(work)
         while not running.done():
             waits.append(_one_write(path, len(waits)))
-            time.sleep(0.5)
+            time.sleep(0.25)
         measured = running.result()
     return Watched(measured, max(waits, default=0.0), len(waits))
 

@@ -8,7 +8,7 @@ dataclass: its data was checked where it was read, and a listing of thousands is
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -196,6 +196,18 @@ class HandProvisioningToIt:
     request_id: int
     why: str
     detail: str | None = None
+
+
+@dataclass(frozen=True)
+class AddFoundSeats:
+    """Add the seats of `records` (one per normal email) that the app has none for: a long
+    listing's new seats, a batch per transaction, before it is reconciled. `listed` (every
+    email of the listing, with the first batch) asks to refuse a listing removing most seats.
+    """
+
+    app_key: str
+    records: Sequence[SeatRecord]
+    listed: Collection[str] | None = None
 
 
 @dataclass(frozen=True)

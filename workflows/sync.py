@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from workflows.audit import SYNC, record
 from workflows.catalog import AppConfig, Config
-from workflows.commands import ReconcileSeats, RecordUsage
+from workflows.commands import AddFoundSeats, ReconcileSeats, RecordUsage
 from workflows.model import Seat
 from workflows.ports import Clock, SeatRecord, UnitOfWork
 from workflows.seats import promote_waitlist
@@ -60,29 +60,18 @@ def reconcile_seats(
     drift = SeatDrift(app_key)
     known = {seat.email.lower(): seat for seat in uow.seats.held_on(app_key)}
     reported = _merge(cmd.records, known)
-    missing = [email for email in known if email not in reported]
-    if not cmd.accept_removals and _looks_broken(len(missing), len(known)):
-        drift.error = (
-            f"the vendor's list would remove {len(missing)} of the {len(known)} recorded seats, "
-            "so nothing was changed; check the connector, then run `seatkeeper run sync "
-            "--accept-removals` if the removals are real"
-        )
-        return drift
-    revoked = functools.cache(
-        lambda: uow.seats.revoked_since(app_key, clock.now().date() - BILLING_MEMORY)
-    )
-    # Each new seat's holder, looked up for all at once: a query per seat also flushes the
-    # session each time, which made a first sync of thousands of seats take minutes.
-    holders = _slack_ids(uow, [email for email in reported if email not in known])
+    missing = sum(1 for email in known if email not in reported)
+    if not cmd.accept_removals:
+        drift.error = _removal_problem(missing, len(known))
+        if drift.error:
+            return drift
+    new = _Newcomers(app_key, uow, clock, [email for email in reported if email not in known])
     for email, found in sorted(reported.items()):
         seat = known.get(email)
-        tier = _tier(found.tier, seat, app, drift, email)
-        if seat is None and found.ends_on is not None and email in revoked():
-            continue  # the cancellation Seatkeeper asked for, billed to the end of its cycle
         if seat is None:
-            _discover(app_key, email, tier, found, holders.get(email), uow=uow, clock=clock)
-            drift.found.append(email)
+            new.add(email, found, app, drift)
             continue
+        tier = _tier(found.tier, seat, app, drift, email)
         if seat.tier_key != tier:
             drift.tier_changes.append((email, seat.tier_key, tier))
             seat.status = next_state(SEAT, seat.status, SeatEvent.CHANGE_TIER)
@@ -102,6 +91,69 @@ def reconcile_seats(
     if drift.gone:
         promote_waitlist(app_key, uow=uow, config=config, clock=clock)
     return drift
+
+
+def add_found_seats(
+    cmd: AddFoundSeats, *, uow: UnitOfWork, config: Config, clock: Clock
+) -> SeatDrift:
+    """Add the seats of `records` the app holds none for, as `reconcile_seats` would; with
+    `listed`, first refuse (changing nothing) a listing that would remove most seats."""
+    drift = SeatDrift(cmd.app_key)
+    if cmd.listed is not None:
+        still = len(uow.seats.activity_on(cmd.app_key, cmd.listed))
+        held = uow.seats.count_active(cmd.app_key)
+        drift.error = _removal_problem(held - still, held)
+        if drift.error:
+            return drift
+    held_now = uow.seats.activity_on(cmd.app_key, (r.email for r in cmd.records))
+    records = {r.email: r for r in cmd.records if r.email not in held_now}
+    new = _Newcomers(cmd.app_key, uow, clock, list(records))
+    for email, found in sorted(records.items()):
+        new.add(email, found, config.app(cmd.app_key), drift)
+    return drift
+
+
+def merge_seats(records: Sequence[SeatRecord]) -> list[SeatRecord]:
+    """One record per (normal) email, by email, as `reconcile_seats` merges a new seat's."""
+    return [replace(r, email=email) for email, r in sorted(_merge(records, {}).items())]
+
+
+@dataclass
+class _Newcomers:
+    """Seats new to an app: their holders looked up at once, then each added and audited."""
+
+    app_key: str
+    uow: UnitOfWork
+    clock: Clock
+    emails: list[str]
+
+    def __post_init__(self) -> None:
+        # One query for all holders: a query per seat also flushes the session each time,
+        # which made a first sync of thousands of seats take minutes.
+        self.holders = _slack_ids(self.uow, self.emails)
+        app_key, uow, clock = self.app_key, self.uow, self.clock
+        self.revoked = functools.cache(
+            lambda: uow.seats.revoked_since(app_key, clock.now().date() - BILLING_MEMORY)
+        )
+
+    def add(self, email: str, found: SeatRecord, app: AppConfig | None, drift: SeatDrift) -> None:
+        tier = _tier(found.tier, None, app, drift, email)
+        if found.ends_on is not None and email in self.revoked():
+            return  # the cancellation Seatkeeper asked for, billed to the end of its cycle
+        holder = self.holders.get(email)
+        _discover(self.app_key, email, tier, found, holder, uow=self.uow, clock=self.clock)
+        drift.found.append(email)
+
+
+def _removal_problem(missing: int, known: int) -> str | None:
+    """Why a listing that would remove `missing` of `known` seats is refused, or None."""
+    if not _looks_broken(missing, known):
+        return None
+    return (
+        f"the vendor's list would remove {missing} of the {known} recorded seats, "
+        "so nothing was changed; check the connector, then run `seatkeeper run sync "
+        "--accept-removals` if the removals are real"
+    )
 
 
 def _looks_broken(missing: int, known: int) -> bool:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TextIO, TypeVar
+from typing import TextIO
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.passes.sync import reconcile_in_batches
 from bot.runtime.batches import Breather, batched, in_batches
 from bot.runtime.runner import Runner
 from workflows.catalog import Config
@@ -27,17 +27,13 @@ from workflows.people import (
     manager_problems,
     parse_people,
 )
-from workflows.ports import Verb
 from workflows.reclaim import reclaim_leavers
-from workflows.sync import SeatDrift, reconcile_seats, record_usage
+from workflows.sync import record_usage
 
 BOM = codecs.BOM_UTF8
 # Usage rows per batch: each app's rows of a batch are one transaction (a Slack delivery
 # waiting for the write lock waits for one), and a batch is all the file held in memory.
 USAGE_BATCH = 20_000
-Rows = TypeVar("Rows")
-Cmd = TypeVar("Cmd")
-Applied = TypeVar("Applied")
 
 
 @dataclass
@@ -109,35 +105,24 @@ def _resolve_slack_ids(rows: list[PersonRow], slack: WebClient | None) -> int:
     return missing
 
 
-@dataclass(frozen=True)
-class PerAppFile(Generic[Rows, Cmd, Applied]):
-    """A CSV file checked whole, then applied one app at a time, each app in its own transaction.
-
-    `parse` gives each app's rows and every problem; `command` makes of an app's key and rows
-    the command of `apply`, the verb for one app; `counts` turns what it returns into (added,
-    updated, ignored).
-    """
-
-    parse: Callable[..., tuple[dict[str, Rows], list[LineProblem]]]
-    command: Callable[[str, Rows], Cmd]
-    apply: Verb[Cmd, Applied]
-    counts: Callable[[Applied], tuple[int, int, int]]
-
-
-def _drift_counts(drift: SeatDrift) -> tuple[int, int, int]:
-    return len(drift.found), len(drift.gone) + len(drift.tier_changes) + drift.activity, 0
-
-
-def _usage_report(app_key: str, usage: Mapping[str, dt.date]) -> RecordUsage:
-    return RecordUsage(app_key, usage, USAGE_REPORT)
-
-
-SEATS = PerAppFile(parse_seats, ReconcileSeats, reconcile_seats, _drift_counts)
-
-
-def import_seats(path: Path, *, runner: Runner) -> ImportResult:
-    """Load the complete seat list of each app the file names (csv/manual apps only)."""
-    return _import_per_app(SEATS, path, runner=runner)
+def import_seats(path: Path, *, runner: Runner, pause: float = 0.0) -> ImportResult:
+    """Load the complete seat list of each app the file names (csv/manual apps only); a file
+    with any problem changes nothing. Each app's new seats are added a batch per transaction
+    (`pause` seconds apart), then its list reconciled in one."""
+    text, problems = _read(path)
+    today = runner.clock.now().date()
+    per_app, parse_problems = (
+        parse_seats(text, str(path), runner.config, today=today) if text else ({}, [])
+    )
+    problems += parse_problems
+    if problems:
+        return ImportResult(problems=problems)
+    added = updated = 0
+    for app_key, rows in per_app.items():
+        drift = reconcile_in_batches(runner, ReconcileSeats(app_key, rows), pause=pause)
+        added += len(drift.found)
+        updated += len(drift.gone) + len(drift.tier_changes) + drift.activity
+    return ImportResult(added, updated, [])
 
 
 def import_usage(path: Path, *, runner: Runner, pause: float = 0.0) -> ImportResult:
@@ -158,7 +143,8 @@ def import_usage(path: Path, *, runner: Runner, pause: float = 0.0) -> ImportRes
         for batch in batched(rows, USAGE_BATCH):
             for app_key, usage in latest_usage(batch).items():
                 breathe()
-                one, without_seat = runner(record_usage, _usage_report(app_key, usage))
+                cmd = RecordUsage(app_key, usage, USAGE_REPORT)
+                one, without_seat = runner(record_usage, cmd)
                 updated, ignored = updated + one, ignored + len(without_seat)
     return ImportResult(0, updated, [], ignored=ignored)
 
@@ -180,26 +166,6 @@ def _usage_problems(path: Path, config: Config, today: dt.date) -> list[LineProb
 def _text(path: Path) -> TextIO:
     # newline="": the csv module reads the line endings itself, so \r alone ends a line too.
     return path.open(encoding="utf-8-sig", newline="")
-
-
-def _import_per_app(
-    kind: PerAppFile[Rows, Cmd, Applied], path: Path, *, runner: Runner
-) -> ImportResult:
-    """Apply a clean file app by app; a file with any problem changes nothing."""
-    text, problems = _read(path)
-    today = runner.clock.now().date()
-    per_app, parse_problems = (
-        kind.parse(text, str(path), runner.config, today=today) if text else ({}, [])
-    )
-    problems += parse_problems
-    if problems:
-        return ImportResult(problems=problems)
-    added = updated = ignored = 0
-    for app_key, rows in per_app.items():
-        applied = runner(kind.apply, kind.command(app_key, rows))
-        one_added, one_updated, one_ignored = kind.counts(applied)
-        added, updated, ignored = added + one_added, updated + one_updated, ignored + one_ignored
-    return ImportResult(added, updated, [], ignored=ignored)
 
 
 def _read(path: Path) -> tuple[str, list[LineProblem]]:

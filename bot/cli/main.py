@@ -306,7 +306,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             pause = writer_gap(container.engine)
             result = importer.import_usage(args.file, runner=container.runner, pause=pause)
         else:
-            result = importer.import_seats(args.file, runner=container.runner)
+            pause = writer_gap(container.engine)
+            result = importer.import_seats(args.file, runner=container.runner, pause=pause)
     if result.problems:
         print(
             f"{args.file}: nothing was imported; fix these lines and run it again:", file=sys.stderr

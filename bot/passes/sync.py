@@ -9,17 +9,24 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from bot.runtime.batches import Run, in_batches
+from bot.runtime.batches import BATCH, Run, batched, in_batches
 from bot.runtime.runner import Runner
 from store.db import writer_gap
 from workflows import jobs
 from workflows.catalog import Config
-from workflows.commands import MarkUnlistedLeft, ReclaimLeavers, ReconcileSeats, UpdatePeople
+from workflows.commands import (
+    AddFoundSeats,
+    MarkUnlistedLeft,
+    ReclaimLeavers,
+    ReconcileSeats,
+    UpdatePeople,
+)
 from workflows.directory import PeopleDrift, merge_listing, unlisted_have_left, update_people
 from workflows.ports import (
     Clock,
@@ -30,7 +37,7 @@ from workflows.ports import (
     UnitOfWork,
 )
 from workflows.reclaim import reclaim_leavers
-from workflows.sync import SeatDrift, reconcile_seats
+from workflows.sync import SeatDrift, add_found_seats, merge_seats, reconcile_seats
 
 log = logging.getLogger(__name__)
 EXAMPLES = 5
@@ -126,7 +133,9 @@ class SeatSync:
             cmd = ReconcileSeats(
                 app_key, records, listed_at=listed_at, accept_removals=accept_removals
             )
-            return self._runner(dry_run)(reconcile_seats, cmd)
+            if dry_run:  # rolled back batch by batch, new seats would be found twice
+                return self.runner.rehearse(reconcile_seats, cmd)
+            return reconcile_in_batches(self.runner, cmd, pause=writer_gap(self.engine))
         except ConnectorError as exc:
             return SeatDrift(app_key, error=str(exc))
         except Exception:  # one app's surprise must not stop the others; IT hears about it
@@ -157,6 +166,30 @@ class SeatSync:
     def _runner(self, dry_run: bool) -> Run:
         """The runner, or for a dry run one that rolls every change back."""
         return self.runner.rehearse if dry_run else self.runner
+
+
+def reconcile_in_batches(run: Run, cmd: ReconcileSeats, *, pause: float = 0.0) -> SeatDrift:
+    """`reconcile_seats`, with a long listing's new seats first added a batch per transaction
+    (`pause` seconds apart), so a first sync of thousands of seats never holds the write lock
+    for long; what is left (changes, removals) is then reconciled in one transaction."""
+    listing = merge_seats(cmd.records)
+    if len(listing) <= BATCH:
+        return run(reconcile_seats, cmd)
+    listed = None if cmd.accept_removals else frozenset(r.email for r in listing)
+    added = SeatDrift(cmd.app_key)
+    for number, batch in enumerate(batched(listing)):
+        time.sleep(pause if number else 0.0)
+        done = run(add_found_seats, AddFoundSeats(cmd.app_key, batch, None if number else listed))
+        if done.error:
+            return done
+        added.found += done.found
+        added.unknown_tiers += done.unknown_tiers
+    time.sleep(pause)
+    drift = run(reconcile_seats, cmd)
+    drift.found = added.found + drift.found
+    # The rest of the listing still names the tiers the catalog lacks: said once.
+    drift.unknown_tiers = list(dict.fromkeys(added.unknown_tiers + drift.unknown_tiers))
+    return drift
 
 
 def summary(config: Config, report: SyncReport) -> jobs.SyncSummary:
