@@ -160,9 +160,12 @@ class FakeVendor:
 def _sync(url: str, count: int) -> int:
     """(In the child.) One seat sync of app a000, its vendor listing `count` seats."""
     engine = make_engine(url)
-    runner = Runner(session_factory(engine), config_of(catalog_text(1)), FixedClock())
-    sync = SeatSync(runner, engine, {"a000": FakeVendor(count)}, None)  # type: ignore[dict-item]
-    report = sync.run(accept_removals=True)
+    try:
+        runner = Runner(session_factory(engine), config_of(catalog_text(1)), FixedClock())
+        sync = SeatSync(runner, engine, {"a000": FakeVendor(count)}, None)  # type: ignore[dict-item]
+        report = sync.run(accept_removals=True)
+    finally:
+        engine.dispose()
     return sum(len(d.found) for d in report.apps)
 
 

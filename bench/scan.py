@@ -108,10 +108,14 @@ def fill(url: str, size: Size) -> Engine:
 def seatkeeper(url: str, apps: int) -> dict[str, Any]:
     """(In the child.) The dry-run reclaim pass's questions and the digest's figures."""
     config = config_of(catalog_text(apps))
-    runner = Runner(session_factory(make_engine(url)), config, FixedClock())
-    idle, scan = timed(lambda: _idle(runner))
-    digest, build = timed(DigestPass(runner).rehearse)
-    report, rehearsed = timed(lambda: Reclaim(runner).run(dry_run=True))
+    engine = make_engine(url)
+    try:
+        runner = Runner(session_factory(engine), config, FixedClock())
+        idle, scan = timed(lambda: _idle(runner))
+        digest, build = timed(DigestPass(runner).rehearse)
+        report, rehearsed = timed(lambda: Reclaim(runner).run(dry_run=True))
+    finally:
+        engine.dispose()
     asked = sorted((line.app_key, line.email) for line in report.lines if line.action == "prompt")
     figures = {a.app_key: (a.assigned, a.active) for a in digest.apps if a.assigned}
     return {"idle": idle, "asked": asked, "figures": figures, "scan": scan, "digest": build,
