@@ -63,12 +63,10 @@ class Holders(SlackHandlers):
         if case.status == CaseStatus.SKIPPED:
             return  # closed before it was asked: nothing to say
         member = self._member(case.holder)
-        tz = self._wait_for_hours(case, member) if p.gated else None
-        if case.status == CaseStatus.SCHEDULED:
-            deadline = self._deadline(case, tz or _zone(member))
-            if not self.runner(mark_prompted, MarkPrompted(case.id or 0, deadline)):
-                return
-        message = seat_messages.reclaim_root(self._card(p.case_id))
+        card = self._prompt(case, member, gated=p.gated)
+        if card is None:
+            return
+        message = seat_messages.reclaim_root(card)
         self.pacer.wait()
         again = recovering(job)
         try:
@@ -121,7 +119,20 @@ class Holders(SlackHandlers):
         with self.runner.uow() as uow:
             case = load_case(uow, case_id)
             card = case_card(case, uow, self.config, self.runner.clock.now())
-        return replace(card, billed_to_cycle_end=case.app_key in self.cycle_billed)
+        return self._billed(card, case.app_key)
+
+    def _prompt(self, case: ReclaimCase, member: Member | None, *, gated: bool) -> CaseCard | None:
+        """The card of the question about to go out, marked sent first (in the same
+        transaction) when it was still scheduled; None when it should not go out."""
+        tz = self._wait_for_hours(case, member) if gated else _zone(member)
+        mark = None
+        if case.status == CaseStatus.SCHEDULED:
+            mark = MarkPrompted(case.id or 0, self._deadline(case, tz))
+        card = self.runner(_prompted_card, Prompt(case.id or 0, mark))
+        return self._billed(card, case.app_key) if card is not None else None
+
+    def _billed(self, card: CaseCard, app_key: str) -> CaseCard:
+        return replace(card, billed_to_cycle_end=app_key in self.cycle_billed)
 
     def _wait_for_hours(self, case: ReclaimCase, member: Member | None) -> dt.tzinfo:
         """The holder's timezone; NotYet until their working hours when they are off."""
@@ -166,6 +177,22 @@ class Holders(SlackHandlers):
 def _zone(member: Member | None) -> dt.tzinfo:
     """The member's timezone, or the default when Slack did not say."""
     return zone(member.get("tz") if member else None)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """Show the case's question: marked sent first with `mark`, when given."""
+
+    case_id: int
+    mark: MarkPrompted | None
+
+
+def _prompted_card(
+    cmd: Prompt, *, uow: UnitOfWork, config: Config, clock: Clock
+) -> CaseCard | None:
+    if cmd.mark is not None and not mark_prompted(cmd.mark, uow=uow, config=config, clock=clock):
+        return None
+    return case_card(load_case(uow, cmd.case_id), uow, config, clock.now())
 
 
 @dataclass(frozen=True)
