@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -35,6 +36,8 @@ from workflows.hours import deadline_after, is_open, next_open, zone
 from workflows.model import CaseKind, CaseStatus, Job, ReclaimCase
 from workflows.ports import Clock, UnitOfWork
 
+Member = dict[str, Any]  # a user object of Slack's users.info
+
 
 class Holders(SlackHandlers):
     """The handlers of seat holders' DMs."""
@@ -59,18 +62,18 @@ class Holders(SlackHandlers):
             return
         if case.status == CaseStatus.SKIPPED:
             return  # closed before it was asked: nothing to say
-        tz = self._wait_for_hours(case) if p.gated else None
-        if case.status == CaseStatus.SCHEDULED:
-            deadline = self._deadline(case, tz)
-            if not self.runner(mark_prompted, MarkPrompted(case.id or 0, deadline)):
-                return
-        message = seat_messages.reclaim_root(self._card(p.case_id))
+        member = self._member(case.holder)
+        card = self._prompt(case, member, gated=p.gated)
+        if card is None:
+            return
+        message = seat_messages.reclaim_root(card)
         self.pacer.wait()
+        again = recovering(job)
         try:
             channel, ts = self.poster.post(
                 job.key,
-                recovering=recovering(job),
-                channel=dm_channel(self.slack, case.holder),
+                recovering=again,
+                channel=self._dm(case.holder, member, again=again),
                 **message,
             )
         except SlackApiError as exc:
@@ -96,7 +99,7 @@ class Holders(SlackHandlers):
         if case is None or case.channel is None or case.ts is None:
             return
         if p.gated:
-            self._wait_for_hours(case)
+            self._wait_for_hours(case, self._member(case.holder))
         reply = seat_messages.reclaim_news(
             self._card(p.case_id), p.event, handed_over=p.handed_over
         )
@@ -116,39 +119,80 @@ class Holders(SlackHandlers):
         with self.runner.uow() as uow:
             case = load_case(uow, case_id)
             card = case_card(case, uow, self.config, self.runner.clock.now())
-        return replace(card, billed_to_cycle_end=case.app_key in self.cycle_billed)
+        return self._billed(card, case.app_key)
 
-    def _wait_for_hours(self, case: ReclaimCase) -> dt.tzinfo:
+    def _prompt(self, case: ReclaimCase, member: Member | None, *, gated: bool) -> CaseCard | None:
+        """The card of the question about to go out, marked sent first (in the same
+        transaction) when it was still scheduled; None when it should not go out."""
+        tz = self._wait_for_hours(case, member) if gated else _zone(member)
+        mark = None
+        if case.status == CaseStatus.SCHEDULED:
+            mark = MarkPrompted(case.id or 0, self._deadline(case, tz))
+        card = self.runner(_prompted_card, Prompt(case.id or 0, mark))
+        return self._billed(card, case.app_key) if card is not None else None
+
+    def _billed(self, card: CaseCard, app_key: str) -> CaseCard:
+        return replace(card, billed_to_cycle_end=app_key in self.cycle_billed)
+
+    def _wait_for_hours(self, case: ReclaimCase, member: Member | None) -> dt.tzinfo:
         """The holder's timezone; NotYet until their working hours when they are off."""
-        tz = zone(self._timezone(case.holder))
+        tz = _zone(member)
         hours = self._policy(case).hours
         now = self.runner.clock.now()
         if not is_open(now, hours, tz):
             raise NotYet(next_open(now, hours, tz))
         return tz
 
-    def _deadline(self, case: ReclaimCase, tz: dt.tzinfo | None) -> dt.datetime:
+    def _deadline(self, case: ReclaimCase, tz: dt.tzinfo) -> dt.datetime:
         """When an unanswered question closes: grace_days on, at the end of a working day."""
         if case.kind != CaseKind.IDLE and case.deadline is not None:
             return case.deadline
         policy = self._policy(case)
-        hours = policy.hours
-        tz = tz or zone(self._timezone(case.holder))
-        return deadline_after(self.runner.clock.now(), policy.grace_days, hours, tz)
+        return deadline_after(self.runner.clock.now(), policy.grace_days, policy.hours, tz)
 
     def _policy(self, case: ReclaimCase) -> ReclaimPolicy:
         app = self.config.app(case.app_key)
         return self.config.reclaim_policy(app) if app else self.config.defaults.reclaim
 
-    def _timezone(self, user: str | None) -> str | None:
-        """The user's timezone name from Slack's profile (None when Slack does not say)."""
+    def _member(self, user: str | None) -> Member | None:
+        """The user as Slack's users.info shows them (None when Slack does not say)."""
         if not user:
             return None
         try:
-            tz: str | None = self.slack.users_info(user=user)["user"].get("tz")
+            member: Member = self.slack.users_info(user=user)["user"]
         except SlackApiError:
             return None
-        return tz
+        return member
+
+    def _dm(self, holder: str, member: Member | None, *, again: bool) -> str:
+        """Where to post to the holder: their user id, when Slack has just shown them active
+        (Slack takes it as the bot's DM with them, which saves a `conversations.open`, a call
+        of a tighter rate tier than the post); else, and for a post that may have been made
+        already (its look-up needs the channel id), the DM's channel."""
+        if member is not None and not member.get("deleted") and not again:
+            return holder
+        return dm_channel(self.slack, holder)
+
+
+def _zone(member: Member | None) -> dt.tzinfo:
+    """The member's timezone, or the default when Slack did not say."""
+    return zone(member.get("tz") if member else None)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """Show the case's question: marked sent first with `mark`, when given."""
+
+    case_id: int
+    mark: MarkPrompted | None
+
+
+def _prompted_card(
+    cmd: Prompt, *, uow: UnitOfWork, config: Config, clock: Clock
+) -> CaseCard | None:
+    if cmd.mark is not None and not mark_prompted(cmd.mark, uow=uow, config=config, clock=clock):
+        return None
+    return case_card(load_case(uow, cmd.case_id), uow, config, clock.now())
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from bot.sandbox.blockkit import validate_message, validate_view
 from bot.sandbox.loopback import failure
-from bot.sandbox.rate_limits import SlidingWindow
+from bot.sandbox.rate_limits import Early, Limits
 
 JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
 TRIGGER_TTL_SECONDS = 3.0
@@ -72,7 +72,7 @@ class SlackWorkspace:
         self._triggers: dict[str, float | None] = {}  # trigger id -> issued at, None once used
         self._failures: dict[str, deque[tuple[int, int, str | None]]] = defaultdict(deque)
         self._drops: dict[str, int] = defaultdict(int)
-        self._limits: dict[str, SlidingWindow] = {}
+        self._limits = Limits()
         self._outside: dict[str, str] = {}  # channel -> the error reading it gives
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
@@ -132,13 +132,23 @@ class SlackWorkspace:
         with self._lock:
             self._failures[method].append((status, retry_after, error))
 
-    def limit(self, method: str, *, calls: int, per_seconds: float = 60.0) -> None:
+    def limit(
+        self, method: str, *, calls: int, per_seconds: float = 60.0, per_channel: bool = False
+    ) -> None:
         """Refuse calls to `method` beyond `calls` in any `per_seconds` of the fake's `now`
         clock (a sliding window of the calls let through), as Slack does: HTTP 429, error
         `ratelimited`, not carried out, and `Retry-After` the whole seconds (at least 1) until
-        the window has room. A later `limit` on the method replaces this one."""
+        the window has room. `per_channel` limits each channel on its own (Slack's message a
+        second in a channel). A later `limit` on the method replaces this one."""
         with self._lock:
-            self._limits[method] = SlidingWindow(calls, per_seconds)
+            self._limits.set(method, calls, per_seconds, per_channel=per_channel)
+
+    @property
+    def early(self) -> list[Early]:
+        """Calls that came after a 429 told callers of their method (or channel) to wait, before
+        its Retry-After had passed: each one a caller that did not honour it."""
+        with self._lock:
+            return list(self._limits.early)
 
     def keep_out(self, channel: str, error: str = "not_in_channel") -> None:
         """The bot is not a member of `channel`: reading its history answers `error`."""
@@ -180,9 +190,10 @@ class SlackWorkspace:
         self, method: str, params: dict[str, Any], token: str | None, via: str = ""
     ) -> Reply:
         """Answer one API call as Slack would (`via`: which caller, for the record)."""
+        arrived = self._now()  # before waiting for the lock: an answer given meanwhile is news
         with self._lock:
             try:
-                status, body, headers = self._answer(method, params, token)
+                status, body, headers = self._answer(method, params, token, arrived)
             except Exception as broken:  # recorded and answered, so the caller says why
                 status, body, headers = 500, failure(broken), {}
             error = None if body.get("ok") else str(body.get("error"))
@@ -197,15 +208,19 @@ class SlackWorkspace:
             raise AnswerDropped(method)
         return status, body, headers
 
-    def _answer(self, method: str, params: dict[str, Any], token: str | None) -> Reply:
+    def _answer(
+        self, method: str, params: dict[str, Any], token: str | None, arrived: float
+    ) -> Reply:
         if method not in self._handlers:
             return 200, refusal("unknown_method"), {}
         if not token:
             return 200, refusal("not_authed"), {}
         if token != self.token:
             return 200, refusal("invalid_auth"), {}
-        window = self._limits.get(method)
-        wait = window.admit(self._now()) if window is not None else None
+        now = self._now()
+        channel = str(params.get("channel") or "")
+        channel = _dm_id(channel) if channel[:1] in ("U", "W") else channel
+        wait = self._limits.admit(method, channel, arrived, now)
         if wait is not None:
             return _ratelimited(wait)
         if self._failures[method]:
@@ -213,6 +228,7 @@ class SlackWorkspace:
             if error is not None:
                 return 200, refusal(error), {}
             if status == 429:
+                self._limits.refused(method, now, retry_after)
                 return _ratelimited(retry_after)
             return status, refusal("fatal_error"), {}
         try:

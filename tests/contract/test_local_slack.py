@@ -523,3 +523,28 @@ def test_unreadable_bodies_get_slacks_error_codes(
     )
     with urllib.request.urlopen(request, timeout=5) as answer:
         assert json.loads(answer.read()) == {"ok": False, "error": error}
+
+
+def test_a_per_channel_limit_refuses_a_second_message_in_the_same_channel_only(
+    client: WebClient, fake: LocalSlack
+) -> None:
+    fake.limit("chat.postMessage", calls=1, per_seconds=1.0, per_channel=True)
+    client.chat_postMessage(channel="C1", text="one")
+
+    assert client.chat_postMessage(channel="C2", text="elsewhere")["ok"] is True
+    assert ratelimited(lambda: client.chat_postMessage(channel="C1", text="two")) == "1"
+
+
+def test_a_call_before_its_retry_after_passed_is_recorded_as_early(
+    client: WebClient, fake: LocalSlack, clock: Clock
+) -> None:
+    fake.limit("chat.postMessage", calls=1, per_seconds=30)
+    client.chat_postMessage(channel="C1", text="at 100 s")
+    assert ratelimited(lambda: client.chat_postMessage(channel="C1", text="x")) == "30"
+
+    clock.now = 120.0
+    ratelimited(lambda: client.chat_postMessage(channel="C1", text="too soon"))
+    assert [(e.limited, e.seconds_early) for e in fake.early] == [("chat.postMessage", 10.0)]
+    clock.now = 130.0
+    assert client.chat_postMessage(channel="C1", text="in time")["ok"] is True
+    assert len(fake.early) == 1

@@ -186,6 +186,27 @@ def served(
         stop_scim_server(scim_handle)
 
 
+def holder(i: int) -> tuple[str, str]:
+    """The Slack id and email of the i-th seat holder of a campaign."""
+    return f"U0H{i:06d}", f"holder{i}@acme.test"
+
+
+def write_idle_holders(world: Served, holders: int) -> tuple[Path, Path]:
+    """`holders` people in Slack, each with an idle Miro seat: the people and seats files to
+    import (`seatkeeper import people|seats`)."""
+    people = ["email,name,slack_user_id,manager_email,department,active"]
+    seats = ["app,tier,email,assigned_on,last_active_on"]
+    for i in range(holders):
+        user, email = holder(i)
+        world.slack.add_user(user, email, f"Holder {i}")
+        people.append(f"{email},Holder {i},{user},,Design,true")
+        seats.append(f"miro,standard,{email},2025-01-06,2025-06-30")
+    files = world.folder / "people.csv", world.folder / "seats.csv"
+    for path, lines in zip(files, (people, seats), strict=True):
+        path.write_text("\n".join(lines) + "\n")
+    return files
+
+
 def wait_for(
     what: Callable[[], Any],
     *,

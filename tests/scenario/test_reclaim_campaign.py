@@ -19,14 +19,16 @@ from pathlib import Path
 import pytest
 
 from tests.database import fresh_database_url
-from tests.scenario.served import LEASE_SECONDS, Served, served, wait_for
+from tests.scenario.served import (
+    LEASE_SECONDS,
+    Served,
+    served,
+    wait_for,
+    write_idle_holders,
+)
 
 HOLDERS = 240
 DEADLINE = 120.0  # seconds for the whole campaign, restart included
-
-
-def _holder(i: int) -> tuple[str, str]:
-    return f"U0H{i:06d}", f"holder{i}@acme.test"
 
 
 def _cli(world: Served, *args: str) -> subprocess.CompletedProcess[str]:
@@ -41,17 +43,9 @@ def _cli(world: Served, *args: str) -> subprocess.CompletedProcess[str]:
 
 def _seed(world: Served) -> None:
     """The holders in Slack and the directory, each with an idle Miro seat."""
-    people = ["email,name,slack_user_id,manager_email,department,active"]
-    seats = ["app,tier,email,assigned_on,last_active_on"]
-    for i in range(HOLDERS):
-        user, email = _holder(i)
-        world.slack.add_user(user, email, f"Holder {i}")
-        people.append(f"{email},Holder {i},{user},,Design,true")
-        seats.append(f"miro,standard,{email},2025-01-06,2025-06-30")
-    (world.folder / "people.csv").write_text("\n".join(people) + "\n")
-    (world.folder / "seats.csv").write_text("\n".join(seats) + "\n")
-    _cli(world, "import", "people", "people.csv")
-    _cli(world, "import", "seats", "seats.csv")
+    people, seats = write_idle_holders(world, HOLDERS)
+    _cli(world, "import", "people", people.name)
+    _cli(world, "import", "seats", seats.name)
 
 
 def _asked(world: Served) -> Counter[str]:
