@@ -31,10 +31,11 @@ from store.db import make_engine
 
 TITLE = "Ack path: Approve clicks and slash commands, served for real"
 PATH = "/slack/events"
+FAKE_SLACK_LIMIT = 1200.0  # seconds: the fake Slack outlives any run of this part
 
 
 PLANS = {
-    Size.FULL: Plan((20, 50, 100, 200), 5.0, 5.0, 1500, 32, 20.0, 10, 100, "spawn", 1.0),
+    Size.FULL: Plan((20, 50, 100, 200), 5.0, 5.0, 1500, 32, 10.0, 10, 100, "spawn", 1.0),
     Size.SMALL: Plan((20,), 0.5, 0.5, 20, 4, 1.0, 1, 20, "fork", 0.1),
 }
 
@@ -44,7 +45,7 @@ def run(size: Size, pg_url: str | None) -> Part:
     part = Part("ack", TITLE)
     clicks = sum(int(r * plan.seconds) for r in plan.rates) + plan.saturation_clicks
     users = [ADMIN, *(data.requester(n) for n in range(clicks))]
-    slack = LocalSlackProcess(users, plan.start)
+    slack = LocalSlackProcess(users, plan.start, idle_limit=FAKE_SLACK_LIMIT)
     try:
         with tempfile.TemporaryDirectory(prefix="seatkeeper-ack-") as workdir:
             env = environment(f"sqlite:///{Path(workdir) / 'ack.db'}", slack.url, slack.token)
@@ -158,7 +159,7 @@ def phase(
 def drained(server: Server, engine: Engine, plan: Plan, found: Phase, before: data.Counts) -> None:
     """Wait until the jobs are done or the limit passes; record the backlog and the drain."""
     now = data.counts(engine)
-    found.backlog = now.backlog
+    found.waiting, found.backlog = before.backlog, now.backlog
     started = time.perf_counter()
     while now.backlog and time.perf_counter() - started < plan.drain_limit:
         time.sleep(0.05)
