@@ -23,7 +23,7 @@ from types import ModuleType
 from bench.suite import Part, Size, machine, table
 
 # Each part is a module bench.KEY with TITLE and run(size, pg_url) -> Part, in run order.
-PARTS: tuple[str, ...] = ("scan", "ingest", "campaign")
+PARTS: tuple[str, ...] = ("ack", "scan", "ingest", "campaign")
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/bench"
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "PERFORMANCE.md"
 

@@ -134,14 +134,14 @@ class Result:
 # --- the fake Slack, in its own process --------------------------------------------------
 
 
-def _fake_slack_main(conn: Connection) -> None:
+def _fake_slack_main(conn: Connection, users: list[str], idle_limit: float) -> None:
     """Child process: serve LocalSlack on loopback and answer the parent's questions."""
     slack = LocalSlack().start()
     try:
-        for user in [ADMIN, *USERS]:
+        for user in users:
             slack.add_user(user, f"{user.lower()}@bench.test", user)
         conn.send((slack.url, slack.token))
-        while conn.poll(FAKE_IDLE_LIMIT):  # bounded: gives up when the parent goes quiet
+        while conn.poll(idle_limit):  # bounded: gives up when the parent goes quiet
             if conn.recv() != "figures":
                 break
             conn.send(_figures(list(slack.calls)))
@@ -176,11 +176,20 @@ class LocalSlackProcess:
     """`LocalSlack` in a child process: its Block Kit schema checks (CPU-bound, ~20 ms per
     views.publish) then cost the app process a network wait, as Slack would, not GIL time."""
 
-    def __init__(self) -> None:
-        context = multiprocessing.get_context("spawn")
+    def __init__(
+        self,
+        users: list[str] | None = None,
+        start: str = "spawn",
+        idle_limit: float = FAKE_IDLE_LIMIT,
+    ) -> None:
+        """`users` (Slack ids) are the workspace's people, each as `<id lowercased>@bench.test`;
+        `start` is the multiprocessing start method ("fork" starts at once); the fake stops
+        after `idle_limit` seconds without a word from the parent."""
+        context = multiprocessing.get_context(start)
         self._conn, child = context.Pipe()
+        users = [ADMIN, *USERS] if users is None else users
         self._process = context.Process(
-            target=_fake_slack_main, args=(child,), name="fake-slack", daemon=True
+            target=_fake_slack_main, args=(child, users, idle_limit), name="fake-slack", daemon=True
         )
         self._process.start()
         child.close()

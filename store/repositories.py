@@ -9,15 +9,27 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, bindparam, case, func, or_, select, text, update
+import sqlalchemy as sa
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    String,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.event import listen
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store import tables
 from workflows import jobs, ports
 from workflows.audit import seal
 from workflows.model import (
+    DECIDABLE_STEP_STATUSES,
     OPEN_CASE_STATUSES,
     OPEN_REQUEST_STATUSES,
     AuditEvent,
@@ -97,13 +109,23 @@ class SqlRequestRepository(ports.RequestRepository):
         return list(self.session.scalars(query.limit(limit)))
 
     def waiting_on(self, approver: str, *, limit: int = 50) -> list[Request]:
-        """Pending requests whose current step `approver` may decide."""
+        """Pending requests whose current step `approver` may decide, oldest first.
+
+        Only the steps naming the approver are read, never every pending request of the
+        organisation; the JSON text match is a coarse filter that the check below makes exact.
+        """
+        r, s = tables.requests.c, tables.approval_steps.c
+        named = select(s.request_id).where(
+            s.status.in_(sorted(DECIDABLE_STEP_STATUSES)),
+            sa.cast(s.approvers, String).like(f'%"{approver}"%'),
+        )
+        query = select(Request).where(r.status == RequestStatus.PENDING, r.id.in_(named))
         found = []
-        for request in self.with_status(RequestStatus.PENDING):
+        for request in self.session.scalars(query.order_by(r.id).limit(limit)):
             step = request.current_step()
             if step is not None and approver in step.approvers:
                 found.append(request)
-        return found[:limit]
+        return found
 
 
 class SqlPeopleRepository(ports.PeopleRepository):
@@ -319,17 +341,23 @@ class SqlTaskRepository(ports.TaskRepository):
 class SqlJobRepository(ports.JobRepository):
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._staged: set[str] = set()  # keys added in this unit of work
 
     def add(self, job: Job) -> bool:
-        """Stage a job unless one with the same key exists; True when added."""
+        """Stage a job unless one with the same key exists; True when added.
+
+        The job is inserted with the transaction's other rows, not flushed on its own. Should a
+        concurrent transaction commit the same key first, the unique key fails this commit, and
+        the runner re-runs the verb, which then finds the job.
+        """
+        if job.key in self._staged:
+            return False
         exists = select(tables.jobs.c.id).where(tables.jobs.c.key == job.key)
-        if self.session.scalar(exists) is not None:
-            return False
-        try:
-            with self.session.begin_nested():
-                self.session.add(job)
-        except IntegrityError:
-            return False
+        with self.session.no_autoflush:
+            if self.session.scalar(exists) is not None:
+                return False
+        self.session.add(job)
+        self._staged.add(job.key)
         return True
 
     def get(self, job_id: int) -> Job | None:
@@ -408,18 +436,26 @@ class SqlJobRepository(ports.JobRepository):
 class SqlAuditLog(ports.AuditLog):
     def __init__(self, session: Session) -> None:
         self.session = session
-        # (seq, hash) of the last event, known from the first append of a transaction on:
-        # until it ends, no other writer can append (the lock below, or SQLite's write lock).
-        self._last: tuple[int, str | None] | None = None
-        listen(session, "after_commit", self._forget)
-        listen(session, "after_soft_rollback", self._forget)
+        # Events are chained as the transaction commits: the chain's end is locked (an advisory
+        # lock on PostgreSQL, SQLite's write lock) only for the last few statements, not for
+        # the whole transaction, so deciding transactions overlap until their commits.
+        self._staged: list[AuditEvent] = []
+        listen(session, "before_commit", self._seal)
+        listen(session, "after_soft_rollback", self.discard)
 
     def append(self, event: AuditEvent) -> None:
-        """Chain the event to the last one and stage it; concurrent writers queue up."""
-        seq, prev_hash = self._last or self._lock_and_read_last()
-        sealed = seal(event, seq + 1, prev_hash)
-        self.session.add(sealed)
-        self._last = (seq + 1, sealed.hash)
+        """Stage the event; it is numbered and chained to the last one when the unit commits."""
+        self._staged.append(event)
+
+    def _seal(self, *_: object) -> None:
+        if not self._staged:
+            return
+        seq, prev_hash = self._lock_and_read_last()
+        for event in self._staged:
+            seq += 1
+            prev_hash = seal(event, seq, prev_hash).hash
+        self.session.add_all(self._staged)
+        self._staged = []
 
     def _lock_and_read_last(self) -> tuple[int, str | None]:
         if _is_postgres(self.session):
@@ -430,9 +466,9 @@ class SqlAuditLog(ports.AuditLog):
         last = self.session.execute(select(c.seq, c.hash).order_by(c.seq.desc()).limit(1)).first()
         return (last.seq, last.hash) if last else (0, None)
 
-    def _forget(self, *_: object) -> None:
-        # A new transaction (or a rolled-back savepoint) must read the chain's end again.
-        self._last = None
+    def discard(self, *_: object) -> None:
+        """Forget the staged events: a rolled-back unit of work records nothing."""
+        self._staged = []
 
     def all(self) -> list[AuditEvent]:
         """Every event in order."""

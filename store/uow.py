@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from store.cases import SqlCaseRepository, SqlDigestRepository, SqlWaveRepository
+from store.db import READ_ONLY
 from store.repositories import (
     SqlAppRepository,
     SqlAuditLog,
@@ -29,12 +30,15 @@ class SqlUnitOfWork(UnitOfWork):
     invariant), so nothing beyond the ports is reached through them.
     """
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._sessions = sessions
+        self._read_only = read_only
         self.session: Session | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         session = self._sessions()
+        if self._read_only:
+            session.connection(execution_options={READ_ONLY: True})
         self.session = session
         self.requests = SqlRequestRepository(session)
         self.people = SqlPeopleRepository(session)
@@ -44,7 +48,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.digests = SqlDigestRepository(session)
         self.tasks = SqlTaskRepository(session)
         self.jobs = SqlJobRepository(session)
-        self.audit = SqlAuditLog(session)
+        self._audit = SqlAuditLog(session)
+        self.audit = self._audit
         self.apps = SqlAppRepository(session)
         self.tokens = SqlTokenRepository(session)
         return self
@@ -71,11 +76,14 @@ class SqlUnitOfWork(UnitOfWork):
 
     def commit(self) -> None:
         """Make every change of this unit of work permanent, or none of them."""
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self._live().commit()
 
     def rollback(self) -> None:
         """Forget every change of this unit of work."""
         self._live().rollback()
+        self._audit.discard()  # staged events may not have begun a transaction to roll back
 
     def _live(self) -> Session:
         if self.session is None:

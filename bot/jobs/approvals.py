@@ -36,7 +36,7 @@ class Approvals(SlackHandlers):
     def ask(self, job: Job) -> None:
         """Send the step's approvers the request with Approve and Deny buttons."""
         p = jobs.read(job, jobs.ApproversAsk)
-        with self.runner.uow() as uow:
+        with self.runner.reading() as uow:
             request = load_request(uow, p.request_id)
             step = load_step(request, p.step_id)
             current = awaits_decision(request, step) and step is request.current_step()
@@ -119,7 +119,7 @@ class Approvals(SlackHandlers):
     def close(self, job: Job) -> None:
         """Replace the step's approval messages so no stale button stays clickable."""
         p = jobs.read(job, jobs.ApproversClose)
-        with self.runner.uow() as uow:
+        with self.runner.reading() as uow:
             request = load_request(uow, p.request_id)
             step = load_step(request, p.step_id)
             closed = render.approval_closed(
@@ -131,7 +131,7 @@ class Approvals(SlackHandlers):
     def remind(self, job: Job) -> None:
         """One reminder per approver: in the request's thread, or one list for several."""
         p = jobs.read(job, jobs.ApproversRemind)
-        with self.runner.uow() as uow:
+        with self.runner.reading() as uow:
             waiting = []
             for request_id, step_id in p.items:
                 request = load_request(uow, request_id)

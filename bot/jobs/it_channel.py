@@ -23,7 +23,7 @@ class ITChannel(SlackHandlers):
     def task(self, job: Job) -> None:
         """Post an IT task with its Done button, once."""
         p = jobs.read(job, jobs.ITTask)
-        with self.runner.uow() as uow:
+        with self.runner.reading() as uow:
             task = uow.tasks.get(p.task_id)
             if task is None or task.ts is not None:
                 return
@@ -36,7 +36,7 @@ class ITChannel(SlackHandlers):
     def task_done(self, job: Job) -> None:
         """Update the task message in place: done, by whom, when."""
         p = jobs.read(job, jobs.ITTaskDone)
-        with self.runner.uow() as uow:
+        with self.runner.reading() as uow:
             task = uow.tasks.get(p.task_id)
             if task is None:
                 raise Gone(f"task {p.task_id} is gone")
@@ -51,7 +51,7 @@ class ITChannel(SlackHandlers):
         if p.event == "sync" and p.summary is not None:
             message = render.sync_summary(summary_view(p.summary))
         elif p.event == "waitlisted" and p.request_id is not None:
-            with self.runner.uow() as uow:
+            with self.runner.reading() as uow:
                 request = load_request(uow, p.request_id)
                 app = self.config.app(request.app_key)
                 seats = app.contract.seats if app else None

@@ -19,7 +19,7 @@ class RequesterThread(SlackHandlers):
     def update(self, job: Job) -> None:
         """Keep the requester's DM root current and add the news to its thread."""
         p = jobs.read(job, jobs.RequesterUpdate)
-        with self.runner.uow() as uow:
+        with self.runner.reading() as uow:
             request = load_request(uow, p.request_id)
             card = request_card(request, uow, self.config)
         root = render.requester_root(card)

@@ -69,16 +69,20 @@ PERMANENT_SLACK_ERRORS = frozenset(
 
 @dataclass(frozen=True)
 class Lane:
-    """Threads that take only some job kinds (`only`), or every kind but some (`exclude`)."""
+    """Threads that take only some job kinds (`only`), or every kind but some (`exclude`),
+    each claiming up to `batch` jobs in one transaction."""
 
     name: str
     threads: int
     only: frozenset[str] | None = None
     exclude: frozenset[str] = frozenset()
+    batch: int = 1
 
 
+# Slack jobs take milliseconds: claiming a few at once spares a transaction (and on SQLite a
+# turn at the write lock) per job. A vendor call can take minutes, so those are claimed singly.
 LANES = (
-    Lane("slack", threads=2, exclude=jobs.VENDOR_KINDS),
+    Lane("slack", threads=2, exclude=jobs.VENDOR_KINDS, batch=4),
     Lane("vendor", threads=2, only=jobs.VENDOR_KINDS),
 )
 ANY = Lane("any", threads=1)
@@ -114,6 +118,7 @@ class Worker:
         self._wake = wake or threading.Event()  # set when new jobs are committed
         self._threads: list[threading.Thread] = []
         self._looked: dict[str, dt.datetime] = {}  # thread name -> when it last looked for work
+        self._claimed = threading.local()  # jobs a thread claimed and has not run yet
         self._heartbeat: Heartbeat | None = None
 
     def run_once(self) -> int:
@@ -194,9 +199,11 @@ class Worker:
                 self._wake.clear()
 
     def _run_next(self, lane: Lane) -> bool:
-        job = self._claim(lane)
+        job = self._next(lane)
         if job is None:
             return False
+        with self._held_lock:
+            self._held[job.id or 0] = time.monotonic()  # its time limit runs from now
         try:
             self._run(job)
         finally:
@@ -204,22 +211,29 @@ class Worker:
                 self._held.pop(job.id or 0, None)
         return True
 
-    def _claim(self, lane: Lane) -> Job | None:
+    def _next(self, lane: Lane) -> Job | None:
+        """The next job this thread claimed, claiming a batch when it has none left."""
+        waiting: list[Job] = getattr(self._claimed, "jobs", [])
+        if not waiting:
+            waiting = self._claim(lane)
+        self._claimed.jobs = waiting[1:]
+        return waiting[0] if waiting else None
+
+    def _claim(self, lane: Lane) -> list[Job]:
         with self.runner.uow() as uow:
             claimed = uow.jobs.claim(
                 self.runner.clock.now(),
                 self.lease,
-                1,
+                lane.batch,
                 holder=self.holder,
                 kinds=lane.only,
                 exclude=lane.exclude,
             )
             uow.commit()
-        if not claimed:
-            return None
         with self._held_lock:
-            self._held[claimed[0].id or 0] = time.monotonic()
-        return claimed[0]
+            for job in claimed:
+                self._held[job.id or 0] = time.monotonic()
+        return claimed
 
     def _run(self, job: Job) -> None:
         handler = self.handlers.get(job.kind)

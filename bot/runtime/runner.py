@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.runtime.delivery import record_in
 from store.uow import SqlUnitOfWork, is_conflict
 from workflows.catalog import Config
 from workflows.ports import Clock, Verb
@@ -40,15 +41,23 @@ class Runner:
         self.after_commit = after_commit  # e.g. wake the job worker: new jobs may be queued
 
     def uow(self) -> SqlUnitOfWork:
-        """A fresh unit of work (for reads and for the job worker)."""
+        """A fresh unit of work (for the job worker, and reads that must see no later write)."""
         return SqlUnitOfWork(self.sessions)
+
+    def reading(self) -> SqlUnitOfWork:
+        """A unit of work that only reads: on SQLite it waits for no writer, and none for it."""
+        return SqlUnitOfWork(self.sessions, read_only=True)
 
     def __call__(self, verb: Verb[C, R], cmd: C, /) -> R:
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 with self.uow() as uow:
+                    assert uow.session is not None  # set for the `with` block
+                    delivery = record_in(uow.session)
                     result = verb(cmd, uow=uow, config=self.config, clock=self.clock)
                     uow.commit()
+                    if delivery is not None:
+                        delivery.recorded = True
                     self.after_commit()
                     return result
             except Exception as exc:

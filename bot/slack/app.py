@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 
+from bot.runtime.delivery import RepeatedDelivery, handling, settle
 from bot.slack.listeners import Listeners
 from bot.slack.parse import delivery_key
 from messages import render
-from store.deliveries import first_delivery
+from store.deliveries import seen
 from workflows.errors import Refused
 from workflows.ports import Clock
 
@@ -41,34 +41,55 @@ def build_bolt_app(
     *, client: WebClient, signing_secret: str, listeners: Listeners, engine: Engine, clock: Clock
 ) -> App:
     """A sync Bolt app that answers as soon as a listener returns (it only writes and queues)."""
-    app = App(
+    app = _OnceApp(
+        engine,
+        clock,
         client=client,
         signing_secret=signing_secret,
         process_before_response=True,
         token_verification_enabled=False,
         raise_error_for_unhandled_request=False,
     )
-    app.middleware(_deduplicate(engine, clock))
     listeners.register(app)
     app.error(_handle_error)
     return app
 
 
-def _deduplicate(engine: Engine, clock: Clock) -> Callable[..., Any]:
-    def deduplicate(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
-        key = delivery_key(body)
-        if key is not None and not first_delivery(engine, key, clock.now()):
+class _OnceApp(App):
+    """Bolt's App handling each Slack delivery once: one seen before is answered and ignored.
+
+    A new one is recorded with the first verb its listener runs (in one transaction with the
+    state change), else after the listener. Bolt runs listeners after its middleware has
+    returned, so this wraps `dispatch`, which runs both.
+    """
+
+    def __init__(self, engine: Engine, clock: Clock, **bolt: Any) -> None:
+        super().__init__(**bolt)
+        self._engine = engine
+        self._clock = clock
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        key = delivery_key(req.body)
+        if key is None:
+            return super().dispatch(req)
+        if seen(self._engine, key):
             log.info("ignoring a repeated Slack delivery %s", key)
             return BoltResponse(status=200, body="")
-        return next()
-
-    return deduplicate
+        with handling(key, self._clock.now()) as delivery:
+            response = super().dispatch(req)
+        settle(self._engine, delivery)
+        return response
 
 
 def _handle_error(
     error: Exception, body: dict[str, Any], response: BoltResponse | None, client: WebClient
 ) -> None:
     """Refusals go to the clicker alone; anything else gets a short reference that is logged."""
+    if isinstance(error, RepeatedDelivery):  # a retry that raced its first delivery
+        log.info("ignoring a repeated Slack delivery %s", error)
+        if response is not None:
+            response.status, response.body = 200, ""
+        return
     if isinstance(error, Refused):
         text = error.message
     elif _slack_error(error) in ("expired_trigger_id", "invalid_trigger_id"):

@@ -18,6 +18,6 @@ class HomeTab:
 
     def publish(self, user: str) -> None:
         """Render and publish the App Home tab for `user`."""
-        with self.runner.uow() as uow:
+        with self.runner.reading() as uow:
             view = render.home(home_view(user, uow, self.runner.config))
         self.slack.views_publish(user_id=user, view=view)

@@ -125,7 +125,7 @@ class Listeners:
         """Deny button: check who clicked, then ask for a reason in a modal."""
         ack()
         ref = ids.StepRef.loads(body["actions"][0]["value"])
-        with self.run.uow() as uow:
+        with self.run.reading() as uow:
             request = uow.requests.get(ref.request_id)
             step = (
                 next((s for s in request.steps if s.id == ref.step_id), None) if request else None

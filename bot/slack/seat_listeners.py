@@ -78,7 +78,7 @@ class SeatListeners:
         """Extend on a seat that ends soon: the request form, with its app and tier chosen."""
         ack()
         ref = ids.CaseRef.loads(body["actions"][0]["value"])
-        with self.run.uow() as uow:
+        with self.run.reading() as uow:
             case = load_case(uow, ref.case_id)
         modal = render.request_modal(
             tier_options(self.config), app_key=case.app_key, tier_key=case.tier_key
@@ -121,13 +121,13 @@ class SeatListeners:
         if body["user"]["id"] not in self.config.admins:
             raise Refused("Only Seatkeeper admins can open app reports.")
         ref = ids.AppRef.loads(body["actions"][0]["value"])
-        with self.run.uow() as uow:
+        with self.run.reading() as uow:
             report = app_report(ref.app_key, uow, self.config, self.run.clock.now().date())
         client.views_open(trigger_id=body["trigger_id"], view=digest_messages.app_report(report))
 
     def seats_of(self, user: str) -> list[Any]:
         """The seats `user` holds, as `/license mine` lists them."""
-        with self.run.uow() as uow:
+        with self.run.reading() as uow:
             person = uow.people.by_slack_id(user)
             seats = uow.seats.held_by(person.email) if person else []
             return [seat_line(seat, self.config) for seat in seats]

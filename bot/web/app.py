@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -29,6 +30,9 @@ NOT_CONFIGURED = "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING
 MAX_BODY_BYTES = 1024 * 1024  # Slack's largest payloads (big modals) are a small part of this
 REFUSED = "refused"  # the kind of a Slack request answered before Bolt saw it
 EVENT_TYPES = frozenset({"event_callback", "url_verification", "app_rate_limited"})
+# Bolt dispatches at once: more threads than this only queue for the database's write lock and
+# the GIL, and starve the job worker; the store's connection pool is sized to match.
+SLACK_THREADS = 16
 
 
 def create_app(container: Container, *, background: bool = False) -> FastAPI:
@@ -38,6 +42,7 @@ def create_app(container: Container, *, background: bool = False) -> FastAPI:
     stops them (running jobs finish or are handed back) before the process exits.
     """
     lifespan = _background(container) if background else None
+    threads = CapacityLimiter(SLACK_THREADS)
     api = FastAPI(
         title="Seatkeeper",
         summary="Read-only REST API over Seatkeeper's seats, spend, renewals and audit trail.",
@@ -52,7 +57,7 @@ def create_app(container: Container, *, background: bool = False) -> FastAPI:
     @api.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
         started = time.perf_counter()
-        kind, response = await _slack_answer(request, container)
+        kind, response = await _slack_answer(request, container, threads)
         container.metrics.slack_request(kind, response.status_code, time.perf_counter() - started)
         return response
 
@@ -86,15 +91,17 @@ def _background(container: Container) -> Callable[[FastAPI], AbstractAsyncContex
     return lifespan
 
 
-async def _slack_answer(request: Request, container: Container) -> tuple[str, Response]:
+async def _slack_answer(
+    request: Request, container: Container, threads: CapacityLimiter
+) -> tuple[str, Response]:
     """The request's kind (event, interaction, command, or refused) and its answer."""
     if container.bolt is None or container.slack_signature is None:
         return REFUSED, JSONResponse({"ok": False, "error": NOT_CONFIGURED}, status_code=503)
-    return await _slack_events(request, container.slack_signature, container.bolt)
+    return await _slack_events(request, container.slack_signature, container.bolt, threads)
 
 
 async def _slack_events(
-    request: Request, signature: SlackSignature, bolt: App
+    request: Request, signature: SlackSignature, bolt: App, threads: CapacityLimiter
 ) -> tuple[str, Response]:
     """Verify, then check the shape, and only then let Bolt (and so any listener) see the body."""
     raw = await _body_within(request, MAX_BODY_BYTES)
@@ -111,7 +118,7 @@ async def _slack_events(
     bolt_request = BoltRequest(
         body=body, query=request.url.query, headers=dict(request.headers), mode="http"
     )
-    response = await run_in_threadpool(bolt.dispatch, bolt_request)
+    response = await to_thread.run_sync(bolt.dispatch, bolt_request, limiter=threads)
     headers = {k: v[0] for k, v in response.headers.items() if v and k.lower() != "content-length"}
     answer = Response(status_code=response.status, content=response.body, headers=headers)
     return _kind(bolt_request.body), answer
