@@ -35,7 +35,7 @@ FAKE_SLACK_LIMIT = 1200.0  # seconds: the fake Slack outlives any run of this pa
 
 
 PLANS = {
-    Size.FULL: Plan((20, 50, 100, 200), 5.0, 5.0, 1500, 32, 10.0, 10, 100, "spawn", 1.0),
+    Size.FULL: Plan((20, 50, 100, 200), 5.0, 5.0, 1500, 32, 5.0, 10, 100, "spawn", 1.0),
     Size.SMALL: Plan((20,), 0.5, 0.5, 20, 4, 1.0, 1, 20, "fork", 0.1),
 }
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 Request = tuple[bytes, dict[str, str]]  # body, headers
-TIMEOUT = 30.0  # seconds one request may take before it counts as an error
+TIMEOUT = 10.0  # seconds one request may take before it counts as an error (Slack waits 3)
 
 
 @dataclass

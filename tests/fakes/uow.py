@@ -427,7 +427,7 @@ class FakeJobRepository(JobRepository):
             return False
         _as_json(job.payload, f"payload of job {job.key}")
         self._tables.jobs.append(job)
-        self._flush()  # the SQL store adds jobs in a savepoint, which flushes
+        self._flush()  # in the SQL store the next query flushes it (autoflush)
         return True
 
     def get(self, job_id: int) -> Job | None:
