@@ -44,6 +44,22 @@ SIZES = {
     Size.FULL: {"usage": 1_000_000, "seats": 50_000, "people": 50_000, "sync": 50_000},
     Size.SMALL: {"usage": 2_000, "seats": 1_000, "people": 1_000, "sync": 1_000},
 }
+# Why an unchanged re-import is not much faster than the first, where it is not.
+AGAIN_MISSED = {
+    "usage": "reading and checking the file (twice: whole first, then to apply) is most of the"
+    " time, and it is the same whatever changed; meeting it would take a cheaper line check",
+    "people": "not profiled here: every row is checked and compared as for a first import",
+}
+# Why a first run is slower than half the baseline's executemany.
+FIRST_MISSED = {
+    "usage": "every line is checked in Python (twice: whole first, then to apply) and each batch"
+    " reads its seats' dates before writing; meeting it would take a much cheaper line check",
+    "seats": "each new seat is an ORM object with its own hash-chained audit event; meeting it"
+    " would take Core inserts of the seats and a bulk append to the audit chain",
+    "people": "not changed here: each row is checked against the directory and written through"
+    " the ORM",
+}
+FIRST_MISSED["sync"] = FIRST_MISSED["seats"]
 GOAL_SHARE, GOAL_MB, GOAL_AGAIN, GOAL_WAIT = 0.5, 300.0, 2.0, 3.0
 
 
@@ -72,7 +88,9 @@ def measure(part: Part, url: str | None, label: str, size: Size, folder: Path) -
             judged(
                 part, f"{label} {kind}: longest wait of a Slack write meanwhile", first.longest,
                 "s", met=first.longest <= GOAL_WAIT, goal=f"<= {GOAL_WAIT:g} s",
-                missed="the import holds the write lock for its whole run",
+                missed="one transaction held the lock this long: after the new seats are added in"
+                " batches, the whole listing is reconciled in one (every held seat loaded);"
+                " meeting it would take that step in batches too",
             )  # fmt: skip
             part.check(first.writes > 0, f"{label}: a Slack write got through during the import")
 
@@ -92,14 +110,15 @@ def _figures(
 ) -> None:
     rate, floor_rate = count / ours.seconds, count / floor
     share, faster = rate / floor_rate, ours.seconds / again.seconds
+    why = FIRST_MISSED[label.split()[-1]]
     peak = max(ours.peak_mb, again.peak_mb)
     judged(
         part, f"{label}: first run", rate, "rows/s", baseline=floor_rate, met=share >= GOAL_SHARE,
-        goal=f">= {GOAL_SHARE:g}x baseline", missed=f"{share:.2f}x the baseline",
+        goal=f">= {GOAL_SHARE:g}x baseline", missed=f"{share:.2f}x the baseline: {why}",
     )  # fmt: skip
     judged(
         part, f"{label}: unchanged again, times faster", faster, "x", met=faster >= GOAL_AGAIN,
-        goal=f">= {GOAL_AGAIN:g}x", missed="an unchanged row costs as much as a new one",
+        goal=f">= {GOAL_AGAIN:g}x", missed=AGAIN_MISSED.get(label.split()[-1], ""),
     )  # fmt: skip
     judged(
         part, f"{label}: peak RSS", peak, "MB", met=peak <= GOAL_MB, goal=f"<= {GOAL_MB:g} MB",

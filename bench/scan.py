@@ -49,6 +49,12 @@ TITLE = "Idle scan and digest"
 SIZES = {Size.FULL: (1_000_000, 100_000, 500), Size.SMALL: (10_000, 2_000, 5)}
 IDLE_DAYS, NEW_SEAT_DAYS = 30, 14  # the default reclaim policy
 GOAL_RATIO, GOAL_MB = 2.0, 300.0
+# Why a figure misses its goal, where it does.
+WHY = {
+    "scan": "the pass selects app by app, a few queries per app, each app's seats scanned with"
+    " a check for an open case; meeting it would take one query over every app",
+    "digest": "the digest also reads cases, requests and tasks beside the seat counts",
+}
 Answer = Any
 
 IDLE_SQL = """
@@ -166,9 +172,10 @@ def report(part: Part, label: str, ours: Measured, floor: dict[str, Any]) -> Non
     part.check(got["figures"] == floor["figures"], f"{label}: digest figures equal SQL's")
     for key, what in (("scan", "idle scan"), ("digest", "digest build")):
         ratio = got[key] / floor[key] if floor[key] else float("inf")
+        missed = f"{ratio:.0f}x the SQL aggregate's time: {WHY[key]}"
         judged(
             part, f"{label}: {what}", got[key], "s", baseline=floor[key], met=ratio <= GOAL_RATIO,
-            goal=f"<= {GOAL_RATIO:g}x baseline", missed=f"{ratio:.0f}x the SQL aggregate's time",
+            goal=f"<= {GOAL_RATIO:g}x baseline", missed=missed,
         )  # fmt: skip
     judged(
         part, f"{label}: peak RSS (scan + digest)", ours.peak_mb, "MB", met=ours.peak_mb <= GOAL_MB,
