@@ -31,6 +31,7 @@ from workflows.audit import seal
 from workflows.model import (
     DECIDABLE_STEP_STATUSES,
     OPEN_CASE_STATUSES,
+    OPEN_JOB_STATUSES,
     OPEN_REQUEST_STATUSES,
     AuditEvent,
     Job,
@@ -380,13 +381,17 @@ class SqlJobRepository(ports.JobRepository):
         while an earlier job of its queue is still queued or running.
         """
         c = tables.jobs.c
+        # The open statuses are written into the SQL as literals, not bound: SQLite uses a
+        # partial index (ix_jobs_open, ix_jobs_open_queue) only when the query spells out its
+        # condition.
+        open_ = [sa.literal(s.value, literal_execute=True) for s in OPEN_JOB_STATUSES]
         earlier = tables.jobs.alias("earlier")
         blocked = (
             select(earlier.c.id)
             .where(
                 earlier.c.queue == c.queue,
                 earlier.c.id < c.id,
-                earlier.c.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]),
+                earlier.c.status.in_(open_),
             )
             .exists()
         )
@@ -394,7 +399,9 @@ class SqlJobRepository(ports.JobRepository):
             (c.status == JobStatus.QUEUED) & (c.run_after <= now),
             (c.status == JobStatus.RUNNING) & (c.leased_until < now),
         ) & (c.queue.is_(None) | ~blocked)
-        query = select(Job).where(due).order_by(c.id).limit(limit)
+        # `due` implies the job is open; saying so lets the claim walk the open jobs in id order
+        # (ix_jobs_open) and stop at the limit, however many finished jobs the table keeps.
+        query = select(Job).where(c.status.in_(open_), due).order_by(c.id).limit(limit)
         if kinds is not None:
             query = query.where(c.kind.in_(sorted(kinds)))
         if exclude:

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from store.types import ApprovalMessages, StrEnumType, UTCDateTime
 from workflows.model import (
     OPEN_CASE_STATUSES,
+    OPEN_JOB_STATUSES,
     OPEN_REQUEST_STATUSES,
     CaseKind,
     CaseStatus,
@@ -277,6 +278,18 @@ jobs = Table(
     Column("queue", String(64)),
     Index("ix_jobs_status_run_after", "status", "run_after"),
     Index("ix_jobs_queue_status", "queue", "status"),
+)
+# A claim walks the open jobs in id order and stops at its limit, and asks of each queued job
+# whether an earlier one of its queue is open: both read only open jobs, however many finished
+# ones the table keeps.
+_open_job = jobs.c.status.in_([s.value for s in OPEN_JOB_STATUSES])
+Index("ix_jobs_open", jobs.c.id, sqlite_where=_open_job, postgresql_where=_open_job)
+Index(
+    "ix_jobs_open_queue",
+    jobs.c.queue,
+    jobs.c.id,
+    sqlite_where=_open_job,
+    postgresql_where=_open_job,
 )
 
 slack_deliveries = Table(

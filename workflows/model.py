@@ -104,6 +104,10 @@ class JobStatus(StrEnum):
     DEAD = "dead"
 
 
+# Jobs not finished with: a job of a queue waits while an earlier one of its queue is open.
+OPEN_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
 def normal_email(email: str) -> str:
     """An email as Seatkeeper stores and compares it: trimmed and lowercase."""
     return email.strip().lower()
