@@ -73,9 +73,9 @@ class Plan:
 # The server is told to go at twice the allowed rate, as an operator who overestimates
 # "several hundred a minute" would: its pace is then set by the 429s it waits out.
 PACE_OVER_ALLOWED = 2.0
-PLANS = {Size.FULL: Plan(1_200, 600, 60.0), Size.SMALL: Plan(50, 20, 2.0)}
+PLANS = {Size.FULL: Plan(1_200, 100, 10.0), Size.SMALL: Plan(50, 20, 2.0)}
 # PostgreSQL's run is shorter, to keep the part within a few minutes: the same allowed rate.
-PG_PLANS = {Size.FULL: Plan(600, 300, 30.0), Size.SMALL: PLANS[Size.SMALL]}
+PG_PLANS = {Size.FULL: Plan(600, 100, 10.0), Size.SMALL: PLANS[Size.SMALL]}
 
 
 @dataclass
