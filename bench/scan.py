@@ -130,12 +130,9 @@ def seatkeeper(url: str, apps: int) -> dict[str, Any]:
 
 def _idle(runner: Runner) -> list[tuple[str, str]]:
     """Every app's seats the reclaim pass would ask about now, as it selects them."""
-    found = []
     with runner.uow() as uow:
-        for app in runner.config.apps:
-            seats = idle_seats(app, uow=uow, config=runner.config, clock=runner.clock)
-            found += [(seat.app_key, seat.email) for seat in seats]
-    return sorted(found)
+        seats = idle_seats(runner.config.apps, uow=uow, config=runner.config, clock=runner.clock)
+        return sorted((seat.app_key, seat.email) for seat in seats)
 
 
 def baseline(engine: Engine) -> dict[str, Any]:
