@@ -51,8 +51,8 @@ IDLE_DAYS, NEW_SEAT_DAYS = 30, 14  # the default reclaim policy
 GOAL_RATIO, GOAL_MB = 2.0, 300.0
 # Why a figure misses its goal, where it does.
 WHY = {
-    "scan": "the pass selects app by app, a few queries per app, each app's seats scanned with"
-    " a check for an open case; meeting it would take one query over every app",
+    "scan": "both read the candidates through the last-use index, but the selection loads each"
+    " one and its holder as objects and holds it to its app's policy, in a fresh process",
     "digest": "the digest also reads cases, requests and tasks beside the seat counts",
 }
 Answer = Any
