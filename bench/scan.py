@@ -51,8 +51,8 @@ IDLE_DAYS, NEW_SEAT_DAYS = 30, 14  # the default reclaim policy
 GOAL_RATIO, GOAL_MB = 2.0, 300.0
 # Why a figure misses its goal, where it does.
 WHY = {
-    "scan": "the pass selects app by app, a few queries per app, each app's seats scanned with"
-    " a check for an open case; meeting it would take one query over every app",
+    "scan": "both read the candidates through the last-use index, but the selection loads each"
+    " one and its holder as objects and holds it to its app's policy, in a fresh process",
     "digest": "the digest also reads cases, requests and tasks beside the seat counts",
 }
 Answer = Any
@@ -130,12 +130,9 @@ def seatkeeper(url: str, apps: int) -> dict[str, Any]:
 
 def _idle(runner: Runner) -> list[tuple[str, str]]:
     """Every app's seats the reclaim pass would ask about now, as it selects them."""
-    found = []
     with runner.uow() as uow:
-        for app in runner.config.apps:
-            seats = idle_seats(app, uow=uow, config=runner.config, clock=runner.clock)
-            found += [(seat.app_key, seat.email) for seat in seats]
-    return sorted(found)
+        seats = idle_seats(runner.config.apps, uow=uow, config=runner.config, clock=runner.clock)
+        return sorted((seat.app_key, seat.email) for seat in seats)
 
 
 def baseline(engine: Engine) -> dict[str, Any]:

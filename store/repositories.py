@@ -251,23 +251,35 @@ class SqlSeatRepository(ports.SeatRepository):
         ]
         self.session.connection().execute(statement, rows)
 
-    def worth_a_look(self, app_key: str, *, used_before: dt.date, ending_by: dt.date) -> list[Seat]:
-        """Seats held on the app that were not used since `used_before` (or have no date), end
-        by `ending_by`, or have an open reclaim case, by email."""
+    def worth_a_look(
+        self, app_keys: Collection[str], *, used_before: dt.date, ending_by: dt.date
+    ) -> list[Seat]:
+        """Seats held on these apps that were not used since `used_before` (or have no date),
+        end by `ending_by`, or have an open reclaim case, by app and email."""
         c, cases = tables.seats.c, tables.reclaim_cases.c
-        open_case = (
-            select(cases.id)
-            .where(cases.seat_id == c.id, cases.status.in_(list(OPEN_CASE_STATUSES)))
-            .exists()
-        )
-        due = or_(
-            c.last_active_on.is_(None),
-            c.last_active_on < used_before,
-            c.end_date <= ending_by,
-            open_case,
-        )
-        query = select(Seat).where(c.app_key == app_key, c.status.in_(HELD), due)
-        return list(self.session.scalars(query.order_by(c.email)))
+        open_ids = select(cases.seat_id).where(cases.status.in_(list(OPEN_CASE_STATUSES)))
+        wanted = set(app_keys)
+        if len(wanted) == 1:
+            # One app's held seats are few enough to read through the (app, status) index.
+            due: ColumnElement[bool] = or_(
+                c.last_active_on.is_(None),
+                c.last_active_on < used_before,
+                c.end_date <= ending_by,
+                c.id.in_(open_ids),
+            )
+            query = select(Seat).where(c.app_key == next(iter(wanted)), due)
+        else:
+            # Across apps each way in is an index (last use, end date, open cases), so the
+            # database reads the few candidates, not every held seat; an OR would scan them.
+            due_ids = sa.union(
+                select(c.id).where(or_(c.last_active_on.is_(None), c.last_active_on < used_before)),
+                select(c.id).where(c.end_date <= ending_by),
+                open_ids,
+            )
+            query = select(Seat).where(c.id.in_(due_ids))
+        # Many apps are picked here, not by an IN of hundreds of keys in the query.
+        seats = self.session.scalars(query.where(c.status.in_(HELD)).order_by(c.app_key, c.email))
+        return [seat for seat in seats if seat.app_key in wanted]
 
     def held_by(self, email: str) -> list[Seat]:
         """Seats this person holds."""

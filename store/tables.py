@@ -161,6 +161,11 @@ seats = Table(
     Column("snoozed_until", UTCDateTime),
     Index("ix_seats_app_status", "app_key", "status"),
     Index("ix_seats_email", "email"),  # a person's seats, whatever the app and status
+    # Seats counted per app and tier in index order, without sorting every held seat.
+    Index("ix_seats_app_tier", "app_key", "tier_key"),
+    # The reclaim pass's ways to its few candidates among many recently used seats.
+    Index("ix_seats_last_active_on", "last_active_on"),
+    Index("ix_seats_end_date", "end_date"),
 )
 _held = seats.c.status.in_([SeatStatus.ACTIVE.value, SeatStatus.RELEASING.value])
 Index(

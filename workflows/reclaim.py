@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -126,15 +127,27 @@ def scan_app(cmd: ScanApp, *, uow: UnitOfWork, config: Config, clock: Clock) -> 
     return run.report
 
 
-def idle_seats(app: AppConfig, *, uow: UnitOfWork, config: Config, clock: Clock) -> list[Seat]:
-    """The app's seats a reclaim pass now would ask keep or release about (those without an
-    open case that the policy finds idle), selected as the pass selects them."""
-    run = _Pass(app, config.reclaim_policy(app), uow, config, clock)
-    asked = {case.seat_id for case in uow.cases.with_status(*OPEN_CASE_STATUSES, app_key=app.key)}
+def idle_seats(
+    apps: Sequence[AppConfig], *, uow: UnitOfWork, config: Config, clock: Clock
+) -> list[Seat]:
+    """The apps' seats a reclaim pass now would ask keep or release about (those without an
+    open case that the policy finds idle), by app and email, selected as the pass selects
+    them but for every app at once."""
+    by_key = {app.key: app for app in apps}
+    policies = {app.key: config.reclaim_policy(app) for app in apps}
+    if not by_key:
+        return []
+    now, today = clock.now(), clock.now().date()
+    asked = {case.seat_id for case in uow.cases.with_status(*OPEN_CASE_STATUSES)}
+    # The shortest idle period's cutoff takes in every app's candidates; `assess` then holds
+    # each seat to its own app's policy.
+    shortest = min(policy.idle_days for policy in policies.values())
+    seats = _candidates(uow, by_key, today - dt.timedelta(days=shortest), today + ENDING_NOTICE)
     return [
         seat
-        for seat in _worth_a_look(run)
-        if seat.id not in asked and assess(seat, app, run.policy, now=run.now).idle
+        for seat in seats
+        if seat.id not in asked
+        and assess(seat, by_key[seat.app_key], policies[seat.app_key], now=now).idle
     ]
 
 
@@ -142,12 +155,15 @@ def _worth_a_look(run: _Pass) -> list[Seat]:
     """The app's active seats, not leavers', that the pass may act on; the database leaves out
     those used within `idle_days` that end later and have no open case (most of a large app)."""
     today = run.now.date()
-    seats = run.uow.seats.worth_a_look(
-        run.app.key,
-        used_before=today - dt.timedelta(days=run.policy.idle_days),
-        ending_by=today + ENDING_NOTICE,
-    )
-    people = run.uow.people.by_emails(s.email for s in seats)
+    used_before = today - dt.timedelta(days=run.policy.idle_days)
+    return _candidates(run.uow, [run.app.key], used_before, today + ENDING_NOTICE)
+
+
+def _candidates(
+    uow: UnitOfWork, app_keys: Collection[str], used_before: dt.date, ending_by: dt.date
+) -> list[Seat]:
+    seats = uow.seats.worth_a_look(app_keys, used_before=used_before, ending_by=ending_by)
+    people = uow.people.by_emails(s.email for s in seats)
     left = {p.email for p in people if not p.active}
     # Being released already, or a leaver's (reclaim_leavers takes those).
     return [s for s in seats if s.status == SeatStatus.ACTIVE and s.email not in left]

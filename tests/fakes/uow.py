@@ -271,11 +271,14 @@ class FakeSeatRepository(SeatRepository):
             if seat.email in changes:
                 seat.last_active_on, seat.activity_source = changes[seat.email]
 
-    def worth_a_look(self, app_key: str, *, used_before: dt.date, ending_by: dt.date) -> list[Seat]:
+    def worth_a_look(
+        self, app_keys: Collection[str], *, used_before: dt.date, ending_by: dt.date
+    ) -> list[Seat]:
         """Held seats unused since `used_before`, ending by `ending_by` or with an open case."""
         asked = {c.seat_id for c in self._tables.cases if c.status in OPEN_CASE_STATUSES}
         return [
             s
+            for app_key in sorted(set(app_keys))
             for s in self.held_on(app_key)
             if s.last_active_on is None
             or s.last_active_on < used_before
