@@ -1,4 +1,4 @@
-"""A reclaim campaign of a few hundred holders survives SIGKILL: each holder gets one DM.
+"""A reclaim campaign of 150 holders survives SIGKILL: each holder gets one DM.
 
 The holders come in through `seatkeeper import people|seats` and the campaign through
 `seatkeeper run reclaim`, as an operator would run them; a `seatkeeper serve` replica sends the
@@ -27,7 +27,7 @@ from tests.scenario.served import (
     write_idle_holders,
 )
 
-HOLDERS = 240
+HOLDERS = 150
 DEADLINE = 120.0  # seconds for the whole campaign, restart included
 
 
