@@ -40,7 +40,7 @@ PLANS = {
 }
 
 
-def run(size: Size, pg_url: str | None) -> Part:
+def run(size: Size, pg_url: str | None, *, sqlite: bool = True) -> Part:
     plan = PLANS[size]
     part = Part("ack", TITLE)
     clicks = sum(int(r * plan.seconds) for r in plan.rates) + plan.saturation_clicks
@@ -50,7 +50,7 @@ def run(size: Size, pg_url: str | None) -> Part:
         with tempfile.TemporaryDirectory(prefix="seatkeeper-ack-") as workdir:
             env = environment(f"sqlite:///{Path(workdir) / 'ack.db'}", slack.url, slack.token)
             baseline = measure_baseline(plan, env)
-            runs = [measure_ours(plan, env, clicks, "SQLite")]
+            runs = [measure_ours(plan, env, clicks, "SQLite")] if sqlite else []
             if pg_url:
                 runs.append(
                     measure_ours(

@@ -28,7 +28,11 @@ HOST = "127.0.0.1"
 SIGNING_SECRET = "bench-signing-secret"
 ADMIN = "U0BENCH00"
 START_LIMIT = 60.0  # seconds a server may take to start
-CONFIG = f"""
+
+
+def config_text(seats: int) -> str:
+    """The benchmarks' `seatkeeper.yml`: one manual app of `seats` seats, owned by the admin."""
+    return f"""
 slack: {{it_channel: C0BENCH01}}
 admins: [{ADMIN}]
 apps:
@@ -37,8 +41,11 @@ apps:
     owner: {ADMIN}
     connector: {{type: manual}}
     tiers: [{{key: standard, name: Standard, monthly_price: 10}}]
-    contract: {{seats: 1000000, renews_on: 2026-12-31, notice_days: 30}}
+    contract: {{seats: {seats}, renews_on: 2026-12-31, notice_days: 30}}
 """
+
+
+CONFIG = config_text(1_000_000)
 
 
 def environment(database_url: str, slack_url: str, token: str) -> dict[str, str]:

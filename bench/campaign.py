@@ -106,10 +106,11 @@ class Watch:
             return len(self.posted)
 
 
-def run(size: Size, pg_url: str | None) -> Part:
+def run(size: Size, pg_url: str | None, *, sqlite: bool = True) -> Part:
     part = Part("campaign", TITLE)
     with tempfile.TemporaryDirectory() as folder:
-        campaign(part, PLANS[size], Path(folder), None, "SQLite")
+        if sqlite:
+            campaign(part, PLANS[size], Path(folder), None, "SQLite")
         if pg_url:
             campaign(part, PG_PLANS[size], Path(folder) / "pg", pg_url, "PostgreSQL")
     naive(part, PLANS[size])

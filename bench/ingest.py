@@ -127,12 +127,13 @@ def _figures(
     part.figure(f"{label}: CPU, first run", ours.cpu, "s")
 
 
-def run(size: Size, pg_url: str | None) -> Part:
+def run(size: Size, pg_url: str | None, *, sqlite: bool = True) -> Part:
     part = Part("ingest", TITLE)
     counts = ", ".join(f"{kind} {n:,}" for kind, n in SIZES[size].items())
     part.notes.append(f"rows: {counts}; {APPS} apps")
     with tempfile.TemporaryDirectory(prefix="seatkeeper-bench-") as name:
-        measure(part, None, "SQLite", size, Path(name))
+        if sqlite:
+            measure(part, None, "SQLite", size, Path(name))
         if pg_url:
             measure(part, pg_url, "PostgreSQL", size, Path(name))
     return part

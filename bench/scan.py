@@ -182,12 +182,13 @@ def report(part: Part, label: str, ours: Measured, floor: dict[str, Any]) -> Non
     part.figure(f"{label}: CPU, scan + digest + pass", ours.cpu, "s")
 
 
-def run(size: Size, pg_url: str | None) -> Part:
+def run(size: Size, pg_url: str | None, *, sqlite: bool = True) -> Part:
     part = Part("scan", TITLE)
     count, persons, apps = SIZES[size]
     part.notes.append(f"{count:,} seats, {persons:,} people, {apps} apps; 1 seat in 500 idle")
-    with tempfile.TemporaryDirectory(prefix="seatkeeper-bench-") as folder:
-        measure(part, f"sqlite:///{Path(folder) / 'scan.db'}", "SQLite", size)
+    if sqlite:
+        with tempfile.TemporaryDirectory(prefix="seatkeeper-bench-") as folder:
+            measure(part, f"sqlite:///{Path(folder) / 'scan.db'}", "SQLite", size)
     if pg_url:
         measure(part, pg_url, "PostgreSQL", size)
     return part

@@ -68,6 +68,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 from slack_bolt.adapter.fastapi import SlackRequestHandler
 
+from bench.ack_server import ADMIN, HOST, SIGNING_SECRET, config_text
 from bot.bootstrap import Container, build
 from bot.config.loader import parse_config
 from bot.config.settings import settings_from_env
@@ -79,25 +80,12 @@ from workflows.catalog import Config
 from workflows.model import Person
 from workflows.ports import Clock, UnitOfWork
 
-HOST = "127.0.0.1"
-SIGNING_SECRET = "bench-signing-secret"
-ADMIN = "U0BENCH00"
 USERS = [f"U0BENCH{n:02d}" for n in range(1, 9)]
 WARMUP_EVENTS = 8
 IDLE_PROBES = 10
 REQUEST_TIMEOUT = 10.0
 FAKE_IDLE_LIMIT = 120.0  # seconds the fake Slack process waits for the parent
-CONFIG = f"""
-slack: {{it_channel: C0BENCH01}}
-admins: [{ADMIN}]
-apps:
-  - key: miro
-    name: Miro
-    owner: {ADMIN}
-    connector: {{type: manual}}
-    tiers: [{{key: standard, name: Standard, monthly_price: 10}}]
-    contract: {{seats: 20, renews_on: 2026-12-31, notice_days: 30}}
-"""
+CONFIG = config_text(20)
 
 
 @dataclass
