@@ -4,7 +4,6 @@ own verbs, and every pass finds in it something to show."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,15 +124,12 @@ def test_the_seeded_history_happened_in_order_before_today_and_its_audit_chain_h
     assert verify_chain(events) is None
 
 
-def test_seeding_a_fresh_database_is_fast_and_a_seeded_one_is_left_as_it_is(
+def test_seeding_a_fresh_database_fills_it_and_a_seeded_one_is_left_as_it_is(
     tmp_path: Path, database_url: str
 ) -> None:
     with running_demo(tmp_path, database_url, seeded=False) as demo:
-        started = time.perf_counter()
         seed(demo.app.runner, TODAY)
-        took = time.perf_counter() - started
         seeded = rows_of(demo.app.engine)
         seed(demo.app.runner, TODAY)
         assert rows_of(demo.app.engine) == seeded
-    assert took < 1.0
     assert len(seeded["people"]) == len(PEOPLE)
