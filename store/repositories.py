@@ -371,6 +371,7 @@ class SqlJobRepository(ports.JobRepository):
     def __init__(self, session: Session) -> None:
         self.session = session
         self._staged: set[str] = set()  # keys added in this unit of work
+        self.staged_kinds: set[str] = set()  # ... and their kinds (whom to wake after commit)
 
     def add(self, job: Job) -> bool:
         """Stage a job unless one with the same key exists; True when added.
@@ -387,6 +388,7 @@ class SqlJobRepository(ports.JobRepository):
                 return False
         self.session.add(job)
         self._staged.add(job.key)
+        self.staged_kinds.add(job.kind)
         return True
 
     def get(self, job_id: int) -> Job | None:
