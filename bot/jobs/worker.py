@@ -122,6 +122,7 @@ class Worker:
         self._stop = threading.Event()
         self._wake = wake or JobWake()  # tells idle threads that jobs they take were committed
         self._threads: list[threading.Thread] = []
+        self._events: list[threading.Event] = []  # what wakes each of the threads
         self._looked: dict[str, dt.datetime] = {}  # thread name -> when it last looked for work
         self._claimed = threading.local()  # jobs a thread claimed and has not run yet
         self._heartbeat: Heartbeat | None = None
@@ -146,7 +147,7 @@ class Worker:
         self._threads = [
             threading.Thread(
                 target=self._loop,
-                args=(lane, self._wake.subscribe(lane.takes)),
+                args=(lane, self._subscribed(lane)),
                 name=f"seatkeeper-{lane.name}-{i}",
                 daemon=True,
             )
@@ -188,10 +189,18 @@ class Worker:
         for thread in self._threads:
             thread.join(timeout=max(end - time.monotonic(), 0))
         self._threads = []
+        for event in self._events:
+            self._wake.unsubscribe(event)
+        self._events = []
         if self._heartbeat is not None:
             self._heartbeat.__exit__(None, None, None)
             self._heartbeat = None
         self._hand_back()
+
+    def _subscribed(self, lane: Lane) -> threading.Event:
+        event = self._wake.subscribe(lane.takes)
+        self._events.append(event)
+        return event
 
     def _loop(self, lane: Lane, wake: threading.Event) -> None:
         name = threading.current_thread().name

@@ -24,6 +24,11 @@ class JobWake:
             self._waiting.append((takes, event))
         return event
 
+    def unsubscribe(self, event: threading.Event) -> None:
+        """Stop setting `event` (its thread has ended)."""
+        with self._lock:
+            self._waiting = [(takes, e) for takes, e in self._waiting if e is not event]
+
     def committed(self, kinds: Collection[str]) -> None:
         """Jobs of these kinds were committed: wake the threads that take any of them."""
         if not kinds:

@@ -36,3 +36,12 @@ def test_a_commit_that_queued_nothing_wakes_nobody_and_a_stop_wakes_everyone() -
 
     wake.all()
     assert slack.is_set() and vendor.is_set()
+
+
+def test_an_unsubscribed_thread_is_not_woken_any_more() -> None:
+    wake = JobWake()
+    slack = wake.subscribe(SLACK.takes)
+    wake.unsubscribe(slack)
+
+    wake.all()
+    assert not slack.is_set()
