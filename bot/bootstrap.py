@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -33,6 +32,7 @@ from bot.runtime.metrics import Metrics
 from bot.runtime.pace import Pacer
 from bot.runtime.runner import Runner
 from bot.runtime.vendor_calls import counted
+from bot.runtime.wake import JobWake
 from bot.slack.app import build_bolt_app
 from bot.slack.client import slack_client
 from bot.slack.home import HomeTab
@@ -118,8 +118,8 @@ def build(
         upgrade(engine)
         sync_catalog(engine, config)
     lease = dt.timedelta(seconds=settings.seatkeeper_lease_seconds)
-    wake = threading.Event()  # set after each commit: new jobs may wait for the worker
-    runner = Runner(session_factory(engine), config, clock, after_commit=wake.set)
+    wake = JobWake()  # told after each commit which kinds of jobs now wait for the worker
+    runner = Runner(session_factory(engine), config, clock, after_commit=wake.committed)
     metrics = Metrics()
     metrics.watch_jobs(engine, clock)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None

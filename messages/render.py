@@ -294,11 +294,11 @@ def home(view: HomeView) -> Payload:
         "home.j2",
         user=view.user,
         approvals=approvals,
-        approvals_more=approvals_more,
+        approvals_more=approvals_more + view.approvals_more,
         apps=apps,
         apps_more=apps_more,
         requests=requests,
-        requests_more=requests_more,
+        requests_more=requests_more + view.requests_more,
         seats=seats,
         seats_more=seats_more,
     )

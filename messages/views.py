@@ -181,6 +181,9 @@ class HomeView:
     requests: list[RequestCard] = field(default_factory=list)
     seats: list[SeatLine] = field(default_factory=list)
     approvals: list[tuple[RequestCard, int]] = field(default_factory=list)
+    # How many more than the lists hold there are (the lists may hold only the first few).
+    requests_more: int = 0
+    approvals_more: int = 0
 
 
 @dataclass(frozen=True)

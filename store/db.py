@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.orm import start_mappers
@@ -27,6 +28,11 @@ _TURN = "seatkeeper_writer_turn"  # in a connection's info while it holds this p
 READ_ONLY = "seatkeeper_read_only"  # an execution option: the transaction only reads
 POOL_SIZE = 24
 POOL_OVERFLOW = 16
+# A PostgreSQL connection taken from the pool is tested with a round trip only when it sat
+# unused this long (a restarted server or a dropped link shows on those); one back within
+# seconds is used as it is. A ping at every checkout was a fifth of an Approve's round trips.
+PING_AFTER_IDLE = 5.0
+_IDLE_SINCE = "seatkeeper_idle_since"  # in a pool entry's info: when it was given back
 
 
 def normalise_url(url: str) -> str:
@@ -46,9 +52,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         _sqlite_pragmas(engine)
     else:
-        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_engine(url, **kwargs)
+        _ping_when_idle(engine)
     start_mappers()
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Test a connection at checkout when it was idle for PING_AFTER_IDLE; a dead one is
+    replaced there (the pool retries with a fresh connection on DisconnectionError)."""
+
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return  # new, or back in the pool only a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"an idle connection is gone: {exc}") from exc
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

@@ -109,24 +109,40 @@ class SqlRequestRepository(ports.RequestRepository):
         query = select(Request).where(c.requester == requester).order_by(c.id.desc())
         return list(self.session.scalars(query.limit(limit)))
 
+    def count_for_requester(self, requester: str) -> int:
+        """How many requests the person made."""
+        query = select(func.count()).where(tables.requests.c.requester == requester)
+        return self.session.scalar(query) or 0
+
     def waiting_on(self, approver: str, *, limit: int = 50) -> list[Request]:
         """Pending requests whose current step `approver` may decide, oldest first.
 
         Only the steps naming the approver are read, never every pending request of the
         organisation; the JSON text match is a coarse filter that the check below makes exact.
         """
-        r, s = tables.requests.c, tables.approval_steps.c
-        named = select(s.request_id).where(
-            s.status.in_(sorted(DECIDABLE_STEP_STATUSES)),
-            sa.cast(s.approvers, String).like(f'%"{approver}"%'),
-        )
-        query = select(Request).where(r.status == RequestStatus.PENDING, r.id.in_(named))
+        r = tables.requests.c
+        query = select(Request).where(_waiting_on(approver)).order_by(r.id).limit(limit)
         found = []
-        for request in self.session.scalars(query.order_by(r.id).limit(limit)):
+        for request in self.session.scalars(query):
             step = request.current_step()
             if step is not None and approver in step.approvers:
                 found.append(request)
         return found
+
+    def count_waiting_on(self, approver: str) -> int:
+        """How many pending requests `approver` may decide (one step at a time is decidable,
+        and a Slack id in the JSON list matches only itself, so the text match is exact)."""
+        return self.session.scalar(select(func.count()).where(_waiting_on(approver))) or 0
+
+
+def _waiting_on(approver: str) -> ColumnElement[bool]:
+    """Pending requests with a decidable step that names `approver`."""
+    r, s = tables.requests.c, tables.approval_steps.c
+    named = select(s.request_id).where(
+        s.status.in_(sorted(DECIDABLE_STEP_STATUSES)),
+        sa.cast(s.approvers, String).like(f'%"{approver}"%'),
+    )
+    return (r.status == RequestStatus.PENDING) & r.id.in_(named)
 
 
 class SqlPeopleRepository(ports.PeopleRepository):
@@ -355,6 +371,7 @@ class SqlJobRepository(ports.JobRepository):
     def __init__(self, session: Session) -> None:
         self.session = session
         self._staged: set[str] = set()  # keys added in this unit of work
+        self.staged_kinds: set[str] = set()  # ... and their kinds (whom to wake after commit)
 
     def add(self, job: Job) -> bool:
         """Stage a job unless one with the same key exists; True when added.
@@ -371,6 +388,7 @@ class SqlJobRepository(ports.JobRepository):
                 return False
         self.session.add(job)
         self._staged.add(job.key)
+        self.staged_kinds.add(job.kind)
         return True
 
     def get(self, job_id: int) -> Job | None:

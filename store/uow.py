@@ -47,7 +47,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.waves = SqlWaveRepository(session)
         self.digests = SqlDigestRepository(session)
         self.tasks = SqlTaskRepository(session)
-        self.jobs = SqlJobRepository(session)
+        self._jobs = SqlJobRepository(session)
+        self.jobs = self._jobs
         self._audit = SqlAuditLog(session)
         self.audit = self._audit
         self.apps = SqlAppRepository(session)
@@ -84,6 +85,10 @@ class SqlUnitOfWork(UnitOfWork):
         """Forget every change of this unit of work."""
         self._live().rollback()
         self._audit.discard()  # staged events may not have begun a transaction to roll back
+
+    def staged_job_kinds(self) -> frozenset[str]:
+        """The kinds of the jobs this unit of work added (queued once it commits)."""
+        return frozenset(self._jobs.staged_kinds)
 
     def _live(self) -> Session:
         if self.session is None:

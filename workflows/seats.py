@@ -43,8 +43,10 @@ def seats_left(
 
 def allocate(request: Request, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
     """Give an approved request a seat, or put it on the waitlist when none is free."""
-    uow.apps.lock(request.app_key)
+    # The app's lock is held to the commit, so deciders of one app queue for everything after
+    # it: the requester's own seats are read before it (they need no lock).
     needs_seat = _takes_seat(request, uow, config)
+    uow.apps.lock(request.app_key)
     if needs_seat and _earlier_waiting(request, uow):
         # First come, first served: join the queue, and a free seat goes to its head now.
         _waitlist(request, uow=uow, config=config, clock=clock)

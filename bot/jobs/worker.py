@@ -33,6 +33,7 @@ from bot.jobs.subjects import NotYet
 from bot.runtime.deadline import time_limit
 from bot.runtime.heartbeat import Heartbeat
 from bot.runtime.runner import Runner
+from bot.runtime.wake import JobWake
 from connectors.http import retry_after_seconds
 from store.uow import SqlUnitOfWork
 from workflows import jobs
@@ -78,6 +79,10 @@ class Lane:
     exclude: frozenset[str] = frozenset()
     batch: int = 1
 
+    def takes(self, kind: str) -> bool:
+        """True when this lane runs jobs of `kind`."""
+        return (self.only is None or kind in self.only) and kind not in self.exclude
+
 
 # Slack jobs take milliseconds: claiming a few at once spares a transaction (and on SQLite a
 # turn at the write lock) per job. A vendor call can take minutes, so those are claimed singly.
@@ -104,7 +109,7 @@ class Worker:
         *,
         lease: dt.timedelta = DEFAULT_LEASE,
         lanes: Collection[Lane] = LANES,
-        wake: threading.Event | None = None,
+        wake: JobWake | None = None,
     ) -> None:
         self.runner = runner
         self.handlers = handlers
@@ -115,8 +120,9 @@ class Worker:
         self._held: dict[int, float] = {}  # job id -> when it started (monotonic)
         self._held_lock = threading.Lock()
         self._stop = threading.Event()
-        self._wake = wake or threading.Event()  # set when new jobs are committed
+        self._wake = wake or JobWake()  # tells idle threads that jobs they take were committed
         self._threads: list[threading.Thread] = []
+        self._events: list[threading.Event] = []  # what wakes each of the threads
         self._looked: dict[str, dt.datetime] = {}  # thread name -> when it last looked for work
         self._claimed = threading.local()  # jobs a thread claimed and has not run yet
         self._heartbeat: Heartbeat | None = None
@@ -140,7 +146,10 @@ class Worker:
         self._heartbeat = self._beat().__enter__()
         self._threads = [
             threading.Thread(
-                target=self._loop, args=(lane,), name=f"seatkeeper-{lane.name}-{i}", daemon=True
+                target=self._loop,
+                args=(lane, self._subscribed(lane)),
+                name=f"seatkeeper-{lane.name}-{i}",
+                daemon=True,
             )
             for lane in self.lanes
             for i in range(lane.threads)
@@ -170,22 +179,30 @@ class Worker:
 
     def wake(self) -> None:
         """New work was committed: look for it now instead of at the next interval."""
-        self._wake.set()
+        self._wake.all()
 
     def stop(self, grace: float = 5.0) -> None:
         """Stop claiming, give running jobs `grace` seconds, and hand back what still runs."""
         self._stop.set()
-        self._wake.set()
+        self._wake.all()
         end = time.monotonic() + grace
         for thread in self._threads:
             thread.join(timeout=max(end - time.monotonic(), 0))
         self._threads = []
+        for event in self._events:
+            self._wake.unsubscribe(event)
+        self._events = []
         if self._heartbeat is not None:
             self._heartbeat.__exit__(None, None, None)
             self._heartbeat = None
         self._hand_back()
 
-    def _loop(self, lane: Lane) -> None:
+    def _subscribed(self, lane: Lane) -> threading.Event:
+        event = self._wake.subscribe(lane.takes)
+        self._events.append(event)
+        return event
+
+    def _loop(self, lane: Lane, wake: threading.Event) -> None:
         name = threading.current_thread().name
         while not self._stop.is_set():
             self._looked[name] = self.runner.clock.now()
@@ -195,8 +212,8 @@ class Worker:
                 log.exception("job worker (%s) failed; trying again shortly", lane.name)
                 ran = False
             if not ran and not self._stop.is_set():
-                self._wake.wait(self.interval)
-                self._wake.clear()
+                wake.wait(self.interval)
+                wake.clear()
 
     def _run_next(self, lane: Lane) -> bool:
         job = self._next(lane)

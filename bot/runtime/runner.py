@@ -8,7 +8,7 @@ its own command type.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,12 +33,13 @@ class Runner:
         config: Config,
         clock: Clock,
         *,
-        after_commit: Callable[[], None] = lambda: None,
+        after_commit: Callable[[Collection[str]], None] = lambda _kinds: None,
     ) -> None:
         self.sessions = sessions
         self.config = config
         self.clock = clock
-        self.after_commit = after_commit  # e.g. wake the job worker: new jobs may be queued
+        # Told the kinds of the jobs each commit queued: e.g. wakes the worker threads for them.
+        self.after_commit = after_commit
 
     def uow(self) -> SqlUnitOfWork:
         """A fresh unit of work (for the job worker, and reads that must see no later write)."""
@@ -58,7 +59,7 @@ class Runner:
                     uow.commit()
                     if delivery is not None:
                         delivery.recorded = True
-                    self.after_commit()
+                    self.after_commit(uow.staged_job_kinds())
                     return result
             except Exception as exc:
                 if not is_conflict(exc) or attempt == ATTEMPTS:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Literal
 
 from bot.slack.reclaim_views import seat_line
+from messages import render
 from messages.views import Decision, HomeView, RequestCard, TaskCard, TierOption
 from workflows.catalog import Config
 from workflows.model import ApprovalStep, Request, StepStatus, Task
@@ -23,11 +25,19 @@ def tier_options(config: Config) -> list[TierOption]:
     ]
 
 
-def request_card(request: Request, uow: UnitOfWork, config: Config) -> RequestCard:
-    """The summary of a request shown to requesters, approvers and IT."""
+def request_card(
+    request: Request, uow: UnitOfWork, config: Config, *, left: dict[str, int | None] | None = None
+) -> RequestCard:
+    """The summary of a request shown to requesters, approvers and IT.
+
+    `left` keeps each app's free seats once counted, for a list of cards read together."""
     app = config.app(request.app_key)
     tier = app.tier(request.tier_key) if app else None
     step = request.current_step()
+    if left is None:
+        left = {}
+    if request.app_key not in left:
+        left[request.app_key] = seats_left(request.app_key, uow=uow, config=config)
     return RequestCard(
         id=request.id or 0,
         app_name=app.name if app else request.app_key,
@@ -39,7 +49,7 @@ def request_card(request: Request, uow: UnitOfWork, config: Config) -> RequestCa
         end_date=request.end_date,
         status=request.status.value,
         waiting_on=tuple(step.approvers) if step else (),
-        seats_left=seats_left(request.app_key, uow=uow, config=config),
+        seats_left=left[request.app_key],
         created_at=request.created_at,
         can_cancel=allows(REQUEST, request.status, RequestEvent.CANCEL),
     )
@@ -66,18 +76,32 @@ def task_card(task: Task, uow: UnitOfWork, config: Config) -> TaskCard:
 
 
 def home_view(user: str, uow: UnitOfWork, config: Config) -> HomeView:
-    """Everything the App Home shows one person."""
+    """Everything the App Home shows one person: the first few approvals and requests (as
+    many as the tab shows), each list with a count of the rest."""
     person = uow.people.by_slack_id(user)
     seats = uow.seats.held_by(person.email) if person else []
+    left: dict[str, int | None] = {}  # free seats per app, counted once for every card
     approvals = []
-    for request in uow.requests.waiting_on(user):
+    for request in uow.requests.waiting_on(user, limit=render.HOME_APPROVALS):
         step = request.current_step()
         if step is not None:
-            approvals.append((request_card(request, uow, config), step.id or 0))
+            approvals.append((request_card(request, uow, config, left=left), step.id or 0))
+    mine = uow.requests.for_requester(user, limit=render.HOME_REQUESTS)
     return HomeView(
         user=user,
         catalog=tier_options(config),
-        requests=[request_card(r, uow, config) for r in uow.requests.for_requester(user)],
+        requests=[request_card(r, uow, config, left=left) for r in mine],
         seats=[seat_line(seat, config) for seat in seats],
         approvals=approvals,
+        requests_more=_rest(
+            uow.requests.count_for_requester, user, len(mine), render.HOME_REQUESTS
+        ),
+        approvals_more=_rest(
+            uow.requests.count_waiting_on, user, len(approvals), render.HOME_APPROVALS
+        ),
     )
+
+
+def _rest(count: Callable[[str], int], user: str, shown: int, limit: int) -> int:
+    """How many there are beyond the `shown` first; counted only when the list is full."""
+    return max(count(user) - shown, 0) if shown >= limit else 0

@@ -164,6 +164,10 @@ class FakeRequestRepository(RequestRepository):
         mine = [r for r in self._tables.requests if r.requester == requester]
         return sorted(mine, key=lambda r: r.id or 0, reverse=True)[:limit]
 
+    def count_for_requester(self, requester: str) -> int:
+        """How many requests the person made."""
+        return len(self.for_requester(requester, limit=len(self._tables.requests)))
+
     def waiting_on(self, approver: str, *, limit: int = 50) -> list[Request]:
         """Pending requests whose current step `approver` may decide."""
         found = []
@@ -172,6 +176,10 @@ class FakeRequestRepository(RequestRepository):
             if step is not None and approver in step.approvers:
                 found.append(request)
         return found[:limit]
+
+    def count_waiting_on(self, approver: str) -> int:
+        """How many pending requests `approver` may decide."""
+        return len(self.waiting_on(approver, limit=len(self._tables.requests)))
 
     def all(self) -> list[Request]:
         """Every request, by id (fake only)."""
