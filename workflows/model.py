@@ -95,6 +95,7 @@ class TokenScope(StrEnum):
     """What an API token may be used for."""
 
     API = "api"  # the read-only REST API under /api/v1/
+    SCIM = "scim"  # identity providers pushing users to /scim/v2
 
 
 class JobStatus(StrEnum):

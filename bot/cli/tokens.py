@@ -1,4 +1,5 @@
-"""`seatkeeper token create|list|revoke`: the API tokens scripts use for the REST API.
+"""`seatkeeper token create|list|revoke`: the tokens scripts use for the REST API (scope
+`api`) and identity providers for SCIM provisioning (scope `scim`).
 
 A new token is printed once, alone on standard output (so a script can capture it); the note
 that it is not shown again goes to standard error. Nothing else ever prints a token or its hash.
@@ -28,7 +29,7 @@ def add_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser], open_app: Opener
 ) -> None:
     """Add `token create|list|revoke`; each runs in the app `open_app` builds from settings."""
-    about = "API tokens for the REST API"
+    about = "API tokens for the REST API and SCIM provisioning"
     token = commands.add_parser("token", help=about, description=about)
     actions = token.add_subparsers(required=True, metavar="ACTION")
     create = _action(actions, "create", "make a token and print it (once)", _create, open_app)
@@ -37,7 +38,7 @@ def add_commands(
         "--scope",
         choices=[s.value for s in TokenScope],
         default=TokenScope.API.value,
-        help="what it may be used for (default: api, the REST API)",
+        help="what it may be used for: api, the REST API (default), or scim, /scim/v2",
     )
     _action(actions, "list", "list tokens (never the tokens themselves)", _list, open_app)
     revoke = _action(
