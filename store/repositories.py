@@ -143,6 +143,10 @@ class SqlPeopleRepository(ports.PeopleRepository):
         query = select(Person).where(tables.people.c.email == normal_email(email))
         return self.session.scalars(query).first()
 
+    def by_id(self, person_id: int) -> Person | None:
+        """The person with this id."""
+        return self.session.get(Person, person_id)
+
     def by_emails(self, emails: Iterable[str]) -> list[Person]:
         """The people with any of these emails (case-insensitive), by email."""
         wanted = sorted({normal_email(email) for email in emails})

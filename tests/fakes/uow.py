@@ -193,6 +193,11 @@ class FakePeopleRepository(PeopleRepository):
         wanted = normal_email(email)
         return next((p for p in self._tables.people if p.email == wanted), None)
 
+    def by_id(self, person_id: int) -> Person | None:
+        """The person with this id."""
+        self._flush()
+        return next((p for p in self._tables.people if p.id == person_id), None)
+
     def by_emails(self, emails: Iterable[str]) -> list[Person]:
         """The people with any of these emails (case-insensitive), by email."""
         return self._where(lambda p: p.email, {normal_email(e) for e in emails})

@@ -1,0 +1,238 @@
+"""The directory as identity providers push it over SCIM: the verbs behind /scim/v2/Users.
+
+Every change is an audit event whose actor names the token that pushed it (`scim:NAME`).
+A person an identity provider deletes stays in the directory, inactive (their seats and
+requests keep their history), but SCIM no longer lists them; creating them again brings
+them back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from workflows.audit import record
+from workflows.catalog import Config
+from workflows.model import Person, normal_email
+from workflows.ports import Clock, UnitOfWork
+from workflows.scim import LIST_RESPONSE, ScimProblem
+from workflows.scim_filter import parse_filter
+from workflows.scim_patch import apply_patch
+from workflows.scim_users import UserFields, projected, user_fields, user_resource
+
+MAX_RESULTS = 200  # a page of a listing, and the most a filter returns at once
+
+
+@dataclass(frozen=True)
+class Pusher:
+    """Who pushes (the token's name) and where /scim/v2 is, for resources' locations."""
+
+    token: str
+    base: str
+
+    @property
+    def actor(self) -> str:
+        return f"scim:{self.token}"[:64]
+
+
+@dataclass(frozen=True)
+class ListUsers:
+    """A page of the Users a filter selects (all when None), 1-based."""
+
+    pusher: Pusher
+    filter: str | None = None
+    start: int = 1
+    count: int = MAX_RESULTS
+    attributes: Sequence[str] = ()
+    excluded: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class UserCommand:
+    """One User: `id` (for all but create), and the JSON body (for create, replace, patch)."""
+
+    pusher: Pusher
+    id: str = ""
+    body: Any = None
+    attributes: Sequence[str] = field(default=())
+    excluded: Sequence[str] = field(default=())
+
+
+def list_users(cmd: ListUsers, *, uow: UnitOfWork, config: Config, clock: Clock) -> dict[str, Any]:
+    """A ListResponse: the page of Users the filter selects, and how many it selects in all."""
+    where = parse_filter(cmd.filter) if cmd.filter else None
+    people = [p for p in uow.people.all() if p.deleted_at is None]
+    by_email = {p.email: p for p in people}
+    resources = [user_resource(p, cmd.pusher.base, by_email) for p in _by_id(people)]
+    selected = [r for r in resources if where is None or where.matches(r)]
+    start, count = max(cmd.start, 1), min(max(cmd.count, 0), MAX_RESULTS)
+    page = selected[start - 1 : start - 1 + count]
+    return {
+        "schemas": [LIST_RESPONSE],
+        "totalResults": len(selected),
+        "startIndex": start,
+        "itemsPerPage": len(page),
+        "Resources": [projected(r, list(cmd.attributes), list(cmd.excluded)) for r in page],
+    }
+
+
+def get_user(cmd: UserCommand, *, uow: UnitOfWork, config: Config, clock: Clock) -> dict[str, Any]:
+    """The User with this id."""
+    return _shown(cmd, _find(cmd.id, uow), uow)
+
+
+def create_user(
+    cmd: UserCommand, *, uow: UnitOfWork, config: Config, clock: Clock
+) -> dict[str, Any]:
+    """Add the person the User describes; 409 uniqueness when their userName is taken."""
+    fields = user_fields(cmd.body)
+    person = uow.people.by_email(fields.user_name)
+    if person is not None and person.deleted_at is None:
+        raise ScimProblem(409, f"a User with userName {fields.user_name} exists", "uniqueness")
+    if person is None:
+        person = Person(fields.user_name, active=fields.active)
+        uow.people.add(person)
+    person.deleted_at = None
+    changed = _apply(person, fields, uow=uow, clock=clock, actor=cmd.pusher.actor)
+    uow.flush()
+    record(
+        uow,
+        clock,
+        cmd.pusher.actor,
+        "scim.user.created",
+        f"person:{person.email}",
+        token=cmd.pusher.token,
+        changed=changed,
+    )
+    return _shown(cmd, person, uow)
+
+
+def replace_user(
+    cmd: UserCommand, *, uow: UnitOfWork, config: Config, clock: Clock
+) -> dict[str, Any]:
+    """Set the person to what the User says (PUT)."""
+    person = _find(cmd.id, uow)
+    fields = user_fields(cmd.body, active=person.active)
+    return _replaced(cmd, person, fields, "scim.user.replaced", uow, clock)
+
+
+def patch_user(
+    cmd: UserCommand, *, uow: UnitOfWork, config: Config, clock: Clock
+) -> dict[str, Any]:
+    """Apply a PatchOp to the person's User, then set the person to the result."""
+    person = _find(cmd.id, uow)
+    current = user_resource(person, cmd.pusher.base, _managers(person, uow))
+    fields = user_fields(apply_patch(current, cmd.body), active=person.active)
+    return _replaced(cmd, person, fields, "scim.user.patched", uow, clock)
+
+
+def delete_user(cmd: UserCommand, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
+    """The person has left: inactive, and no longer listed over SCIM."""
+    person = _find(cmd.id, uow)
+    if person.active:
+        _left(person, uow=uow, clock=clock, actor=cmd.pusher.actor)
+    person.active = False
+    person.deleted_at = person.pushed_at = clock.now()
+    record(
+        uow,
+        clock,
+        cmd.pusher.actor,
+        "scim.user.deleted",
+        f"person:{person.email}",
+        token=cmd.pusher.token,
+    )
+
+
+def _replaced(
+    cmd: UserCommand, person: Person, fields: UserFields, action: str, uow: UnitOfWork, clock: Clock
+) -> dict[str, Any]:
+    changed = _apply(person, fields, uow=uow, clock=clock, actor=cmd.pusher.actor)
+    if changed:
+        record(
+            uow,
+            clock,
+            cmd.pusher.actor,
+            action,
+            f"person:{person.email}",
+            token=cmd.pusher.token,
+            changed=changed,
+        )
+    return _shown(cmd, person, uow)
+
+
+def _apply(
+    person: Person, fields: UserFields, *, uow: UnitOfWork, clock: Clock, actor: str
+) -> list[str]:
+    """Set the person's fields; the names of those that changed."""
+    _rename(person, fields.user_name, uow)
+    if person.active and not fields.active:
+        _left(person, uow=uow, clock=clock, actor=actor)
+    wanted: dict[str, object] = {
+        "email": fields.user_name,
+        "name": fields.display_name,
+        "active": fields.active,
+        "external_id": fields.external_id,
+        "department": fields.department,
+        "manager_email": _manager_email(fields.manager, uow),
+    }
+    changed = [name for name, value in wanted.items() if getattr(person, name) != value]
+    for name in changed:
+        setattr(person, name, wanted[name])
+    person.pushed_at = clock.now()
+    return changed
+
+
+def _rename(person: Person, user_name: str, uow: UnitOfWork) -> None:
+    """A new userName is a new email: refused when another person has it or seats are held."""
+    if person.id is None or person.email == user_name:
+        return
+    holder = uow.people.by_email(user_name)
+    if holder is not None and holder is not person:
+        raise ScimProblem(409, f"a User with userName {user_name} exists", "uniqueness")
+    if uow.seats.held_by(person.email):
+        raise ScimProblem(
+            400,
+            "userName is the email seats are held under; it cannot change while "
+            f"{person.email} holds seats",
+            "mutability",
+        )
+
+
+def _left(person: Person, *, uow: UnitOfWork, clock: Clock, actor: str) -> None:
+    record(uow, clock, actor, "person.left", f"person:{person.email}", reason="pushed inactive")
+
+
+def _manager_email(manager: str | None, uow: UnitOfWork) -> str | None:
+    """The manager's email, from their SCIM id, their email or their externalId."""
+    if manager is None:
+        return None
+    if manager.isdigit():
+        found = uow.people.by_id(int(manager))
+        if found is not None:
+            return found.email
+    if "@" in manager:
+        return normal_email(manager)
+    by_external = [p for p in uow.people.all() if p.external_id == manager]
+    return by_external[0].email if by_external else None
+
+
+def _find(scim_id: str, uow: UnitOfWork) -> Person:
+    person = uow.people.by_id(int(scim_id)) if scim_id.isdigit() and len(scim_id) < 12 else None
+    if person is None or person.deleted_at is not None:
+        raise ScimProblem(404, f"no User has id {scim_id}")
+    return person
+
+
+def _managers(person: Person, uow: UnitOfWork) -> dict[str, Person]:
+    manager = uow.people.by_email(person.manager_email) if person.manager_email else None
+    return {manager.email: manager} if manager is not None else {}
+
+
+def _shown(cmd: UserCommand, person: Person, uow: UnitOfWork) -> dict[str, Any]:
+    resource = user_resource(person, cmd.pusher.base, _managers(person, uow))
+    return projected(resource, list(cmd.attributes), list(cmd.excluded))
+
+
+def _by_id(people: list[Person]) -> list[Person]:
+    return sorted(people, key=lambda p: p.id or 0)
