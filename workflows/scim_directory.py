@@ -1,5 +1,9 @@
 """The directory as identity providers push it over SCIM: the verbs behind /scim/v2/Users.
 
+Someone pushed inactive (`active: false`) or deleted is a leaver at once: every seat they
+hold is taken back through its vendor's connector and IT is told, in the same transaction
+as the change (the jobs run after it), as a directory sync would.
+
 Every change is an audit event whose actor names the token that pushed it (`scim:NAME`).
 A person an identity provider deletes stays in the directory, inactive (their seats and
 requests keep their history), but SCIM no longer lists them; creating them again brings
@@ -14,8 +18,10 @@ from typing import Any
 
 from workflows.audit import record
 from workflows.catalog import Config
+from workflows.commands import ReclaimLeavers
 from workflows.model import Person, normal_email
 from workflows.ports import Clock, UnitOfWork
+from workflows.reclaim import reclaim_leavers
 from workflows.scim import LIST_RESPONSE, ScimProblem
 from workflows.scim_filter import parse_filter
 from workflows.scim_patch import apply_patch
@@ -96,6 +102,7 @@ def create_user(
     person.deleted_at = None
     changed = _apply(person, fields, uow=uow, clock=clock, actor=cmd.pusher.actor)
     uow.flush()
+    _reclaim_if_left(person, changed, uow=uow, config=config, clock=clock)
     record(
         uow,
         clock,
@@ -114,7 +121,7 @@ def replace_user(
     """Set the person to what the User says (PUT)."""
     person = _find(cmd.id, uow)
     fields = user_fields(cmd.body, active=person.active)
-    return _replaced(cmd, person, fields, "scim.user.replaced", uow, clock)
+    return _replaced(cmd, person, fields, "scim.user.replaced", uow, config, clock)
 
 
 def patch_user(
@@ -124,16 +131,19 @@ def patch_user(
     person = _find(cmd.id, uow)
     current = user_resource(person, cmd.pusher.base, _managers(person, uow))
     fields = user_fields(apply_patch(current, cmd.body), active=person.active)
-    return _replaced(cmd, person, fields, "scim.user.patched", uow, clock)
+    return _replaced(cmd, person, fields, "scim.user.patched", uow, config, clock)
 
 
 def delete_user(cmd: UserCommand, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:
     """The person has left: inactive, and no longer listed over SCIM."""
     person = _find(cmd.id, uow)
+    changed = []
     if person.active:
         _left(person, uow=uow, clock=clock, actor=cmd.pusher.actor)
+        changed.append("active")
     person.active = False
     person.deleted_at = person.pushed_at = clock.now()
+    _reclaim_if_left(person, changed, uow=uow, config=config, clock=clock)
     record(
         uow,
         clock,
@@ -145,9 +155,16 @@ def delete_user(cmd: UserCommand, *, uow: UnitOfWork, config: Config, clock: Clo
 
 
 def _replaced(
-    cmd: UserCommand, person: Person, fields: UserFields, action: str, uow: UnitOfWork, clock: Clock
+    cmd: UserCommand,
+    person: Person,
+    fields: UserFields,
+    action: str,
+    uow: UnitOfWork,
+    config: Config,
+    clock: Clock,
 ) -> dict[str, Any]:
     changed = _apply(person, fields, uow=uow, clock=clock, actor=cmd.pusher.actor)
+    _reclaim_if_left(person, changed, uow=uow, config=config, clock=clock)
     if changed:
         record(
             uow,
@@ -197,6 +214,15 @@ def _rename(person: Person, user_name: str, uow: UnitOfWork) -> None:
             f"{person.email} holds seats",
             "mutability",
         )
+
+
+def _reclaim_if_left(
+    person: Person, changed: list[str], *, uow: UnitOfWork, config: Config, clock: Clock
+) -> None:
+    """A leaver's seats are taken back through the vendors, and IT told, as at a sync."""
+    if "active" in changed and not person.active:
+        uow.flush()
+        reclaim_leavers(ReclaimLeavers(), uow=uow, config=config, clock=clock)
 
 
 def _left(person: Person, *, uow: UnitOfWork, clock: Clock, actor: str) -> None:
