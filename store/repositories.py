@@ -147,6 +147,12 @@ class SqlPeopleRepository(ports.PeopleRepository):
         """The person with this id."""
         return self.session.get(Person, person_id)
 
+    def by_external_id(self, external_id: str) -> list[Person]:
+        """The people an identity provider gave this id (SCIM externalId), by id."""
+        c = tables.people.c
+        query = select(Person).where(c.external_id == external_id).order_by(c.id)
+        return list(self.session.scalars(query))
+
     def by_emails(self, emails: Iterable[str]) -> list[Person]:
         """The people with any of these emails (case-insensitive), by email."""
         wanted = sorted({normal_email(email) for email in emails})

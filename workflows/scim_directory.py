@@ -22,12 +22,9 @@ from workflows.commands import ReclaimLeavers
 from workflows.model import Person, normal_email
 from workflows.ports import Clock, UnitOfWork
 from workflows.reclaim import reclaim_leavers
-from workflows.scim import LIST_RESPONSE, ScimProblem
-from workflows.scim_filter import parse_filter
+from workflows.scim import ScimProblem
 from workflows.scim_patch import apply_patch
 from workflows.scim_users import UserFields, projected, user_fields, user_resource
-
-MAX_RESULTS = 200  # a page of a listing, and the most a filter returns at once
 
 
 @dataclass(frozen=True)
@@ -43,18 +40,6 @@ class Pusher:
 
 
 @dataclass(frozen=True)
-class ListUsers:
-    """A page of the Users a filter selects (all when None), 1-based."""
-
-    pusher: Pusher
-    filter: str | None = None
-    start: int = 1
-    count: int = MAX_RESULTS
-    attributes: Sequence[str] = ()
-    excluded: Sequence[str] = ()
-
-
-@dataclass(frozen=True)
 class UserCommand:
     """One User: `id` (for all but create), and the JSON body (for create, replace, patch)."""
 
@@ -63,24 +48,6 @@ class UserCommand:
     body: Any = None
     attributes: Sequence[str] = field(default=())
     excluded: Sequence[str] = field(default=())
-
-
-def list_users(cmd: ListUsers, *, uow: UnitOfWork, config: Config, clock: Clock) -> dict[str, Any]:
-    """A ListResponse: the page of Users the filter selects, and how many it selects in all."""
-    where = parse_filter(cmd.filter) if cmd.filter else None
-    people = [p for p in uow.people.all() if p.deleted_at is None]
-    by_email = {p.email: p for p in people}
-    resources = [user_resource(p, cmd.pusher.base, by_email) for p in _by_id(people)]
-    selected = [r for r in resources if where is None or where.matches(r)]
-    start, count = max(cmd.start, 1), min(max(cmd.count, 0), MAX_RESULTS)
-    page = selected[start - 1 : start - 1 + count]
-    return {
-        "schemas": [LIST_RESPONSE],
-        "totalResults": len(selected),
-        "startIndex": start,
-        "itemsPerPage": len(page),
-        "Resources": [projected(r, list(cmd.attributes), list(cmd.excluded)) for r in page],
-    }
 
 
 def get_user(cmd: UserCommand, *, uow: UnitOfWork, config: Config, clock: Clock) -> dict[str, Any]:
@@ -239,7 +206,7 @@ def _manager_email(manager: str | None, uow: UnitOfWork) -> str | None:
             return found.email
     if "@" in manager:
         return normal_email(manager)
-    by_external = [p for p in uow.people.all() if p.external_id == manager]
+    by_external = uow.people.by_external_id(manager)
     return by_external[0].email if by_external else None
 
 
@@ -258,7 +225,3 @@ def _managers(person: Person, uow: UnitOfWork) -> dict[str, Person]:
 def _shown(cmd: UserCommand, person: Person, uow: UnitOfWork) -> dict[str, Any]:
     resource = user_resource(person, cmd.pusher.base, _managers(person, uow))
     return projected(resource, list(cmd.attributes), list(cmd.excluded))
-
-
-def _by_id(people: list[Person]) -> list[Person]:
-    return sorted(people, key=lambda p: p.id or 0)

@@ -25,17 +25,15 @@ from workflows.model import ApiToken, TokenScope
 from workflows.ports import Verb
 from workflows.scim import ScimProblem, get, invalid
 from workflows.scim_directory import (
-    MAX_RESULTS,
-    ListUsers,
     Pusher,
     UserCommand,
     create_user,
     delete_user,
     get_user,
-    list_users,
     patch_user,
     replace_user,
 )
+from workflows.scim_listing import MAX_RESULTS, ListUsers, list_users
 
 PREFIX = "/scim/v2"
 MAX_BODY_BYTES = 256 * 1024  # a User is a few kilobytes; a big PatchOp well under this

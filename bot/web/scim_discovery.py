@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from workflows.scim import ENTERPRISE, LIST_RESPONSE, USER
-from workflows.scim_directory import MAX_RESULTS
+from workflows.scim_listing import MAX_RESULTS
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:"
 SERVICE_PROVIDER_CONFIG = CORE + "ServiceProviderConfig"

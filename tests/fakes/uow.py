@@ -198,6 +198,12 @@ class FakePeopleRepository(PeopleRepository):
         self._flush()
         return next((p for p in self._tables.people if p.id == person_id), None)
 
+    def by_external_id(self, external_id: str) -> list[Person]:
+        """The people an identity provider gave this id (SCIM externalId), by id."""
+        self._flush()
+        found = [p for p in self._tables.people if p.external_id == external_id]
+        return sorted(found, key=lambda p: p.id or 0)
+
     def by_emails(self, emails: Iterable[str]) -> list[Person]:
         """The people with any of these emails (case-insensitive), by email."""
         return self._where(lambda p: p.email, {normal_email(e) for e in emails})

@@ -165,12 +165,27 @@ def user_names(scim: Scim, **params: Any) -> list[str]:
         ('externalId eq "a-1" or displayName co "chen"', ["alice@acme.test", "carol@other.test"]),
         ("displayName pr", ["alice@acme.test", "carol@other.test"]),
         ('userName eq "nobody@acme.test"', []),
+        ('userName eq "bob@acme.test" and active eq true', []),
+        ('active eq false and externalId eq "b-2"', ["bob@acme.test"]),
+        ('externalId eq "B-2"', []),  # externalId is case-exact
+        ('emails eq "BOB@acme.test"', ["bob@acme.test"]),
     ],
 )
 def test_a_filter_selects_the_users_it_describes(
     scim: Scim, three: list[dict[str, Any]], where: str, found: list[str]
 ) -> None:
     assert user_names(scim, filter=where) == found
+
+
+def test_an_id_filter_finds_the_user_and_a_deleted_one_is_not_found(
+    scim: Scim, three: list[dict[str, Any]]
+) -> None:
+    bob = three[1]["id"]
+    assert user_names(scim, filter=f'id eq "{bob}"') == ["bob@acme.test"]
+    scim.http.delete(f"/scim/v2/Users/{bob}")
+    assert user_names(scim, filter=f'id eq "{bob}"') == []
+    assert user_names(scim, filter='userName eq "bob@acme.test"') == []
+    assert user_names(scim, filter='id eq "x1"') == []
 
 
 def test_a_bad_filter_is_a_400_invalid_filter(scim: Scim) -> None:
