@@ -17,7 +17,7 @@ from typing import Any
 
 from workflows.model import Person
 from workflows.scim import ENTERPRISE, USER, get, invalid, parse_path
-from workflows.text import MAX_EMAIL, MAX_NAME
+from workflows.text import MAX_EMAIL, MAX_NAME, control_problem, length_problem, storable
 
 MAX_EXTERNAL_ID = 255
 TRUE, FALSE = {"true", "1"}, {"false", "0"}
@@ -51,10 +51,10 @@ def user_fields(body: Any, *, active: bool = True) -> UserFields:
     extension = extension if isinstance(extension, dict) else {}
     fields = UserFields(
         user_name=_text(user_name.strip().lower(), "userName", MAX_EMAIL),
-        display_name=_text(_display_name(body), "displayName", MAX_NAME),
+        display_name=storable(_text(_display_name(body), "displayName"), MAX_NAME),
         active=_boolean(get(body, "active"), "active", active),
         external_id=_text(get(body, "externalId"), "externalId", MAX_EXTERNAL_ID) or None,
-        department=_text(get(extension, "department"), "department", MAX_NAME),
+        department=storable(_text(get(extension, "department"), "department"), MAX_NAME),
         manager=_manager(get(extension, "manager")),
     )
     return fields
@@ -71,13 +71,17 @@ def _display_name(body: dict[str, Any]) -> Any:
     return get(name, "formatted") or " ".join(str(part) for part in parts if part)
 
 
-def _text(value: Any, name: str, limit: int) -> str:
+def _text(value: Any, name: str, limit: int | None = None) -> str:
+    """A string attribute; one that must fit a key (`limit`) is refused when it does not, or
+    holds control characters. Names are cut and cleaned instead, as from any directory."""
     if value is None:
         return ""
     if not isinstance(value, str):
         raise invalid(f"{name} must be a string")
-    if len(value) > limit:
-        raise invalid(f"{name} is at most {limit} characters")
+    if limit is not None and (problem := length_problem(value, name, limit)):
+        raise invalid(problem)
+    if limit is not None and (problem := control_problem(value, name)):
+        raise invalid(problem)
     return value
 
 

@@ -289,3 +289,14 @@ def test_unknown_endpoints_and_methods_are_scim_errors(scim: Scim) -> None:
     assert scim.call("POST", "/ServiceProviderConfig", {})[0] == 405
     status, body = scim.call("POST", "/Users", None)
     assert (status, body["scimType"]) == (400, "invalidSyntax")
+
+
+def test_names_are_cleaned_and_cut_as_from_any_directory_but_a_bad_user_name_is_refused(
+    scim: Scim,
+) -> None:
+    created = scim.create("alice@acme.test", displayName="Alice\x00\tArcher" + "x" * 300)
+    assert created["displayName"].startswith("Alice Archer")
+    assert len(created["displayName"]) == 200
+    status, body = scim.call("POST", "/Users", {"userName": "bob\x07@acme.test"})
+    assert (status, body["scimType"]) == (400, "invalidValue")
+    assert "control character" in body["detail"]
