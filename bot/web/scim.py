@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from bot.bootstrap import Container
 from bot.web.auth import SCIM_JSON, token_of
 from bot.web.body import body_within
+from bot.web.rate_limit import RateLimit
 from bot.web.scim_discovery import listed, resource_types, schemas, service_provider_config
 from workflows.model import ApiToken, TokenScope
 from workflows.ports import Verb
@@ -52,9 +53,31 @@ def scim_json(body: Any, status: int = 200, headers: dict[str, str] | None = Non
     return JSONResponse(body, status_code=status, headers=headers, media_type=SCIM_JSON)
 
 
+class TooManyRequests(ScimProblem):
+    """A token sent more requests than its rate allows: 429, and when to try again."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(429, f"too many requests: try again in {retry_after} s", "tooMany")
+        self.retry_after = retry_after
+
+
 def _router(container: Container) -> APIRouter:
     token = token_of(container, TokenScope.SCIM)
-    router = APIRouter(prefix=PREFIX, dependencies=[Depends(token)], include_in_schema=False)
+    settings = container.settings
+    limit = RateLimit(
+        container.clock, rate=settings.seatkeeper_scim_rate, burst=settings.seatkeeper_scim_burst
+    )
+
+    async def within_rate(request: Request) -> None:
+        retry_after = limit.retry_after(request.state.token.name)
+        if retry_after is not None:
+            raise TooManyRequests(retry_after)
+
+    router = APIRouter(
+        prefix=PREFIX,
+        dependencies=[Depends(token), Depends(within_rate)],
+        include_in_schema=False,
+    )
 
     async def run(verb: Verb[C, Any], cmd: C) -> Any:
         return await run_in_threadpool(container.runner, verb, cmd)
@@ -200,4 +223,6 @@ async def _json(request: Request) -> Any:
 
 async def _problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ScimProblem)
+    if isinstance(exc, TooManyRequests):
+        return scim_json(exc.body(), exc.status, {"Retry-After": str(exc.retry_after)})
     return scim_json(exc.body(), exc.status)

@@ -300,3 +300,16 @@ def test_names_are_cleaned_and_cut_as_from_any_directory_but_a_bad_user_name_is_
     status, body = scim.call("POST", "/Users", {"userName": "bob\x07@acme.test"})
     assert (status, body["scimType"]) == (400, "invalidValue")
     assert "control character" in body["detail"]
+
+
+def test_a_flood_from_one_token_gets_429_with_retry_after_and_others_go_on(scim: Scim) -> None:
+    answers = [scim.http.get("/scim/v2/ServiceProviderConfig") for _ in range(101)]
+
+    assert [a.status_code for a in answers[:100]] == [200] * 100
+    refused = answers[100]
+    assert (refused.status_code, refused.headers["retry-after"]) == (429, "1")
+    assert refused.json()["scimType"] == "tooMany"
+    other = {"Authorization": f"Bearer {new_token(scim.app, 'entra')}"}
+    assert scim.http.get("/scim/v2/Users", headers=other).status_code == 200
+    scim.clock.advance(seconds=1)  # 20 more a second
+    assert scim.http.get("/scim/v2/Users").status_code == 200
