@@ -3,7 +3,7 @@
 A filter that pins an indexed attribute (`id`, `userName`, `emails.value` or `externalId` eq
 a string, alone or in an `and`) reads just the people that have it, which is what identity
 providers send before each create; any other filter is matched against every User.
-Without a filter only the page asked for is written out.
+Without a filter only the page asked for is read.
 """
 
 from __future__ import annotations
@@ -37,16 +37,17 @@ class ListUsers:
 
 def list_users(cmd: ListUsers, *, uow: UnitOfWork, config: Config, clock: Clock) -> dict[str, Any]:
     """A ListResponse: the page of Users the filter selects, and how many it selects in all."""
-    where = parse_filter(cmd.filter) if cmd.filter else None
-    found = _narrowed(where, uow) if where is not None else None
-    people = sorted(
-        (p for p in (uow.people.all() if found is None else found) if p.deleted_at is None),
-        key=lambda p: p.id or 0,
-    )
     start, count = max(cmd.start, 1), min(max(cmd.count, 0), MAX_RESULTS)
-    if where is None:
-        total, page = len(people), _resources(people[start - 1 : start - 1 + count], cmd, uow)
+    if not cmd.filter:
+        people, total = uow.people.undeleted_page(start - 1, count)
+        page = _resources(people, cmd, uow)
     else:
+        where = parse_filter(cmd.filter)
+        found = _narrowed(where, uow)
+        people = sorted(
+            (p for p in (uow.people.all() if found is None else found) if p.deleted_at is None),
+            key=lambda p: p.id or 0,
+        )
         selected = [r for r in _resources(people, cmd, uow) if where.matches(r)]
         total, page = len(selected), selected[start - 1 : start - 1 + count]
     return {

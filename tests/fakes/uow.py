@@ -198,6 +198,14 @@ class FakePeopleRepository(PeopleRepository):
         self._flush()
         return next((p for p in self._tables.people if p.id == person_id), None)
 
+    def undeleted_page(self, offset: int, limit: int) -> tuple[list[Person], int]:
+        """A page of the people not deleted over SCIM, by id, and how many there are."""
+        self._flush()
+        kept = sorted(
+            (p for p in self._tables.people if p.deleted_at is None), key=lambda p: p.id or 0
+        )
+        return kept[offset : offset + limit], len(kept)
+
     def by_external_id(self, external_id: str) -> list[Person]:
         """The people an identity provider gave this id (SCIM externalId), by id."""
         self._flush()
