@@ -33,7 +33,9 @@ def add_commands(
     token = commands.add_parser("token", help=about, description=about)
     actions = token.add_subparsers(required=True, metavar="ACTION")
     create = _action(actions, "create", "make a token and print it (once)", _create, open_app)
-    create.add_argument("--name", required=True, help="what the token is for, e.g. ci-reports")
+    named = create.add_mutually_exclusive_group(required=True)
+    named.add_argument("name", nargs="?", help="what the token is for, e.g. ci-reports or okta")
+    named.add_argument("--name", dest="name_option", metavar="NAME", help="the same, as an option")
     create.add_argument(
         "--scope",
         choices=[s.value for s in TokenScope],
@@ -64,6 +66,7 @@ def _action(
 
 
 def _create(args: argparse.Namespace, container: Container) -> int:
+    args.name = args.name or args.name_option
     cmd = CreateToken(args.name, TokenScope(args.scope), actor=_actor())
     try:
         created = container.runner(create_token, cmd)
