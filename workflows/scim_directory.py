@@ -2,7 +2,8 @@
 
 Someone pushed inactive (`active: false`) or deleted is a leaver at once: every seat they
 hold is taken back through its vendor's connector and IT is told, in the same transaction
-as the change (the jobs run after it), as a directory sync would.
+as the change (the jobs run after it), as a directory sync would. Someone given a new
+manager has their waiting approvals handed to that manager (`workflows.movers`).
 
 Every change is an audit event whose actor names the token that pushed it (`scim:NAME`).
 A person an identity provider deletes stays in the directory, inactive (their seats and
@@ -20,6 +21,7 @@ from workflows.audit import record
 from workflows.catalog import Config
 from workflows.commands import ReclaimLeavers
 from workflows.model import Person, normal_email
+from workflows.movers import manager_changed
 from workflows.ports import Clock, UnitOfWork
 from workflows.reclaim import reclaim_leavers
 from workflows.scim import ScimProblem
@@ -132,6 +134,8 @@ def _replaced(
 ) -> dict[str, Any]:
     changed = _apply(person, fields, uow=uow, clock=clock, actor=cmd.pusher.actor)
     _reclaim_if_left(person, changed, uow=uow, config=config, clock=clock)
+    if "manager_email" in changed and person.active:
+        manager_changed(person, uow=uow, config=config, clock=clock, actor=cmd.pusher.actor)
     if changed:
         record(
             uow,

@@ -1,5 +1,6 @@
-"""A leaver pushed over SCIM, as Microsoft Entra and Okta push one: every seat is taken back
-through its vendor (Figma: a real SCIM server) exactly once, and IT is told once."""
+"""Leavers and movers pushed over SCIM, as Microsoft Entra and Okta push them: a leaver's
+every seat is taken back through its vendor (Figma: a real SCIM server) exactly once and IT
+is told once; a new manager takes over the approvals waiting for the old one."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from messages import ids
 from tests.integration.scim_app import ENTERPRISE, PATCH_OP, new_token
 from tests.scenario.holders import EMAIL, give_seat, scim_user, seat_rows
-from tests.scenario.world import ALICE, IT_CHANNEL, World
+from tests.scenario.world import ALICE, DANA, FIONA, IT_CHANNEL, MALLORY, World
 
 ENTRA_DEACTIVATE = {"op": "Replace", "path": "active", "value": "False"}
 OKTA_DEACTIVATE = {"op": "replace", "value": {"active": False}}
@@ -96,3 +98,31 @@ def test_a_manager_change_applies_to_the_person_at_once(world: World) -> None:
     with world.app.runner.uow() as uow:
         alice = uow.people.by_email(EMAIL[ALICE])
         assert alice is not None and alice.manager_email == "new.boss@acme.test"
+
+
+def test_a_new_manager_takes_over_the_waiting_approval_and_the_old_one_cannot_decide(
+    world: World,
+) -> None:
+    world.request(ALICE, "figma:professional")
+    world.drain()
+    [asked_dana] = world.approvals_for(DANA)
+    token = new_token(world.app)
+    mallory = alice = ""
+    for user in push(world, token, "GET", "/Users")["Resources"]:
+        mallory = user["id"] if user["userName"] == "mallory@acme.test" else mallory
+        alice = user["id"] if user["userName"] == EMAIL[ALICE] else alice
+    operation = {"op": "Replace", "path": f"{ENTERPRISE}:manager", "value": mallory}
+
+    push(
+        world, token, "PATCH", f"/Users/{alice}", {"schemas": [PATCH_OP], "Operations": [operation]}
+    )
+    world.drain()
+
+    assert len(world.approvals_for(MALLORY)) == 1
+    world.click(DANA, asked_dana, ids.STEP_APPROVE)
+    world.drain()
+    assert len(world.approvals_for(FIONA)) == 0  # Dana's click did not move the request on
+    world.approve_latest(MALLORY)
+    assert len(world.approvals_for(FIONA)) == 1  # the owner's step comes next
+    rerouted = [e for e in world.audit() if e["action"] == "step.rerouted"]
+    assert [(e["actor"], e["data"]["approvers"]) for e in rerouted] == [("scim:okta", [MALLORY])]
