@@ -218,8 +218,11 @@ def _directory(
     env: Mapping[str, str],
     token: str | None,
 ) -> DirectorySource | None:
-    """The configured directory source; a csv path is relative to the config file."""
+    """The configured directory source; a csv path is relative to the config file. A pushed
+    directory has none: identity providers push it to /scim/v2."""
     directory = config.directory
+    if directory.pushed:
+        return None
     if directory.source == "csv":
         if not directory.path:
             return None

@@ -37,7 +37,7 @@ from workflows.ports import ConnectorError, DirectorySource, PersonRecord
 class DirectoryConfig(Directory):
     """`directory:` with the sources there are; `scim` and `okta` need an API and its token."""
 
-    source: Literal["csv", "scim", "okta", "slack"] = "csv"
+    source: Literal["csv", "scim", "okta", "slack", "push"] = "csv"
 
     @model_validator(mode="after")
     def _needs(self) -> DirectoryConfig:

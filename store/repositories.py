@@ -159,6 +159,24 @@ class SqlPeopleRepository(ports.PeopleRepository):
         query = select(Person).where(tables.people.c.email == normal_email(email))
         return self.session.scalars(query).first()
 
+    def by_id(self, person_id: int) -> Person | None:
+        """The person with this id."""
+        return self.session.get(Person, person_id)
+
+    def by_external_id(self, external_id: str) -> list[Person]:
+        """The people an identity provider gave this id (SCIM externalId), by id."""
+        c = tables.people.c
+        query = select(Person).where(c.external_id == external_id).order_by(c.id)
+        return list(self.session.scalars(query))
+
+    def undeleted_page(self, offset: int, limit: int) -> tuple[list[Person], int]:
+        """A page of the people not deleted over SCIM, by id, and how many there are."""
+        c = tables.people.c
+        kept = c.deleted_at.is_(None)
+        total = self.session.scalar(select(func.count()).select_from(tables.people).where(kept))
+        query = select(Person).where(kept).order_by(c.id).offset(offset).limit(limit)
+        return list(self.session.scalars(query)), total or 0
+
     def by_emails(self, emails: Iterable[str]) -> list[Person]:
         """The people with any of these emails (case-insensitive), by email."""
         wanted = sorted({normal_email(email) for email in emails})

@@ -58,6 +58,9 @@ people = Table(
     Column("department", String(200), nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
     Column("in_directory", Boolean, nullable=False, default=False, server_default=false()),
+    Column("external_id", String(255), index=True),  # the identity provider's id (externalId)
+    Column("pushed_at", UTCDateTime),  # last pushed over SCIM: part of the pushed directory
+    Column("deleted_at", UTCDateTime),  # deleted over SCIM: kept, inactive, but not listed
 )
 
 apps = Table(

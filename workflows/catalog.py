@@ -178,6 +178,11 @@ class Directory(Strict):
     base_url: str | None = None
     token_env: str | None = None
 
+    @property
+    def pushed(self) -> bool:
+        """True when identity providers push the directory over SCIM (`source: push`)."""
+        return self.source == "push"
+
 
 class ConnectorConfig(Strict):
     """An app's `connector:` as the domain sees it: its type.

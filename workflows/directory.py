@@ -90,6 +90,8 @@ def unlisted_have_left(
         )
         return drift
     for person in uow.people.by_emails(missing):
+        if config.directory.pushed and person.pushed_at is not None:
+            continue  # an identity provider pushes them: only it says when they leave
         person.active = False
         drift.left.append(person.email)
         record(uow, clock, cmd.actor, "person.left", f"person:{person.email}", reason="not listed")
@@ -106,6 +108,8 @@ def update_people(
     """
     batch = _Batch(cmd.people, uow=uow, clock=clock, actor=cmd.actor, provides_org=cmd.provides_org)
     for found in cmd.people:
+        if config.directory.pushed and batch.pushed(found):
+            continue  # an identity provider pushes them: it alone changes them
         batch.apply(found, cmd.complete)
     batch.write()
     return batch.drift
@@ -133,6 +137,11 @@ class _Batch:
         self.slack_before = {person: person.slack_user_id for person in known}
         self.new: list[Person] = []
         self.drift = PeopleDrift()
+
+    def pushed(self, found: PersonRecord) -> bool:
+        """True when an identity provider pushed the person the record is about."""
+        person = self.by_email.get(normal_email(found.email))
+        return person is not None and person.pushed_at is not None
 
     def apply(self, found: PersonRecord, complete: bool) -> None:
         """Take in one record, the way one row at a time would have."""

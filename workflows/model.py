@@ -95,6 +95,7 @@ class TokenScope(StrEnum):
     """What an API token may be used for."""
 
     API = "api"  # the read-only REST API under /api/v1/
+    SCIM = "scim"  # identity providers pushing users to /scim/v2
 
 
 class JobStatus(StrEnum):
@@ -122,6 +123,9 @@ class Person:
     department: str = ""
     active: bool = True
     in_directory: bool = False  # listed by the directory source (so its absence means a leaver)
+    external_id: str | None = None  # the identity provider's id for them (SCIM externalId)
+    pushed_at: dt.datetime | None = None  # last pushed by an identity provider over SCIM
+    deleted_at: dt.datetime | None = None  # deleted over SCIM: kept for history, not listed
     id: int | None = None
 
     def __post_init__(self) -> None:

@@ -1,4 +1,5 @@
-"""`seatkeeper token create|list|revoke`: the API tokens scripts use for the REST API.
+"""`seatkeeper token create|list|revoke`: the tokens scripts use for the REST API (scope
+`api`) and identity providers for SCIM provisioning (scope `scim`).
 
 A new token is printed once, alone on standard output (so a script can capture it); the note
 that it is not shown again goes to standard error. Nothing else ever prints a token or its hash.
@@ -28,16 +29,18 @@ def add_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser], open_app: Opener
 ) -> None:
     """Add `token create|list|revoke`; each runs in the app `open_app` builds from settings."""
-    about = "API tokens for the REST API"
+    about = "API tokens for the REST API and SCIM provisioning"
     token = commands.add_parser("token", help=about, description=about)
     actions = token.add_subparsers(required=True, metavar="ACTION")
     create = _action(actions, "create", "make a token and print it (once)", _create, open_app)
-    create.add_argument("--name", required=True, help="what the token is for, e.g. ci-reports")
+    named = create.add_mutually_exclusive_group(required=True)
+    named.add_argument("name", nargs="?", help="what the token is for, e.g. ci-reports or okta")
+    named.add_argument("--name", dest="name_option", metavar="NAME", help="the same, as an option")
     create.add_argument(
         "--scope",
         choices=[s.value for s in TokenScope],
         default=TokenScope.API.value,
-        help="what it may be used for (default: api, the REST API)",
+        help="what it may be used for: api, the REST API (default), or scim, /scim/v2",
     )
     _action(actions, "list", "list tokens (never the tokens themselves)", _list, open_app)
     revoke = _action(
@@ -63,6 +66,7 @@ def _action(
 
 
 def _create(args: argparse.Namespace, container: Container) -> int:
+    args.name = args.name or args.name_option
     cmd = CreateToken(args.name, TokenScope(args.scope), actor=_actor())
     try:
         created = container.runner(create_token, cmd)

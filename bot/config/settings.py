@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # How long a job or scheduled pass stays claimed by a server that stops renewing it
     # (a holder renews every third of it): a dead server's work resumes this soon elsewhere.
     seatkeeper_lease_seconds: float = Field(default=30.0, ge=3, le=3600)
+    # /scim/v2 per token: requests a second, and how many may come at once before 429.
+    seatkeeper_scim_rate: float = Field(default=20.0, gt=0)
+    seatkeeper_scim_burst: int = Field(default=100, ge=1)
 
     @classmethod
     def settings_customise_sources(

@@ -22,7 +22,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bot.bootstrap import Container
 from bot.web.api_models import (
@@ -35,9 +34,9 @@ from bot.web.api_models import (
     SeatPage,
     SpendPage,
 )
-from workflows.model import ApiToken, TokenScope
+from bot.web.auth import InvalidToken, token_of, unauthorized
+from workflows.model import TokenScope
 from workflows.reports import FILTERS, Filters, paged, report
-from workflows.tokens import Authenticate, authenticate
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
@@ -52,11 +51,6 @@ MUST_BE = {
 }
 PageT = TypeVar("PageT", bound=Page[Any])
 
-bearer = HTTPBearer(
-    scheme_name="bearerAuth",
-    description="An API token from `seatkeeper token create`, as `Authorization: Bearer skp_…`.",
-    auto_error=False,  # a missing or malformed header gets the same 401 as a wrong token
-)
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "A parameter is unknown, does not apply, or is bad."},
     401: {
@@ -96,10 +90,6 @@ def _paging(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> _Paging:
 Paging = Annotated[_Paging, Depends(_paging)]
 
 
-class InvalidToken(Exception):
-    """The request carries no usable API token."""
-
-
 class BadQuery(Exception):
     """A query parameter is unknown, does not apply to the endpoint, or has a bad value."""
 
@@ -107,7 +97,7 @@ class BadQuery(Exception):
 def include_api(app: FastAPI, container: Container) -> None:
     """Serve the REST API from `app`, with its errors and its part of the OpenAPI document."""
     app.include_router(_router(_Reports(container)))
-    app.add_exception_handler(InvalidToken, _unauthorized)
+    app.add_exception_handler(InvalidToken, unauthorized)
     app.add_exception_handler(BadQuery, _bad_query)
     app.add_exception_handler(RequestValidationError, _invalid_parameter)
     app.openapi = _without_422(app.openapi)  # type: ignore[method-assign]
@@ -118,17 +108,7 @@ class _Reports:
 
     def __init__(self, container: Container) -> None:
         self.container = container
-
-    async def token(
-        self, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-    ) -> ApiToken:
-        if credentials is None:
-            raise InvalidToken
-        cmd = Authenticate(credentials.credentials, TokenScope.API)
-        token = await run_in_threadpool(self.container.runner, authenticate, cmd)
-        if token is None:
-            raise InvalidToken
-        return token
+        self.token = token_of(container, TokenScope.API)
 
     async def page(
         self, request: Request, kind: str, filters: Filters, paging: _Paging, page: type[PageT]
@@ -254,14 +234,6 @@ def _offset(cursor: str | None) -> int:
     if tag != "o" or not (number.isascii() and number.isdigit() and len(number) <= 12):
         raise BadQuery("cursor is not one this API gave; start again without it")
     return int(number)
-
-
-async def _unauthorized(request: Request, exc: Exception) -> Response:
-    client = request.client.host if request.client else "unknown"
-    log.warning("refused an API request from %s to %s: no valid token", client, request.url.path)
-    return JSONResponse(
-        {"error": "invalid token"}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
-    )
 
 
 async def _bad_query(request: Request, exc: Exception) -> Response:

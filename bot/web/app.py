@@ -1,6 +1,7 @@
 """The HTTP surface: `POST /slack/events` (everything Slack sends); for operators `GET /healthz`
 (the process answers), `GET /readyz` (it can do its work) and `GET /metrics` (Prometheus); and
-the read-only REST API under `/api/v1/` with its OpenAPI document (`/openapi.json`, `/docs`)."""
+the read-only REST API under `/api/v1/` with its OpenAPI document (`/openapi.json`, `/docs`);
+and `/scim/v2` for identity providers."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from bot.bootstrap import Container
 from bot.slack.payload import MalformedPayload, check_payload
 from bot.slack.signature import SlackSignature
 from bot.web.api import include_api
+from bot.web.body import body_within
 from bot.web.health import readiness
+from bot.web.scim import include_scim
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,7 @@ def create_app(container: Container, *, background: bool = False) -> FastAPI:
         return Response(exposition, media_type=CONTENT_TYPE_LATEST)
 
     include_api(api, container)
+    include_scim(api, container)
     return api
 
 
@@ -104,7 +108,7 @@ async def _slack_events(
     request: Request, signature: SlackSignature, bolt: App, threads: CapacityLimiter
 ) -> tuple[str, Response]:
     """Verify, then check the shape, and only then let Bolt (and so any listener) see the body."""
-    raw = await _body_within(request, MAX_BODY_BYTES)
+    raw = await body_within(request, MAX_BODY_BYTES)
     if raw is None:
         return _refuse(request, 413, "request body too large", f"body over {MAX_BODY_BYTES} bytes")
     problem = signature.problem(request.headers, raw)
@@ -129,22 +133,6 @@ def _kind(body: dict[str, Any]) -> str:
     if "command" in body:
         return "command"
     return "event" if body.get("type") in EVENT_TYPES else "interaction"
-
-
-async def _body_within(request: Request, limit: int) -> bytes | None:
-    """The raw body, or None as soon as it is known to be longer than `limit` bytes."""
-    declared = request.headers.get("content-length", "")
-    # More than 15 digits is over any limit, and int() of a huge digit string is slow.
-    if declared.isascii() and declared.isdigit() and (len(declared) > 15 or int(declared) > limit):
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None  # stop reading: the rest is never taken into memory
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _refuse(request: Request, status: int, error: str, why: str) -> tuple[str, Response]:

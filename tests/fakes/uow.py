@@ -201,6 +201,25 @@ class FakePeopleRepository(PeopleRepository):
         wanted = normal_email(email)
         return next((p for p in self._tables.people if p.email == wanted), None)
 
+    def by_id(self, person_id: int) -> Person | None:
+        """The person with this id."""
+        self._flush()
+        return next((p for p in self._tables.people if p.id == person_id), None)
+
+    def undeleted_page(self, offset: int, limit: int) -> tuple[list[Person], int]:
+        """A page of the people not deleted over SCIM, by id, and how many there are."""
+        self._flush()
+        kept = sorted(
+            (p for p in self._tables.people if p.deleted_at is None), key=lambda p: p.id or 0
+        )
+        return kept[offset : offset + limit], len(kept)
+
+    def by_external_id(self, external_id: str) -> list[Person]:
+        """The people an identity provider gave this id (SCIM externalId), by id."""
+        self._flush()
+        found = [p for p in self._tables.people if p.external_id == external_id]
+        return sorted(found, key=lambda p: p.id or 0)
+
     def by_emails(self, emails: Iterable[str]) -> list[Person]:
         """The people with any of these emails (case-insensitive), by email."""
         return self._where(lambda p: p.email, {normal_email(e) for e in emails})

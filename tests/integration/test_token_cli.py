@@ -138,3 +138,26 @@ def test_no_log_line_holds_the_token(cli: Cli, caplog: pytest.LogCaptureFixture)
 
     assert caplog.records
     assert token not in caplog.text
+
+
+def test_a_scim_token_is_made_with_scope_scim_and_refused_by_the_rest_api(cli: Cli) -> None:
+    created = cli("token", "create", "okta", "--scope", "scim")
+    assert created.code == 0, created.err
+    assert "'okta' (scim) created" in created.err
+    [line] = cli("token", "list").out.splitlines()[1:]
+    assert line.split()[:2] == ["okta", "scim"]
+    with serve(cli.database_url) as served:
+        refused = served.get("/api/v1/spend", created.out.strip())
+    assert refused == {"status": 401, "error": "invalid token"}
+
+
+@pytest.mark.parametrize(
+    "args", [("okta", "--name", "entra"), ("--scope", "scim")], ids=["twice", "unnamed"]
+)
+def test_a_token_is_named_once_either_as_an_argument_or_with_name(
+    cli: Cli, args: tuple[str, ...]
+) -> None:
+    with pytest.raises(SystemExit) as usage:
+        cli("token", "create", *args)
+    assert usage.value.code == 2
+    assert cli("token", "list").out.startswith("no API tokens yet")
