@@ -14,6 +14,7 @@ from sqlalchemy import (
     ColumnElement,
     CursorResult,
     String,
+    and_,
     bindparam,
     case,
     func,
@@ -49,6 +50,28 @@ from workflows.model import (
 HELD = (SeatStatus.ACTIVE, SeatStatus.RELEASING)
 AUDIT_LOCK_KEY = 0x5EA7
 IN_CHUNK = 1000  # values per IN (...): well inside SQLite's and PostgreSQL's parameter limits
+
+
+def _held() -> ColumnElement[bool]:
+    """A seat is held: the statuses written into the SQL, not bound, so that the planner may
+    use the partial index of held seats (uq_seats_one_active) on (email, app)."""
+    return tables.seats.c.status.in_([sa.literal_column(f"'{s.value}'") for s in HELD])
+
+
+def _on_app_by_email(app_key: str) -> ColumnElement[bool]:
+    """The seat is on this app, said so that the planner looks a list of emails up by the
+    email index: SQLite, which keeps no statistics, otherwise reads every held seat of the
+    app through (app, status) for an `email IN (...)` of more than a few emails."""
+    return tables.seats.c.app_key.op("||")(sa.literal_column("''")) == app_key
+
+
+def _normal_usage(usage: Mapping[str, dt.date]) -> dict[str, dt.date]:
+    """The latest day per normal email (emails already normal are the usual case)."""
+    normal: dict[str, dt.date] = {}
+    for email, day in usage.items():
+        who = normal_email(email)
+        normal[who] = max(day, normal.get(who, day))
+    return normal
 
 
 def _is_postgres(session: Session) -> bool:
@@ -223,9 +246,7 @@ class SqlSeatRepository(ports.SeatRepository):
         found: dict[str, tuple[dt.date | None, str | None]] = {}
         for start in range(0, len(wanted), IN_CHUNK):
             query = select(c.email, c.last_active_on, c.activity_source).where(
-                c.app_key == app_key,
-                c.status.in_(HELD),
-                c.email.in_(wanted[start : start + IN_CHUNK]),
+                _on_app_by_email(app_key), _held(), c.email.in_(wanted[start : start + IN_CHUNK])
             )
             found.update((email, (day, words)) for email, day, words in self.session.execute(query))
         return found
@@ -240,9 +261,7 @@ class SqlSeatRepository(ports.SeatRepository):
         c = tables.seats.c
         statement = (
             update(tables.seats)
-            # No IN here: an executemany cannot expand one.
-            .where(c.app_key == app_key, or_(*(c.status == s for s in HELD)))
-            .where(c.email == bindparam("who"))
+            .where(c.app_key == app_key, _held(), c.email == bindparam("who"))
             .values(last_active_on=bindparam("day"), activity_source=bindparam("words"))
         )
         rows = [
@@ -250,6 +269,46 @@ class SqlSeatRepository(ports.SeatRepository):
             for who, (day, words) in changes.items()
         ]
         self.session.connection().execute(statement, rows)
+
+    def record_newer_activity(
+        self, app_key: str, usage: Mapping[str, dt.date], words: str
+    ) -> tuple[int, int]:
+        """Record each email's day as the last activity (with `words`) of its seat held on the
+        app where it is newer, as `workflows.sync.newer_activity` says; return (seats changed,
+        of these emails those holding a seat).
+
+        The comparison is the UPDATE's, so no date is read and a seat whose date is as new
+        writes nothing: an unchanged file costs index lookups, not writes.
+        """
+        c = tables.seats.c
+        day = bindparam("day", type_=sa.Date)
+        newer = or_(
+            c.last_active_on.is_(None),
+            c.last_active_on < day,
+            and_(c.last_active_on == day, c.activity_source.is_(None)),
+        )
+        statement = (
+            update(tables.seats)
+            .where(c.app_key == app_key, _held(), c.email == bindparam("who"), newer)
+            .values(last_active_on=day, activity_source=words)
+        )
+        normal = _normal_usage(usage)
+        if not normal:
+            return 0, 0
+        rows = [{"who": who, "day": day} for who, day in normal.items()]
+        changed = cast(CursorResult[Any], self.session.connection().execute(statement, rows))
+        return changed.rowcount, self._holding(app_key, list(normal))
+
+    def _holding(self, app_key: str, emails: list[str]) -> int:
+        """How many of these (normal, distinct) emails hold a seat on the app."""
+        c = tables.seats.c
+        held = 0
+        for start in range(0, len(emails), IN_CHUNK):
+            query = select(func.count()).where(
+                _on_app_by_email(app_key), _held(), c.email.in_(emails[start : start + IN_CHUNK])
+            )
+            held += self.session.scalar(query) or 0
+        return held
 
     def worth_a_look(
         self, app_keys: Collection[str], *, used_before: dt.date, ending_by: dt.date

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from workflows.audit import SYNC, record
 from workflows.catalog import AppConfig, Config
 from workflows.commands import AddFoundSeats, ReconcileSeats, RecordUsage
-from workflows.model import Seat
+from workflows.model import Seat, normal_email
 from workflows.ports import Clock, SeatRecord, UnitOfWork
 from workflows.seats import promote_waitlist
 from workflows.states import SEAT, SeatEvent, next_state
@@ -165,26 +165,15 @@ def _looks_broken(missing: int, known: int) -> bool:
 
 def record_usage(
     cmd: RecordUsage, *, uow: UnitOfWork, config: Config, clock: Clock
-) -> tuple[int, list[str]]:
-    """Store last activity per email with its words; return (seats updated, emails without a seat).
+) -> tuple[int, int]:
+    """Store last activity per email with its words where it is newer (`newer_activity`'s
+    rule, which the store applies as it writes); return (seats updated, emails without a seat).
 
-    A date older than the one a seat has (from any source) changes nothing. Only the dates of
-    the seats of the emails given are read, and the changed ones written in one statement, so
-    a large file is recorded a batch at a time at the database's pace.
+    No date is read: a large file is recorded a batch at a time at the database's pace, and an
+    unchanged one writes nothing.
     """
-    known = uow.seats.activity_on(cmd.app_key, cmd.usage)
-    changed: dict[str, tuple[dt.date, str | None]] = {}
-    unknown = []
-    for email, day in sorted(cmd.usage.items()):
-        email = email.lower()
-        if email not in known:
-            unknown.append(email)
-            continue
-        after = newer_activity(known[email], day, cmd.activity)
-        if after is not None:
-            changed[email] = after
-    uow.seats.record_activity(cmd.app_key, changed)
-    return len(changed), unknown
+    updated, held = uow.seats.record_newer_activity(cmd.app_key, cmd.usage, cmd.activity)
+    return updated, len({normal_email(email) for email in cmd.usage}) - held
 
 
 def _merge(records: Sequence[SeatRecord], known: dict[str, Seat]) -> dict[str, SeatRecord]:
