@@ -27,6 +27,7 @@ from sqlalchemy.event import listen
 from sqlalchemy.orm import Session
 
 from store import tables
+from store.many import execute_many, scalar_once
 from workflows import jobs, ports
 from workflows.audit import seal
 from workflows.model import (
@@ -65,17 +66,37 @@ def _on_app_by_email(app_key: str) -> ColumnElement[bool]:
     return tables.seats.c.app_key.op("||")(sa.literal_column("''")) == app_key
 
 
-def _normal_usage(usage: Mapping[str, dt.date]) -> dict[str, dt.date]:
-    """The latest day per normal email (emails already normal are the usual case)."""
-    normal: dict[str, dt.date] = {}
-    for email, day in usage.items():
-        who = normal_email(email)
-        normal[who] = max(day, normal.get(who, day))
-    return normal
+def _newer_activity() -> sa.Update:
+    """Set a held seat's last activity and its words where `day` is newer (the rule of
+    `workflows.sync.newer_activity`); parameters app, who, day and words."""
+    c = tables.seats.c
+    day = bindparam("day", type_=sa.Date)
+    newer = or_(
+        c.last_active_on.is_(None),
+        c.last_active_on < day,
+        and_(c.last_active_on == day, c.activity_source.is_(None)),
+    )
+    return (
+        update(tables.seats)
+        .where(c.app_key == bindparam("app"), _held(), c.email == bindparam("who"), newer)
+        .values(last_active_on=day, activity_source=bindparam("words", type_=String))
+    )
+
+
+def _holding() -> sa.Select[Any]:
+    """How many held seats on app `app` the emails e0 … e999 have (parameters)."""
+    listed = [bindparam(f"e{n}", type_=String) for n in range(IN_CHUNK)]
+    on_app = tables.seats.c.app_key.op("||")(sa.literal_column("''")) == bindparam("app")
+    return select(func.count()).where(on_app, _held(), tables.seats.c.email.in_(listed))
 
 
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+# Built once: their compiled SQL is kept (store.many) and run for every batch of an import.
+_NEWER_ACTIVITY = _newer_activity()
+_HOLDING = _holding()
 
 
 class SqlRequestRepository(ports.RequestRepository):
@@ -273,41 +294,26 @@ class SqlSeatRepository(ports.SeatRepository):
     def record_newer_activity(
         self, app_key: str, usage: Mapping[str, dt.date], words: str
     ) -> tuple[int, int]:
-        """Record each email's day as the last activity (with `words`) of its seat held on the
-        app where it is newer, as `workflows.sync.newer_activity` says; return (seats changed,
-        of these emails those holding a seat).
+        """Record each (normal) email's day as the last activity (with `words`) of its seat held
+        on the app where it is newer, as `workflows.sync.newer_activity` says; return (seats
+        changed, of these emails those holding a seat).
 
         The comparison is the UPDATE's, so no date is read and a seat whose date is as new
         writes nothing: an unchanged file costs index lookups, not writes.
         """
-        c = tables.seats.c
-        day = bindparam("day", type_=sa.Date)
-        newer = or_(
-            c.last_active_on.is_(None),
-            c.last_active_on < day,
-            and_(c.last_active_on == day, c.activity_source.is_(None)),
-        )
-        statement = (
-            update(tables.seats)
-            .where(c.app_key == app_key, _held(), c.email == bindparam("who"), newer)
-            .values(last_active_on=day, activity_source=words)
-        )
-        normal = _normal_usage(usage)
-        if not normal:
-            return 0, 0
-        rows = [{"who": who, "day": day} for who, day in normal.items()]
-        changed = cast(CursorResult[Any], self.session.connection().execute(statement, rows))
-        return changed.rowcount, self._holding(app_key, list(normal))
+        fixed = {"app": app_key, "words": words}
+        rows = [{"who": who, "day": day, **fixed} for who, day in usage.items()]
+        changed = execute_many(self.session.connection(), _NEWER_ACTIVITY, rows)
+        return changed, self._holding(app_key, list(usage))
 
     def _holding(self, app_key: str, emails: list[str]) -> int:
         """How many of these (normal, distinct) emails hold a seat on the app."""
-        c = tables.seats.c
         held = 0
         for start in range(0, len(emails), IN_CHUNK):
-            query = select(func.count()).where(
-                _on_app_by_email(app_key), _held(), c.email.in_(emails[start : start + IN_CHUNK])
-            )
-            held += self.session.scalar(query) or 0
+            chunk = emails[start : start + IN_CHUNK]
+            chunk += chunk[-1:] * (IN_CHUNK - len(chunk))  # a repeat counts once
+            row = {"app": app_key, **{f"e{n}": email for n, email in enumerate(chunk)}}
+            held += scalar_once(self.session.connection(), _HOLDING, row) or 0
         return held
 
     def worth_a_look(

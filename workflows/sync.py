@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from workflows.audit import SYNC, record
@@ -172,8 +172,21 @@ def record_usage(
     No date is read: a large file is recorded a batch at a time at the database's pace, and an
     unchanged one writes nothing.
     """
-    updated, held = uow.seats.record_newer_activity(cmd.app_key, cmd.usage, cmd.activity)
-    return updated, len({normal_email(email) for email in cmd.usage}) - held
+    usage = _normal_usage(cmd.usage)
+    updated, held = uow.seats.record_newer_activity(cmd.app_key, usage, cmd.activity)
+    return updated, len(usage) - held
+
+
+def _normal_usage(usage: Mapping[str, dt.date]) -> Mapping[str, dt.date]:
+    """The latest day per normal email (`usage` itself when its emails are all normal, as an
+    import's are)."""
+    if all(email == normal_email(email) for email in usage):
+        return usage
+    normal: dict[str, dt.date] = {}
+    for email, day in usage.items():
+        who = normal_email(email)
+        normal[who] = max(day, normal.get(who, day))
+    return normal
 
 
 def _merge(records: Sequence[SeatRecord], known: dict[str, Seat]) -> dict[str, SeatRecord]:
