@@ -14,7 +14,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Dialect
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, Select
 from sqlalchemy.sql.compiler import SQLCompiler
 
 
@@ -29,11 +29,26 @@ def execute_many(
     return int(connection.exec_driver_sql(sql, shaped).rowcount)
 
 
-def scalar_once(connection: Connection, statement: ClauseElement, row: Mapping[str, Any]) -> Any:
-    """The first value `statement` selects with these parameters, its row of parameters built
-    as `execute_many` builds them (for a query with many parameters, such as a long IN)."""
+def select_once(
+    connection: Connection, statement: Select[Any], row: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """The rows `statement` selects with these parameters (built as `execute_many` builds
+    them, for a query with many, such as a long IN), each distinct value converted once."""
     sql, shaped = _for_driver(connection, statement, [row])
-    return connection.exec_driver_sql(sql, shaped[0]).scalar()
+    found = connection.exec_driver_sql(sql, shaped[0]).fetchall()
+    convert = _readers(statement, connection.dialect)
+    if not any(convert):
+        return [tuple(one) for one in found]
+    return [tuple(c(v) if c else v for c, v in zip(convert, one, strict=True)) for one in found]
+
+
+def _readers(statement: Select[Any], dialect: Dialect) -> list[Callable[[Any], Any] | None]:
+    """A cached converter of each selected column's values, or None where it needs none."""
+    found: list[Callable[[Any], Any] | None] = []
+    for column in statement.selected_columns:
+        processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        found.append(_cached(processor) if processor is not None else None)
+    return found
 
 
 def _for_driver(

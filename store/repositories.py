@@ -27,7 +27,7 @@ from sqlalchemy.event import listen
 from sqlalchemy.orm import Session
 
 from store import tables
-from store.many import execute_many, scalar_once
+from store.many import execute_many, select_once
 from workflows import jobs, ports
 from workflows.audit import seal
 from workflows.model import (
@@ -59,13 +59,6 @@ def _held() -> ColumnElement[bool]:
     return tables.seats.c.status.in_([sa.literal_column(f"'{s.value}'") for s in HELD])
 
 
-def _on_app_by_email(app_key: str) -> ColumnElement[bool]:
-    """The seat is on this app, said so that the planner looks a list of emails up by the
-    email index: SQLite, which keeps no statistics, otherwise reads every held seat of the
-    app through (app, status) for an `email IN (...)` of more than a few emails."""
-    return tables.seats.c.app_key.op("||")(sa.literal_column("''")) == app_key
-
-
 def _newer_activity() -> sa.Update:
     """Set a held seat's last activity and its words where `day` is newer (the rule of
     `workflows.sync.newer_activity`); parameters app, who, day and words."""
@@ -83,11 +76,16 @@ def _newer_activity() -> sa.Update:
     )
 
 
-def _holding() -> sa.Select[Any]:
-    """How many held seats on app `app` the emails e0 … e999 have (parameters)."""
+def _activity() -> sa.Select[Any]:
+    """(email, last activity, its words) of the seats held on app `app` by the emails e0 …
+    e999 (parameters), looked up by the email index."""
+    c = tables.seats.c
     listed = [bindparam(f"e{n}", type_=String) for n in range(IN_CHUNK)]
-    on_app = tables.seats.c.app_key.op("||")(sa.literal_column("''")) == bindparam("app")
-    return select(func.count()).where(on_app, _held(), tables.seats.c.email.in_(listed))
+    # `app_key || ''` keeps SQLite (which has no statistics) from reading every held seat of
+    # the app through (app, status) for an IN of more than a few emails.
+    on_app = c.app_key.op("||")(sa.literal_column("''")) == bindparam("app", type_=String)
+    query = select(c.email, c.last_active_on, c.activity_source)
+    return query.where(on_app, _held(), c.email.in_(listed))
 
 
 def _is_postgres(session: Session) -> bool:
@@ -96,7 +94,7 @@ def _is_postgres(session: Session) -> bool:
 
 # Built once: their compiled SQL is kept (store.many) and run for every batch of an import.
 _NEWER_ACTIVITY = _newer_activity()
-_HOLDING = _holding()
+_ACTIVITY = _activity()
 
 
 class SqlRequestRepository(ports.RequestRepository):
@@ -262,14 +260,14 @@ class SqlSeatRepository(ports.SeatRepository):
     ) -> dict[str, tuple[dt.date | None, str | None]]:
         """Email -> (last activity, its words) of the seats held on the app by any of `emails`
         (case-insensitive), read as plain rows, a query per chunk of emails."""
-        c = tables.seats.c
         wanted = sorted({normal_email(email) for email in emails})
         found: dict[str, tuple[dt.date | None, str | None]] = {}
         for start in range(0, len(wanted), IN_CHUNK):
-            query = select(c.email, c.last_active_on, c.activity_source).where(
-                _on_app_by_email(app_key), _held(), c.email.in_(wanted[start : start + IN_CHUNK])
-            )
-            found.update((email, (day, words)) for email, day, words in self.session.execute(query))
+            chunk = wanted[start : start + IN_CHUNK]
+            chunk += chunk[-1:] * (IN_CHUNK - len(chunk))  # a repeat is found once
+            row = {"app": app_key, **{f"e{n}": email for n, email in enumerate(chunk)}}
+            rows = select_once(self.session.connection(), _ACTIVITY, row)
+            found.update((email, (day, words)) for email, day, words in rows)
         return found
 
     def record_activity(
@@ -291,30 +289,13 @@ class SqlSeatRepository(ports.SeatRepository):
         ]
         self.session.connection().execute(statement, rows)
 
-    def record_newer_activity(
-        self, app_key: str, usage: Mapping[str, dt.date], words: str
-    ) -> tuple[int, int]:
+    def record_newer_activity(self, app_key: str, usage: Mapping[str, dt.date], words: str) -> int:
         """Record each (normal) email's day as the last activity (with `words`) of its seat held
-        on the app where it is newer, as `workflows.sync.newer_activity` says; return (seats
-        changed, of these emails those holding a seat).
-
-        The comparison is the UPDATE's, so no date is read and a seat whose date is as new
-        writes nothing: an unchanged file costs index lookups, not writes.
-        """
+        on the app where it is newer, as `workflows.sync.newer_activity` says; return the
+        seats changed. The UPDATE compares too, so a date written meanwhile is not undone."""
         fixed = {"app": app_key, "words": words}
         rows = [{"who": who, "day": day, **fixed} for who, day in usage.items()]
-        changed = execute_many(self.session.connection(), _NEWER_ACTIVITY, rows)
-        return changed, self._holding(app_key, list(usage))
-
-    def _holding(self, app_key: str, emails: list[str]) -> int:
-        """How many of these (normal, distinct) emails hold a seat on the app."""
-        held = 0
-        for start in range(0, len(emails), IN_CHUNK):
-            chunk = emails[start : start + IN_CHUNK]
-            chunk += chunk[-1:] * (IN_CHUNK - len(chunk))  # a repeat counts once
-            row = {"app": app_key, **{f"e{n}": email for n, email in enumerate(chunk)}}
-            held += scalar_once(self.session.connection(), _HOLDING, row) or 0
-        return held
+        return execute_many(self.session.connection(), _NEWER_ACTIVITY, rows)
 
     def worth_a_look(
         self, app_keys: Collection[str], *, used_before: dt.date, ending_by: dt.date

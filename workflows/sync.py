@@ -166,15 +166,22 @@ def _looks_broken(missing: int, known: int) -> bool:
 def record_usage(
     cmd: RecordUsage, *, uow: UnitOfWork, config: Config, clock: Clock
 ) -> tuple[int, int]:
-    """Store last activity per email with its words where it is newer (`newer_activity`'s
-    rule, which the store applies as it writes); return (seats updated, emails without a seat).
+    """Store last activity per email with its words; return (seats updated, emails without a seat).
 
-    No date is read: a large file is recorded a batch at a time at the database's pace, and an
-    unchanged one writes nothing.
+    A date older than the one a seat has (from any source) changes nothing. Only the dates of
+    the seats of the emails given are read, and the changed ones written in one statement, so
+    a large file is recorded a batch at a time at the database's pace, and an unchanged one
+    writes nothing.
     """
     usage = _normal_usage(cmd.usage)
-    updated, held = uow.seats.record_newer_activity(cmd.app_key, usage, cmd.activity)
-    return updated, len(usage) - held
+    known = uow.seats.activity_on(cmd.app_key, usage)
+    newer = {
+        email: day
+        for email, day in usage.items()
+        if email in known and newer_activity(known[email], day, cmd.activity) is not None
+    }
+    updated = uow.seats.record_newer_activity(cmd.app_key, newer, cmd.activity)
+    return updated, len(usage) - len(known)
 
 
 def _normal_usage(usage: Mapping[str, dt.date]) -> Mapping[str, dt.date]:
