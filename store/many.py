@@ -9,6 +9,7 @@ rows handed to the driver's executemany as they are.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
@@ -36,18 +37,22 @@ def select_once(
     them, for a query with many, such as a long IN), each distinct value converted once."""
     sql, shaped = _for_driver(connection, statement, [row])
     found = connection.exec_driver_sql(sql, shaped[0]).fetchall()
-    convert = _readers(statement, connection.dialect)
-    if not any(convert):
+    readers = _readers(statement, connection.dialect)
+    if all(reader is _as_is for reader in readers):
         return [tuple(one) for one in found]
-    return [tuple(c(v) if c else v for c, v in zip(convert, one, strict=True)) for one in found]
+    return [tuple(map(operator.call, readers, one)) for one in found]
 
 
-def _readers(statement: Select[Any], dialect: Dialect) -> list[Callable[[Any], Any] | None]:
-    """A cached converter of each selected column's values, or None where it needs none."""
-    found: list[Callable[[Any], Any] | None] = []
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _readers(statement: Select[Any], dialect: Dialect) -> list[Callable[[Any], Any]]:
+    """A cached converter of each selected column's values (`_as_is` where none is needed)."""
+    found: list[Callable[[Any], Any]] = []
     for column in statement.selected_columns:
         processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
-        found.append(_cached(processor) if processor is not None else None)
+        found.append(_cached(processor) if processor is not None else _as_is)
     return found
 
 

@@ -260,7 +260,7 @@ class SqlSeatRepository(ports.SeatRepository):
     ) -> dict[str, tuple[dt.date | None, str | None]]:
         """Email -> (last activity, its words) of the seats held on the app by any of `emails`
         (case-insensitive), read as plain rows, a query per chunk of emails."""
-        wanted = sorted({normal_email(email) for email in emails})
+        wanted = list(set(map(normal_email, emails)))
         found: dict[str, tuple[dt.date | None, str | None]] = {}
         for start in range(0, len(wanted), IN_CHUNK):
             chunk = wanted[start : start + IN_CHUNK]
