@@ -76,14 +76,15 @@ def _newer_activity() -> sa.Update:
     )
 
 
-def _activity() -> sa.Select[Any]:
+def _activity(*, by_email: bool) -> sa.Select[Any]:
     """(email, last activity, its words) of the seats held on app `app` by the emails e0 …
-    e999 (parameters), looked up by the email index."""
+    e999 (parameters). `by_email` says the app as `app_key || ''`, which keeps SQLite (it has
+    no statistics) from reading every held seat of the app through (app, status) for an IN of
+    more than a few emails; PostgreSQL's planner weighs the indexes itself."""
     c = tables.seats.c
     listed = [bindparam(f"e{n}", type_=String) for n in range(IN_CHUNK)]
-    # `app_key || ''` keeps SQLite (which has no statistics) from reading every held seat of
-    # the app through (app, status) for an IN of more than a few emails.
-    on_app = c.app_key.op("||")(sa.literal_column("''")) == bindparam("app", type_=String)
+    app = bindparam("app", type_=String)
+    on_app = c.app_key.op("||")(sa.literal_column("''")) == app if by_email else c.app_key == app
     query = select(c.email, c.last_active_on, c.activity_source)
     return query.where(on_app, _held(), c.email.in_(listed))
 
@@ -94,7 +95,8 @@ def _is_postgres(session: Session) -> bool:
 
 # Built once: their compiled SQL is kept (store.many) and run for every batch of an import.
 _NEWER_ACTIVITY = _newer_activity()
-_ACTIVITY = _activity()
+_ACTIVITY = _activity(by_email=False)
+_ACTIVITY_BY_EMAIL = _activity(by_email=True)
 
 
 class SqlRequestRepository(ports.RequestRepository):
@@ -266,7 +268,8 @@ class SqlSeatRepository(ports.SeatRepository):
             chunk = wanted[start : start + IN_CHUNK]
             chunk += chunk[-1:] * (IN_CHUNK - len(chunk))  # a repeat is found once
             row = {"app": app_key, **{f"e{n}": email for n, email in enumerate(chunk)}}
-            rows = select_once(self.session.connection(), _ACTIVITY, row)
+            query = _ACTIVITY if _is_postgres(self.session) else _ACTIVITY_BY_EMAIL
+            rows = select_once(self.session.connection(), query, row)
             found.update((email, (day, words)) for email, day, words in rows)
         return found
 
