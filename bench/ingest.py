@@ -53,6 +53,9 @@ AGAIN_MISSED = {
 }
 # Why a first run is slower than half the baseline's executemany.
 FIRST_MISSED = {
+    "usage": "the file is read and checked in Python twice (whole first, then to apply) and"
+    " each seat's date read before the newer ones are written; reading it once would take"
+    " staging its rows in the database",
     "seats": "each new seat is an ORM object with its own hash-chained audit event; meeting it"
     " would take Core inserts of the seats and a bulk append to the audit chain",
     "people": "not changed here: each row is checked against the directory and written through"
