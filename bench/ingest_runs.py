@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from sqlalchemy import Engine, bindparam, func, select
+from sqlalchemy import Engine, bindparam, func, literal_column, select
 
 from bench.bulk import (
     NOW,
@@ -184,9 +184,13 @@ def baseline_seconds(url: str, rows: Rows) -> float:
 def _written(engine: Engine, rows: Rows) -> float:
     if rows.kind == "usage":
         s = tables.seats.c
+        # Each seat found by (email, app) in the index of held seats, whose condition SQLite
+        # can only match with the statuses written out: with app_key = ? alone it picks a
+        # per-app index and reads every seat of the app for each row.
+        held = s.status.in_([literal_column(f"'{status}'") for status in HELD])
         statement: Any = (
             tables.seats.update()
-            .where(s.app_key == bindparam("app"), s.email == bindparam("mail"))
+            .where(s.app_key == bindparam("app"), s.email == bindparam("mail"), held)
             .values(last_active_on=bindparam("day"))
         )
         shaped: Any = ({"app": a, "mail": e, "day": USED} for a, e, _ in rows.values())

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ColumnElement,
     CursorResult,
     String,
+    and_,
     bindparam,
     case,
     func,
@@ -26,6 +27,7 @@ from sqlalchemy.event import listen
 from sqlalchemy.orm import Session
 
 from store import tables
+from store.many import execute_many, select_once
 from workflows import jobs, ports
 from workflows.audit import seal
 from workflows.model import (
@@ -51,8 +53,50 @@ AUDIT_LOCK_KEY = 0x5EA7
 IN_CHUNK = 1000  # values per IN (...): well inside SQLite's and PostgreSQL's parameter limits
 
 
+def _held() -> ColumnElement[bool]:
+    """A seat is held: the statuses written into the SQL, not bound, so that the planner may
+    use the partial index of held seats (uq_seats_one_active) on (email, app)."""
+    return tables.seats.c.status.in_([sa.literal_column(f"'{s.value}'") for s in HELD])
+
+
+def _newer_activity() -> sa.Update:
+    """Set a held seat's last activity and its words where `day` is newer (the rule of
+    `workflows.sync.newer_activity`); parameters app, who, day and words."""
+    c = tables.seats.c
+    day = bindparam("day", type_=sa.Date)
+    newer = or_(
+        c.last_active_on.is_(None),
+        c.last_active_on < day,
+        and_(c.last_active_on == day, c.activity_source.is_(None)),
+    )
+    return (
+        update(tables.seats)
+        .where(c.app_key == bindparam("app"), _held(), c.email == bindparam("who"), newer)
+        .values(last_active_on=day, activity_source=bindparam("words", type_=String))
+    )
+
+
+def _activity(*, by_email: bool) -> sa.Select[Any]:
+    """(email, last activity, its words) of the seats held on app `app` by the emails e0 …
+    e999 (parameters). `by_email` says the app as `app_key || ''`, which keeps SQLite (it has
+    no statistics) from reading every held seat of the app through (app, status) for an IN of
+    more than a few emails; PostgreSQL's planner weighs the indexes itself."""
+    c = tables.seats.c
+    listed = [bindparam(f"e{n}", type_=String) for n in range(IN_CHUNK)]
+    app = bindparam("app", type_=String)
+    on_app = c.app_key.op("||")(sa.literal_column("''")) == app if by_email else c.app_key == app
+    query = select(c.email, c.last_active_on, c.activity_source)
+    return query.where(on_app, _held(), c.email.in_(listed))
+
+
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+# Built once: their compiled SQL is kept (store.many) and run for every batch of an import.
+_NEWER_ACTIVITY = _newer_activity()
+_ACTIVITY = _activity(by_email=False)
+_ACTIVITY_BY_EMAIL = _activity(by_email=True)
 
 
 class SqlRequestRepository(ports.RequestRepository):
@@ -252,16 +296,15 @@ class SqlSeatRepository(ports.SeatRepository):
     ) -> dict[str, tuple[dt.date | None, str | None]]:
         """Email -> (last activity, its words) of the seats held on the app by any of `emails`
         (case-insensitive), read as plain rows, a query per chunk of emails."""
-        c = tables.seats.c
-        wanted = sorted({normal_email(email) for email in emails})
+        wanted = list(set(map(normal_email, emails)))
         found: dict[str, tuple[dt.date | None, str | None]] = {}
         for start in range(0, len(wanted), IN_CHUNK):
-            query = select(c.email, c.last_active_on, c.activity_source).where(
-                c.app_key == app_key,
-                c.status.in_(HELD),
-                c.email.in_(wanted[start : start + IN_CHUNK]),
-            )
-            found.update((email, (day, words)) for email, day, words in self.session.execute(query))
+            chunk = wanted[start : start + IN_CHUNK]
+            chunk += chunk[-1:] * (IN_CHUNK - len(chunk))  # a repeat is found once
+            row = {"app": app_key, **{f"e{n}": email for n, email in enumerate(chunk)}}
+            query = _ACTIVITY if _is_postgres(self.session) else _ACTIVITY_BY_EMAIL
+            rows = select_once(self.session.connection(), query, row)
+            found.update((email, (day, words)) for email, day, words in rows)
         return found
 
     def record_activity(
@@ -274,9 +317,7 @@ class SqlSeatRepository(ports.SeatRepository):
         c = tables.seats.c
         statement = (
             update(tables.seats)
-            # No IN here: an executemany cannot expand one.
-            .where(c.app_key == app_key, or_(*(c.status == s for s in HELD)))
-            .where(c.email == bindparam("who"))
+            .where(c.app_key == app_key, _held(), c.email == bindparam("who"))
             .values(last_active_on=bindparam("day"), activity_source=bindparam("words"))
         )
         rows = [
@@ -284,6 +325,14 @@ class SqlSeatRepository(ports.SeatRepository):
             for who, (day, words) in changes.items()
         ]
         self.session.connection().execute(statement, rows)
+
+    def record_newer_activity(self, app_key: str, usage: Mapping[str, dt.date], words: str) -> int:
+        """Record each (normal) email's day as the last activity (with `words`) of its seat held
+        on the app where it is newer, as `workflows.sync.newer_activity` says; return the
+        seats changed. The UPDATE compares too, so a date written meanwhile is not undone."""
+        fixed = {"app": app_key, "words": words}
+        rows = [{"who": who, "day": day, **fixed} for who, day in usage.items()]
+        return execute_many(self.session.connection(), _NEWER_ACTIVITY, rows)
 
     def worth_a_look(
         self, app_keys: Collection[str], *, used_before: dt.date, ending_by: dt.date

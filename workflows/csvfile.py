@@ -7,14 +7,23 @@ import datetime as dt
 import io
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 from workflows.text import MAX_EMAIL, control_problem, length_problem
 
 EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
+# An email EMAIL takes with no control character or lone surrogate (`control_problem`'s) and
+# nothing to strip: a value that needs none of the checks that name a problem.
+_PLAIN = "[^@\\s,\x00-\x1f\x7f-\x9f\ud800-\udfff]+"
+PLAIN_EMAIL = re.compile(f"{_PLAIN}@{_PLAIN}\\.{_PLAIN}")
 Row = tuple[int, dict[str, str]]
 SHOWN = 60  # characters of a bad value quoted in a problem
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,58 @@ def each_row(
 ) -> Iterator[Row]:
     """`read_rows` one row at a time, from lines as a file opened with newline="" gives them;
     the problems are added to `problems` as they are found."""
+    return each_checked(lines, file, columns, problems, noun=noun, quick=_nothing, check=_row)
+
+
+def each_checked(
+    lines: Iterable[str],
+    file: str,
+    columns: tuple[str, ...],
+    problems: list[LineProblem],
+    *,
+    noun: str,
+    quick: Callable[[list[str]], Callable[[list[str]], T | None]],
+    check: Callable[[Row], T | None],
+) -> Iterator[T]:
+    """`check(row)` of each row `each_row` would give that it accepts (it adds the problems of
+    the rest), `quick`'s answer first where it has one.
+
+    `quick(names)` (the header's) gives a check of a record as the csv module reads it. It may
+    answer only for a record whose row `check` accepts, with what `check` would return: a
+    cheap test of the common case, where every value is plain, saves the general one (a file
+    may have millions of lines). None leaves the record to `each_row`'s checks and `check`.
+    """
     found = len(problems)
+    start = _reader(lines, file, columns, problems)
+    if start is None:
+        return
+    reader, names = start
+    accept = quick(names)
+    any_row = False
+    try:
+        for record in reader:
+            value = accept(record)
+            if value is None:
+                row = _take(record, reader.line_num, names, file, problems)
+                if row is None:
+                    continue
+                any_row = True
+                value = check(row)
+                if value is None:
+                    continue
+            any_row = True
+            yield value
+    except csv.Error as exc:  # e.g. a field past the csv module's size limit
+        problems.append(LineProblem(file, reader.line_num, f"cannot read this line: {exc}"))
+    if not any_row and len(problems) == found:
+        problems.append(LineProblem(file, 1, f"the file has a header but no {noun}"))
+
+
+def _reader(
+    lines: Iterable[str], file: str, columns: tuple[str, ...], problems: list[LineProblem]
+) -> tuple[Reader, list[str]] | None:
+    """A csv reader past a good header, and the header's names (lowercase); or None, with the
+    header's problem added."""
     lines = iter(lines)
     first = next(lines, "")
     reader = csv.reader(itertools.chain([first], lines), delimiter=separator(first))
@@ -73,23 +133,21 @@ def each_row(
         header = next(reader, [])
     except csv.Error as exc:
         problems.append(LineProblem(file, 1, f"cannot read the header: {exc}"))
-        return
+        return None
     names = [name.strip().lower() for name in header]
     problem = header_problem(names, columns)
     if problem:
         problems.append(LineProblem(file, 1, problem))
-        return
-    any_row = False
-    try:
-        for record in reader:
-            row = _take(record, reader.line_num, names, file, problems)
-            if row is not None:
-                any_row = True
-                yield row
-    except csv.Error as exc:  # e.g. a field past the csv module's size limit
-        problems.append(LineProblem(file, reader.line_num, f"cannot read this line: {exc}"))
-    if not any_row and len(problems) == found:
-        problems.append(LineProblem(file, 1, f"the file has a header but no {noun}"))
+        return None
+    return reader, names
+
+
+def _nothing(names: list[str]) -> Callable[[list[str]], None]:
+    return lambda record: None
+
+
+def _row(row: Row) -> Row:
+    return row
 
 
 def separator(text: str) -> str:
@@ -147,6 +205,12 @@ def email_problem(value: str, column: str = "email") -> str | None:
     if too_long := length_problem(value, column, MAX_EMAIL):
         return too_long
     return None if EMAIL.match(value) else f"{column} {shown(value)} is not an email address"
+
+
+def plain_email(value: str) -> bool:
+    """True when `value` is an email no check refuses (no problem, control character or space
+    to strip): a quick test that the usual value passes (None of `email_problem`)."""
+    return len(value) <= MAX_EMAIL and PLAIN_EMAIL.fullmatch(value) is not None
 
 
 def parse_day(

@@ -10,11 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from workflows.catalog import Config
-from workflows.csvfile import LineProblem, each_row, email_problem, parse_day, read_rows, shown
+from workflows.csvfile import (
+    PLAIN_EMAIL,
+    LineProblem,
+    Row,
+    each_checked,
+    email_problem,
+    parse_day,
+    read_rows,
+    shown,
+)
 from workflows.ports import SeatRecord
+from workflows.text import MAX_EMAIL, control_problem
 
 SEAT_COLUMNS = ("app", "tier", "email", "assigned_on", "last_active_on")
 USAGE_COLUMNS = ("app", "email", "last_active_on")
@@ -22,6 +32,7 @@ IMPORTABLE = ("csv", "manual")  # the connectors whose apps' seats a seats file 
 ONE_DAY = dt.timedelta(days=1)  # a file written in a timezone ahead of ours may say tomorrow
 # What a file's last_active_on is, as a seat holder is told: whatever IT exported it from.
 USAGE_REPORT = "usage report"
+APP_DAYS = 10_000  # (app, date) strings of a usage file whose checks are kept
 
 
 def parse_seats(
@@ -80,18 +91,68 @@ def each_usage(
 ) -> Iterator[tuple[str, str, dt.date]]:
     """(app, email, day) of each good line of a usage file, one at a time (a file may have
     millions); each bad line's problems are added to `problems`."""
-    app_problems = functools.cache(lambda key: _app_problems(key, config))  # a few apps
-    for line, values in each_row(lines, file, USAGE_COLUMNS, problems, noun="usage rows"):
+    check = _UsageCheck(file, config, problems, today + ONE_DAY)
+    return each_checked(
+        lines, file, USAGE_COLUMNS, problems, noun="usage rows", quick=check.quick, check=check
+    )
+
+
+class _UsageCheck:
+    """The checks of a usage file's lines: each app and date string checked once (files
+    repeat few of them), each line's email by one regular expression, the full checks (which
+    name every problem) only for a line these do not pass."""
+
+    def __init__(
+        self, file: str, config: Config, problems: list[LineProblem], latest: dt.date
+    ) -> None:
+        self.file, self.config, self.problems, self.latest = file, config, problems, latest
+        self.apps = functools.cache(lambda key: _app_problems(key, config))  # a few apps
+        self.app_days: dict[tuple[str, str], tuple[str, dt.date] | None] = {}
+
+    def quick(self, names: list[str]) -> Callable[[list[str]], tuple[str, str, dt.date] | None]:
+        """The check of a record with plain values, for a header of these names."""
+        width = len(names)
+        at_app, at_email, at_day = (names.index(column) for column in USAGE_COLUMNS)
+        app_days, app_day, plain = self.app_days, self._app_day, PLAIN_EMAIL.fullmatch
+
+        def accept(record: list[str]) -> tuple[str, str, dt.date] | None:
+            if len(record) != width:
+                return None
+            email = record[at_email].lower()
+            if len(email) > MAX_EMAIL or plain(email) is None:  # `plain_email`, inlined
+                return None
+            key = (record[at_app], record[at_day])
+            good = app_days[key] if key in app_days else app_day(key)
+            return None if good is None else (good[0], email, good[1])
+
+        return accept
+
+    def _app_day(self, key: tuple[str, str]) -> tuple[str, dt.date] | None:
+        """The app and day of a line with these app and date values, if both are good."""
+        app, day = (value.strip() for value in key)
+        plain = not (control_problem(app, "app") or control_problem(day, "last_active_on"))
+        if not plain or self.apps(app):
+            found = None
+        else:
+            parsed, bad = parse_day(day, "last_active_on", latest=self.latest)
+            found = None if bad or parsed is None else (app, parsed)
+        if len(self.app_days) < APP_DAYS:
+            self.app_days[key] = found
+        return found
+
+    def __call__(self, row: Row) -> tuple[str, str, dt.date] | None:
+        """The line's (app, email, day), or None with its problems added."""
+        line, values = row
         email = values["email"].lower()
-        reasons = list(app_problems(values["app"]))
+        reasons = list(self.apps(values["app"]))
         reasons += [r for r in (email_problem(email),) if r]
-        day, bad_day = parse_day(values["last_active_on"], "last_active_on", latest=today + ONE_DAY)
+        day, bad_day = parse_day(values["last_active_on"], "last_active_on", latest=self.latest)
         if bad_day or day is None:
             reasons.append(bad_day or "last_active_on is empty")
         if reasons or day is None:
-            problems += [LineProblem(file, line, reason) for reason in reasons]
-            continue
-        yield values["app"], email, day
+            self.problems += [LineProblem(self.file, line, reason) for reason in reasons]
+            return None
+        return values["app"], email, day
 
 
 def latest_usage(rows: Iterable[tuple[str, str, dt.date]]) -> dict[str, dict[str, dt.date]]:

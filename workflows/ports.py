@@ -250,6 +250,9 @@ class SeatRepository(Protocol):
     def record_activity(
         self, app_key: str, changes: Mapping[str, tuple[dt.date, str | None]]
     ) -> None: ...
+    def record_newer_activity(
+        self, app_key: str, usage: Mapping[str, dt.date], words: str
+    ) -> int: ...
     def worth_a_look(
         self, app_keys: Collection[str], *, used_before: dt.date, ending_by: dt.date
     ) -> list[Seat]: ...

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from workflows.audit import SYNC, record
 from workflows.catalog import AppConfig, Config
 from workflows.commands import AddFoundSeats, ReconcileSeats, RecordUsage
-from workflows.model import Seat
+from workflows.model import Seat, normal_email
 from workflows.ports import Clock, SeatRecord, UnitOfWork
 from workflows.seats import promote_waitlist
 from workflows.states import SEAT, SeatEvent, next_state
@@ -165,26 +165,35 @@ def _looks_broken(missing: int, known: int) -> bool:
 
 def record_usage(
     cmd: RecordUsage, *, uow: UnitOfWork, config: Config, clock: Clock
-) -> tuple[int, list[str]]:
+) -> tuple[int, int]:
     """Store last activity per email with its words; return (seats updated, emails without a seat).
 
     A date older than the one a seat has (from any source) changes nothing. Only the dates of
     the seats of the emails given are read, and the changed ones written in one statement, so
-    a large file is recorded a batch at a time at the database's pace.
+    a large file is recorded a batch at a time at the database's pace, and an unchanged one
+    writes nothing.
     """
-    known = uow.seats.activity_on(cmd.app_key, cmd.usage)
-    changed: dict[str, tuple[dt.date, str | None]] = {}
-    unknown = []
-    for email, day in sorted(cmd.usage.items()):
-        email = email.lower()
-        if email not in known:
-            unknown.append(email)
-            continue
-        after = newer_activity(known[email], day, cmd.activity)
-        if after is not None:
-            changed[email] = after
-    uow.seats.record_activity(cmd.app_key, changed)
-    return len(changed), unknown
+    usage = _normal_usage(cmd.usage)
+    known = uow.seats.activity_on(cmd.app_key, usage)
+    newer = {
+        email: day
+        for email, day in usage.items()
+        if email in known and newer_activity(known[email], day, cmd.activity) is not None
+    }
+    updated = uow.seats.record_newer_activity(cmd.app_key, newer, cmd.activity)
+    return updated, len(usage) - len(known)
+
+
+def _normal_usage(usage: Mapping[str, dt.date]) -> Mapping[str, dt.date]:
+    """The latest day per normal email (`usage` itself when its emails are all normal, as an
+    import's are)."""
+    if all(email == normal_email(email) for email in usage):
+        return usage
+    normal: dict[str, dt.date] = {}
+    for email, day in usage.items():
+        who = normal_email(email)
+        normal[who] = max(day, normal.get(who, day))
+    return normal
 
 
 def _merge(records: Sequence[SeatRecord], known: dict[str, Seat]) -> dict[str, SeatRecord]:

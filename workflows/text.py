@@ -71,9 +71,12 @@ def reason_problem(value: str) -> str | None:
 def storable(value: str, limit: int) -> str:
     """Text nobody here can correct, made storable: tabs and line breaks become spaces, other
     control characters and lone surrogates go, and it is cut to `limit` characters."""
-    kept = "".join(
-        " " if char in LINE_BREAKS else char
-        for char in value
-        if not unstorable(char, multiline=True)
-    ).strip()
+    if _UNSTORABLE.search(value) is None:  # the usual text: nothing to replace or remove
+        kept = value.strip()
+    else:
+        kept = "".join(
+            " " if char in LINE_BREAKS else char
+            for char in value
+            if not unstorable(char, multiline=True)
+        ).strip()
     return kept if len(kept) <= limit else kept[: limit - len(ELLIPSIS)] + ELLIPSIS

@@ -145,7 +145,7 @@ def import_usage(path: Path, *, runner: Runner, pause: float = 0.0) -> ImportRes
                 breathe()
                 cmd = RecordUsage(app_key, usage, USAGE_REPORT)
                 one, without_seat = runner(record_usage, cmd)
-                updated, ignored = updated + one, ignored + len(without_seat)
+                updated, ignored = updated + one, ignored + without_seat
     return ImportResult(0, updated, [], ignored=ignored)
 
 

@@ -69,6 +69,7 @@ from workflows.ports import (
     UnitOfWork,
     WaveRepository,
 )
+from workflows.sync import newer_activity
 
 HELD = (SeatStatus.ACTIVE, SeatStatus.RELEASING)
 
@@ -297,6 +298,19 @@ class FakeSeatRepository(SeatRepository):
         for seat in self.held_on(app_key):
             if seat.email in changes:
                 seat.last_active_on, seat.activity_source = changes[seat.email]
+
+    def record_newer_activity(self, app_key: str, usage: Mapping[str, dt.date], words: str) -> int:
+        """Record each day where it is newer (`newer_activity`); return the seats changed."""
+        wanted = {normal_email(email): day for email, day in usage.items()}
+        changed = 0
+        for seat in self.held_on(app_key):
+            if seat.email in wanted:
+                stored = (seat.last_active_on, seat.activity_source)
+                after = newer_activity(stored, wanted[seat.email], words)
+                if after is not None:
+                    seat.last_active_on, seat.activity_source = after
+                    changed += 1
+        return changed
 
     def worth_a_look(
         self, app_keys: Collection[str], *, used_before: dt.date, ending_by: dt.date
