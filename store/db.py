@@ -113,7 +113,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
     for name in ("commit", "rollback"):
         event.listen(engine, name, lambda connection: turns.end(connection.info))
     # A connection given back to the pool mid-transaction (or collected) is rolled back there.
-    event.listen(engine.pool, "reset", lambda _dbapi, record, *_: turns.end(record.info))
+    event.listen(engine.pool, "reset", lambda _dbapi, record, _state: turns.end(record.info))
 
 
 class _WriterTurns:

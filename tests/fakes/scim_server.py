@@ -23,6 +23,9 @@ from scim2_server.utils import (
 )
 
 SCIM_TOKEN = "test-scim-token-do-not-log"
+# Seconds a test's own call to the SCIM peer may take: generous, as a loaded CI machine can
+# keep the server's thread waiting for the GIL for seconds.
+PEER_TIMEOUT = 30.0
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -49,6 +52,7 @@ class RunningScimServer:
             f"{self.base_url}/Users",
             json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": user_name},
             headers={"Authorization": f"Bearer {self.token}"},
+            timeout=PEER_TIMEOUT,
         ).raise_for_status()
 
 

@@ -20,7 +20,12 @@ from bot.web.app import create_app
 from messages import ids
 from store.tables import audit_events
 from tests.fakes.clock import FakeClock
-from tests.fakes.scim_server import RunningScimServer, start_scim_server, stop_scim_server
+from tests.fakes.scim_server import (
+    PEER_TIMEOUT,
+    RunningScimServer,
+    start_scim_server,
+    stop_scim_server,
+)
 from tests.fakes.slack_requests import (
     SlackSender,
     button_value,
@@ -225,6 +230,7 @@ def create_tier_group(scim: RunningScimServer) -> None:
                 "displayName": tier,
             },
             headers={"Authorization": f"Bearer {scim.token}"},
+            timeout=PEER_TIMEOUT,
         ).raise_for_status()
 
 
