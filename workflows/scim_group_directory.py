@@ -13,6 +13,7 @@ from typing import Any
 
 from workflows.audit import record
 from workflows.catalog import Config
+from workflows.group_seats import group_joined, group_left
 from workflows.model import Group, GroupMember, Person
 from workflows.ports import Clock, UnitOfWork
 from workflows.scim import LIST_RESPONSE, ScimProblem, invalid
@@ -131,6 +132,8 @@ def delete_group(cmd: GroupCommand, *, uow: UnitOfWork, config: Config, clock: C
     group.members = []
     uow.flush()
     uow.groups.delete(group)
+    actor = cmd.pusher.actor
+    group_left(group.display_name, removed.values(), actor, uow=uow, config=config, clock=clock)
     record(
         uow,
         clock,
@@ -158,6 +161,7 @@ def _set(
         if holder is not None and holder is not group:
             raise ScimProblem(409, f"a Group named {fields.display_name} exists", "uniqueness")
     wanted = _members(fields.member_ids, uow)
+    old_name, old_members = group.display_name, _people(group.member_ids, uow)
     before = set(group.member_ids)
     added = [p for p in wanted if p.id not in before]
     removed_ids = before - {p.id for p in wanted}
@@ -177,6 +181,15 @@ def _set(
         return
     group.updated_at = clock.now()
     uow.flush()
+    actor = cmd.pusher.actor
+    if old_name == group.display_name:
+        group_left(old_name, removed.values(), actor, uow=uow, config=config, clock=clock)
+        group_joined(old_name, added, actor, uow=uow, config=config, clock=clock)
+    elif group.id is not None and old_members:
+        group_left(old_name, old_members.values(), actor, uow=uow, config=config, clock=clock)
+        group_joined(group.display_name, wanted, actor, uow=uow, config=config, clock=clock)
+    else:
+        group_joined(group.display_name, wanted, actor, uow=uow, config=config, clock=clock)
     record(
         uow,
         clock,
