@@ -204,20 +204,19 @@ def _set(
 
 
 def _members(ids: Iterable[str], uow: UnitOfWork) -> list[Person]:
-    """The Users these SCIM ids name; 400 when one names none."""
-    found = []
-    for scim_id in ids:
-        small = scim_id.isascii() and scim_id.isdigit() and len(scim_id) < 12
-        person = uow.people.by_id(int(scim_id)) if small else None
-        if person is None or person.deleted_at is not None:
-            raise invalid(f"member {scim_id} is not a User")
-        found.append(person)
-    return found
+    """The Users these SCIM ids name, in that order; 400 when one names none."""
+    ids = list(ids)
+    small = [int(i) for i in ids if i.isascii() and i.isdigit() and len(i) < 12]
+    people = {str(k): p for k, p in _people(small, uow).items() if p.deleted_at is None}
+    missing = next((scim_id for scim_id in ids if scim_id not in people), None)
+    if missing is not None:
+        raise invalid(f"member {missing} is not a User")
+    return [people[scim_id] for scim_id in ids]
 
 
 def _people(ids: Iterable[int], uow: UnitOfWork) -> dict[int, Person]:
-    found = (uow.people.by_id(person_id) for person_id in ids)
-    return {p.id: p for p in found if p is not None and p.id is not None}
+    """The people with these ids, one query a thousand."""
+    return {p.id: p for p in uow.people.by_ids(ids) if p.id is not None}
 
 
 def _find(scim_id: str, uow: UnitOfWork) -> Group:

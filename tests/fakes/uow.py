@@ -227,6 +227,12 @@ class FakePeopleRepository(PeopleRepository):
         """The people with any of these emails (case-insensitive), by email."""
         return self._where(lambda p: p.email, {normal_email(e) for e in emails})
 
+    def by_ids(self, person_ids: Iterable[int]) -> list[Person]:
+        """The people with any of these ids, by id."""
+        self._flush()
+        wanted = set(person_ids)
+        return sorted((p for p in self._tables.people if p.id in wanted), key=lambda p: p.id or 0)
+
     def by_slack_ids(self, slack_user_ids: Iterable[str]) -> list[Person]:
         """The people holding any of these Slack user ids, by Slack id."""
         return self._where(lambda p: p.slack_user_id, set(slack_user_ids))
