@@ -47,4 +47,18 @@ def start_mappers() -> None:
         mapper.map_imperatively(model.DigestRecord, tables.digests)
         mapper.map_imperatively(model.AuditEvent, tables.audit_events)
         mapper.map_imperatively(model.ApiToken, tables.api_tokens)
+        mapper.map_imperatively(model.GroupMember, tables.scim_group_members)
+        mapper.map_imperatively(
+            model.Group,
+            tables.scim_groups,
+            properties={
+                "members": relationship(
+                    model.GroupMember,
+                    order_by=tables.scim_group_members.c.person_id,
+                    lazy="selectin",
+                    cascade="all, delete-orphan",
+                )
+            },
+            version_id_col=tables.scim_groups.c.version,
+        )
         _mapped = True

@@ -226,6 +226,15 @@ class SqlPeopleRepository(ports.PeopleRepository):
         wanted = sorted({normal_email(email) for email in emails})
         return _each_in(self.session, tables.people.c.email, wanted)
 
+    def by_ids(self, person_ids: Iterable[int]) -> list[Person]:
+        """The people with any of these ids, by id, a chunk of ids per query."""
+        wanted, found = sorted(set(person_ids)), list[Person]()
+        for start in range(0, len(wanted), IN_CHUNK):
+            chunk = wanted[start : start + IN_CHUNK]
+            query = select(Person).where(tables.people.c.id.in_(chunk)).order_by(tables.people.c.id)
+            found += self.session.scalars(query)
+        return found
+
     def by_slack_ids(self, slack_user_ids: Iterable[str]) -> list[Person]:
         """The people holding any of these Slack user ids, by Slack id."""
         return _each_in(self.session, tables.people.c.slack_user_id, sorted(set(slack_user_ids)))

@@ -339,6 +339,25 @@ api_tokens = Table(
     Column("revoked_at", UTCDateTime),
     Column("last_used_at", UTCDateTime),
 )
+scim_groups = Table(
+    "scim_groups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("display_name", String(255), nullable=False, unique=True),
+    Column("external_id", String(255)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+scim_group_members = Table(
+    "scim_group_members",
+    metadata,
+    Column("group_id", ForeignKey("scim_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", ForeignKey("people.id"), primary_key=True),
+    Index("ix_scim_group_members_person_id", "person_id"),
+)
+
 # A revoked token keeps its name in the list (and the audit trail), and the name can be used
 # again for its replacement.
 _unrevoked = api_tokens.c.revoked_at.is_(None)

@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from store.cases import SqlCaseRepository, SqlDigestRepository, SqlWaveRepository
 from store.db import READ_ONLY
+from store.groups import SqlGroupRepository
 from store.repositories import (
     SqlAppRepository,
     SqlAuditLog,
@@ -53,6 +54,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.audit = self._audit
         self.apps = SqlAppRepository(session)
         self.tokens = SqlTokenRepository(session)
+        self.groups = SqlGroupRepository(session)
         return self
 
     def __exit__(

@@ -226,6 +226,8 @@ class Tier(Strict):
     name: str = Field(min_length=1, max_length=60)
     monthly_price: Decimal = Field(default=Decimal(0), ge=0)
     approval: ApprovalChain | None = None
+    # A group pushed over SCIM: joining it requests this tier, leaving it reclaims the seat.
+    idp_group: str | None = Field(default=None, min_length=1, max_length=255)
 
 
 class Contract(Strict):
@@ -250,6 +252,11 @@ class AppConfig(Strict):
         keys = [tier.key for tier in self.tiers]
         if len(set(keys)) != len(keys):
             raise ConfigValueError("app {app}: tier keys must be unique", app=self.key)
+        groups = [tier.idp_group for tier in self.tiers if tier.idp_group is not None]
+        if len(set(groups)) != len(groups):
+            raise ConfigValueError(
+                "app {app}: an idp_group names at most one of its tiers", app=self.key
+            )
         target = self.reclaim.downgrade_to if self.reclaim else None
         if target is not None and target not in keys:
             raise ConfigValueError(
@@ -309,6 +316,10 @@ class Config(Strict):
     def app(self, key: str) -> AppConfig | None:
         """The app with this key, or None."""
         return next((app for app in self.apps if app.key == key), None)
+
+    def group_tiers(self, idp_group: str) -> list[tuple[AppConfig, Tier]]:
+        """The tiers (one an app at most) whose seats members of this pushed group get."""
+        return [(a, t) for a in self.apps for t in a.tiers if t.idp_group == idp_group]
 
     def chain(self, app: AppConfig, tier: Tier) -> list[str]:
         """The approval chain for a tier: the tier's, else the app's, else the default."""

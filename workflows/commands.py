@@ -56,6 +56,7 @@ class SubmitRequest(Command):
     tier_key: str
     reason: RequestReason
     end_date: dt.date | None = None
+    actor: str | None = None  # who asks on the requester's behalf (`scim:TOKEN`), if not them
 
 
 class Decide(Command):

@@ -89,12 +89,14 @@ class ApproversAsk(Payload):
 
 
 class ApproversClose(Payload):
-    """Replace a step's approval messages once it is decided or skipped."""
+    """Replace a step's approval messages once it is decided or skipped; `former_only`: just
+    the messages of approvers no longer on the step (it moved to a new manager)."""
 
     kind: ClassVar[str] = APPROVERS_CLOSE
     request_id: int
     step_id: int
     note: str | None = None
+    former_only: bool = False
 
     @property
     def queue(self) -> str | None:

@@ -352,3 +352,29 @@ class ApiToken:
     def revoked(self) -> bool:
         """True once the token was revoked: it is refused from then on."""
         return self.revoked_at is not None
+
+
+@dataclass(eq=False)
+class GroupMember:
+    """One person in one SCIM group."""
+
+    person_id: int
+    group_id: int | None = None
+
+
+@dataclass(eq=False)
+class Group:
+    """A group an identity provider pushed over SCIM, and the people in it."""
+
+    display_name: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    external_id: str | None = None
+    members: list[GroupMember] = field(default_factory=list)
+    id: int | None = None
+    version: int = 0
+
+    @property
+    def member_ids(self) -> list[int]:
+        """The members' person ids."""
+        return [member.person_id for member in self.members]

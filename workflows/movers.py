@@ -1,7 +1,8 @@
 """Movers: when the directory gives someone a new manager, their waiting approvals follow.
 
 A request's `manager` step that is still waiting goes to the new manager, who is asked at
-once; the former manager's buttons then answer that the step waits for someone else. Steps
+once, as for a fresh approval; the former manager's approval message is replaced in place by
+one without buttons that says the request moved to the new manager. Steps
 already escalated to the admins, decided or not yet started are left alone (a step not yet
 started finds the new manager when it starts).
 """
@@ -15,6 +16,8 @@ from workflows.model import Person, StepStatus
 from workflows.notify import subject
 from workflows.ports import Clock, UnitOfWork
 from workflows.requests import resolve_approvers
+
+MOVED = "The requester's manager changed: this approval moved to their new manager."
 
 
 def manager_changed(
@@ -44,7 +47,12 @@ def manager_changed(
                 approvers=approvers,
                 reason="manager changed",
             )
+            key = f"{step.id}:rerouted:{','.join(approvers)}"
+            close = jobs.ApproversClose(
+                request_id=request.id or 0, step_id=step.id or 0, note=MOVED, former_only=True
+            )
+            jobs.enqueue(uow, clock, close, key)
             ask = jobs.ApproversAsk(request_id=request.id or 0, step_id=step.id or 0)
-            jobs.enqueue(uow, clock, ask, f"{step.id}:rerouted:{','.join(approvers)}")
+            jobs.enqueue(uow, clock, ask, key)
             moved += 1
     return moved

@@ -84,7 +84,7 @@ def submit_request(
     record(
         uow,
         clock,
-        cmd.requester,
+        cmd.actor or cmd.requester,
         "request.submitted",
         subject(request),
         app=app.key,

@@ -125,7 +125,11 @@ class Approvals(SlackHandlers):
             closed = render.approval_closed(
                 request_card(request, uow, self.config), decision=decision(step), note=p.note
             )
-        for channel, ts in dict.fromkeys((m.channel, m.ts) for m in step.messages if m.delivered):
+        shown = [m for m in step.messages if m.delivered]
+        if p.former_only:  # a message a current approver shares (a channel's) stays open
+            current = {(m.channel, m.ts) for m in shown if m.approver in step.approvers}
+            shown = [m for m in shown if (m.channel, m.ts) not in current]
+        for channel, ts in dict.fromkeys((m.channel, m.ts) for m in shown):
             self.slack.chat_update(channel=channel, ts=ts, **closed)
 
     def remind(self, job: Job) -> None:

@@ -34,12 +34,23 @@ from workflows.scim_directory import (
     patch_user,
     replace_user,
 )
+from workflows.scim_group_directory import (
+    GroupCommand,
+    ListGroups,
+    create_group,
+    delete_group,
+    get_group,
+    list_groups,
+    patch_group,
+    replace_group,
+    search_all,
+)
 from workflows.scim_listing import MAX_RESULTS, ListUsers, list_users
 
 PREFIX = "/scim/v2"
 MAX_BODY_BYTES = 256 * 1024  # a User is a few kilobytes; a big PatchOp well under this
 C = TypeVar("C")
-ENDPOINTS = {"ServiceProviderConfig", "ResourceTypes", "Schemas", "Users", ".search"}
+ENDPOINTS = {"ServiceProviderConfig", "ResourceTypes", "Schemas", "Users", "Groups", ".search"}
 
 
 def include_scim(app: FastAPI, container: Container) -> None:
@@ -106,8 +117,14 @@ def _router(container: Container) -> APIRouter:
     async def users(request: Request) -> Response:
         return scim_json(await run(list_users, _listing(request, request.query_params)))
 
-    @router.post("/Users/.search")
     @router.post("/.search")
+    async def search_everything(request: Request) -> Response:
+        body = await _json(request)
+        if not isinstance(body, dict):
+            raise invalid("a search is a SearchRequest object", "invalidSyntax")
+        return scim_json(await run(search_all, _listing(request, body)))
+
+    @router.post("/Users/.search")
     async def search(request: Request) -> Response:
         body = await _json(request)
         if not isinstance(body, dict):
@@ -138,6 +155,42 @@ def _router(container: Container) -> APIRouter:
     @router.delete("/Users/{user_id}")
     async def delete(request: Request, user_id: str) -> Response:
         await run(delete_user, _user(request, user_id))
+        return Response(status_code=204)
+
+    @router.get("/Groups")
+    async def groups(request: Request) -> Response:
+        listing = _listing(request, request.query_params)
+        return scim_json(await run(list_groups, ListGroups(**vars(listing))))
+
+    @router.post("/Groups/.search")
+    async def search_groups(request: Request) -> Response:
+        body = await _json(request)
+        if not isinstance(body, dict):
+            raise invalid("a search is a SearchRequest object", "invalidSyntax")
+        return scim_json(await run(list_groups, ListGroups(**vars(_listing(request, body)))))
+
+    @router.post("/Groups")
+    async def create_a_group(request: Request) -> Response:
+        created = await run(create_group, _group(request, "", await _json(request)))
+        return scim_json(created, 201, {"Location": created["meta"]["location"]})
+
+    @router.get("/Groups/{group_id}")
+    async def read_group(request: Request, group_id: str) -> Response:
+        return scim_json(await run(get_group, _group(request, group_id)))
+
+    @router.put("/Groups/{group_id}")
+    async def replace_a_group(request: Request, group_id: str) -> Response:
+        cmd = _group(request, group_id, await _json(request))
+        return scim_json(await run(replace_group, cmd))
+
+    @router.patch("/Groups/{group_id}")
+    async def patch_a_group(request: Request, group_id: str) -> Response:
+        cmd = _group(request, group_id, await _json(request))
+        return scim_json(await run(patch_group, cmd))
+
+    @router.delete("/Groups/{group_id}")
+    async def delete_a_group(request: Request, group_id: str) -> Response:
+        await run(delete_group, _group(request, group_id))
         return Response(status_code=204)
 
     @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -173,6 +226,11 @@ def _user(request: Request, user_id: str, body: Any = None) -> UserCommand:
         attributes=_names(params.get("attributes")),
         excluded=_names(params.get("excludedAttributes")),
     )
+
+
+def _group(request: Request, group_id: str, body: Any = None) -> GroupCommand:
+    user = _user(request, group_id, body)
+    return GroupCommand(user.pusher, group_id, body, user.attributes, user.excluded)
 
 
 def _listing(request: Request, given: Any) -> ListUsers:

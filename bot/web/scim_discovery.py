@@ -2,7 +2,7 @@
 
 PATCH and filters (up to `MAX_RESULTS` results a page) are supported; bulk operations,
 sorting, ETags and password changes are not. The schemas are RFC 7643's User and
-EnterpriseUser, trimmed to the attributes Seatkeeper keeps, from `scim_schemas.json`:
+EnterpriseUser, trimmed to the attributes Seatkeeper keeps, and Group, from `scim_schemas.json`:
 scim2-server's `scim2_server/resources/default-schemas.json` (python-scim/scim2-server
 0.8.3, Apache-2.0), with `emails` made read-only because userName is the email.
 """
@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 from workflows.scim import ENTERPRISE, LIST_RESPONSE, USER
+from workflows.scim_groups import GROUP
 from workflows.scim_listing import MAX_RESULTS
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:"
@@ -52,7 +53,7 @@ def service_provider_config(base: str) -> dict[str, Any]:
 
 
 def resource_types(base: str) -> dict[str, dict[str, Any]]:
-    """The resource types by id: Users, with the enterprise extension."""
+    """The resource types by id: Users, with the enterprise extension, and Groups."""
     user = {
         "schemas": [RESOURCE_TYPE],
         "id": "User",
@@ -63,7 +64,17 @@ def resource_types(base: str) -> dict[str, dict[str, Any]]:
         "schemaExtensions": [{"schema": ENTERPRISE, "required": False}],
         "meta": {"resourceType": "ResourceType", "location": f"{base}/ResourceTypes/User"},
     }
-    return {"User": user}
+    group = {
+        "schemas": [RESOURCE_TYPE],
+        "id": "Group",
+        "name": "Group",
+        "endpoint": "/Groups",
+        "description": "A group of Users; a tier's idp_group asks seats for its members",
+        "schema": GROUP,
+        "schemaExtensions": [],
+        "meta": {"resourceType": "ResourceType", "location": f"{base}/ResourceTypes/Group"},
+    }
+    return {"User": user, "Group": group}
 
 
 def schemas(base: str) -> dict[str, dict[str, Any]]:

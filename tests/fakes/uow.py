@@ -40,6 +40,7 @@ from workflows.model import (
     AuditEvent,
     CaseStatus,
     DigestRecord,
+    Group,
     Job,
     JobStatus,
     Person,
@@ -59,6 +60,7 @@ from workflows.ports import (
     AuditLog,
     CaseRepository,
     DigestRepository,
+    GroupRepository,
     JobRepository,
     PeopleRepository,
     RequestRepository,
@@ -96,6 +98,7 @@ class _Tables:
     jobs: list[Job] = field(default_factory=list)
     audit: list[AuditEvent] = field(default_factory=list)
     tokens: list[ApiToken] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
     last_id: dict[str, int] = field(default_factory=dict)
 
     def next_id(self, table: str) -> int:
@@ -224,6 +227,12 @@ class FakePeopleRepository(PeopleRepository):
     def by_emails(self, emails: Iterable[str]) -> list[Person]:
         """The people with any of these emails (case-insensitive), by email."""
         return self._where(lambda p: p.email, {normal_email(e) for e in emails})
+
+    def by_ids(self, person_ids: Iterable[int]) -> list[Person]:
+        """The people with any of these ids, by id."""
+        self._flush()
+        wanted = set(person_ids)
+        return sorted((p for p in self._tables.people if p.id in wanted), key=lambda p: p.id or 0)
 
     def by_slack_ids(self, slack_user_ids: Iterable[str]) -> list[Person]:
         """The people holding any of these Slack user ids, by Slack id."""
@@ -580,6 +589,41 @@ class FakeTokenRepository(TokenRepository):
         return sorted(self._tables.tokens, key=lambda t: t.id or 0)
 
 
+class FakeGroupRepository(GroupRepository):
+    def __init__(self, tables: _Tables, flush: Flush) -> None:
+        self._tables, self._flush = tables, flush
+
+    def add(self, group: Group) -> None:
+        """Stage a new group."""
+        self._tables.groups.append(group)
+
+    def by_id(self, group_id: int) -> Group | None:
+        """The group with this id."""
+        return next((g for g in self.all() if g.id == group_id), None)
+
+    def by_name(self, display_name: str) -> Group | None:
+        """The group with this display name."""
+        return next((g for g in self.all() if g.display_name == display_name), None)
+
+    def page(self, offset: int, limit: int) -> tuple[list[Group], int]:
+        """A page of the groups, by id, and how many there are."""
+        found = self.all()
+        return found[offset : offset + limit], len(found)
+
+    def all(self) -> list[Group]:
+        """Every group, by id."""
+        self._flush()
+        return sorted(self._tables.groups, key=lambda g: g.id or 0)
+
+    def of_person(self, person_id: int) -> list[Group]:
+        """The groups this person is in, by id."""
+        return [g for g in self.all() if person_id in g.member_ids]
+
+    def delete(self, group: Group) -> None:
+        """Forget the group and its memberships."""
+        self._tables.groups = [g for g in self._tables.groups if g is not group]
+
+
 class FakeUnitOfWork(UnitOfWork):
     """`workflows.ports.UnitOfWork` in memory. `committed` turns True on the first commit.
 
@@ -627,6 +671,10 @@ class FakeUnitOfWork(UnitOfWork):
         _number(t, "tasks", t.tasks)
         _number(t, "jobs", t.jobs)
         _number(t, "api_tokens", t.tokens)
+        _number(t, "scim_groups", t.groups)
+        for group in t.groups:
+            for member in group.members:
+                member.group_id = group.id
         _check_unique(t)
 
     def commit(self) -> None:
@@ -678,6 +726,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.jobs = FakeJobRepository(t, flush)
         self.audit = FakeAuditLog(t, flush)
         self.tokens = FakeTokenRepository(t, flush)
+        self.groups = FakeGroupRepository(t, flush)
 
 
 def _number(t: _Tables, table: str, rows: Sequence[_HasId]) -> None:
@@ -718,6 +767,11 @@ def _check_unique(t: _Tables) -> None:
         ("audit_events.prev_hash", [(e.prev_hash,) for e in t.audit if e.prev_hash]),
         ("uq_api_tokens_live_name", [(k.name,) for k in t.tokens if not k.revoked]),
         ("api_tokens.token_hash", [(k.token_hash,) for k in t.tokens]),
+        ("scim_groups.display_name", [(g.display_name,) for g in t.groups]),
+        (
+            "pk_scim_group_members",
+            [(g.id, m.person_id) for g in t.groups for m in g.members],
+        ),
     ]
     for name, keys in rules:
         repeated = sorted(str(key) for key, n in Counter(keys).items() if n > 1)

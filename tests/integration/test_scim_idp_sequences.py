@@ -105,3 +105,66 @@ def test_entra_creates_finds_updates_sets_the_manager_and_disables_a_user(scim: 
     assert (status, disabled["active"]) == (200, False)
     assert scim.http.delete(f"/scim/v2/Users/{user}").status_code == 204
     assert found(scim, 'filter=userName eq "Test_User_ab6490ee@testuser.com"') == []
+
+
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+
+
+def group_members(scim: Scim, group: str) -> list[str]:
+    status, shown = scim.call("GET", f"/Groups/{group}")
+    assert status == 200, shown
+    return [m["value"] for m in shown["members"]]
+
+
+def test_okta_pushes_a_group_renames_it_and_adds_and_removes_a_member(scim: Scim) -> None:
+    user = scim.create("test.user@okta.local")["id"]
+    status, listed = scim.call("GET", "/Groups", filter='displayName eq "Test SCIMv2"')
+    assert (status, listed["Resources"]) == (200, [])
+    body = {"schemas": [GROUP], "displayName": "Test SCIMv2", "members": []}
+    status, created = scim.call("POST", "/Groups", body)
+    assert status == 201
+    group = created["id"]
+
+    rename = {"op": "replace", "value": {"id": group, "displayName": "Test SCIMv2 renamed"}}
+    add = {"op": "add", "path": "members", "value": [{"value": user, "display": "test.user"}]}
+    remove = {"op": "remove", "path": f'members[value eq "{user}"]'}
+    for operation in (rename, add):
+        status, _ = scim.call(
+            "PATCH", f"/Groups/{group}", {"schemas": [PATCH_OP], "Operations": [operation]}
+        )
+        assert status == 200
+    assert group_members(scim, group) == [user]
+    status, _ = scim.call(
+        "PATCH", f"/Groups/{group}", {"schemas": [PATCH_OP], "Operations": [remove]}
+    )
+    assert (status, group_members(scim, group)) == (200, [])
+    _, shown = scim.call("GET", f"/Groups/{group}")
+    assert shown["displayName"] == "Test SCIMv2 renamed"
+    assert scim.call("DELETE", f"/Groups/{group}")[0] == 204
+
+
+def test_entra_creates_a_group_and_adds_and_removes_members(scim: Scim) -> None:
+    user = scim.call("POST", "/Users", ENTRA_USER)[1]["id"]
+    body = {
+        "externalId": "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159",
+        "displayName": "displayName",
+        "meta": {"resourceType": "Group"},
+        "schemas": [GROUP],
+    }
+    status, created = scim.call("POST", "/Groups", body)
+    assert (status, created["externalId"]) == (201, body["externalId"])
+    group = created["id"]
+    status, listed = scim.call(
+        "GET", "/Groups", filter='displayName eq "displayName"', excludedAttributes="members"
+    )
+    assert [g["id"] for g in listed["Resources"]] == [group]
+    assert "members" not in listed["Resources"][0]
+
+    add = {"op": "Add", "path": "members", "value": [{"$ref": None, "value": user}]}
+    remove = {"op": "Remove", "path": "members", "value": [{"$ref": None, "value": user}]}
+    for operation, expected in ((add, [user]), (remove, [])):
+        status, _ = scim.call(
+            "PATCH", f"/Groups/{group}", {"schemas": [PATCH_OP], "Operations": [operation]}
+        )
+        assert (status, group_members(scim, group)) == (200, expected)
+    assert scim.call("DELETE", f"/Groups/{group}")[0] == 204

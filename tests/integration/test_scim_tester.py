@@ -1,9 +1,9 @@
 """scim2-tester, the python-scim project's conformance checker, against the live /scim/v2.
 
 It reads the ServiceProviderConfig, ResourceTypes and Schemas the app announces, then
-creates, reads, lists, searches, replaces, patches and deletes Users over real HTTP (through
-scim2-client's httpx2 engine). Every check of the announced features must pass; none may be
-skipped.
+creates, reads, lists, searches, replaces, patches and deletes Users and Groups over real
+HTTP (through scim2-client's httpx2 engine). Every check of the announced features must
+pass; none may be skipped.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from scim2_tester import Status, check_server
 
 from tests.integration.scim_app import live_scim
 
-# What the announced features (Users, PATCH, filters, discovery) must have checked.
+# What the announced features (Users, Groups, PATCH, filters, discovery) must have checked.
 EXPECTED = {
     "service_provider_config_endpoint",
     "query_all_resource_types",
@@ -43,4 +43,6 @@ def test_every_check_of_scim2_tester_passes_against_the_live_app(database_url: s
     ]
     assert failed == [], "\n".join(failed)
     assert EXPECTED - {r.title for r in results} == set()
+    groups = {r.title for r in results if r.resource_type == "Group"}
+    assert {"object_creation", "object_replacement", "check_add_attribute"} <= groups
     assert len(results) >= 50

@@ -71,9 +71,10 @@ def test_the_service_provider_config_announces_exactly_what_is_supported(scim: S
     assert [s["type"] for s in config["authenticationSchemes"]] == ["oauthbearertoken"]
 
 
-def test_users_are_the_one_resource_type_with_the_enterprise_extension(scim: Scim) -> None:
+def test_users_have_the_enterprise_extension_and_groups_none(scim: Scim) -> None:
     _, types = scim.call("GET", "/ResourceTypes")
-    [user] = types["Resources"]
+    user, group = types["Resources"]
+    assert (group["endpoint"], group["schemaExtensions"]) == ("/Groups", [])
     assert (user["endpoint"], user["schemaExtensions"]) == (
         "/Users",
         [{"schema": ENTERPRISE, "required": False}],
@@ -83,6 +84,7 @@ def test_users_are_the_one_resource_type_with_the_enterprise_extension(scim: Sci
     assert attributes == {
         "User": ["userName", "displayName", "active", "emails"],
         "EnterpriseUser": ["department", "manager"],
+        "Group": ["displayName", "members"],
     }
     assert scim.call("GET", f"/Schemas/{ENTERPRISE}")[0] == 200
     assert scim.call("GET", "/Schemas/urn:nope")[0] == 404
@@ -285,8 +287,9 @@ def test_delete_makes_the_person_a_leaver_no_longer_listed(scim: Scim) -> None:
 
 
 def test_unknown_endpoints_and_methods_are_scim_errors(scim: Scim) -> None:
-    assert scim.call("GET", "/Groups")[0] == 404
+    assert scim.call("GET", "/Bulk")[0] == 404
     assert scim.call("POST", "/ServiceProviderConfig", {})[0] == 405
+    assert scim.call("POST", "/Groups/1/members", {})[0] == 405
     status, body = scim.call("POST", "/Users", None)
     assert (status, body["scimType"]) == (400, "invalidSyntax")
 

@@ -1,9 +1,11 @@
 """Leavers and movers pushed over SCIM, as Microsoft Entra and Okta push them: a leaver's
 every seat is taken back through its vendor (Figma: a real SCIM server) exactly once and IT
-is told once; a new manager takes over the approvals waiting for the old one."""
+is told once; a new manager takes over the approvals waiting for the old one, whose message
+loses its buttons."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -118,8 +120,11 @@ def test_a_new_manager_takes_over_the_waiting_approval_and_the_old_one_cannot_de
     )
     world.drain()
 
-    assert len(world.approvals_for(MALLORY)) == 1
-    world.click(DANA, asked_dana, ids.STEP_APPROVE)
+    assert len(world.approvals_for(MALLORY)) == 1  # asked as for a fresh approval
+    assert world.approvals_for(DANA) == []  # Dana's message was replaced: no buttons left
+    [replaced] = [m for m in world.thread(DANA) if m["ts"] == asked_dana["ts"]]
+    assert "moved to their new manager" in json.dumps(replaced["blocks"])
+    world.click(DANA, asked_dana, ids.STEP_APPROVE)  # a click from a stale copy
     world.drain()
     assert len(world.approvals_for(FIONA)) == 0  # Dana's click did not move the request on
     world.approve_latest(MALLORY)

@@ -71,8 +71,9 @@ apps:
     owner: {owner}
     connector: {{type: scim, base_url: "{scim_url}", token_env: FIGMA_SCIM_TOKEN}}
     tiers:
-      - {{key: professional, name: Professional, monthly_price: 15, approval: [manager, owner]}}
-      - {{key: viewer, name: Viewer, monthly_price: 0, approval: []}}
+      - {{key: professional, name: Professional, monthly_price: 15, approval: [manager, owner],
+         idp_group: figma-pro}}
+      - {{key: viewer, name: Viewer, monthly_price: 0, approval: [], idp_group: design}}
     contract: {{seats: 50, renews_on: 2027-03-31, notice_days: 60, auto_renew: true}}
     reclaim: {{downgrade_to: viewer}}
   - key: miro
