@@ -35,6 +35,14 @@ PING_AFTER_IDLE = 5.0
 _IDLE_SINCE = "seatkeeper_idle_since"  # in a pool entry's info: when it was given back
 
 
+IN_CHUNK = 1000  # values per IN (...): well inside SQLite's and PostgreSQL's parameter limits
+
+
+def is_postgres(session: Session) -> bool:
+    """Whether the session's database is PostgreSQL (else SQLite)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def normalise_url(url: str) -> str:
     """Use the psycopg 3 driver for plain `postgresql://` URLs."""
     parsed = make_url(url)

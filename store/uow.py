@@ -8,18 +8,18 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from store.audit_log import SqlAuditLog
 from store.cases import SqlCaseRepository, SqlDigestRepository, SqlWaveRepository
 from store.db import READ_ONLY
 from store.groups import SqlGroupRepository
+from store.job_repository import SqlJobRepository
 from store.repositories import (
     SqlAppRepository,
-    SqlAuditLog,
-    SqlJobRepository,
     SqlPeopleRepository,
     SqlRequestRepository,
-    SqlSeatRepository,
     SqlTaskRepository,
 )
+from store.seat_repository import SqlSeatRepository
 from store.tokens import SqlTokenRepository
 from workflows.ports import UnitOfWork
 
