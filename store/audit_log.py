@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, text
+import operator
+
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.event import listen
 from sqlalchemy.orm import Session
 
 from store import tables
 from store.db import is_postgres
+from store.many import execute_values
 from workflows import ports
-from workflows.audit import seal
-from workflows.model import (
-    AuditEvent,
-)
+from workflows.audit import chain
+from workflows.model import AuditEntry, AuditEvent
 
 AUDIT_LOCK_KEY = 0x5EA7
+_FIELDS = ("at", "actor", "action", "subject", "data", "seq", "prev_hash", "hash")
+_ENTRY_VALUES = operator.attrgetter(*_FIELDS[:5])
+_PARAMETERS = tuple(f"new_{name}" for name in _FIELDS)
+# Parameters new_NAME: a parameter may not take its column's name in a compiled INSERT.
+_APPEND = insert(tables.audit_events).values({name: bindparam(f"new_{name}") for name in _FIELDS})
 
 
 class SqlAuditLog(ports.AuditLog):
@@ -23,23 +29,23 @@ class SqlAuditLog(ports.AuditLog):
         # Events are chained as the transaction commits: the chain's end is locked (an advisory
         # lock on PostgreSQL, SQLite's write lock) only for the last few statements, not for
         # the whole transaction, so deciding transactions overlap until their commits.
-        self._staged: list[AuditEvent] = []
+        self._staged: list[AuditEntry] = []
         listen(session, "before_commit", self._seal)
         listen(session, "after_soft_rollback", self.discard)
 
-    def append(self, event: AuditEvent) -> None:
-        """Stage the event; it is numbered and chained to the last one when the unit commits."""
-        self._staged.append(event)
+    def append(self, entry: AuditEntry) -> None:
+        """Stage the entry; it is numbered and chained to the last one when the unit commits."""
+        self._staged.append(entry)
 
     def _seal(self, *_: object) -> None:
+        """Number and chain the staged entries and write them with one statement."""
         if not self._staged:
             return
+        staged, self._staged = self._staged, []
         seq, prev_hash = self._lock_and_read_last()
-        for event in self._staged:
-            seq += 1
-            prev_hash = seal(event, seq, prev_hash).hash
-        self.session.add_all(self._staged)
-        self._staged = []
+        links = chain(staged, seq, prev_hash)
+        rows = [(*_ENTRY_VALUES(entry), *link) for entry, link in zip(staged, links, strict=True)]
+        execute_values(self.session.connection(), _APPEND, _PARAMETERS, rows)
 
     def _lock_and_read_last(self) -> tuple[int, str | None]:
         if is_postgres(self.session):

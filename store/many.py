@@ -26,8 +26,23 @@ def execute_many(
     values fill the rest); return the rows changed."""
     if not rows:
         return 0
-    sql, shaped = _for_driver(connection, statement, rows)
-    return int(connection.exec_driver_sql(sql, shaped).rowcount)
+    names = tuple(rows[0])
+    pick = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    return execute_values(connection, statement, names, [pick(row) for row in rows])
+
+
+def execute_values(
+    connection: Connection,
+    statement: ClauseElement,
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> int:
+    """`execute_many` for rows given as sequences of the parameters `names`, in that order
+    (no mapping built per row); return the rows changed."""
+    if not rows:
+        return 0
+    sql, shape = _shaper(connection, statement, tuple(names))
+    return int(connection.exec_driver_sql(sql, [shape(row) for row in rows]).rowcount)
 
 
 def select_once(
@@ -35,8 +50,9 @@ def select_once(
 ) -> list[tuple[Any, ...]]:
     """The rows `statement` selects with these parameters (built as `execute_many` builds
     them, for a query with many, such as a long IN), each distinct value converted once."""
-    sql, shaped = _for_driver(connection, statement, [row])
-    found = connection.exec_driver_sql(sql, shaped[0]).fetchall()
+    names = tuple(row)
+    sql, shape = _shaper(connection, statement, names)
+    found = connection.exec_driver_sql(sql, shape(tuple(row[name] for name in names))).fetchall()
     readers = _readers(statement, connection.dialect)
     if all(reader is _as_is for reader in readers):
         return [tuple(one) for one in found]
@@ -56,25 +72,41 @@ def _readers(statement: Select[Any], dialect: Dialect) -> list[Callable[[Any], A
     return found
 
 
-def _for_driver(
-    connection: Connection, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]
-) -> tuple[str, list[Any]]:
+def _shaper(
+    connection: Connection, statement: ClauseElement, names: tuple[str, ...]
+) -> tuple[str, Callable[[Sequence[Any]], Any]]:
+    """The statement's SQL, and what turns a row of the parameters `names` into what the
+    driver takes (a tuple in the statement's order for SQLite's ?, else a mapping), each typed
+    value converted, a distinct value once per call."""
     compiled, processors = _compiled(statement, connection.dialect)
+    given = {name: index for index, name in enumerate(names)}
     convert = {name: _cached(processor) for name, processor in processors.items()}
-    names = set(rows[0])
-    # A parameter a row does not give is the statement's own value, converted once.
-    fixed = {
-        name: convert[name](value) if name in convert else value
-        for name, value in compiled.params.items()
-        if name not in names
-    }
-    converted = [(name, convert[name]) for name in names if name in convert]
-    shaped: list[Any] = [_merged(row, fixed, converted) for row in rows]
-    if compiled.positiontup is not None:  # SQLite's ?: a tuple in the statement's order
-        order = list(compiled.positiontup)
-        pick = itemgetter(*order) if len(order) > 1 else lambda row: (row[order[0]],)
-        shaped = [pick(row) for row in shaped]
-    return compiled.string, shaped
+    # Each parameter is a row's value (converted, or as it is) or the statement's own.
+    slots: list[tuple[int, Callable[[Any], Any] | None, Any]] = []
+    order = list(compiled.positiontup or compiled.params)
+    for name in order:
+        if name in given:
+            slots.append((given[name], convert.get(name), None))
+        else:
+            value = compiled.params[name]
+            slots.append((-1, None, convert[name](value) if name in convert else value))
+    if all(index >= 0 and conv is None for index, conv, _ in slots):
+        plain = [index for index, _, _ in slots]
+        if plain == list(range(len(names))) and compiled.positiontup is not None:
+            return compiled.string, tuple  # already in order, nothing to convert
+
+    def shape(row: Sequence[Any]) -> Any:
+        values = [
+            const if index < 0 else (conv(row[index]) if conv else row[index])
+            for index, conv, const in slots
+        ]
+        return (
+            tuple(values)
+            if compiled.positiontup is not None
+            else dict(zip(order, values, strict=True))
+        )
+
+    return compiled.string, shape
 
 
 @functools.lru_cache(maxsize=64)
@@ -93,24 +125,18 @@ def _compiled(
     return compiled, processors
 
 
-def _merged(
-    row: Mapping[str, Any],
-    fixed: dict[str, Any],
-    converted: list[tuple[str, Callable[[Any], Any]]],
-) -> dict[str, Any]:
-    merged = {**fixed, **row}
-    for name, convert in converted:
-        merged[name] = convert(merged[name])
-    return merged
-
-
 def _cached(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`processor` that converts each distinct value once (values must be hashable)."""
+    """`processor` that converts each distinct value once (an unhashable one, such as a JSON
+    document, each time)."""
     seen: dict[Any, Any] = {}
 
     def convert(value: Any) -> Any:
-        if value not in seen:
-            seen[value] = processor(value)
-        return seen[value]
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = converted = processor(value)
+            return converted
+        except TypeError:
+            return processor(value)
 
     return convert

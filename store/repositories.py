@@ -154,6 +154,19 @@ class SqlPeopleRepository(ports.PeopleRepository):
         wanted = sorted({normal_email(email) for email in emails})
         return _each_in(self.session, tables.people.c.email, wanted)
 
+    def slack_ids(self, emails: Iterable[str]) -> dict[str, str | None]:
+        """Email -> Slack id (None when not known yet) of the people with any of these emails
+        (case-insensitive), read as plain rows: a sync asks for thousands at once."""
+        c = tables.people.c
+        wanted = sorted({normal_email(email) for email in emails})
+        found: dict[str, str | None] = {}
+        for start in range(0, len(wanted), IN_CHUNK):
+            query = select(c.email, c.slack_user_id).where(
+                c.email.in_(wanted[start : start + IN_CHUNK])
+            )
+            found.update((email, slack_id) for email, slack_id in self.session.execute(query))
+        return found
+
     def by_ids(self, person_ids: Iterable[int]) -> list[Person]:
         """The people with any of these ids, by id, a chunk of ids per query."""
         wanted, found = sorted(set(person_ids)), list[Person]()

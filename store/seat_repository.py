@@ -3,8 +3,10 @@ of imports and syncs. Never commits."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping
+import operator
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from store import tables
 from store.db import IN_CHUNK
-from store.many import execute_many, select_once
+from store.many import execute_many, execute_values, select_once
 from workflows import ports
 from workflows.model import (
     OPEN_CASE_STATUSES,
@@ -63,9 +65,42 @@ def _activity() -> sa.Select[Any]:
     return query.where(on_app, _held(), c.email.in_(listed))
 
 
+# What a sync writes of a new seat, and what it may change of a held one.
+_NEW_FIELDS = tuple(field.name for field in dataclasses.fields(ports.NewSeat))
+_NEW_VALUES = operator.attrgetter(*_NEW_FIELDS)
+_NEW_PARAMETERS = tuple(f"new_{name}" for name in _NEW_FIELDS)
+_SAVED_FIELDS = (
+    "tier_key",
+    "status",
+    "last_active_on",
+    "activity_source",
+    "paid_until",
+    "ended_on",
+)
+
+_SAVED_VALUES = operator.attrgetter("id", *_SAVED_FIELDS)
+_SAVED_PARAMETERS = ("row_id", *(f"new_{name}" for name in _SAVED_FIELDS))
+
+
+def _new_values(names: Iterable[str]) -> dict[str, Any]:
+    """Each column named bound to parameter new_NAME (a parameter may not take its name)."""
+    return {name: bindparam(f"new_{name}") for name in names}
+
+
 # Built once: their compiled SQL is kept (store.many) and run for every batch of an import.
 _NEWER_ACTIVITY = _newer_activity()
 _ACTIVITY = _activity()
+_SAVE_ROW = (
+    update(tables.seats)
+    .where(tables.seats.c.id == bindparam("row_id"))
+    .values(_new_values(_SAVED_FIELDS))
+)
+_ADD_NEW = sa.insert(tables.seats).values(status=SeatStatus.ACTIVE, **_new_values(_NEW_FIELDS))
+_HELD_ROWS = (
+    select(*(tables.seats.c[field.name] for field in dataclasses.fields(ports.HeldRow)))
+    .where(tables.seats.c.app_key == bindparam("app"), _held())
+    .order_by(tables.seats.c.email)
+)
 
 
 class SqlSeatRepository(ports.SeatRepository):
@@ -98,6 +133,23 @@ class SqlSeatRepository(ports.SeatRepository):
         if tiers is not None:
             query = query.where(c.tier_key.in_(sorted(tiers)))
         return self.session.scalar(query) or 0
+
+    def held_rows(self, app_key: str) -> list[ports.HeldRow]:
+        """The seats held on the app as plain rows, by email (a sync compares them all)."""
+        rows = select_once(self.session.connection(), _HELD_ROWS, {"app": app_key})
+        return [ports.HeldRow(*row) for row in rows]
+
+    def add_new(self, seats: Sequence[ports.NewSeat]) -> None:
+        """Write new active seats with one executemany."""
+        self.session.flush()
+        rows = list(map(_NEW_VALUES, seats))
+        execute_values(self.session.connection(), _ADD_NEW, _NEW_PARAMETERS, rows)
+
+    def save_rows(self, rows: Sequence[ports.HeldRow]) -> None:
+        """Write what changed of these rows (read by `held_rows`) with one executemany."""
+        self.session.flush()
+        shaped = list(map(_SAVED_VALUES, rows))
+        execute_values(self.session.connection(), _SAVE_ROW, _SAVED_PARAMETERS, shaped)
 
     def held_on(self, app_key: str) -> list[Seat]:
         """Seats held on the app."""

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from workflows.model import AuditEvent
+from workflows.model import AuditEntry, AuditEvent
 from workflows.ports import Clock, UnitOfWork
 
 SYSTEM = "seatkeeper"
@@ -20,31 +21,51 @@ def record(
     uow: UnitOfWork, clock: Clock, actor: str, action: str, subject: str, **data: Any
 ) -> None:
     """Append one audit event in the current unit of work."""
-    uow.audit.append(
-        AuditEvent(at=clock.now(), actor=actor, action=action, subject=subject, data=data)
+    uow.audit.append(AuditEntry(clock.now(), actor, action, subject, data))
+
+
+def chain(
+    entries: Sequence[AuditEntry], last_seq: int, last_hash: str | None
+) -> Iterator[tuple[int, str | None, str]]:
+    """(seq, prev_hash, hash) of each of `entries` appended after the event numbered
+    `last_seq` whose hash is `last_hash` (0 and None for an empty log)."""
+    seq, prev_hash = last_seq, last_hash
+    for entry in entries:
+        seq += 1
+        digest = _digest(
+            seq, entry.at, entry.actor, entry.action, entry.subject, entry.data, prev_hash
+        )
+        yield seq, prev_hash, digest
+        prev_hash = digest
+
+
+def seal(entry: AuditEntry, seq: int, prev_hash: str | None) -> AuditEvent:
+    """The stored event of `entry`, numbered and chained to the one before with a SHA-256
+    hash."""
+    [(_, _, digest)] = chain([entry], seq - 1, prev_hash)
+    return AuditEvent(
+        entry.at, entry.actor, entry.action, entry.subject, entry.data, seq, prev_hash, digest
     )
-
-
-def seal(event: AuditEvent, seq: int, prev_hash: str | None) -> AuditEvent:
-    """Number the event and chain it to the one before with a SHA-256 hash."""
-    event.seq = seq
-    event.prev_hash = prev_hash
-    event.hash = event_hash(event)
-    return event
 
 
 def event_hash(event: AuditEvent) -> str:
     """The hash of an event's content and its predecessor's hash."""
+    return _digest(
+        event.seq, event.at, event.actor, event.action, event.subject, event.data, event.prev_hash
+    )
+
+
+def _digest(
+    seq: int | None,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    subject: str,
+    data: dict[str, Any],
+    prev_hash: str | None,
+) -> str:
     body = json.dumps(
-        [
-            event.seq,
-            event.at.isoformat(),
-            event.actor,
-            event.action,
-            event.subject,
-            event.data,
-            event.prev_hash,
-        ],
+        [seq, at.isoformat(), actor, action, subject, data, prev_hash],
         sort_keys=True,
         separators=(",", ":"),
         default=str,

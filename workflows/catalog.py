@@ -285,6 +285,11 @@ class AppConfig(Strict):
         """The tier with this key, or None."""
         return next((tier for tier in self.tiers if tier.key == key), None)
 
+    @functools.cached_property
+    def tier_keys(self) -> frozenset[str]:
+        """The keys of the app's tiers (a sync checks every seat's against them)."""
+        return frozenset(tier.key for tier in self.tiers)
+
 
 class Config(Strict):
     slack: SlackConfig = Field(default_factory=SlackConfig)

@@ -324,6 +324,21 @@ class Job:
     id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """An audit event as a unit of work stages it, numbered and chained when it commits.
+
+    A plain value, not the stored `AuditEvent`: a sync that finds thousands of seats stages
+    as many entries, and the log writes them with one statement.
+    """
+
+    at: dt.datetime
+    actor: str
+    action: str
+    subject: str
+    data: dict[str, Any]
+
+
 @dataclass(eq=False)
 class AuditEvent:
     at: dt.datetime

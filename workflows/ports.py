@@ -17,13 +17,14 @@ no headers when no answer did: a transport error, or a failure read from a succe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from workflows.catalog import Config
 from workflows.model import (
     ApiToken,
+    AuditEntry,
     AuditEvent,
     CaseStatus,
     DigestRecord,
@@ -35,6 +36,7 @@ from workflows.model import (
     Request,
     RequestStatus,
     Seat,
+    SeatStatus,
     Task,
     TokenScope,
 )
@@ -99,6 +101,37 @@ class SeatRecord:
     # What `last_active_on` is, in words a seat holder understands ("last sign-in"): the
     # reclaim question quotes them, so each connector words what it really reads.
     activity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewSeat:
+    """A seat a vendor lists that Seatkeeper has no record of, written as a plain row: a sync
+    or import finds thousands at once."""
+
+    app_key: str
+    tier_key: str
+    email: str  # normal (`normal_email`)
+    slack_user_id: str | None
+    assigned_on: dt.date
+    paid_until: dt.date | None
+    recorded_at: dt.datetime
+    last_active_on: dt.date | None
+    activity_source: str | None
+
+
+@dataclass(slots=True)
+class HeldRow:
+    """What a sync compares and may change of a held seat, read as a plain row."""
+
+    id: int
+    email: str
+    tier_key: str
+    status: SeatStatus
+    last_active_on: dt.date | None
+    activity_source: str | None
+    paid_until: dt.date | None
+    recorded_at: dt.datetime | None
+    ended_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +265,7 @@ class PeopleRepository(Protocol):
     def by_external_id(self, external_id: str) -> list[Person]: ...
     def undeleted_page(self, offset: int, limit: int) -> tuple[list[Person], int]: ...
     def by_emails(self, emails: Iterable[str]) -> list[Person]: ...
+    def slack_ids(self, emails: Iterable[str]) -> dict[str, str | None]: ...
     def by_ids(self, person_ids: Iterable[int]) -> list[Person]: ...
     def by_slack_ids(self, slack_user_ids: Iterable[str]) -> list[Person]: ...
     def listed_by_directory(self) -> dict[str, bool]: ...
@@ -246,6 +280,9 @@ class SeatRepository(Protocol):
     def count_active(self, app_key: str, tiers: Collection[str] | None = None) -> int: ...
     def held_by(self, email: str) -> list[Seat]: ...
     def held_on(self, app_key: str) -> list[Seat]: ...
+    def held_rows(self, app_key: str) -> list[HeldRow]: ...
+    def add_new(self, seats: Sequence[NewSeat]) -> None: ...
+    def save_rows(self, rows: Sequence[HeldRow]) -> None: ...
     def activity_on(
         self, app_key: str, emails: Iterable[str]
     ) -> dict[str, tuple[dt.date | None, str | None]]: ...
@@ -310,7 +347,7 @@ class JobRepository(Protocol):
 
 
 class AuditLog(Protocol):
-    def append(self, event: AuditEvent) -> None: ...
+    def append(self, entry: AuditEntry) -> None: ...
     def all(self) -> list[AuditEvent]: ...
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from workflows.audit import SYNC, record
 from workflows.catalog import AppConfig, Config
 from workflows.commands import AddFoundSeats, ReconcileSeats, RecordUsage
-from workflows.model import Seat, normal_email
-from workflows.ports import Clock, SeatRecord, UnitOfWork
+from workflows.model import normal_email
+from workflows.ports import Clock, HeldRow, NewSeat, SeatRecord, UnitOfWork
 from workflows.seats import promote_waitlist
 from workflows.states import SEAT, SeatEvent, next_state
 
@@ -58,7 +58,9 @@ def reconcile_seats(
     app_key = cmd.app_key
     app = config.app(app_key)
     drift = SeatDrift(app_key)
-    known = {seat.email.lower(): seat for seat in uow.seats.held_on(app_key)}
+    # Plain rows, not objects: a sync compares every held seat, and only the changed ones
+    # are written back, in one statement.
+    known = {row.email.lower(): row for row in uow.seats.held_rows(app_key)}
     reported = _merge(cmd.records, known)
     missing = sum(1 for email in known if email not in reported)
     if not cmd.accept_removals:
@@ -66,28 +68,47 @@ def reconcile_seats(
         if drift.error:
             return drift
     new = _Newcomers(app_key, uow, clock, [email for email in reported if email not in known])
+    changed: list[HeldRow] = []
     for email, found in sorted(reported.items()):
         seat = known.get(email)
         if seat is None:
             new.add(email, found, app, drift)
             continue
-        tier = _tier(found.tier, seat, app, drift, email)
+        before = (
+            seat.tier_key,
+            seat.status,
+            seat.last_active_on,
+            seat.activity_source,
+            seat.paid_until,
+        )
+        tier = _tier(found.tier, seat.tier_key, app, drift, email)
         if seat.tier_key != tier:
             drift.tier_changes.append((email, seat.tier_key, tier))
             seat.status = next_state(SEAT, seat.status, SeatEvent.CHANGE_TIER)
-            record(
-                uow, clock, SYNC, "seat.tier_changed", _subject(seat), old=seat.tier_key, new=tier
-            )
+            subject = _subject(app_key, email)
+            record(uow, clock, SYNC, "seat.tier_changed", subject, old=seat.tier_key, new=tier)
             seat.tier_key = tier
         drift.activity += _note_activity(seat, found.last_active_on, found.activity)
         seat.paid_until = found.ends_on
+        after = (
+            seat.tier_key,
+            seat.status,
+            seat.last_active_on,
+            seat.activity_source,
+            seat.paid_until,
+        )
+        if after != before:
+            changed.append(seat)
+    new.write()
     for email, seat in sorted(known.items()):
         if email in reported or _newer(seat, cmd.listed_at):
             continue
         seat.status = next_state(SEAT, seat.status, SeatEvent.GONE)
         seat.ended_on = clock.now().date()
-        record(uow, clock, SYNC, "seat.gone", _subject(seat), tier=seat.tier_key)
+        record(uow, clock, SYNC, "seat.gone", _subject(app_key, email), tier=seat.tier_key)
         drift.gone.append(email)
+        changed.append(seat)
+    uow.seats.save_rows(changed)
     if drift.gone:
         promote_waitlist(app_key, uow=uow, config=config, clock=clock)
     return drift
@@ -108,41 +129,66 @@ def add_found_seats(
     held_now = uow.seats.activity_on(cmd.app_key, (r.email for r in cmd.records))
     records = {r.email: r for r in cmd.records if r.email not in held_now}
     new = _Newcomers(cmd.app_key, uow, clock, list(records))
+    app = config.app(cmd.app_key)
     for email, found in sorted(records.items()):
-        new.add(email, found, config.app(cmd.app_key), drift)
+        new.add(email, found, app, drift)
+    new.write()
     return drift
 
 
 def merge_seats(records: Sequence[SeatRecord]) -> list[SeatRecord]:
     """One record per (normal) email, by email, as `reconcile_seats` merges a new seat's."""
-    return [replace(r, email=email) for email, r in sorted(_merge(records, {}).items())]
+    merged = sorted(_merge(records, {}).items())
+    return [r if r.email == email else replace(r, email=email) for email, r in merged]
 
 
 @dataclass
 class _Newcomers:
-    """Seats new to an app: their holders looked up at once, then each added and audited."""
+    """Seats new to an app: their holders looked up at once, each audited as it is found,
+    then all written with one statement."""
 
     app_key: str
     uow: UnitOfWork
     clock: Clock
     emails: list[str]
+    seats: list[NewSeat] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # One query for all holders: a query per seat also flushes the session each time,
         # which made a first sync of thousands of seats take minutes.
-        self.holders = _slack_ids(self.uow, self.emails)
+        self.holders = self.uow.people.slack_ids(self.emails)
         app_key, uow, clock = self.app_key, self.uow, self.clock
         self.revoked = functools.cache(
             lambda: uow.seats.revoked_since(app_key, clock.now().date() - BILLING_MEMORY)
         )
+        self.now = clock.now()
 
     def add(self, email: str, found: SeatRecord, app: AppConfig | None, drift: SeatDrift) -> None:
         tier = _tier(found.tier, None, app, drift, email)
         if found.ends_on is not None and email in self.revoked():
             return  # the cancellation Seatkeeper asked for, billed to the end of its cycle
-        holder = self.holders.get(email)
-        _discover(self.app_key, email, tier, found, holder, uow=self.uow, clock=self.clock)
+        used = newer_activity((None, None), found.last_active_on, found.activity)
+        last_active_on, activity_source = used or (None, None)
+        self.seats.append(
+            NewSeat(
+                self.app_key,
+                tier,
+                email,
+                self.holders.get(email),
+                found.assigned_on or self.now.date(),
+                found.ends_on,
+                self.now,
+                last_active_on,
+                activity_source,
+            )
+        )
+        record(self.uow, self.clock, SYNC, "seat.found", _subject(self.app_key, email), tier=tier)
         drift.found.append(email)
+
+    def write(self) -> None:
+        """Write the seats found."""
+        self.uow.seats.add_new(self.seats)
+        self.seats = []
 
 
 def _removal_problem(missing: int, known: int) -> str | None:
@@ -196,7 +242,7 @@ def _normal_usage(usage: Mapping[str, dt.date]) -> Mapping[str, dt.date]:
     return normal
 
 
-def _merge(records: Sequence[SeatRecord], known: dict[str, Seat]) -> dict[str, SeatRecord]:
+def _merge(records: Sequence[SeatRecord], known: Mapping[str, HeldRow]) -> dict[str, SeatRecord]:
     """One record per email whatever the vendor's order: the stored tier wins, dates merge.
 
     The merged last activity keeps the words of the record it came from.
@@ -224,52 +270,23 @@ def _merge(records: Sequence[SeatRecord], known: dict[str, Seat]) -> dict[str, S
 
 
 def _tier(
-    reported: str | None, seat: Seat | None, app: AppConfig | None, drift: SeatDrift, email: str
+    reported: str | None, stored: str | None, app: AppConfig | None, drift: SeatDrift, email: str
 ) -> str:
-    """The reported tier if the catalog has it; else the stored one, else the first tier."""
-    fallback = seat.tier_key if seat else (app.tiers[0].key if app else "")
+    """The reported tier if the catalog has it; else the `stored` one, else the first tier."""
+    fallback = stored or (app.tiers[0].key if app else "")
     if reported is None or app is None:
         return reported or fallback
-    if app.tier(reported) is None:
+    if reported not in app.tier_keys:
         drift.unknown_tiers.append((email, reported))
         return fallback
     return reported
 
 
-def _slack_ids(uow: UnitOfWork, emails: list[str]) -> dict[str, str | None]:
-    """The directory's Slack id of each of `emails` it knows."""
-    return {person.email: person.slack_user_id for person in uow.people.by_emails(emails)}
-
-
-def _discover(
-    app_key: str,
-    email: str,
-    tier: str,
-    found: SeatRecord,
-    holder: str | None,
-    *,
-    uow: UnitOfWork,
-    clock: Clock,
-) -> None:
-    seat = Seat(
-        app_key=app_key,
-        tier_key=tier,
-        email=email,
-        slack_user_id=holder,
-        assigned_on=found.assigned_on or clock.now().date(),
-        paid_until=found.ends_on,
-        recorded_at=clock.now(),
-    )
-    _note_activity(seat, found.last_active_on, found.activity)
-    uow.seats.add(seat)
-    record(uow, clock, SYNC, "seat.found", _subject(seat), tier=tier)
-
-
-def _newer(seat: Seat, listed_at: dt.datetime | None) -> bool:
+def _newer(seat: HeldRow, listed_at: dt.datetime | None) -> bool:
     return listed_at is not None and seat.recorded_at is not None and seat.recorded_at > listed_at
 
 
-def _note_activity(seat: Seat, day: dt.date | None, words: str | None) -> int:
+def _note_activity(seat: HeldRow, day: dt.date | None, words: str | None) -> int:
     """Record `day` and its words if newer than the seat's; 1 if the seat changed, else 0."""
     after = newer_activity((seat.last_active_on, seat.activity_source), day, words)
     if after is None:
@@ -313,5 +330,5 @@ def _latest(a: dt.date | None, b: dt.date | None) -> dt.date | None:
     return max(d for d in (a, b) if d) if (a or b) else None
 
 
-def _subject(seat: Seat) -> str:
-    return f"seat:{seat.app_key}:{seat.email}"
+def _subject(app_key: str, email: str) -> str:
+    return f"seat:{app_key}:{email}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from bot.runtime.batches import BATCH, Run, batched, in_batches
+from bot.runtime.batches import BATCH, Breather, Run, batched, in_batches
 from bot.runtime.runner import Runner
 from store.db import writer_gap
 from workflows import jobs
@@ -170,15 +170,17 @@ class SeatSync:
 
 def reconcile_in_batches(run: Run, cmd: ReconcileSeats, *, pause: float = 0.0) -> SeatDrift:
     """`reconcile_seats`, with a long listing's new seats first added a batch per transaction
-    (`pause` seconds apart), so a first sync of thousands of seats never holds the write lock
-    for long; what is left (changes, removals) is then reconciled in one transaction."""
+    (the lock left free `pause` seconds after each second of writing), so a first sync of
+    thousands of seats never holds the write lock for long; what is left (changes, removals)
+    is then reconciled in one transaction."""
     listing = merge_seats(cmd.records)
     if len(listing) <= BATCH:
         return run(reconcile_seats, cmd)
     listed = None if cmd.accept_removals else frozenset(r.email for r in listing)
     added = SeatDrift(cmd.app_key)
+    breathe = Breather(pause)
     for number, batch in enumerate(batched(listing)):
-        time.sleep(pause if number else 0.0)
+        breathe()
         done = run(add_found_seats, AddFoundSeats(cmd.app_key, batch, None if number else listed))
         if done.error:
             return done

@@ -24,7 +24,7 @@ import datetime as dt
 import json
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -37,6 +37,7 @@ from workflows.model import (
     ApiToken,
     ApprovalMessage,
     ApprovalStep,
+    AuditEntry,
     AuditEvent,
     CaseStatus,
     DigestRecord,
@@ -61,7 +62,9 @@ from workflows.ports import (
     CaseRepository,
     DigestRepository,
     GroupRepository,
+    HeldRow,
     JobRepository,
+    NewSeat,
     PeopleRepository,
     RequestRepository,
     SeatRepository,
@@ -228,6 +231,10 @@ class FakePeopleRepository(PeopleRepository):
         """The people with any of these emails (case-insensitive), by email."""
         return self._where(lambda p: p.email, {normal_email(e) for e in emails})
 
+    def slack_ids(self, emails: Iterable[str]) -> dict[str, str | None]:
+        """Email -> Slack id of the people with any of these emails."""
+        return {p.email: p.slack_user_id for p in self.by_emails(emails)}
+
     def by_ids(self, person_ids: Iterable[int]) -> list[Person]:
         """The people with any of these ids, by id."""
         self._flush()
@@ -288,6 +295,24 @@ class FakeSeatRepository(SeatRepository):
         """Seats (active or releasing) held on the app, by email."""
         held = [s for s in self.all() if s.app_key == app_key and s.status in HELD]
         return sorted(held, key=lambda s: s.email)
+
+    def held_rows(self, app_key: str) -> list[HeldRow]:
+        """The app's held seats as plain rows (copies: a change is written by `save_rows`)."""
+        names = [f.name for f in fields(HeldRow)]
+        return [HeldRow(*(getattr(s, n) for n in names)) for s in self.held_on(app_key)]
+
+    def add_new(self, seats: Sequence[NewSeat]) -> None:
+        """Add active seats from plain rows."""
+        for new in seats:
+            self.add(Seat(**{f.name: getattr(new, f.name) for f in fields(NewSeat)}))
+
+    def save_rows(self, rows: Sequence[HeldRow]) -> None:
+        """Write the rows' fields to their seats."""
+        by_id = {s.id: s for s in self.all()}
+        for row in rows:
+            seat = by_id[row.id]
+            for f in fields(HeldRow):
+                setattr(seat, f.name, getattr(row, f.name))
 
     def activity_on(
         self, app_key: str, emails: Iterable[str]
@@ -546,12 +571,12 @@ class FakeAuditLog(AuditLog):
     def __init__(self, tables: _Tables, flush: Flush) -> None:
         self._tables, self._flush = tables, flush
 
-    def append(self, event: AuditEvent) -> None:
-        """Chain the event to the last one (seq + 1, its hash) and store it."""
-        event.data = _as_json(event.data, f"data of audit event {event.action}")
+    def append(self, entry: AuditEntry) -> None:
+        """Chain the entry to the last event (seq + 1, its hash) and store it."""
+        data = _as_json(entry.data, f"data of audit event {entry.action}")
         last = self._tables.audit[-1] if self._tables.audit else None
-        seal(event, (last.seq or 0) + 1 if last else 1, last.hash if last else None)
-        self._tables.audit.append(event)
+        seq, prev_hash = ((last.seq or 0) + 1, last.hash) if last else (1, None)
+        self._tables.audit.append(seal(replace(entry, data=data), seq, prev_hash))
 
     def all(self) -> list[AuditEvent]:
         """Every event in order."""
