@@ -84,6 +84,27 @@ def test_db_backup_copies_a_sqlite_database_in_use_to_a_new_file(tmp_path: Path)
     assert again.returncode == 2 and "exists already" in again.stderr
 
 
+@pytest.mark.parametrize(
+    ("upgraded", "destination", "said"),
+    [
+        (False, "copy.db", "seatkeeper: the database x.db does not exist; check SEATKEEPER_"),
+        (True, "gone/copy.db", "seatkeeper: the folder gone does not exist; create it first"),
+    ],
+)
+def test_db_backup_refuses_in_one_line_and_creates_nothing_without_a_source_or_a_folder(
+    tmp_path: Path, upgraded: bool, destination: str, said: str
+) -> None:
+    if upgraded:
+        assert run(tmp_path, "db", "upgrade").returncode == 0
+    before = sorted(tmp_path.rglob("*"))
+
+    done = run(tmp_path, "db", "backup", destination)
+
+    assert done.returncode == 2
+    assert done.stderr.startswith(said) and len(done.stderr.splitlines()) == 1, done.stderr
+    assert sorted(tmp_path.rglob("*")) == before
+
+
 def test_db_backup_of_postgresql_points_at_its_own_tools(tmp_path: Path) -> None:
     done = run(
         tmp_path,
