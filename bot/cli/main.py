@@ -227,7 +227,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             )
         # The worker and scheduler live in the app's lifespan: uvicorn ends it on SIGTERM
         # or Ctrl-C before it re-raises the signal, so running jobs are finished or handed back.
-        app = create_app(container, background=True)
+        app = create_app(container, background=True, socket_mode=args.socket_mode)
         # log_config=None: uvicorn logs through the one handler `logs.configure` set up.
         uvicorn.run(app, host=args.host, port=port, log_config=None)
     return 0
