@@ -24,8 +24,11 @@ def backup_sqlite(engine: Engine, target: Path) -> int:
             f"this is a {engine.dialect.name} database: back it up with its own tools "
             "(pg_dump for PostgreSQL; see the README's backup notes)"
         )
+    _refuse_missing_source(engine.url.database)
     if target.exists():
         raise BackupRefused(f"{target} exists already; name a new file")
+    if not target.parent.is_dir():
+        raise BackupRefused(f"the folder {target.parent} does not exist; create it first")
     raw = engine.raw_connection()
     try:
         source = cast(sqlite3.Connection, raw.driver_connection)
@@ -38,3 +41,14 @@ def backup_sqlite(engine: Engine, target: Path) -> int:
     finally:
         raw.close()
     return int(pages)
+
+
+def _refuse_missing_source(database: str | None) -> None:
+    # Connecting to a SQLite file that is not there would create an empty one and "back it up".
+    if not database or database == ":memory:":
+        raise BackupRefused("an in-memory database cannot be backed up; it ends with its process")
+    if not Path(database).is_file():
+        raise BackupRefused(
+            f"the database {database} does not exist; check SEATKEEPER_DATABASE_URL "
+            "and the folder this runs in"
+        )

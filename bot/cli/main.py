@@ -104,8 +104,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--port",
-        type=int,
-        default=int(os.environ.get("PORT", "8000")),
+        type=_port,
+        default=None,  # PORT is read by `serve` alone, so a bad one stops no other command
         help="the port to listen on (default: PORT, else 8000)",
     )
     serve.add_argument(
@@ -215,6 +215,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.web.app import create_app
 
+    port = args.port if args.port is not None else _port_from_env()
     with _open(settings) as container:
         _refuse_without(container.unavailable(), "serve")
         if args.socket_mode:
@@ -226,10 +227,28 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             )
         # The worker and scheduler live in the app's lifespan: uvicorn ends it on SIGTERM
         # or Ctrl-C before it re-raises the signal, so running jobs are finished or handed back.
-        app = create_app(container, background=True)
+        app = create_app(container, background=True, socket_mode=args.socket_mode)
         # log_config=None: uvicorn logs through the one handler `logs.configure` set up.
-        uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+        uvicorn.run(app, host=args.host, port=port, log_config=None)
     return 0
+
+
+def _port(text: str) -> int:
+    """A TCP port number, from `--port` or PORT."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    return port
+
+
+def _port_from_env() -> int:
+    try:
+        return _port(os.environ.get("PORT", "8000"))
+    except argparse.ArgumentTypeError as bad:
+        raise Refusal(CONFIGURATION, f"PORT: {bad}") from None
 
 
 SOCKET_MODE_TOKENS = {

@@ -38,11 +38,14 @@ EVENT_TYPES = frozenset({"event_callback", "url_verification", "app_rate_limited
 SLACK_THREADS = 16
 
 
-def create_app(container: Container, *, background: bool = False) -> FastAPI:
+def create_app(
+    container: Container, *, background: bool = False, socket_mode: bool = False
+) -> FastAPI:
     """The FastAPI app; Bolt's sync dispatch runs in a worker thread, off the event loop.
 
     With `background`, the job worker and the scheduler run for the app's lifetime: a SIGTERM
-    stops them (running jobs finish or are handed back) before the process exits.
+    stops them (running jobs finish or are handed back) before the process exits. With
+    `socket_mode`, Slack's requests come over Socket Mode, and readiness asks for its tokens.
     """
     lifespan = _background(container) if background else None
     threads = CapacityLimiter(SLACK_THREADS)
@@ -70,7 +73,9 @@ def create_app(container: Container, *, background: bool = False) -> FastAPI:
 
     @api.get("/readyz", include_in_schema=False)
     async def readyz() -> Response:
-        report = await run_in_threadpool(readiness, container, background=background)
+        report = await run_in_threadpool(
+            readiness, container, background=background, socket_mode=socket_mode
+        )
         return JSONResponse(report, status_code=200 if report["ready"] else 503)
 
     @api.get("/metrics", include_in_schema=False)

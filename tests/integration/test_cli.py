@@ -803,6 +803,24 @@ def test_check_fails_when_the_bot_is_not_in_the_it_channel_and_says_how_to_invit
     ) in outcome.out
 
 
+def test_check_fails_when_the_bot_is_not_in_the_private_approvals_channel(cli: Cli) -> None:
+    cli.write_config(
+        MANUAL_CONFIG.replace(
+            "{it_channel: C0ITOPS01}", "{it_channel: C0ITOPS01, approvals_channel: G0APPROV1}"
+        )
+    )
+    cli.slack.keep_out("G0APPROV1", "channel_not_found")  # what Slack says of a private one
+
+    outcome = cli("check")
+
+    assert outcome.code == 1
+    assert "ok   slack: the bot can post in the IT channel C0ITOPS01" in outcome.out
+    assert (
+        "FAIL slack: the bot cannot post in the approvals channel G0APPROV1 (channel_not_found); "
+        "invite it there with /invite @Seatkeeper (a private channel must invite it)"
+    ) in outcome.out
+
+
 def test_check_says_the_bot_can_post_in_the_it_channel(cli: Cli) -> None:
     outcome = cli("check")
 

@@ -84,6 +84,27 @@ def test_db_backup_copies_a_sqlite_database_in_use_to_a_new_file(tmp_path: Path)
     assert again.returncode == 2 and "exists already" in again.stderr
 
 
+@pytest.mark.parametrize(
+    ("upgraded", "destination", "said"),
+    [
+        (False, "copy.db", "seatkeeper: the database x.db does not exist; check SEATKEEPER_"),
+        (True, "gone/copy.db", "seatkeeper: the folder gone does not exist; create it first"),
+    ],
+)
+def test_db_backup_refuses_in_one_line_and_creates_nothing_without_a_source_or_a_folder(
+    tmp_path: Path, upgraded: bool, destination: str, said: str
+) -> None:
+    if upgraded:
+        assert run(tmp_path, "db", "upgrade").returncode == 0
+    before = sorted(tmp_path.rglob("*"))
+
+    done = run(tmp_path, "db", "backup", destination)
+
+    assert done.returncode == 2
+    assert done.stderr.startswith(said) and len(done.stderr.splitlines()) == 1, done.stderr
+    assert sorted(tmp_path.rglob("*")) == before
+
+
 def test_db_backup_of_postgresql_points_at_its_own_tools(tmp_path: Path) -> None:
     done = run(
         tmp_path,
@@ -98,17 +119,41 @@ def test_db_backup_of_postgresql_points_at_its_own_tools(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize(
-    ("variable", "value", "said"),
+    ("command", "variable", "value", "said"),
     [
-        ("SEATKEEPER_LOG_LEVEL", "LOUD", "seatkeeper: SEATKEEPER_LOG_LEVEL must be one of DEBUG"),
-        ("SEATKEEPER_LOG_FORMAT", "xml", "seatkeeper: SEATKEEPER_LOG_FORMAT: should be 'text'"),
-        ("SEATKEEPER_LEASE_SECONDS", "1", "seatkeeper: SEATKEEPER_LEASE_SECONDS: should be"),
+        (
+            "db upgrade",
+            "SEATKEEPER_LOG_LEVEL",
+            "LOUD",
+            "seatkeeper: SEATKEEPER_LOG_LEVEL must be one of DEBUG",
+        ),
+        (
+            "db upgrade",
+            "SEATKEEPER_LOG_FORMAT",
+            "xml",
+            "seatkeeper: SEATKEEPER_LOG_FORMAT: should be 'text'",
+        ),
+        (
+            "db upgrade",
+            "SEATKEEPER_LEASE_SECONDS",
+            "1",
+            "seatkeeper: SEATKEEPER_LEASE_SECONDS: should be",
+        ),
+        ("serve", "PORT", "abc", "seatkeeper: PORT: 'abc' is not a port number (1 to 65535)"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_the_variable(
-    tmp_path: Path, variable: str, value: str, said: str
+    tmp_path: Path, command: str, variable: str, value: str, said: str
 ) -> None:
-    done = run(tmp_path, "db", "upgrade", **{variable: value})
+    done = run(tmp_path, *command.split(), **{variable: value})
 
     assert done.returncode == 2
     assert done.stderr.startswith(said) and len(done.stderr.splitlines()) == 1, done.stderr
+
+
+def test_a_bad_port_concerns_only_serve(tmp_path: Path) -> None:
+    version = run(tmp_path, "--version", PORT="abc")
+    upgraded = run(tmp_path, "db", "upgrade", PORT="abc")
+
+    assert version.returncode == 0 and version.stdout.startswith("seatkeeper "), version.stderr
+    assert upgraded.returncode == 0, upgraded.stderr

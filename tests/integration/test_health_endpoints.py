@@ -30,23 +30,32 @@ PASSWORD = "pg-s3cret-pass"
 
 
 def container(
-    database_url: str, slack_url: str | None = None, *, token: str | None = None, **options: Any
+    database_url: str,
+    slack_url: str | None = None,
+    *,
+    token: str | None = None,
+    slack_env: dict[str, str] | None = None,
+    **options: Any,
 ) -> Container:
-    """The app's objects on `database_url`; Slack configured when `token` is given."""
+    """The app's objects on `database_url`; Slack configured for HTTP when `token` is given,
+    else with the variables in `slack_env`."""
     env = {"SEATKEEPER_DATABASE_URL": database_url, "SEATKEEPER_WORKER_INTERVAL": "0.05"}
     if slack_url is not None:
         env["SLACK_API_URL"] = slack_url
     if token is not None:
         env |= {"SLACK_BOT_TOKEN": token, "SLACK_SIGNING_SECRET": SECRET}
+    env |= slack_env or {}
     config = parse_config("slack: {it_channel: C0ITOPS01}\n", source="test.yml", env=env)
     return build(settings_from_env(env), config, env=env, **options)
 
 
 @contextmanager
-def served(app: Container, *, background: bool = False) -> Iterator[TestClient]:
+def served(
+    app: Container, *, background: bool = False, socket_mode: bool = False
+) -> Iterator[TestClient]:
     """The HTTP app over `app`, its lifespan (and so any background work) running."""
     try:
-        with TestClient(create_app(app, background=background)) as client:
+        with TestClient(create_app(app, background=background, socket_mode=socket_mode)) as client:
             yield client
     finally:
         app.close()
@@ -92,6 +101,31 @@ def test_readyz_is_503_until_slack_is_configured_then_200(
         "checks": {"database": "ok", "worker": "ok", "scheduler": "ok", "slack": "ok"},
         "dead_jobs": 0,
     }
+
+
+BOT = {"SLACK_BOT_TOKEN": "xoxb-test"}
+APP_TOKEN = {"SLACK_APP_TOKEN": "xapp-test"}
+SIGNING = {"SLACK_SIGNING_SECRET": SECRET}
+
+
+@pytest.mark.parametrize(
+    ("slack_env", "socket_mode", "said"),
+    [
+        (BOT | APP_TOKEN, False, "not configured: set SLACK_SIGNING_SECRET"),
+        (BOT | APP_TOKEN, True, "ok"),
+        (BOT | SIGNING, True, "not configured: set SLACK_APP_TOKEN"),
+        ({}, True, "not configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN"),
+    ],
+)
+def test_readyz_asks_for_the_slack_settings_of_the_way_slack_reaches_the_server(
+    database_url: str, slack_env: dict[str, str], socket_mode: bool, said: str
+) -> None:
+    app = container(database_url, slack_env=slack_env)
+    with served(app, socket_mode=socket_mode) as client:
+        response = client.get("/readyz")
+
+    assert response.json()["checks"]["slack"] == said
+    assert response.status_code == (200 if said == "ok" else 503)
 
 
 @pytest.mark.parametrize("where", ["sqlite_in_a_removed_folder", "postgresql_on_a_closed_port"])

@@ -4,12 +4,11 @@ appears only with --debug."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
-from tests.integration.console import run
+from tests.integration.console import assert_one_line, closed_port, run
 
 # One SCIM app and one Google Workspace app whose secrets are not set; the key is the app's.
 CONFIG = """\
@@ -41,25 +40,11 @@ PEOPLE = (
 )
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     (tmp_path / "seatkeeper.yml").write_text(CONFIG % {"port": closed_port()})
     (tmp_path / "people.csv").write_text(PEOPLE)
     return tmp_path
-
-
-def assert_one_line(done: object, code: int, start: str) -> None:
-    stderr = done.stderr  # type: ignore[attr-defined]
-    assert done.returncode == code, stderr  # type: ignore[attr-defined]
-    assert stderr.startswith(f"seatkeeper: {start}"), stderr
-    assert len(stderr.splitlines()) == 1 and "Traceback" not in stderr, stderr
 
 
 # --- secrets where they are used ---------------------------------------------------------
