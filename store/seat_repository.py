@@ -10,11 +10,22 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, String, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from store import tables
-from store.db import IN_CHUNK
+from store.db import IN_CHUNK, is_postgres
 from store.many import execute_many, execute_values, select_once
 from workflows import ports
 from workflows.model import (
@@ -25,6 +36,8 @@ from workflows.model import (
 )
 
 HELD = (SeatStatus.ACTIVE, SeatStatus.RELEASING)
+# New seats written at once from which PostgreSQL's statistics may be too old to plan with.
+STALE_AFTER = 500
 
 
 def _held() -> ColumnElement[bool]:
@@ -144,6 +157,18 @@ class SqlSeatRepository(ports.SeatRepository):
         self.session.flush()
         rows = list(map(_NEW_VALUES, seats))
         execute_values(self.session.connection(), _ADD_NEW, _NEW_PARAMETERS, rows)
+        if len(rows) >= STALE_AFTER and is_postgres(self.session):
+            self._analyze_if_stale(len(rows))
+
+    def _analyze_if_stale(self, added: int) -> None:
+        """Have PostgreSQL count the seats again when `added` is a large share of what it
+        believes there are: a first sync fills an empty table, and a plan made for an empty
+        table reads every seat once per email looked up (the next batch's lookups took 3 s)."""
+        believed = self.session.scalar(
+            text("SELECT reltuples FROM pg_class WHERE oid = 'seats'::regclass")
+        )
+        if believed is None or added * 10 > max(believed, 0):
+            self.session.execute(text("ANALYZE seats"))
 
     def save_rows(self, rows: Sequence[ports.HeldRow]) -> None:
         """Write what changed of these rows (read by `held_rows`) with one executemany."""
