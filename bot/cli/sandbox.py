@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import errno
 import logging
 import os
 import shutil
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
+from anyio import to_thread
 
 from bot.cli.config_file import config_file, refusing_invalid_config
 from bot.cli.failures import CONFIGURATION, Refusal
@@ -85,8 +87,15 @@ def _run(
 ) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run otherwise
     url = base_url(args.host, args.port)
-    with refusing_invalid_config():
-        app = open_sandbox(config, database_url, url=url, env=env)
+    # The port is taken before anything starts: the app calls Slack's Web API there with the
+    # sandbox's bot token, so it must never be someone else's server.
+    listener = _listen(args.host, args.port)
+    try:
+        with refusing_invalid_config():
+            app = open_sandbox(config, database_url, url=url, env=env)
+    except BaseException:
+        listener.close()
+        raise
     # A database that cannot be used propagates: `main` says so in one line (exit code 3).
     try:
         problem = prepare(app)
@@ -105,25 +114,58 @@ def _run(
             log_config=None,  # through the one handler `logs.configure` set up
             timeout_graceful_shutdown=GRACE_SECONDS,
         )
-        server = _Announcing(served, f"Seatkeeper sandbox: {url}/sandbox/ (Ctrl-C stops it)")
+        line = f"Seatkeeper sandbox: {url}/sandbox/ (Ctrl-C stops it)"
+        server = _SandboxServer(served, line, stop_first=app.container.background.stop)
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C, raised again once it stopped
-            server.run()
+            server.run(sockets=[listener])
     finally:
+        listener.close()
         app.close()
     return 0
 
 
-class _Announcing(uvicorn.Server):
-    """A server that says where it is once it listens, so the URL it prints answers at once."""
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to `host` and `port` and listening, as uvicorn would bind it; a port in
+    use or an address this machine lacks stops the command (exit code 2)."""
+    address = host.strip("[]")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # not refused in TIME_WAIT
+        sock.bind((address, port))
+        sock.listen()
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise Refusal(
+                CONFIGURATION, f"port {port} on {host} is in use; choose another with --port"
+            ) from None
+        reason = exc.strerror or str(exc)
+        raise Refusal(CONFIGURATION, f"cannot listen on {host} port {port}: {reason}") from None
+    return sock
 
-    def __init__(self, config: uvicorn.Config, line: str) -> None:
+
+class _SandboxServer(uvicorn.Server):
+    """A server that says where it is once it listens, so the URL it prints answers at once,
+    and that stops the job worker and the scheduler before it stops listening: the app's
+    running jobs call the sandbox's Web API on this very server."""
+
+    def __init__(
+        self, config: uvicorn.Config, line: str, *, stop_first: Callable[[], None]
+    ) -> None:
         super().__init__(config)
         self.line = line
+        self.stop_first = stop_first
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:
             print(self.line, flush=True)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # The lifespan stops them again after the listener closed; by then nothing runs.
+        await to_thread.run_sync(self.stop_first)
+        await super().shutdown(sockets)
 
 
 def _exit_on_sigterm() -> None:

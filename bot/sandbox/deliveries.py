@@ -98,7 +98,7 @@ def block_actions(
         **_actor(team, user),
         "trigger_id": trigger_id,
         "state": {"values": state or {}},
-        "actions": [action | {"action_ts": f"{time.time():.6f}"}],
+        "actions": [{"action_ts": f"{time.time():.6f}"} | action],  # unless the action has one
         **where,
     }
     return _interaction(payload)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import threading
 from http.server import ThreadingHTTPServer
 from typing import Self
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from bot.sandbox.loopback import Answer, LoopbackHandler, json_answer
-from bot.sandbox.workspace import AnswerDropped, SlackWorkspace, decode_body, refusal
+from bot.sandbox.web_request import read_call
+from bot.sandbox.workspace import AnswerDropped, SlackWorkspace, refusal
 
 
 class LocalSlack(SlackWorkspace):
@@ -72,14 +73,23 @@ class _Handler(LoopbackHandler):
         split = urlsplit(self.path)
         via, _, method = split.path.rpartition("/api/")
         try:
-            body = decode_body(self.read_body(), self.headers.get("Content-Type"))
+            call = read_call(
+                self.read_body(),
+                self.headers.get("Content-Type"),
+                split.query,
+                self.headers.get("Authorization"),
+            )
         except ValueError as unreadable:
             return json_answer(200, refusal(str(unreadable)))
-        params = dict(parse_qsl(split.query)) | body
-        auth = self.headers.get("Authorization", "")
-        token = auth.removeprefix("Bearer ").strip() or params.pop("token", None)
-        params.pop("token", None)
         try:
-            return json_answer(*self.slack.handle(method, params, token, via.strip("/")))
+            answer = self.slack.handle(
+                method,
+                call.params,
+                call.token,
+                via.strip("/"),
+                verb=self.command,
+                token_in=call.token_in,
+            )
         except AnswerDropped:
             return None
+        return json_answer(*answer)

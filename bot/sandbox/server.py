@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -32,7 +31,8 @@ from bot.sandbox.elements import Refusal
 from bot.sandbox.player import Sandbox
 from bot.sandbox.state import people, state_for
 from bot.sandbox.timeline import Timeline
-from bot.sandbox.workspace import decode_body, refusal
+from bot.sandbox.web_request import read_call
+from bot.sandbox.workspace import refusal
 from bot.web.app import create_app
 
 WAIT_SECONDS = 20.0  # a long poll answers at the latest after this, changed or not
@@ -147,16 +147,18 @@ def include_sandbox(
 
     @api.api_route("/sandbox/slack/api/{method}", methods=["GET", "POST"], include_in_schema=False)
     async def web_api(method: str, request: Request) -> Response:
+        headers = request.headers
         try:
-            body = decode_body(await request.body(), request.headers.get("content-type"))
+            call = read_call(
+                await request.body(),
+                headers.get("content-type"),
+                request.url.query,
+                headers.get("authorization"),
+            )
         except ValueError as unreadable:
             return JSONResponse(refusal(str(unreadable)))
-        params = dict(parse_qsl(request.url.query)) | body
-        auth = request.headers.get("authorization", "")
-        token = auth.removeprefix("Bearer ").strip() or params.get("token")
-        params.pop("token", None)
-        status, answer, headers = sandbox.web_api(method, params, token)
-        return JSONResponse(answer, status_code=status, headers=headers)
+        status, answer, extra = sandbox.web_api(method, call.params, call.token)
+        return JSONResponse(answer, status_code=status, headers=extra)
 
     @api.post("/sandbox/slack/response/{response_id}", include_in_schema=False)
     async def response_url(response_id: str, request: Request) -> Response:

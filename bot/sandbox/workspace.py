@@ -7,29 +7,26 @@ token problems, and it refuses messages and views that break Block Kit or Slack'
 (recording why in `invalid`). When it fails itself on a call, it answers HTTP 500 with the
 error's text (and records the call with that error), so the caller says why. `LocalSlack`
 (`bot.sandbox.local`) serves it on a loopback port; the browser sandbox serves it too.
+The members' methods (users.*, and for an admin's user token team.billableInfo and
+team.accessLogs) are `bot.sandbox.members`'.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import json
 import secrets
 import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl
-from zoneinfo import ZoneInfo
 
 from bot.sandbox.blockkit import validate_message, validate_view
 from bot.sandbox.loopback import failure
+from bot.sandbox.members import USER_TOKEN_ONLY, Members, Refused
 from bot.sandbox.rate_limits import Early, Limits
 
-JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
 TRIGGER_TTL_SECONDS = 3.0
 Reply = tuple[int, dict[str, Any], dict[str, str]]  # HTTP status, JSON body, extra headers
 
@@ -42,6 +39,8 @@ class Call:
     params: dict[str, Any]
     error: str | None = None
     via: str = ""  # the path before /api/ in the caller's base URL, to tell callers apart
+    verb: str = "POST"  # the HTTP method it came with
+    token_in: str = "header"  # where the token came: "header" (Bearer), "params" or ""
 
 
 class SlackWorkspace:
@@ -56,9 +55,11 @@ class SlackWorkspace:
         bot_id: str = "B0BOT0001",
         app_id: str = "A0APP0001",
         team_name: str = "Seatkeeper Test",
+        user_token: str | None = None,
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token, self.team_id, self.bot_user_id = token, team_id, bot_user_id
+        self.user_token = user_token  # an admin's user token (xoxp-), for the admin methods
         self.bot_id, self.app_id, self.team_name = bot_id, app_id, team_name
         self._now = now
         self._lock = threading.RLock()
@@ -68,7 +69,7 @@ class SlackWorkspace:
         self.ephemerals: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}  # view id -> current view
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> message
-        self._users: dict[str, dict[str, Any]] = {}
+        self.members = Members(team_id)  # users.*, team.billableInfo and team.accessLogs
         self._triggers: dict[str, float | None] = {}  # trigger id -> issued at, None once used
         self._failures: dict[str, deque[tuple[int, int, str | None]]] = defaultdict(deque)
         self._drops: dict[str, int] = defaultdict(int)
@@ -83,11 +84,9 @@ class SlackWorkspace:
             "views.open": self._views_open,
             "views.publish": self._views_publish,
             "views.update": self._views_update,
-            "users.lookupByEmail": self._lookup_by_email,
-            "users.info": self._users_info,
             "conversations.history": self._history,
             "conversations.replies": self._replies,
-        }
+        } | self.members.handlers()
         # Called with each carried-out call before its answer is sent: a test can stop the
         # caller there (kill the app after Slack took a message) or drop this answer.
         self.before_reply: Callable[[Call], None] | None = None
@@ -104,18 +103,25 @@ class SlackWorkspace:
     def add_user(
         self,
         user_id: str,
-        email: str,
+        email: str | None,
         name: str = "",
         tz: str = "Europe/London",
         is_bot: bool = False,
         deleted: bool = False,
+        billable: bool | None = None,
     ) -> dict[str, Any]:
-        """Register a workspace member for users.info / users.lookupByEmail; returns the user."""
-        user = _user_object(user_id, self.team_id, email, name or email.split("@")[0], tz)
-        user.update(is_bot=is_bot, deleted=deleted)
+        """Add a workspace member (`email` None: one whose email the token cannot read);
+        Slack bills for them when `billable`, by default a person not deactivated."""
+        name = name or (email.split("@")[0] if email else user_id.lower())
         with self._lock:
-            self._users[user_id] = user
-        return user
+            return self.members.add(
+                user_id, email, name, tz, is_bot=is_bot, deleted=deleted, billable=billable
+            )
+
+    def log_access(self, user_id: str, *at: int) -> None:
+        """`user_id` used Slack at each epoch second in `at` (rows of team.accessLogs)."""
+        with self._lock:
+            self.members.log_access(user_id, *at)
 
     def new_trigger_id(self) -> str:
         """Issue a trigger id that views.open accepts once, within 3 seconds."""
@@ -187,9 +193,16 @@ class SlackWorkspace:
     # --- dispatch --------------------------------------------------------------------
 
     def handle(
-        self, method: str, params: dict[str, Any], token: str | None, via: str = ""
+        self,
+        method: str,
+        params: dict[str, Any],
+        token: str | None,
+        via: str = "",
+        *,
+        verb: str = "POST",
+        token_in: str = "header",
     ) -> Reply:
-        """Answer one API call as Slack would (`via`: which caller, for the record)."""
+        """Answer one API call as Slack would (`via`, `verb` and `token_in`: for the record)."""
         arrived = self._now()  # before waiting for the lock: an answer given meanwhile is news
         with self._lock:
             try:
@@ -197,7 +210,7 @@ class SlackWorkspace:
             except Exception as broken:  # recorded and answered, so the caller says why
                 status, body, headers = 500, failure(broken), {}
             error = None if body.get("ok") else str(body.get("error"))
-            call = Call(method, params, error, via)
+            call = Call(method, params, error, via, verb, token_in if token else "")
             self.calls.append(call)
         if self.before_reply is not None:
             self.before_reply(call)
@@ -215,8 +228,10 @@ class SlackWorkspace:
             return 200, refusal("unknown_method"), {}
         if not token:
             return 200, refusal("not_authed"), {}
-        if token != self.token:
+        if token not in (self.token, self.user_token):
             return 200, refusal("invalid_auth"), {}
+        if token == self.token and method in USER_TOKEN_ONLY:
+            return 200, dict(USER_TOKEN_ONLY[method]), {}
         now = self._now()
         channel = str(params.get("channel") or "")
         channel = _dm_id(channel) if channel[:1] in ("U", "W") else channel
@@ -235,6 +250,8 @@ class SlackWorkspace:
             return 200, {"ok": True, **self._handlers[method](params)}, {}
         except _SlackError as refused:
             return 200, refused.body, {}
+        except Refused as refused:
+            return 200, refusal(str(refused)), {}
 
     # --- methods ---------------------------------------------------------------------
 
@@ -255,7 +272,7 @@ class SlackWorkspace:
         if not users:
             raise _SlackError("users_list_not_supplied")
         for user_id in users:
-            if self._users.get(user_id, {}).get("deleted"):
+            if self.members.users.get(user_id, {}).get("deleted"):
                 raise _SlackError("user_disabled")
         channel = _dm_id(users[0]) if len(users) == 1 else "G" + "".join(u[1:] for u in users)
         return {"channel": {"id": channel}, "no_op": True, "already_open": True}
@@ -374,19 +391,6 @@ class SlackWorkspace:
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
-    def _lookup_by_email(self, params: dict[str, Any]) -> dict[str, Any]:
-        email = str(params.get("email", "")).lower()
-        for user in self._users.values():
-            if user["profile"].get("email", "").lower() == email and not user["deleted"]:
-                return {"user": json.loads(json.dumps(user))}
-        raise _SlackError("users_not_found")  # deactivated users are not found either
-
-    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        user = self._users.get(str(params.get("user", "")))
-        if user is None:
-            raise _SlackError("user_not_found")
-        return {"user": json.loads(json.dumps(user)) | {"locale": "en-GB"}}
-
     # --- helpers ---------------------------------------------------------------------
 
     def _check_message(self, method: str, params: dict[str, Any]) -> None:
@@ -461,35 +465,6 @@ class _SlackError(Exception):
         self.body = refusal(error) | ({"errors": errors} if errors else {})
 
 
-def decode_body(raw: bytes, content_type: str | None) -> dict[str, Any]:
-    """JSON or form body to params; JSON-encoded fields (blocks, view...) become objects.
-
-    Raises ValueError carrying the error code Slack gives for an unreadable body.
-    """
-    content_type = str(content_type or "").split(";")[0].strip().lower()
-    if not raw.strip():
-        return {}
-    if content_type == "application/json":
-        try:
-            params = json.loads(raw)
-        except ValueError:
-            raise ValueError("invalid_json") from None
-        if not isinstance(params, dict):
-            raise ValueError("json_not_object")
-    elif content_type in ("application/x-www-form-urlencoded", ""):
-        try:
-            params = dict(parse_qsl(raw.decode(), keep_blank_values=True, strict_parsing=True))
-        except ValueError:
-            raise ValueError("invalid_form_data") from None
-    else:
-        raise ValueError("invalid_post_type")  # e.g. multipart: files.* are not faked
-    for field in JSON_FIELDS:
-        if isinstance(params.get(field), str):
-            with contextlib.suppress(ValueError):  # left as a string: validation reports it
-                params[field] = json.loads(params[field])
-    return params
-
-
 def refusal(error: str) -> dict[str, Any]:
     """The body of an ordinary Web API error: `ok: false` and its code."""
     return {"ok": False, "error": error}
@@ -510,24 +485,3 @@ def _dm_id(user_id: str) -> str:
 def _check_hash(params: dict[str, Any], current: dict[str, Any] | None) -> None:
     if params.get("hash") and current is not None and params["hash"] != current["hash"]:
         raise _SlackError("hash_conflict")
-
-
-def _user_object(user_id: str, team_id: str, email: str, name: str, tz: str) -> dict[str, Any]:
-    """A user as users.info shows it (field names from the java-slack-sdk samples)."""
-    now = datetime.now(ZoneInfo(tz))
-    offset = now.utcoffset()
-    names = ("real_name", "real_name_normalized", "display_name", "display_name_normalized")
-    flags = ("is_admin", "is_owner", "is_primary_owner", "is_restricted", "is_ultra_restricted")
-    return {
-        "id": user_id,
-        "team_id": team_id,
-        "name": name,
-        "deleted": False,
-        "real_name": name,
-        "tz": tz,
-        "tz_label": now.tzname() or tz,
-        "tz_offset": int(offset.total_seconds()) if offset else 0,
-        "profile": dict.fromkeys(names, name) | {"email": email, "team": team_id},
-        **dict.fromkeys((*flags, "is_bot", "is_app_user"), False),
-        "updated": 1_700_000_000,
-    }

@@ -1,7 +1,8 @@
 """Browser tests: the real `seatkeeper demo` in a child process, driven through Debian's
 Chromium with Playwright, as a person would use the page. Any JavaScript error or console
 error fails the test; screenshots are kept under the test's tmp path (and in
-SEATKEEPER_SCREENSHOTS when set)."""
+SEATKEEPER_SCREENSHOTS when set). `opened` opens such a page on any sandbox, one served in the
+test's own process included."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,10 +122,9 @@ class Screenshots:
             self.page.screenshot(path=folder / f"{self.test}-{self.count:02d}-{name}.png")
 
 
-@pytest.fixture
-def page(
-    browser: Browser, demo: Demo, tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[Page]:
+@contextmanager
+def opened(browser: Browser, url: str) -> Iterator[Page]:
+    """A new page at `url`; any JavaScript or console error in it fails the test at the end."""
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(WAIT_MS)
     opened = context.new_page()
@@ -137,10 +138,16 @@ def page(
             else None
         ),
     )
-    opened.goto(demo.url)
+    opened.goto(url)
     yield opened
     context.close()
     assert problems == [], problems
+
+
+@pytest.fixture
+def page(browser: Browser, demo: Demo) -> Iterator[Page]:
+    with opened(browser, demo.url) as running:
+        yield running
 
 
 @pytest.fixture

@@ -1,13 +1,19 @@
-"""A person tries Seatkeeper in the demo's sandbox page: requests and approvals, a denial with
-a reason, idle-seat questions and a reclaim after moving the clock, and the digest."""
+"""A person tries Seatkeeper in the demo's sandbox page: requests and approvals, a request
+needed until a date, a denial with a reason, idle-seat questions and a reclaim after moving the
+clock, and the digest; and what Slack would refuse, listed beside it all."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+from slack_sdk.errors import SlackApiError
 
-from tests.browser.conftest import Screenshots
+from tests.browser.conftest import Screenshots, opened
+from tests.integration.sandbox_harness import served_demo
 
 # Acme's people (bot/sandbox/demo_org.py), by the name the page shows: Lucas reports to Marcus;
 # Priya owns Figma; Tom is an IT admin. Kevin (Notion), Jack (Miro, fulfilled by hand) and Ben
@@ -85,6 +91,28 @@ def test_a_request_is_approved_and_the_requester_sees_it_in_their_thread(
     expect(calls).to_contain_text("assign")
     expect(calls).to_contain_text("lucas.silva@acme.example")
     shot("requester-thread")
+
+
+def test_a_request_needed_until_a_date_picked_in_the_form_shows_that_date(
+    page: Page, shot: Screenshots
+) -> None:
+    until = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=90)
+    shown = f"{until:%b} {until.day}, {until.year}"  # Slack's {date_short_pretty}
+    be(page, REQUESTER)
+    type_command(page, "/license")
+    form = page.get_by_role("dialog", name="Request software")
+    form.get_by_label("App and tier").select_option(label="Standard · USD 10.00/month")  # Miro
+    form.get_by_label("Why do you need it?").fill("A quarter of design workshops")
+    form.get_by_label("Needed until").fill(until.isoformat())
+    shot("request-form-with-end-date")
+    form.get_by_role("button", name="Request").click()
+    expect(form).to_be_hidden()
+    expect(messages(page).first).to_contain_text(f"needed until {shown}")
+
+    be(page, MANAGER)
+    ask = messages(page).filter(has_text=f"@{REQUESTER} requests Miro Standard").first
+    expect(ask).to_contain_text(f"Needed until{shown}")
+    shot("approver-dm-with-end-date")
 
 
 def test_a_denial_asks_for_a_reason_which_the_requester_is_told(
@@ -170,3 +198,25 @@ def test_an_admin_posts_the_digest_to_the_it_channel_on_demand(
     expect(page.get_by_role("heading", name="Home")).to_be_visible()
     expect(page.get_by_role("tabpanel").get_by_role("button", name="Request").first).to_be_visible()
     shot("home")
+
+
+def test_a_message_slack_would_refuse_is_listed_on_the_page_with_the_reasons(
+    browser: Browser, tmp_path: Path, database_url: str
+) -> None:
+    # In this process, to hold the app's own Web API client: the app can be made to send a
+    # header Block Kit refuses, which no click on the page makes it send.
+    with served_demo(tmp_path, database_url) as served, opened(browser, served.url) as page:
+        be(page, ADMIN)
+        refused = page.get_by_role("region", name=re.compile("^Slack would refuse"))
+        expect(refused).to_contain_text("Nothing so far")
+        bolt, channel = served.app.container.bolt, served.app.container.config.slack.it_channel
+        assert bolt is not None and channel is not None
+
+        with pytest.raises(SlackApiError, match="invalid_blocks"):
+            header = {"type": "header", "text": {"type": "mrkdwn", "text": "*not plain*"}}
+            bolt.client.chat_postMessage(channel=channel, text="Digest", blocks=[header])
+
+        expect(refused).to_have_accessible_name("Slack would refuse (1)")
+        [entry] = refused.get_by_role("listitem").filter(has_text="chat.postMessage").all()
+        expect(entry).to_contain_text("chat.postMessage: invalid_blocks")
+        expect(entry.get_by_role("listitem").first).to_contain_text("blocks[0]")

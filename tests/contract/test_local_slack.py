@@ -22,6 +22,7 @@ from tests.contracts import load_json
 from tests.fakes.slack_requests import sign, slash_command
 
 TOKEN = "xoxb-test-token"
+ADMIN = "xoxp-admin-user-token"  # an admin's user token, for the admin-only methods
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*Figma* seat approved"}}
 MODAL = {
     "type": "modal",
@@ -436,19 +437,95 @@ def test_every_served_method_is_in_the_openapi_spec(fake: LocalSlack) -> None:
             "chat.postEphemeral",
             lambda c: c.chat_postEphemeral(channel="C1", user="U0ALICE01", text="hi"),
         ),
+        ("users.list", lambda c: c.users_list(limit=1)),
+        ("team.accessLogs", lambda c: WebClient(ADMIN, base_url=c.base_url).team_accessLogs()),
     ],
 )
 def test_responses_use_only_field_names_slack_sends(
     fake: LocalSlack, client: WebClient, method: str, call: Any
 ) -> None:
+    fake.user_token = ADMIN
     fake.add_user("U0ALICE01", "alice@example.com")
+    fake.add_user("U0BOB0001", "bob@example.com")
+    fake.log_access("U0ALICE01", 1_795_132_800)
     shape = load_json(f"payload-shapes/web-api-responses/{method}.json")
     assert keys_outside(call(client).data, shape) == []
 
 
+def test_billable_info_is_keyed_by_user_id_with_the_fields_of_slacks_example(
+    fake: LocalSlack,
+) -> None:
+    fake.user_token = ADMIN
+    fake.add_user("U0ALICE01", "alice@example.com")
+    fake.add_user("U0GUEST01", "guest@example.com", billable=False)
+    spec = load_json("slack_web_openapi_v2.json")["paths"]["/team.billableInfo"]
+    [example] = spec["get"]["responses"]["200"]["examples"].values()
+    shape = next(iter(example["billable_info"].values()))
+
+    answer = WebClient(ADMIN, base_url=fake.url).team_billableInfo().data
+
+    assert set(answer) <= set(example) | {"response_metadata"}
+    assert answer["billable_info"] == {
+        "U0ALICE01": {"billing_active": True},
+        "U0GUEST01": {"billing_active": False},
+    }
+    assert all(set(info) == set(shape) for info in answer["billable_info"].values())
+
+
+def test_members_are_listed_a_page_at_a_time_from_slacks_opaque_cursors(
+    fake: LocalSlack, client: WebClient
+) -> None:
+    for n in range(5):
+        fake.add_user(f"U0PERSON{n}", f"p{n}@example.com")
+
+    # The SDK follows next_cursor; each page it yields is the same response object, refilled.
+    pages = [
+        ([m["id"] for m in page["members"]], page["response_metadata"]["next_cursor"])
+        for page in client.users_list(limit=2)
+    ]
+
+    assert [ids for ids, _ in pages] == [
+        ["U0PERSON0", "U0PERSON1"],
+        ["U0PERSON2", "U0PERSON3"],
+        ["U0PERSON4"],
+    ]
+    assert pages[0][1] == "dXNlcjpVMFBFUlNPTjI="  # base64 of user:U0PERSON2, as Slack's are
+    assert error_of(lambda: client.users_list(cursor="bm90LWEtdXNlcg==")) == "invalid_cursor"
+
+
+def test_access_logs_are_newest_first_in_numbered_pages(fake: LocalSlack) -> None:
+    fake.user_token = ADMIN
+    fake.add_user("U0ALICE01", "alice@example.com")
+    fake.log_access("U0ALICE01", 100, 300, 200)
+    admin = WebClient(ADMIN, base_url=fake.url)
+
+    first, last = admin.team_accessLogs(count=2, page=1), admin.team_accessLogs(count=2, page=2)
+
+    assert [login["date_last"] for login in first["logins"] + last["logins"]] == [300, 200, 100]
+    assert last["paging"] == {"count": 2, "total": 3, "page": 2, "pages": 2}
+    assert error_of(lambda: admin.team_accessLogs(page=101)) == "over_pagination_limit"
+
+
+def test_a_bot_token_cannot_call_the_admin_methods_and_a_user_token_can(
+    fake: LocalSlack, client: WebClient
+) -> None:
+    with pytest.raises(SlackApiError) as refused:
+        client.team_billableInfo()
+    assert (refused.value.response["error"], refused.value.response["needed"]) == (
+        "missing_scope",
+        "admin",
+    )
+    assert error_of(client.team_accessLogs) == "not_allowed_token_type"
+    fake.user_token = ADMIN
+    assert WebClient(ADMIN, base_url=fake.url).team_billableInfo()["ok"] is True
+
+
 def test_openapi_required_response_fields_are_present(fake: LocalSlack, client: WebClient) -> None:
     spec = load_json("slack_web_openapi_v2.json")["paths"]
+    fake.user_token = ADMIN
+    admin = WebClient(ADMIN, base_url=fake.url)
     fake.add_user("U0ALICE01", "alice@example.com")
+    fake.log_access("U0ALICE01", 1_795_132_800)
     posted = client.chat_postMessage(channel="C1", text="hi")
     answers = {
         "auth.test": client.auth_test(),
@@ -458,6 +535,9 @@ def test_openapi_required_response_fields_are_present(fake: LocalSlack, client: 
         "chat.postEphemeral": client.chat_postEphemeral(channel="C1", user="U0ALICE01", text="x"),
         "users.lookupByEmail": client.users_lookupByEmail(email="alice@example.com"),
         "users.info": client.users_info(user="U0ALICE01"),
+        "users.list": client.users_list(),
+        "team.billableInfo": admin.team_billableInfo(),
+        "team.accessLogs": admin.team_accessLogs(),
     }
     for method, answer in answers.items():
         [operation] = spec[f"/{method}"].values()

@@ -1,7 +1,7 @@
 """The Slack seats connector keeps to Slack's published Web API contract.
 
-It is driven against Slack's own documented examples (the OpenAPI spec's response examples,
-re-keyed so the example members are also the billable ones), and the test checks that every
+It is driven against the one fake of Slack's Web API (`LocalSlack`) holding the OpenAPI spec's
+own example members and logins, and the test checks that every
 method it calls is a path of contracts/slack_web_openapi_v2.json, every argument it sends is a
 documented parameter of that method, and every field it reads is in the method's response schema
 or examples or in contracts/payload-shapes/web-api-responses/<method>.json.
@@ -9,21 +9,23 @@ or examples or in contracts/payload-shapes/web-api-responses/<method>.json.
 
 from __future__ import annotations
 
-import copy
+import itertools
 from collections import defaultdict
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
 import httpx
 import pytest
 
+from bot.sandbox.local import LocalSlack
 from connectors import slack_web
 from connectors.slack_seats import SlackSeatsConnector
 from tests.contracts import contracts_dir, load_json
 from tests.tracing import traced, value_paths
 from workflows.ports import ConnectorError
 
-API = "https://slack.test/api/"
+ADMIN, BOT = "xoxp-admin-user-token", "xoxb-bot-token"
 # The spec is from 2020-10. Slack has documented these since, for cursor paging of
 # team.billableInfo: https://docs.slack.dev/reference/methods/team.billableInfo (arguments
 # cursor, limit, team_id, user; the response carries response_metadata.next_cursor).
@@ -92,41 +94,24 @@ def is_documented(read: str, fields: set[str]) -> bool:
     )
 
 
-class DocumentedSlack:
-    """Answers each method with the spec's own example; `failing` answers ok: false instead."""
+def example_members() -> list[dict[str, Any]]:
+    """The members of the spec's own users.list example."""
+    body = operation("users.list")["responses"]["200"]["examples"]["application/json"]
+    return list(body["members"])
 
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, str]]] = []
-        self.failing = False
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        method = request.url.path.rsplit("/", 1)[-1]
-        params = dict(request.url.params)
-        self.calls.append((method, params))
-        if self.failing:
-            error = {"ok": False, "error": "missing_scope", "needed": "admin", "provided": "x"}
-            return httpx.Response(200, json=error)
-        body = self.example(method)
-        if "cursor" in params:
-            body["response_metadata"] = {"next_cursor": ""}
-        return httpx.Response(200, json=body)
-
-    def example(self, method: str) -> dict[str, Any]:
-        body = copy.deepcopy(operation(method)["responses"]["200"]["examples"]["application/json"])
-        members = [m["id"] for m in self.example_members()]
-        if method == "team.billableInfo":
-            infos = list(body["billable_info"].values())
-            body["billable_info"] = dict(zip(members, infos, strict=False))
-            body["response_metadata"] = {"next_cursor": "dXNlcjpVMEc5V0ZYTlo="}
-        if method == "team.accessLogs":
-            for login, user_id in zip(body["logins"], members, strict=False):
-                login["user_id"] = user_id
-        return body
-
-    def example_members(self) -> list[dict[str, Any]]:
-        return operation("users.list")["responses"]["200"]["examples"]["application/json"][
-            "members"
-        ]
+@pytest.fixture
+def slack() -> Iterator[LocalSlack]:
+    """The one fake of Slack's Web API, holding the spec's example members (all billed), each
+    with a login from the spec's team.accessLogs example."""
+    workspace = LocalSlack(BOT, user_token=ADMIN)
+    logins = operation("team.accessLogs")["responses"]["200"]["examples"]["application/json"]
+    for member, login in zip(example_members(), itertools.cycle(logins["logins"])):
+        profile = member["profile"]
+        workspace.add_user(member["id"], profile.get("email"), name=member["name"], billable=True)
+        workspace.log_access(member["id"], login["date_last"])
+    with workspace as running:
+        yield running
 
 
 @pytest.fixture
@@ -143,35 +128,36 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, set[str]]:
     return seen
 
 
-def run(slack: DocumentedSlack) -> None:
-    """List, count and check against the examples, then meet an error from every method."""
-    with httpx.Client(transport=httpx.MockTransport(slack.handle)) as client:
-        seats = SlackSeatsConnector("slack", "Slack", "xoxp-token", client, api_url=API)
+def run(slack: LocalSlack) -> None:
+    """List, count and check with an admin's token, then meet the bot token's refusals."""
+    with httpx.Client() as client:
+        seats = SlackSeatsConnector("slack", "Slack", ADMIN, client, api_url=slack.url)
         assert [seat.email for seat in seats.list_seats()]
         seats.contract()
         seats.check()
-        slack.failing = True
-        for call in (seats.list_seats, seats.check):
+        bots = SlackSeatsConnector("slack", "Slack", BOT, client, api_url=slack.url)
+        for call in (bots.list_seats, bots.check):
             with pytest.raises(ConnectorError):
                 call()
 
 
-def test_every_method_called_is_in_the_spec_with_only_documented_arguments() -> None:
-    slack = DocumentedSlack()
+def test_every_method_called_is_in_the_spec_with_only_documented_arguments(
+    slack: LocalSlack,
+) -> None:
     run(slack)
 
-    called = {method for method, _ in slack.calls}
+    called = {call.method for call in slack.calls}
     assert called == {"auth.test", "users.list", "team.billableInfo", "team.accessLogs"}
-    for method, params in slack.calls:
-        documented = {p["name"] for p in operation(method).get("parameters", [])}
-        assert set(params) <= documented | NEWER_ARGUMENTS.get(method, set()), method
-        assert "token" not in params  # the token travels in the Authorization header
+    for call in slack.calls:
+        documented = {p["name"] for p in operation(call.method).get("parameters", [])}
+        assert set(call.params) <= documented | NEWER_ARGUMENTS.get(call.method, set()), call
+        assert call.token_in == "header"  # the token travels in the Authorization header
 
 
 def test_every_field_read_is_in_the_spec_or_the_recorded_responses(
-    reads: dict[str, set[str]],
+    reads: dict[str, set[str]], slack: LocalSlack
 ) -> None:
-    run(DocumentedSlack())
+    run(slack)
 
     for method, fields in reads.items():
         documented = documented_fields(method)

@@ -3,19 +3,21 @@
 Builders return `(body_bytes, content_type)`; `sign` adds the v0 signature headers;
 `SlackSender` posts through a FastAPI `TestClient` or an `httpx.Client`. Field names follow
 `contracts/payload-shapes/` (java-slack-sdk samples) and the Events API envelope schema.
+Slash commands, interactions and the signature are the sandbox's own (`bot.sandbox.
+deliveries`), with defaults and shortcuts for tests.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import secrets
 import time
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
-from urllib.parse import urlencode
+
+from bot.sandbox import deliveries
+from bot.sandbox.deliveries import Delivery, Team
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -33,11 +35,9 @@ def sign(
     body: bytes, secret: str, timestamp: int | None = None, *, content_type: str | None = None
 ) -> dict[str, str]:
     """Slack's v0 signature headers for `body` (plus Content-Type when given)."""
-    ts = int(time.time()) if timestamp is None else timestamp
-    digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
-    headers = {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": f"v0={digest}"}
-    if content_type:
-        headers["Content-Type"] = content_type
+    headers = Delivery(body, content_type or "").headers(secret, timestamp)
+    if not content_type:
+        del headers["Content-Type"]
     return headers
 
 
@@ -60,22 +60,16 @@ def slash_command(
     response_url: str | None = None,
 ) -> Body:
     """A slash command: plain form fields."""
-    fields = {
-        "token": "legacy-verification-token",
-        "team_id": team_id,
-        "team_domain": TEAM_DOMAIN,
-        "channel_id": channel_id,
-        "channel_name": channel_name,
-        "user_id": user_id,
-        "user_name": user_name,
-        "command": command,
-        "text": text,
-        "api_app_id": api_app_id,
-        "is_enterprise_install": "false",
-        "response_url": response_url or _response_url(team_id),
-        "trigger_id": trigger_id or new_trigger_id(),
-    }
-    return urlencode(fields).encode(), FORM
+    delivery = deliveries.slash_command(
+        _team(team_id, api_app_id),
+        {"id": user_id, "name": user_name},
+        {"id": channel_id, "name": channel_name},
+        command,
+        text,
+        trigger_id=trigger_id or new_trigger_id(),
+        response_url=response_url or _response_url(team_id),
+    )
+    return delivery.body, delivery.content_type
 
 
 def block_action(
@@ -100,40 +94,44 @@ def block_action(
     `container` is "message" or "view", or Slack's container object itself (its
     channel_id / message_ts / view_id then win over the keyword arguments).
     """
-    payload: dict[str, Any] = {
-        "type": "block_actions",
-        **_actor(user_id, team_id, api_app_id),
-        "trigger_id": trigger_id or new_trigger_id(),
-        "state": {"values": {}},
-        "actions": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "block_id": block_id,
-                "value": value,
-                "text": {"type": "plain_text", "text": action_id, "emoji": True},
-                "action_ts": action_ts or _now_ts(),
-            }
-        ],
-    }
+    action = {
+        "type": "button",
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "text": {"type": "plain_text", "text": action_id, "emoji": True},
+    } | ({"action_ts": action_ts} if action_ts else {})
+    where: dict[str, Any]
     given = container if isinstance(container, dict) else {"type": container}
     if given.get("type", "message") == "message":
         channel_id = given.get("channel_id", channel_id)
         message_ts = given.get("message_ts", message_ts)
-        payload["container"] = {
-            "type": "message",
-            "message_ts": message_ts,
-            "channel_id": channel_id,
-            "is_ephemeral": False,
-        } | given
-        payload["channel"] = {"id": channel_id, "name": "directmessage"}
-        payload["message"] = message or _bot_message(message_ts)
-        payload["response_url"] = response_url or _response_url(team_id)
+        where = {
+            "container": {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel_id,
+                "is_ephemeral": False,
+            }
+            | given,
+            "channel": {"id": channel_id, "name": "directmessage"},
+            "message": message or _bot_message(message_ts),
+            "response_url": response_url or _response_url(team_id),
+        }
     else:
         shown = view or {"id": given.get("view_id", "V0VIEW001"), "type": "home"}
-        payload["container"] = {"type": "view", "view_id": shown["id"]} | given
-        payload["view"] = _view(shown, team_id, api_app_id)
-    return _interaction(payload)
+        where = {
+            "container": {"type": "view", "view_id": shown["id"]} | given,
+            "view": _view(shown, team_id, api_app_id),
+        }
+    delivery = deliveries.block_actions(
+        _team(team_id, api_app_id),
+        _user(user_id),
+        action,
+        trigger_id=trigger_id or new_trigger_id(),
+        where=where,
+    )
+    return delivery.body, delivery.content_type
 
 
 def view_submission(
@@ -157,14 +155,13 @@ def view_submission(
         "state": {"values": state_values},
         "blocks": blocks or [],
     }
-    payload = {
-        "type": "view_submission",
-        **_actor(user_id, team_id, api_app_id),
-        "trigger_id": trigger_id or new_trigger_id(),
-        "view": _view(view, team_id, api_app_id),
-        "response_urls": [],
-    }
-    return _interaction(payload)
+    delivery = deliveries.view_submission(
+        _team(team_id, api_app_id),
+        _user(user_id),
+        _view(view, team_id, api_app_id),
+        trigger_id=trigger_id or new_trigger_id(),
+    )
+    return delivery.body, delivery.content_type
 
 
 def text_input(value: str | None) -> dict[str, Any]:
@@ -355,20 +352,12 @@ def click_message(sender: SlackSender, message: dict[str, Any], action_id: str) 
     )
 
 
-def _interaction(payload: dict[str, Any]) -> Body:
-    return urlencode({"payload": json.dumps(payload)}).encode(), FORM
+def _team(team_id: str, api_app_id: str) -> Team:
+    return Team(team_id, TEAM_DOMAIN, api_app_id, BOT_USER_ID, "B0BOT0001")
 
 
-def _actor(user_id: str, team_id: str, api_app_id: str) -> dict[str, Any]:
-    name = user_id.lower()
-    return {
-        "user": {"id": user_id, "username": name, "name": name, "team_id": team_id},
-        "team": {"id": team_id, "domain": TEAM_DOMAIN},
-        "enterprise": None,
-        "is_enterprise_install": False,
-        "api_app_id": api_app_id,
-        "token": "legacy-verification-token",
-    }
+def _user(user_id: str) -> dict[str, str]:
+    return {"id": user_id, "name": user_id.lower()}
 
 
 def _view(view: dict[str, Any], team_id: str, api_app_id: str) -> dict[str, Any]:

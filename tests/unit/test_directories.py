@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,13 +9,13 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.sandbox.local import LocalSlack
 from connectors.directories import CsvDirectory, build_directory
 from connectors.http import Vendor
 from connectors.okta_api import OktaApi
 from connectors.okta_directory import OktaDirectory
 from connectors.scim_directory import ScimDirectory
 from connectors.slack_directory import SlackDirectory
-from tests.contracts import load_json
 from tests.fakes.okta import BASE_URL, OKTA_TOKEN, FakeOkta
 from tests.fakes.scim_server import RunningScimServer
 from workflows.catalog import Directory
@@ -27,7 +25,6 @@ ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 SLACK_URL = "https://slack.test/api/"
 BOT_TOKEN = "xoxb-directory-test"
-USERS_LIST = "payload-shapes/web-api-responses/users.list.json"
 
 
 @pytest.fixture
@@ -157,100 +154,91 @@ def test_scim_directory_with_a_wrong_token_names_the_variable(
     assert "wrong-token" not in str(raised.value)
 
 
-# Slack, through a MockTransport shaped like users.list
+# Slack, through the one fake of Slack's Web API
 
 
-def slack_member(user_id: str, email: str | None, **fields: Any) -> dict[str, Any]:
-    """A member shaped like the users.list payload in the shared contracts."""
-    member = copy.deepcopy(load_json(USERS_LIST)["members"][0])
-    member.update(id=user_id, name=user_id.lower(), real_name=f"Person {user_id}", **fields)
-    member["profile"].update(email=email or "", real_name=f"Person {user_id}")
-    if email is None:
-        del member["profile"]["email"]
-    return member
+@pytest.fixture
+def slack() -> Iterator[LocalSlack]:
+    workspace = LocalSlack(BOT_TOKEN)
+    workspace.members.page_size = 2  # a few members make pages
+    with workspace as running:
+        yield running
 
 
-class FakeUsersList:
-    """users.list over pages of members, with queued 429s and a fixed token."""
-
-    def __init__(self, *pages: list[dict[str, Any]], token: str = BOT_TOKEN) -> None:
-        self.pages, self.token = pages, token
-        self.throttle: list[int] = []  # Retry-After values for the next calls
-        self.cursors: list[str | None] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        assert request.url.path == "/api/users.list" and request.method == "POST"
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
-            return httpx.Response(200, json={"ok": False, "error": "invalid_auth"})
-        if self.throttle:
-            wait = self.throttle.pop(0)
-            limited = {"ok": False, "error": "ratelimited"}
-            return httpx.Response(429, json=limited, headers={"Retry-After": str(wait)})
-        cursor = request.url.params.get("cursor")
-        self.cursors.append(cursor)
-        index = int(cursor.removeprefix("page-")) if cursor else 0
-        more = f"page-{index + 1}" if index + 1 < len(self.pages) else ""
-        page = {"members": self.pages[index], "response_metadata": {"next_cursor": more}}
-        return httpx.Response(200, content=json.dumps({"ok": True, **page}))
+def person(slack: LocalSlack, user_id: str, email: str | None, **fields: Any) -> None:
+    slack.add_user(user_id, email, name=f"Person {user_id}", **fields)
 
 
-def slack_directory(fake: FakeUsersList, sleeps: list[float] | None = None) -> SlackDirectory:
-    client = httpx.Client(transport=httpx.MockTransport(fake))
+def slack_directory(
+    slack: LocalSlack, client: httpx.Client, sleeps: list[float] | None = None
+) -> SlackDirectory:
     pause = sleeps.append if sleeps is not None else (lambda _: None)
-    return SlackDirectory(BOT_TOKEN, client, api_url=SLACK_URL, sleep=pause)
+    return SlackDirectory(BOT_TOKEN, client, api_url=slack.url, sleep=pause)
 
 
-def test_slack_people_come_from_every_page_without_bots_and_deleted_members_are_leavers() -> None:
-    fake = FakeUsersList(
-        [slack_member("U0ANN0001", "Ann@Acme.example"), slack_member("USLACKBOT", None)],
-        [
-            slack_member("U0BOT0001", "bot@acme.example", is_bot=True),
-            slack_member("U0GONE001", "gone@acme.example", deleted=True),
-        ],
-    )
+def cursors(slack: LocalSlack) -> list[str | None]:
+    return [params.get("cursor") for params in slack.calls_to("users.list")]
 
-    people = slack_directory(fake).list_people()
+
+def test_slack_people_come_from_every_page_without_bots_and_deleted_members_are_leavers(
+    slack: LocalSlack, client: httpx.Client
+) -> None:
+    person(slack, "U0ANN0001", "Ann@Acme.example")
+    person(slack, "USLACKBOT", None)
+    person(slack, "U0BOT0001", "bot@acme.example", is_bot=True)
+    person(slack, "U0GONE001", "gone@acme.example", deleted=True)
+
+    people = slack_directory(slack, client).list_people()
 
     assert people == [
         PersonRecord("ann@acme.example", "Person U0ANN0001", "U0ANN0001"),
         PersonRecord("gone@acme.example", "Person U0GONE001", "U0GONE001", active=False),
     ]
-    assert fake.cursors == [None, "page-1"]
+    first, second = cursors(slack)
+    assert first is None and second  # the second page from the cursor the first one gave
 
 
-def test_slack_rate_limits_are_waited_out_and_the_same_page_asked_again() -> None:
-    fake = FakeUsersList([slack_member("U0ANN0001", "ann@acme.example")])
-    fake.throttle = [3]
+def test_slack_rate_limits_are_waited_out_and_the_same_page_asked_again(
+    slack: LocalSlack, client: httpx.Client
+) -> None:
+    person(slack, "U0ANN0001", "ann@acme.example")
+    slack.fail_next("users.list", retry_after=3)
     sleeps: list[float] = []
 
-    people = slack_directory(fake, sleeps).list_people()
+    people = slack_directory(slack, client, sleeps).list_people()
 
     assert [p.email for p in people] == ["ann@acme.example"]
     assert sleeps == [3]
+    assert cursors(slack) == [None, None]
 
 
-def test_a_long_slack_rate_limit_is_retryable_with_its_wait() -> None:
-    fake = FakeUsersList([slack_member("U0ANN0001", "ann@acme.example")])
-    fake.throttle = [120]
+def test_a_long_slack_rate_limit_is_retryable_with_its_wait(
+    slack: LocalSlack, client: httpx.Client
+) -> None:
+    person(slack, "U0ANN0001", "ann@acme.example")
+    slack.fail_next("users.list", retry_after=120)
 
     with pytest.raises(Retryable) as raised:
-        slack_directory(fake).list_people()
+        slack_directory(slack, client).list_people()
 
     assert raised.value.retry_after == 120
 
 
-def test_a_wrong_slack_token_says_which_token() -> None:
-    fake = FakeUsersList([], token="xoxb-other")
+def test_a_wrong_slack_token_says_which_token(client: httpx.Client) -> None:
+    with (
+        LocalSlack("xoxb-other") as slack,
+        pytest.raises(Rejected, match=r"invalid_auth.*SLACK_BOT_TOKEN"),
+    ):
+        slack_directory(slack, client).list_people()
 
-    with pytest.raises(Rejected, match=r"invalid_auth.*SLACK_BOT_TOKEN"):
-        slack_directory(fake).list_people()
 
-
-def test_slack_members_without_emails_mean_the_email_scope_is_missing() -> None:
-    fake = FakeUsersList([slack_member("U0ANN0001", None)])
+def test_slack_members_without_emails_mean_the_email_scope_is_missing(
+    slack: LocalSlack, client: httpx.Client
+) -> None:
+    person(slack, "U0ANN0001", None)
 
     with pytest.raises(Rejected, match=r"users:read\.email"):
-        slack_directory(fake).list_people()
+        slack_directory(slack, client).list_people()
 
 
 # CSV

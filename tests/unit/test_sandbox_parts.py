@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -152,8 +153,11 @@ def test_the_sandbox_says_in_one_line_when_its_database_is_unreachable(
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no seatkeeper.yml: the starter config
     monkeypatch.setenv("SEATKEEPER_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/x")
+    with socket.socket() as probe:  # the port is taken first: one nobody else holds
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
 
-    assert main(["sandbox"]) == 3
+    assert main(["sandbox", "--port", str(port)]) == 3
 
     last = capsys.readouterr().err.splitlines()[-1]
     assert last.startswith("seatkeeper: cannot use the database:")

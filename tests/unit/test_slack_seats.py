@@ -1,13 +1,16 @@
+"""The Slack seats connector against the one fake of Slack's Web API (`LocalSlack`), served
+on a loopback port: members, who is billed and access logs as Slack answers them."""
+
 from __future__ import annotations
 
 import datetime as dt
-from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
+from bot.sandbox.local import LocalSlack
 from connectors.registry import REGISTRY
 from connectors.slack_seats import SlackSeatsConfig as SlackConfig
 from connectors.slack_seats import SlackSeatsConnector, from_config
@@ -24,105 +27,33 @@ from workflows.ports import (
 
 ADMIN = "xoxp-admin-user-token"
 BOT = "xoxb-bot-token"
-API = "https://slack.test/api/"
 DAY = 86_400
 NOV_20 = 1_795_132_800  # 2026-11-20T00:00:00Z
 
 
-class FakeWorkspace:
-    """users.list, team.billableInfo, team.accessLogs and auth.test as Slack answers them."""
-
-    def __init__(self, page_size: int = 2) -> None:
-        self.page_size = page_size
-        self.members: list[dict[str, Any]] = []
-        self.billable: dict[str, bool] = {}
-        self.logins: list[dict[str, Any]] = []
-        self.access_logs_error: str | None = None
-        self.calls: list[tuple[str, dict[str, str]]] = []
-        self.scripted: deque[httpx.Response] = deque()
-
-    def add(
-        self,
-        user_id: str,
-        email: str | None,
-        *,
-        billable: bool = True,
-        bot: bool = False,
-        deleted: bool = False,
-        logins: tuple[int, ...] = (),
-    ) -> None:
-        profile = {"email": email} if email else {}
-        self.members.append({"id": user_id, "is_bot": bot, "deleted": deleted, "profile": profile})
-        self.billable[user_id] = billable
-        self.logins += [{"user_id": user_id, "date_last": when} for when in logins]
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        assert request.method == "POST"
-        method = request.url.path.rsplit("/", 1)[-1]
-        params = dict(request.url.params)
-        self.calls.append((method, params))
-        if self.scripted:
-            return self.scripted.popleft()
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if token not in (ADMIN, BOT):
-            return _json({"ok": False, "error": "invalid_auth"})
-        if method == "auth.test":
-            return _json({"ok": True, "team": "Acme", "team_id": "T0ACME", "user": "it"})
-        if method == "users.list":
-            return _json(self._page(self.members, params, "members"))
-        if method == "team.billableInfo" and token == BOT:
-            return _json({"ok": False, "error": "missing_scope", "needed": "admin"})
-        if method == "team.billableInfo":
-            infos = [{uid: {"billing_active": on}} for uid, on in self.billable.items()]
-            page = self._page(infos, params, "billable_info")
-            page["billable_info"] = {
-                k: v for info in page["billable_info"] for k, v in info.items()
-            }
-            return _json(page)
-        if method == "team.accessLogs":
-            return self._access_logs(token, params)
-        return _json({"ok": False, "error": "unknown_method"})
-
-    def _page(self, items: list[Any], params: dict[str, str], key: str) -> dict[str, Any]:
-        start = int(params.get("cursor", "0") or 0)
-        size = min(int(params.get("limit", self.page_size)), self.page_size)
-        end = start + size
-        more = str(end) if end < len(items) else ""
-        return {"ok": True, key: items[start:end], "response_metadata": {"next_cursor": more}}
-
-    def _access_logs(self, token: str, params: dict[str, str]) -> httpx.Response:
-        error = "not_allowed_token_type" if token == BOT else self.access_logs_error
-        if error:
-            return _json({"ok": False, "error": error})
-        count, page = int(params["count"]), int(params["page"])
-        pages = max(1, -(-len(self.logins) // count))
-        chunk = self.logins[(page - 1) * count : page * count]
-        paging = {"count": count, "total": len(self.logins), "page": page, "pages": pages}
-        return _json({"ok": True, "logins": chunk, "paging": paging})
-
-
-def _json(body: dict[str, Any], status: int = 200, **headers: str) -> httpx.Response:
-    return httpx.Response(status, json=body, headers=headers)
+@pytest.fixture
+def slack() -> Iterator[LocalSlack]:
+    workspace = LocalSlack(BOT, "T0ACME", team_name="Acme", user_token=ADMIN)
+    workspace.members.page_size = 2  # members on a page at most: a few people make pages
+    with workspace as running:
+        yield running
 
 
 @pytest.fixture
-def slack() -> FakeWorkspace:
-    return FakeWorkspace()
-
-
-@pytest.fixture
-def client(slack: FakeWorkspace) -> Iterator[httpx.Client]:
-    with httpx.Client(transport=httpx.MockTransport(slack.handle)) as client:
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client() as client:
         yield client
 
 
-def connector(client: httpx.Client, token: str = ADMIN, **options: Any) -> SlackSeatsConnector:
+def connector(
+    slack: LocalSlack, client: httpx.Client, token: str = ADMIN, **options: Any
+) -> SlackSeatsConnector:
     return SlackSeatsConnector(
         "slack",
         "Slack",
         token,
         client,
-        api_url=API,
+        api_url=slack.url,
         token_env="SLACK_ADMIN_TOKEN",
         tier="standard",
         **options,
@@ -130,43 +61,49 @@ def connector(client: httpx.Client, token: str = ADMIN, **options: Any) -> Slack
 
 
 @pytest.fixture
-def seats(client: httpx.Client) -> SlackSeatsConnector:
-    return connector(client)
+def seats(slack: LocalSlack, client: httpx.Client) -> SlackSeatsConnector:
+    return connector(slack, client)
+
+
+def called(slack: LocalSlack) -> list[str]:
+    return [call.method for call in slack.calls]
 
 
 def test_seats_are_the_billable_humans_read_across_every_page(
-    slack: FakeWorkspace, seats: SlackSeatsConnector
+    slack: LocalSlack, seats: SlackSeatsConnector
 ) -> None:
     for n in range(5):
-        slack.add(f"U0{n}", f"Person{n}@Acme.example")
+        slack.add_user(f"U0{n}", f"Person{n}@Acme.example")
 
     found = seats.list_seats()
 
     assert [seat.email for seat in found] == [f"person{n}@acme.example" for n in range(5)]
     assert {seat.tier for seat in found} == {"standard"}
-    assert [m for m, _ in slack.calls].count("users.list") == 3
-    assert [m for m, _ in slack.calls].count("team.billableInfo") == 3
+    assert called(slack).count("users.list") == 3
+    assert called(slack).count("team.billableInfo") == 3
 
 
 def test_bots_slackbot_deactivated_and_not_billed_members_hold_no_seat(
-    slack: FakeWorkspace, seats: SlackSeatsConnector
+    slack: LocalSlack, seats: SlackSeatsConnector
 ) -> None:
-    slack.add("U01", "ann@acme.example")
-    slack.add("B01", None, bot=True)
-    slack.add("USLACKBOT", None)
-    slack.add("U02", "gone@acme.example", deleted=True)
-    slack.add("U03", "guest@acme.example", billable=False)
+    slack.add_user("U01", "ann@acme.example")
+    # Billed or not, bots, Slackbot and deactivated members are no seat.
+    slack.add_user("B01", None, is_bot=True, billable=True)
+    slack.add_user("USLACKBOT", None, billable=True)
+    slack.add_user("U02", "gone@acme.example", deleted=True, billable=True)
+    slack.add_user("U03", "guest@acme.example", billable=False)
 
     assert [seat.email for seat in seats.list_seats()] == ["ann@acme.example"]
 
 
 def test_last_activity_is_the_newest_login_day_across_access_log_pages(
-    slack: FakeWorkspace, client: httpx.Client
+    slack: LocalSlack, client: httpx.Client
 ) -> None:
-    slack.add("U01", "ann@acme.example", logins=(NOV_20, NOV_20 + 2 * DAY, NOV_20 - DAY))
-    slack.add("U02", "bob@acme.example")
+    slack.add_user("U01", "ann@acme.example")
+    slack.log_access("U01", NOV_20, NOV_20 + 2 * DAY, NOV_20 - DAY)
+    slack.add_user("U02", "bob@acme.example")
 
-    found = connector(client, page_size=2).list_seats()
+    found = connector(slack, client, page_size=2).list_seats()
 
     assert found == [
         SeatRecord(
@@ -180,31 +117,33 @@ def test_last_activity_is_the_newest_login_day_across_access_log_pages(
 
 
 def test_access_logs_are_read_page_by_page_until_the_last(
-    slack: FakeWorkspace, client: httpx.Client
+    slack: LocalSlack, client: httpx.Client
 ) -> None:
-    slack.add("U01", "ann@acme.example", logins=(NOV_20, NOV_20, NOV_20, NOV_20 + DAY, NOV_20))
+    slack.add_user("U01", "ann@acme.example")
+    slack.log_access("U01", NOV_20, NOV_20, NOV_20, NOV_20 + DAY, NOV_20)
 
-    assert connector(client, access_log_page_size=2).list_seats()[0].last_active_on == dt.date(
-        2026, 11, 21
-    )
-    pages = [p["page"] for m, p in slack.calls if m == "team.accessLogs"]
-    assert pages == ["1", "2", "3"]
+    found = connector(slack, client, access_log_page_size=2).list_seats()
+
+    assert found[0].last_active_on == dt.date(2026, 11, 21)
+    assert [p["page"] for p in slack.calls_to("team.accessLogs")] == ["1", "2", "3"]
 
 
 def test_without_access_logs_seats_have_no_activity_and_check_says_why(
-    slack: FakeWorkspace, seats: SlackSeatsConnector
+    slack: LocalSlack, seats: SlackSeatsConnector
 ) -> None:
-    slack.add("U01", "ann@acme.example", logins=(NOV_20,))
-    slack.access_logs_error = "paid_only"
+    slack.add_user("U01", "ann@acme.example")
+    slack.log_access("U01", NOV_20)
+    for _ in ("list_seats", "check"):  # a free plan: Slack keeps no access logs
+        slack.fail_next("team.accessLogs", error="paid_only")
 
     assert seats.list_seats() == [SeatRecord("ann@acme.example", "standard")]
     assert "no last activity: team.accessLogs said paid_only" in seats.check()
 
 
 def test_a_429_with_retry_after_is_retryable_after_that_many_seconds(
-    slack: FakeWorkspace, seats: SlackSeatsConnector
+    slack: LocalSlack, seats: SlackSeatsConnector
 ) -> None:
-    slack.scripted.append(_json({"ok": False, "error": "ratelimited"}, 429, **{"Retry-After": "7"}))
+    slack.fail_next("team.billableInfo", status=429, retry_after=7)
 
     with pytest.raises(Retryable) as error:
         seats.list_seats()
@@ -213,19 +152,19 @@ def test_a_429_with_retry_after_is_retryable_after_that_many_seconds(
 
 
 def test_ratelimited_inside_an_ok_false_body_is_retryable_too(
-    slack: FakeWorkspace, seats: SlackSeatsConnector
+    slack: LocalSlack, seats: SlackSeatsConnector
 ) -> None:
-    slack.scripted.append(_json({"ok": False, "error": "ratelimited"}))
+    slack.fail_next("team.billableInfo", error="ratelimited")
 
     with pytest.raises(Retryable, match="ratelimited"):
         seats.contract()
 
 
 def test_a_5xx_is_retryable_and_the_next_attempt_succeeds(
-    slack: FakeWorkspace, seats: SlackSeatsConnector
+    slack: LocalSlack, seats: SlackSeatsConnector
 ) -> None:
-    slack.add("U01", "ann@acme.example")
-    slack.scripted.append(httpx.Response(503, text="upstream unavailable"))
+    slack.add_user("U01", "ann@acme.example")
+    slack.fail_next("team.billableInfo", status=503)
 
     with pytest.raises(Retryable, match="HTTP 503"):
         seats.list_seats()
@@ -234,23 +173,26 @@ def test_a_5xx_is_retryable_and_the_next_attempt_succeeds(
 
 @pytest.mark.parametrize("code", ["invalid_auth", "token_revoked", "not_authed"])
 def test_a_bad_token_is_rejected_naming_the_app_and_the_variable_but_not_the_token(
-    code: str, slack: FakeWorkspace, client: httpx.Client
+    code: str, slack: LocalSlack, client: httpx.Client
 ) -> None:
-    slack.scripted.append(_json({"ok": False, "error": code}))
+    token = "xoxp-stale-token"
+    if code != "invalid_auth":  # the fake answers an unknown token invalid_auth itself
+        slack.user_token = token
+        slack.fail_next("auth.test", error=code)
 
     with pytest.raises(Rejected) as error:
-        connector(client, token="xoxp-stale-token").check()
+        connector(slack, client, token=token).check()
 
     message = str(error.value)
     assert message.startswith("Slack: Slack refused auth.test: the token in SLACK_ADMIN_TOKEN")
     assert code in message
-    assert "xoxp-stale-token" not in message
+    assert token not in message
 
 
 def test_the_bot_token_is_told_billable_info_needs_an_admin_user_token(
-    slack: FakeWorkspace, client: httpx.Client
+    slack: LocalSlack, client: httpx.Client
 ) -> None:
-    bot = SlackSeatsConnector("slack", "Slack", BOT, client, api_url=API)
+    bot = SlackSeatsConnector("slack", "Slack", BOT, client, api_url=slack.url)
 
     with pytest.raises(Rejected) as error:
         bot.list_seats()
@@ -261,21 +203,21 @@ def test_the_bot_token_is_told_billable_info_needs_an_admin_user_token(
 
 
 def test_billable_members_without_an_email_mean_the_email_scope_is_missing(
-    slack: FakeWorkspace, seats: SlackSeatsConnector
+    slack: LocalSlack, seats: SlackSeatsConnector
 ) -> None:
-    slack.add("U01", None)
+    slack.add_user("U01", None)
 
     with pytest.raises(Rejected, match=r"needs the users:read\.email scope"):
         seats.list_seats()
 
 
 def test_calls_are_posts_with_a_bearer_token_and_no_token_in_the_arguments(
-    slack: FakeWorkspace, seats: SlackSeatsConnector
+    slack: LocalSlack, seats: SlackSeatsConnector
 ) -> None:
     seats.list_seats()
 
-    assert all("token" not in params for _, params in slack.calls)
-    assert slack.calls[0] == ("team.billableInfo", {"limit": "200"})
+    assert {(call.verb, call.token_in) for call in slack.calls} == {("POST", "header")}
+    assert (slack.calls[0].method, slack.calls[0].params) == ("team.billableInfo", {"limit": "200"})
 
 
 @pytest.mark.parametrize("write", ["assign", "revoke", "change_tier"])
@@ -290,20 +232,20 @@ def test_writes_are_not_supported_and_point_at_the_scim_connector(
 
 
 def test_contract_figures_count_the_billable_members(
-    slack: FakeWorkspace, seats: SlackSeatsConnector
+    slack: LocalSlack, seats: SlackSeatsConnector
 ) -> None:
     for n in range(3):
-        slack.add(f"U0{n}", f"p{n}@acme.example")
-    slack.add("U09", "guest@acme.example", billable=False)
+        slack.add_user(f"U0{n}", f"p{n}@acme.example")
+    slack.add_user("U09", "guest@acme.example", billable=False)
 
     assert seats.contract() == ContractFigures(seats=None, assigned=3)
 
 
 def test_check_names_the_workspace_a_page_of_billable_members_and_the_activity_source(
-    slack: FakeWorkspace, seats: SlackSeatsConnector
+    slack: LocalSlack, seats: SlackSeatsConnector
 ) -> None:
     for n in range(3):
-        slack.add(f"U0{n}", f"p{n}@acme.example")
+        slack.add_user(f"U0{n}", f"p{n}@acme.example")
 
     assert seats.check() == (
         "Slack workspace Acme (T0ACME): 2+ billable members; last activity from team.accessLogs"
@@ -324,15 +266,16 @@ def app(connector: dict[str, Any]) -> tuple[AppConfig, SlackConfig]:
 
 
 def test_from_config_prefers_the_named_variable_then_the_bot_token_it_is_given(
-    slack: FakeWorkspace, client: httpx.Client
+    slack: LocalSlack, client: httpx.Client
 ) -> None:
-    slack.add("U01", "ann@acme.example")
-    named, named_config = app({"type": "slack", "token_env": "ADMIN_TOKEN", "api_url": API})
+    slack.add_user("U01", "ann@acme.example")
+    api = slack.url
+    named, named_config = app({"type": "slack", "token_env": "ADMIN_TOKEN", "api_url": api})
     plain, plain_config = app({"type": "slack"})
 
     mine = from_config(named, named_config, client=client, env={"ADMIN_TOKEN": ADMIN})
     bots = from_config(
-        plain, plain_config, client=client, env={}, slack_token=BOT, slack_api_url=API
+        plain, plain_config, client=client, env={}, slack_token=BOT, slack_api_url=api
     )
 
     assert mine.list_seats() == [SeatRecord("ann@acme.example", "pro")]
