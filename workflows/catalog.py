@@ -320,7 +320,12 @@ class Config(Strict):
 
     def app(self, key: str) -> AppConfig | None:
         """The app with this key, or None."""
-        return next((app for app in self.apps if app.key == key), None)
+        return self._apps_by_key.get(key)
+
+    @functools.cached_property
+    def _apps_by_key(self) -> dict[str, AppConfig]:
+        # Looked up for every row of an import and every seat of a scan, of up to 500 apps.
+        return {app.key: app for app in self.apps}
 
     def group_tiers(self, idp_group: str) -> list[tuple[AppConfig, Tier]]:
         """The tiers (one an app at most) whose seats members of this pushed group get."""

@@ -18,10 +18,9 @@ from workflows.catalog import AppConfig, Config, Tier
 from workflows.commands import SubmitRequest
 from workflows.errors import Refused
 from workflows.model import CaseKind, CaseStatus, Person, Request, SeatStatus
-from workflows.notify import subject, tell_requester
 from workflows.ports import Clock, UnitOfWork
-from workflows.requests import _close, close_open_steps, submit_request
-from workflows.states import REQUEST, RequestEvent, allows, next_state
+from workflows.requests import cancel, submit_request
+from workflows.states import REQUEST, RequestEvent, allows
 
 
 def group_joined(
@@ -111,12 +110,10 @@ def _ask(
 def _withdraw(request: Request, group: str, actor: str, *, uow: UnitOfWork, clock: Clock) -> None:
     if not allows(REQUEST, request.status, RequestEvent.CANCEL):
         return
-    request.status = next_state(REQUEST, request.status, RequestEvent.CANCEL)
-    _close(request, clock.now())
     reason = f"you are no longer in {group} in the identity provider"
-    record(uow, clock, actor, "request.cancelled", subject(request), group=group)
-    close_open_steps(request, uow, clock, note=f"Cancelled: the requester left {group}")
-    tell_requester(uow, clock, request, "cancelled", reason=reason)
+    note = f"Cancelled: the requester left {group}"
+    said, told = {"group": group}, {"reason": reason}
+    cancel(request, actor, uow=uow, clock=clock, note=note, said=said, told=told)
 
 
 def _reclaim(

@@ -42,20 +42,15 @@ def parse_seats(
     rows, problems = read_rows(text, file, SEAT_COLUMNS, noun="seats")
     seats: dict[str, list[SeatRecord]] = {}
     seen: dict[tuple[str, str], int] = {}
+    # A file repeats few apps, tiers and dates: each is checked once.
+    app_tier = functools.cache(lambda app, tier: _app_tier_problems(app, tier, config))
+    day = functools.cache(lambda value, what: parse_day(value, what, latest=today + ONE_DAY))
     for line, values in rows:
         email = values["email"].lower()
-        reasons = _app_problems(values["app"], config, seats=True)
-        app = config.app(values["app"])
-        if app is not None and app.tier(values["tier"]) is None:
-            tiers = ", ".join(t.key for t in app.tiers)
-            reasons.append(f"{values['app']} has no tier {shown(values['tier'])} (tiers: {tiers})")
+        reasons = list(app_tier(values["app"], values["tier"]))
         reasons += [r for r in (email_problem(email),) if r]
-        assigned, bad_assigned = parse_day(
-            values["assigned_on"], "assigned_on", latest=today + ONE_DAY
-        )
-        active, bad_active = parse_day(
-            values["last_active_on"], "last_active_on", latest=today + ONE_DAY
-        )
+        assigned, bad_assigned = day(values["assigned_on"], "assigned_on")
+        active, bad_active = day(values["last_active_on"], "last_active_on")
         reasons += [r for r in (bad_assigned, bad_active) if r]
         key = (values["app"], email)
         if key in seen:
@@ -162,6 +157,16 @@ def latest_usage(rows: Iterable[tuple[str, str, dt.date]]) -> dict[str, dict[str
         per_app = usage.setdefault(app, {})
         per_app[email] = max(day, per_app.get(email, day))
     return usage
+
+
+def _app_tier_problems(app_key: str, tier: str, config: Config) -> tuple[str, ...]:
+    """What is wrong with a seats file's app and tier."""
+    reasons = _app_problems(app_key, config, seats=True)
+    app = config.app(app_key)
+    if app is not None and app.tier(tier) is None:
+        tiers = ", ".join(t.key for t in app.tiers)
+        reasons.append(f"{app_key} has no tier {shown(tier)} (tiers: {tiers})")
+    return tuple(reasons)
 
 
 def _app_problems(app_key: str, config: Config, *, seats: bool = False) -> list[str]:

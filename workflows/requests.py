@@ -7,7 +7,9 @@ vendor calls) in the caller's unit of work; nothing here talks to Slack or a ven
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from workflows import jobs
 from workflows.audit import record
@@ -179,13 +181,29 @@ def cancel_request(
         raise Refused(
             f"Request #{request.id} is {_status_words(request)}; it can't be cancelled now."
         )
-    now = clock.now()
-    request.status = next_state(REQUEST, request.status, RequestEvent.CANCEL)
-    _close(request, now)
-    record(uow, clock, cmd.actor, "request.cancelled", subject(request))
-    close_open_steps(request, uow, clock, note="Cancelled by the requester")
-    tell_requester(uow, clock, request, "cancelled", actor=cmd.actor)
+    note = "Cancelled by the requester"
+    cancel(request, cmd.actor, uow=uow, clock=clock, note=note, told={"actor": cmd.actor})
     return RequestCancelled(request.id or 0)
+
+
+def cancel(
+    request: Request,
+    by: str,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    note: str,
+    said: Mapping[str, Any] | None = None,
+    told: Mapping[str, Any] | None = None,
+) -> None:
+    """Cancel a request that may be cancelled: upcoming steps skipped, open ones closed with
+    `note` on the approvers' messages, the audit event (by `by`) with `said`, the requester told
+    (`told`: what their message says beyond that)."""
+    request.status = next_state(REQUEST, request.status, RequestEvent.CANCEL)
+    _close(request, clock.now())
+    record(uow, clock, by, "request.cancelled", subject(request), **(said or {}))
+    close_open_steps(request, uow, clock, note=note)
+    tell_requester(uow, clock, request, "cancelled", **(told or {}))
 
 
 def advance(request: Request, *, uow: UnitOfWork, config: Config, clock: Clock) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -186,7 +185,7 @@ def reconcile_in_batches(run: Run, cmd: ReconcileSeats, *, pause: float = 0.0) -
             return done
         added.found += done.found
         added.unknown_tiers += done.unknown_tiers
-    time.sleep(pause)
+    breathe()
     drift = run(reconcile_seats, cmd)
     drift.found = added.found + drift.found
     # The rest of the listing still names the tiers the catalog lacks: said once.

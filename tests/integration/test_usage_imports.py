@@ -17,17 +17,16 @@ def activity(cli: Cli) -> dict[str, tuple[dt.date | None, str | None]]:
     return seat_rows(cli, ("last_active_on", "activity_source"))
 
 
+def seated(cli: Cli, *emails: str, last_used: str = "2026-09-01") -> None:
+    """Miro seats for `emails`, imported from a seats file, last used on `last_used`."""
+    rows = [f"miro,standard,{email},,{last_used}" for email in emails]
+    assert cli("import", "seats", write(cli, "seats.csv", SEATS_HEADER, *rows)).code == 0
+
+
 def test_a_usage_file_records_a_newer_date_as_a_usage_report_and_ignores_an_older_one(
     cli: Cli,
 ) -> None:
-    seats = write(
-        cli,
-        "seats.csv",
-        SEATS_HEADER,
-        "miro,standard,ann@acme.com,,2026-09-01",
-        "miro,standard,bo@acme.com,,2026-09-01",
-    )
-    cli("import", "seats", seats)
+    seated(cli, "ann@acme.com", "bo@acme.com")
     file = write(
         cli,
         "usage.csv",
@@ -57,14 +56,7 @@ def test_usage_of_an_app_whose_vendor_lists_its_seats_is_recorded_as_a_usage_rep
 
 
 def test_an_unchanged_usage_file_imported_again_writes_no_seat(cli: Cli) -> None:
-    seats = write(
-        cli,
-        "seats.csv",
-        SEATS_HEADER,
-        "miro,standard,ann@acme.com,,2026-09-01",
-        "miro,standard,bo@acme.com,,2026-09-01",
-    )
-    cli("import", "seats", seats)
+    seated(cli, "ann@acme.com", "bo@acme.com")
     file = write(
         cli,
         "usage.csv",
@@ -84,8 +76,7 @@ def test_an_unchanged_usage_file_imported_again_writes_no_seat(cli: Cli) -> None
 
 
 def test_a_usage_date_equal_to_one_stored_without_words_records_them(cli: Cli) -> None:
-    seats = write(cli, "seats.csv", SEATS_HEADER, "miro,standard,ann@acme.com,,")
-    cli("import", "seats", seats)
+    seated(cli, "ann@acme.com", last_used="")
     engine = cli.engine()
     try:
         with engine.begin() as connection:
@@ -101,14 +92,7 @@ def test_a_usage_date_equal_to_one_stored_without_words_records_them(cli: Cli) -
 
 
 def test_usage_lines_with_spaces_or_capitals_record_the_same_as_plain_ones(cli: Cli) -> None:
-    seats = write(
-        cli,
-        "seats.csv",
-        SEATS_HEADER,
-        "miro,standard,ann@acme.com,,2026-09-01",
-        "miro,standard,bo@acme.com,,2026-09-01",
-    )
-    cli("import", "seats", seats)
+    seated(cli, "ann@acme.com", "bo@acme.com")
     file = write(
         cli,
         "usage.csv",
@@ -128,8 +112,7 @@ def test_usage_lines_with_spaces_or_capitals_record_the_same_as_plain_ones(cli: 
 
 
 def test_a_usage_file_with_one_bad_line_among_plain_ones_changes_nothing(cli: Cli) -> None:
-    seats = write(cli, "seats.csv", SEATS_HEADER, "miro,standard,ann@acme.com,,2026-09-01")
-    cli("import", "seats", seats)
+    seated(cli, "ann@acme.com")
     before = activity(cli)
     lines = [f"miro,p{n}@acme.com,2026-10-20" for n in range(3000)]
     lines.insert(2500, "miro,ann@acme.com,2026-13-01")
