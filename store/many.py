@@ -124,11 +124,12 @@ def _plan(connection: Connection, statement: ClauseElement, names: tuple[str, ..
     convert = {name: _cached(processor) for name, processor in processors.items()}
     slots: list[tuple[int, Callable[[Any], Any] | None, Any]] = []
     order = list(compiled.positiontup or compiled.params)
+    own = {**compiled.params, **_defaults(compiled)}
     for name in order:
         if name in given:
             slots.append((given[name], convert.get(name), None))
         else:
-            value = compiled.params[name]
+            value = own[name]
             slots.append((-1, None, convert[name](value) if name in convert else value))
     positional = compiled.positiontup is not None
     columns = _as_arrays(compiled.string, order) if isinstance(statement, Insert) else None
@@ -149,6 +150,18 @@ def _as_arrays(sql: str, order: list[str]) -> str | None:
         return None  # an array's type would be guessed from its values
     arrays = ", ".join(f"%b{cast}[]" for _, cast in found)
     return f"{head} SELECT * FROM unnest({arrays})"
+
+
+def _defaults(compiled: SQLCompiler) -> dict[str, Any]:
+    """The values of the columns a row does not give that SQLAlchemy would fill in from their
+    Python-side defaults when it runs the statement (only fixed values can be)."""
+    found: dict[str, Any] = {}
+    for column in [*compiled.insert_prefetch, *compiled.update_prefetch]:
+        default = column.default if column in compiled.insert_prefetch else column.onupdate
+        if default is None or not default.is_scalar:
+            raise ValueError(f"{column.key}: only a fixed default can be written in bulk")
+        found[column.key] = default.arg  # type: ignore[attr-defined]
+    return found
 
 
 @functools.lru_cache(maxsize=64)

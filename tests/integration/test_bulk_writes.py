@@ -7,10 +7,11 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam
 
 from store import tables
 from store.db import make_engine, session_factory
+from store.many import execute_many
 from store.migrate import upgrade
 from store.uow import SqlUnitOfWork
 from workflows.audit import record, verify_chain
@@ -134,3 +135,19 @@ def test_slack_ids_are_read_by_email_whatever_its_case(engine: Engine) -> None:
     with uow:
         found = uow.people.slack_ids(["ANN@acme.com", "bo@acme.com", "cy@acme.com"])
     assert found == {"ann@acme.com": "U00000001", "bo@acme.com": None}
+
+
+def test_a_bulk_insert_fills_in_the_fixed_defaults_of_the_columns_it_does_not_give(
+    engine: Engine,
+) -> None:
+    statement = tables.people.insert().values(email=bindparam("who"))
+    with engine.begin() as connection:
+        execute_many(connection, statement, [{"who": "ann@acme.com"}, {"who": "bo@acme.com"}])
+
+    uow = SqlUnitOfWork(session_factory(engine))
+    with uow:
+        people = uow.people.by_emails(["ann@acme.com", "bo@acme.com"])
+    assert [(p.email, p.name, p.active, p.in_directory) for p in people] == [
+        ("ann@acme.com", "", True, False),
+        ("bo@acme.com", "", True, False),
+    ]
