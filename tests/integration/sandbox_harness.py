@@ -112,9 +112,9 @@ def add_seat(cmd: AddSeat, *, uow: UnitOfWork, config: Config, clock: Clock) -> 
 
 
 @contextmanager
-def served_sandbox(folder: Path, database_url: str) -> Iterator[Served]:
-    """The test organisation in the sandbox, on a free loopback port."""
-    (folder / "seatkeeper.yml").write_text(CONFIG)
+def served_sandbox(folder: Path, database_url: str, config: str = CONFIG) -> Iterator[Served]:
+    """The test organisation in the sandbox (`config` its settings), on a free loopback port."""
+    (folder / "seatkeeper.yml").write_text(config)
     (folder / "people.csv").write_text(PEOPLE)
 
     def prepare(app: SandboxApp) -> None:

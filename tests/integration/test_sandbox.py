@@ -20,6 +20,7 @@ from tests.integration.sandbox_harness import (
     ADA,
     ALICE,
     BEN,
+    CONFIG,
     DAN,
     IT_CHANNEL,
     AddSeat,
@@ -125,6 +126,32 @@ def test_a_request_reaches_the_approver_and_the_approval_the_requesters_thread(
     assert "approved" in replies.lower()
     calls = served.state(ALICE)["vendor_calls"]
     assert [(c["action"], c["email"]) for c in calls] == [("assign", "alice@example.com")]
+
+
+def test_with_an_approvals_channel_the_request_is_decided_there_and_its_buttons_go(
+    tmp_path: Path, database_url: str
+) -> None:
+    channel = "C0APPROV1"
+    config = CONFIG.replace(
+        f"slack: {{it_channel: {IT_CHANNEL}}}",
+        f"slack: {{it_channel: {IT_CHANNEL}, approvals_channel: {channel}}}",
+    )
+    assert channel in config
+    with served_sandbox(tmp_path, database_url, config) as served:
+        request_figma(served)
+        served.drain()
+        dan = served.state(DAN)
+        assert dan["names"][channel] == "approvals" and dan["messages"]["D" + DAN[1:]] == []
+        [asked] = dan["messages"][channel]
+        assert "Approve" in buttons(asked)
+
+        click(served, DAN, channel, asked, "Approve")
+        served.drain()
+
+        [decided] = served.state(DAN)["messages"][channel]
+        assert decided["ts"] == asked["ts"] and buttons(decided) == {}
+        [root] = served.dm(ALICE)
+        assert "approved" in " ".join(reply["text"] for reply in root["replies"]).lower()
 
 
 def test_a_request_without_a_reason_shows_the_apps_error_next_to_the_field(
