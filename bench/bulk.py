@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Table, bindparam, text
+from sqlalchemy import Engine, Table, text
 
 from bench.suite import Part
 from store.catalog import sync_catalog
 from store.db import make_engine
-from store.many import execute_values
+from store.many import bound, bound_names, execute_values
 from store.migrate import upgrade
 from store.tables import metadata
 from workflows.catalog import Config
@@ -82,11 +82,11 @@ def insert_rows(engine: Engine, table: Table, rows: Iterable[dict[str, Any]]) ->
     for batch in chunks(rows, INSERT_BATCH):
         names = tuple(batch[0])
         if statement is None:
-            statement = table.insert().values({name: bindparam(f"v_{name}") for name in names})
+            statement = table.insert().values(bound(names))
         pick = operator.itemgetter(*names)
         values = [pick(row) if len(names) > 1 else (pick(row),) for row in batch]
         with engine.begin() as connection:
-            execute_values(connection, statement, [f"v_{name}" for name in names], values)
+            execute_values(connection, statement, bound_names(names), values)
 
 
 def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:

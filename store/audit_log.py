@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import operator
 
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.event import listen
 from sqlalchemy.orm import Session
 
 from store import tables
 from store.db import is_postgres
-from store.many import execute_values
+from store.many import bound, bound_names, execute_values
 from workflows import ports
 from workflows.audit import chain
 from workflows.model import AuditEntry, AuditEvent
@@ -18,9 +18,8 @@ from workflows.model import AuditEntry, AuditEvent
 AUDIT_LOCK_KEY = 0x5EA7
 _FIELDS = ("at", "actor", "action", "subject", "data", "seq", "prev_hash", "hash")
 _ENTRY_VALUES = operator.attrgetter(*_FIELDS[:5])
-_PARAMETERS = tuple(f"new_{name}" for name in _FIELDS)
-# Parameters new_NAME: a parameter may not take its column's name in a compiled INSERT.
-_APPEND = insert(tables.audit_events).values({name: bindparam(f"new_{name}") for name in _FIELDS})
+_PARAMETERS = bound_names(_FIELDS)
+_APPEND = insert(tables.audit_events).values(bound(_FIELDS))
 
 
 class SqlAuditLog(ports.AuditLog):

@@ -11,12 +11,12 @@ from __future__ import annotations
 import functools
 import operator
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Dialect
+from sqlalchemy import Connection, Dialect, bindparam
 from sqlalchemy.sql import ClauseElement, Insert, Select
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -24,6 +24,17 @@ from sqlalchemy.sql.compiler import SQLCompiler
 ARRAY_ROWS = 10_000
 # A parameter as SQLAlchemy writes it for psycopg, with its type: %(name)s::VARCHAR.
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s(::[A-Z][A-Z ]*[A-Z])?")
+
+
+def bound(names: Iterable[str]) -> dict[str, Any]:
+    """Each column of `names` bound to a parameter named new_NAME (`bound_names`), for an
+    INSERT's or UPDATE's values: a compiled INSERT's parameter may not take its column's name."""
+    return {name: bindparam(f"new_{name}") for name in names}
+
+
+def bound_names(names: Iterable[str]) -> tuple[str, ...]:
+    """The parameters `bound` gives these columns, in their order (for `execute_values`)."""
+    return tuple(f"new_{name}" for name in names)
 
 
 def execute_many(

@@ -5,7 +5,9 @@ Each names its port (a Protocol in `workflows.ports`) as its base, so mypy holds
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import dataclasses
+import operator
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,8 +15,11 @@ from sqlalchemy import ColumnElement, String, func, select
 from sqlalchemy.orm import Session
 
 from store import tables
+from store.catalog import catalog_lacks, write_catalog
 from store.db import IN_CHUNK
+from store.many import bound, bound_names, execute_values
 from workflows import ports
+from workflows.catalog import Config
 from workflows.model import (
     DECIDABLE_STEP_STATUSES,
     OPEN_REQUEST_STATUSES,
@@ -190,6 +195,12 @@ class SqlPeopleRepository(ports.PeopleRepository):
         """Stage a new person."""
         self.session.add(person)
 
+    def add_new(self, people: Sequence[ports.NewPerson]) -> None:
+        """Write new people with one executemany (after what the session holds)."""
+        self.session.flush()
+        rows = list(map(_NEW_PERSON_VALUES, people))
+        execute_values(self.session.connection(), _ADD_PERSON, _NEW_PERSON_PARAMETERS, rows)
+
     def all(self) -> list[Person]:
         """Everyone in the directory, by email."""
         return list(self.session.scalars(select(Person).order_by(tables.people.c.email)))
@@ -202,6 +213,13 @@ def _each_in(session: Session, column: ColumnElement[Any], values: list[str]) ->
         chunk = values[start : start + IN_CHUNK]
         found += session.scalars(select(Person).where(column.in_(chunk)).order_by(column))
     return found
+
+
+# A new person's columns, written in bulk (`SqlPeopleRepository.add_new`).
+_NEW_PERSON_FIELDS = tuple(field.name for field in dataclasses.fields(ports.NewPerson))
+_NEW_PERSON_VALUES = operator.attrgetter(*_NEW_PERSON_FIELDS)
+_NEW_PERSON_PARAMETERS = bound_names(_NEW_PERSON_FIELDS)
+_ADD_PERSON = sa.insert(tables.people).values(bound(_NEW_PERSON_FIELDS))
 
 
 class SqlTaskRepository(ports.TaskRepository):
@@ -235,3 +253,10 @@ class SqlAppRepository(ports.AppRepository):
         """Serialise seat allocation for one app until commit (a row lock on PostgreSQL)."""
         query = select(tables.apps.c.key).where(tables.apps.c.key == app_key).with_for_update()
         self.session.execute(query)
+
+    def mirror(self, config: Config) -> None:
+        """Write the catalog as `config` has it in this transaction, if an app of it has no
+        row yet: a dry run is rolled back, and the seats it would add need their app's row."""
+        connection = self.session.connection()
+        if catalog_lacks(connection, config):
+            write_catalog(connection, config)

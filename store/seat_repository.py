@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from store import tables
 from store.db import IN_CHUNK, is_postgres
-from store.many import execute_many, execute_values, select_once
+from store.many import bound, bound_names, execute_many, execute_values, select_once
 from workflows import ports
 from workflows.model import (
     OPEN_CASE_STATUSES,
@@ -81,7 +81,7 @@ def _activity() -> sa.Select[Any]:
 # What a sync writes of a new seat, and what it may change of a held one.
 _NEW_FIELDS = tuple(field.name for field in dataclasses.fields(ports.NewSeat))
 _NEW_VALUES = operator.attrgetter(*_NEW_FIELDS)
-_NEW_PARAMETERS = tuple(f"new_{name}" for name in _NEW_FIELDS)
+_NEW_PARAMETERS = bound_names(_NEW_FIELDS)
 _SAVED_FIELDS = (
     "tier_key",
     "status",
@@ -92,12 +92,7 @@ _SAVED_FIELDS = (
 )
 
 _SAVED_VALUES = operator.attrgetter("id", *_SAVED_FIELDS)
-_SAVED_PARAMETERS = ("row_id", *(f"new_{name}" for name in _SAVED_FIELDS))
-
-
-def _new_values(names: Iterable[str]) -> dict[str, Any]:
-    """Each column named bound to parameter new_NAME (a parameter may not take its name)."""
-    return {name: bindparam(f"new_{name}") for name in names}
+_SAVED_PARAMETERS = ("row_id", *bound_names(_SAVED_FIELDS))
 
 
 # Built once: their compiled SQL is kept (store.many) and run for every batch of an import.
@@ -106,9 +101,9 @@ _ACTIVITY = _activity()
 _SAVE_ROW = (
     update(tables.seats)
     .where(tables.seats.c.id == bindparam("row_id"))
-    .values(_new_values(_SAVED_FIELDS))
+    .values(bound(_SAVED_FIELDS))
 )
-_ADD_NEW = sa.insert(tables.seats).values(status=SeatStatus.ACTIVE, **_new_values(_NEW_FIELDS))
+_ADD_NEW = sa.insert(tables.seats).values(status=SeatStatus.ACTIVE, **bound(_NEW_FIELDS))
 _HELD_ROWS = (
     select(*(tables.seats.c[field.name] for field in dataclasses.fields(ports.HeldRow)))
     .where(tables.seats.c.app_key == bindparam("app"), _held())

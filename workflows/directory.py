@@ -16,7 +16,7 @@ from workflows.audit import record
 from workflows.catalog import Config
 from workflows.commands import MarkUnlistedLeft, SyncPeople, UpdatePeople
 from workflows.model import Person, normal_email
-from workflows.ports import Clock, PersonRecord, UnitOfWork
+from workflows.ports import Clock, NewPerson, PersonRecord, UnitOfWork
 
 # More people than this (and than half the directory) vanishing at once looks like a broken
 # listing, not a wave of leavers.
@@ -132,10 +132,13 @@ class _Batch:
         held = {person.slack_user_id for person in known}
         others = {found.slack_user_id for found in listed if found.slack_user_id} - held
         known += uow.people.by_slack_ids(others)  # holders of ids the batch hands over
-        self.by_email = {person.email: person for person in known}
-        self.by_slack = {person.slack_user_id: person for person in known if person.slack_user_id}
+        self.by_email: dict[str, Person | NewPerson] = {person.email: person for person in known}
+        self.by_slack: dict[str, Person | NewPerson] = {
+            person.slack_user_id: person for person in known if person.slack_user_id
+        }
         self.slack_before = {person: person.slack_user_id for person in known}
-        self.new: list[Person] = []
+        # Plain rows, written together: an import adds thousands.
+        self.new: list[NewPerson] = []
         self.drift = PeopleDrift()
 
     def pushed(self, found: PersonRecord) -> bool:
@@ -168,10 +171,9 @@ class _Batch:
             self.uow.flush()
             for person, slack_user_id in moved.items():
                 person.slack_user_id = slack_user_id
-        for person in self.new:
-            self.uow.people.add(person)
+        self.uow.people.add_new(self.new)
 
-    def _add(self, email: str, found: PersonRecord) -> Person:
+    def _add(self, email: str, found: PersonRecord) -> NewPerson:
         person = _new_person(email, found, self.provides_org)
         self.new.append(person)
         self.by_email[email] = person
@@ -182,7 +184,7 @@ class _Batch:
             self.drift.joined.append(email)
         return person
 
-    def _update(self, person: Person, found: PersonRecord) -> None:
+    def _update(self, person: Person | NewPerson, found: PersonRecord) -> None:
         if person.active and not found.active:
             self.drift.left.append(person.email)
             record(self.uow, self.clock, self.actor, "person.left", f"person:{person.email}")
@@ -210,18 +212,19 @@ class _Batch:
             )
 
 
-def _new_person(email: str, found: PersonRecord, provides_org: bool) -> Person:
-    return Person(
+def _new_person(email: str, found: PersonRecord, provides_org: bool) -> NewPerson:
+    manager = found.manager_email if provides_org else None
+    return NewPerson(
         email=email,
         name=found.name,
         slack_user_id=found.slack_user_id,
-        manager_email=found.manager_email if provides_org else None,
+        manager_email=normal_email(manager) if manager else None,
         department=found.department if provides_org else "",
         active=found.active,
     )
 
 
-def _update(person: Person, found: PersonRecord, provides_org: bool) -> bool:
+def _update(person: Person | NewPerson, found: PersonRecord, provides_org: bool) -> bool:
     wanted: dict[str, object] = {
         "name": found.name or person.name,
         "slack_user_id": found.slack_user_id or person.slack_user_id,

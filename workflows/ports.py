@@ -120,6 +120,21 @@ class NewSeat:
 
 
 @dataclass(slots=True)
+class NewPerson:
+    """Someone a directory lists whom Seatkeeper does not know yet, written as a plain row (an
+    import adds thousands at once); its batch may still change it before it is written."""
+
+    email: str  # normal (`normal_email`), as manager_email
+    name: str
+    slack_user_id: str | None
+    manager_email: str | None
+    department: str
+    active: bool
+    in_directory: bool = False
+    pushed_at: dt.datetime | None = None  # never pushed: a directory source listed them
+
+
+@dataclass(slots=True)
 class HeldRow:
     """What a sync compares and may change of a held seat, read as a plain row."""
 
@@ -266,6 +281,7 @@ class PeopleRepository(Protocol):
     def undeleted_page(self, offset: int, limit: int) -> tuple[list[Person], int]: ...
     def by_emails(self, emails: Iterable[str]) -> list[Person]: ...
     def slack_ids(self, emails: Iterable[str]) -> dict[str, str | None]: ...
+    def add_new(self, people: Sequence[NewPerson]) -> None: ...
     def by_ids(self, person_ids: Iterable[int]) -> list[Person]: ...
     def by_slack_ids(self, slack_user_ids: Iterable[str]) -> list[Person]: ...
     def listed_by_directory(self) -> dict[str, bool]: ...
@@ -353,6 +369,7 @@ class AuditLog(Protocol):
 
 class AppRepository(Protocol):
     def lock(self, app_key: str) -> None: ...
+    def mirror(self, config: Config) -> None: ...
 
 
 class TokenRepository(Protocol):

@@ -68,8 +68,10 @@ class Runner:
         raise AssertionError("unreachable")
 
     def rehearse(self, verb: Verb[C, R], cmd: C, /) -> R:
-        """Run `verb` as `__call__` would, then roll everything back (a dry run)."""
+        """Run `verb` as `__call__` would, then roll everything back (a dry run). The catalog
+        is as the config has it, as a real run finds it once the database is prepared."""
         with self.uow() as uow:
+            uow.apps.mirror(self.config)
             result = verb(cmd, uow=uow, config=self.config, clock=self.clock)
             uow.rollback()
         return result

@@ -30,6 +30,7 @@ from typing import Any, Protocol, Self
 
 from workflows import jobs
 from workflows.audit import seal
+from workflows.catalog import Config
 from workflows.figures import tally_seats
 from workflows.model import (
     OPEN_CASE_STATUSES,
@@ -64,6 +65,7 @@ from workflows.ports import (
     GroupRepository,
     HeldRow,
     JobRepository,
+    NewPerson,
     NewSeat,
     PeopleRepository,
     RequestRepository,
@@ -258,6 +260,13 @@ class FakePeopleRepository(PeopleRepository):
     def add(self, person: Person) -> None:
         """Stage a new person."""
         self._tables.people.append(person)
+
+    def add_new(self, people: Sequence[NewPerson]) -> None:
+        """Add people from plain rows, refusing a second holder of an email or Slack id."""
+        self._flush()
+        for new in people:
+            self.add(Person(**{f.name: getattr(new, f.name) for f in fields(NewPerson)}))
+        self._flush()
 
     def all(self) -> list[Person]:
         """Everyone in the directory, by email."""
@@ -590,6 +599,9 @@ class FakeAppRepository(AppRepository):
     def lock(self, app_key: str) -> None:
         """Nothing to serialise in one thread; remembers the key for tests."""
         self.locked.append(app_key)
+
+    def mirror(self, config: Config) -> None:
+        """Nothing to write: the fake has no foreign keys."""
 
 
 class FakeTokenRepository(TokenRepository):
