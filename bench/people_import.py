@@ -11,8 +11,9 @@ What runs, in one process, each on a fresh SQLite file in a temporary folder:
 - import:    `seatkeeper import people FILE.csv` through `bot.cli.main`, as an operator runs
              it: the file is read and every line checked, Slack ids are checked against the
              directory, then the people are written in batches of `bot.batches.BATCH`, each
-             its own transaction, with `store.db.writer_gap` seconds between batches so that
-             Slack deliveries get the write lock. Every row has a Slack id (no Slack lookups).
+             its own transaction, the write lock left free `store.db.writer_gap` seconds
+             after each second of writing so that Slack deliveries get it. Every row has a
+             Slack id (no Slack lookups).
 - re-import: the same command and file again: everyone exists and nothing changed, which is
              what a scheduled directory sync mostly sees.
 - baseline:  the same rows, already in memory, inserted into the same `people` table (schema
@@ -20,7 +21,7 @@ What runs, in one process, each on a fresh SQLite file in a temporary folder:
              the same size, no checks and no pauses: the floor any import could reach.
 
 Reported: wall time and rows/s of each, the import's rows/s as a share of the baseline's, and
-how much of the import's time is the deliberate pause between batches.
+about how much of the import's time is the deliberate pause between batches.
 
 Bounded: a fixed number of rows, no network, temporary files only. The exit status is always
 0: this reports (including a run that did not store exactly the file's people), it does not
@@ -120,14 +121,14 @@ def run_baseline(database: Path, people: list[Row]) -> float:
 
 
 def report(count: int, imported: float, again: float, baseline: float, summary: str) -> None:
-    pauses = (count - 1) // BATCH * SQLITE_WRITER_GAP
+    pauses = int(imported) * SQLITE_WRITER_GAP  # one a second of writing, at most
     print(f"people import, {count} rows, SQLite, batches of {BATCH}")
     print(f"{'run':<10} {'seconds':>8} {'rows/s':>10}")
     for name, seconds in (("import", imported), ("re-import", again), ("baseline", baseline)):
         print(f"{name:<10} {seconds:>8.2f} {count / seconds:>10.0f}")
     print(f"import rows/s as a share of the baseline's: {baseline / imported:.3f}")
     print(f"re-import rows/s as a share of the baseline's: {baseline / again:.3f}")
-    print(f"of the import's time, {pauses:.1f} s are pauses leaving the write lock to others")
+    print(f"of the import's time, about {pauses:.1f} s are pauses leaving the lock to others")
     print(f"the import said: {summary}")
 
 

@@ -205,6 +205,34 @@ class SqlPeopleRepository(ports.PeopleRepository):
         """Everyone in the directory, by email."""
         return list(self.session.scalars(select(Person).order_by(tables.people.c.email)))
 
+    def rows_by_emails(self, emails: Iterable[str]) -> list[ports.KnownPerson]:
+        """The people with any of these emails (case-insensitive) as plain rows, by email."""
+        wanted = sorted({normal_email(email) for email in emails})
+        return self._rows(tables.people.c.email, wanted)
+
+    def rows_by_slack_ids(self, slack_user_ids: Iterable[str]) -> list[ports.KnownPerson]:
+        """The people holding any of these Slack user ids as plain rows, by Slack id."""
+        return self._rows(tables.people.c.slack_user_id, sorted(set(slack_user_ids)))
+
+    def save_rows(self, rows: Sequence[ports.KnownPerson], *, freed: Sequence[int] = ()) -> None:
+        """Write these rows (read by `rows_by_…`) with one executemany, after the people of ids
+        `freed` have let go of their Slack ids (each belongs to one person at a time, and
+        the rows may hand them over)."""
+        self.session.flush()
+        connection = self.session.connection()
+        execute_values(connection, _FREE_SLACK_ID, ("row_id",), [(row_id,) for row_id in freed])
+        shaped = list(map(_SAVED_PERSON_VALUES, rows))
+        execute_values(connection, _SAVE_PERSON, _SAVED_PERSON_PARAMETERS, shaped)
+
+    def _rows(self, column: ColumnElement[Any], values: list[str]) -> list[ports.KnownPerson]:
+        found: list[ports.KnownPerson] = []
+        for start in range(0, len(values), IN_CHUNK):
+            query = _PERSON_ROWS.where(column.in_(values[start : start + IN_CHUNK]))
+            found += (
+                ports.KnownPerson(*row) for row in self.session.execute(query.order_by(column))
+            )
+        return found
+
 
 def _each_in(session: Session, column: ColumnElement[Any], values: list[str]) -> list[Person]:
     """People whose `column` is one of `values` (sorted), in that order, a chunk per query."""
@@ -220,6 +248,24 @@ _NEW_PERSON_FIELDS = tuple(field.name for field in dataclasses.fields(ports.NewP
 _NEW_PERSON_VALUES = operator.attrgetter(*_NEW_PERSON_FIELDS)
 _NEW_PERSON_PARAMETERS = bound_names(_NEW_PERSON_FIELDS)
 _ADD_PERSON = sa.insert(tables.people).values(bound(_NEW_PERSON_FIELDS))
+
+
+# Known people as a directory batch reads and writes them (`KnownPerson`).
+_PERSON_ROWS = select(*(tables.people.c[f.name] for f in dataclasses.fields(ports.KnownPerson)))
+_SAVED_PERSON_FIELDS = ("name", "slack_user_id", "manager_email", "department", "active",
+                        "in_directory")  # fmt: skip
+_SAVED_PERSON_VALUES = operator.attrgetter("id", *_SAVED_PERSON_FIELDS)
+_SAVED_PERSON_PARAMETERS = ("row_id", *bound_names(_SAVED_PERSON_FIELDS))
+_SAVE_PERSON = (
+    sa.update(tables.people)
+    .where(tables.people.c.id == sa.bindparam("row_id"))
+    .values(bound(_SAVED_PERSON_FIELDS))
+)
+_FREE_SLACK_ID = (
+    sa.update(tables.people)
+    .where(tables.people.c.id == sa.bindparam("row_id"))
+    .values(slack_user_id=None)
+)
 
 
 class SqlTaskRepository(ports.TaskRepository):

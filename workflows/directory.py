@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from workflows.audit import record
 from workflows.catalog import Config
 from workflows.commands import MarkUnlistedLeft, SyncPeople, UpdatePeople
-from workflows.model import Person, normal_email
-from workflows.ports import Clock, NewPerson, PersonRecord, UnitOfWork
+from workflows.model import normal_email
+from workflows.ports import Clock, KnownPerson, NewPerson, PersonRecord, UnitOfWork
 
 # More people than this (and than half the directory) vanishing at once looks like a broken
 # listing, not a wave of leavers.
@@ -128,16 +128,18 @@ class _Batch:
         provides_org: bool,
     ) -> None:
         self.uow, self.clock, self.actor, self.provides_org = uow, clock, actor, provides_org
-        known = uow.people.by_emails(found.email for found in listed)
+        # Plain rows, compared and written back only where changed: a batch of an import of
+        # thousands would otherwise load as many objects.
+        known = uow.people.rows_by_emails(found.email for found in listed)
         held = {person.slack_user_id for person in known}
         others = {found.slack_user_id for found in listed if found.slack_user_id} - held
-        known += uow.people.by_slack_ids(others)  # holders of ids the batch hands over
-        self.by_email: dict[str, Person | NewPerson] = {person.email: person for person in known}
-        self.by_slack: dict[str, Person | NewPerson] = {
+        known += uow.people.rows_by_slack_ids(others)  # holders of ids the batch hands over
+        self.known = {person.id: person for person in known}
+        self.before = {person.id: _compared(person) for person in known}
+        self.by_email: dict[str, KnownPerson | NewPerson] = {p.email: p for p in known}
+        self.by_slack: dict[str, KnownPerson | NewPerson] = {
             person.slack_user_id: person for person in known if person.slack_user_id
         }
-        self.slack_before = {person: person.slack_user_id for person in known}
-        # Plain rows, written together: an import adds thousands.
         self.new: list[NewPerson] = []
         self.drift = PeopleDrift()
 
@@ -159,18 +161,10 @@ class _Batch:
             person.in_directory = True
 
     def write(self) -> None:
-        """Stage the changes; Slack ids changing hands are freed first (each is unique)."""
-        moved = {
-            person: person.slack_user_id
-            for person, before in self.slack_before.items()
-            if person.slack_user_id != before
-        }
-        if moved:
-            for person in moved:
-                person.slack_user_id = None
-            self.uow.flush()
-            for person, slack_user_id in moved.items():
-                person.slack_user_id = slack_user_id
+        """Write the changes: Slack ids changing hands are freed first (each is unique)."""
+        changed = [p for p in self.known.values() if _compared(p) != self.before[p.id]]
+        moved = [p.id for p in changed if p.slack_user_id != self.before[p.id][SLACK_ID_AT]]
+        self.uow.people.save_rows(changed, freed=moved)
         self.uow.people.add_new(self.new)
 
     def _add(self, email: str, found: PersonRecord) -> NewPerson:
@@ -184,7 +178,7 @@ class _Batch:
             self.drift.joined.append(email)
         return person
 
-    def _update(self, person: Person | NewPerson, found: PersonRecord) -> None:
+    def _update(self, person: KnownPerson | NewPerson, found: PersonRecord) -> None:
         if person.active and not found.active:
             self.drift.left.append(person.email)
             record(self.uow, self.clock, self.actor, "person.left", f"person:{person.email}")
@@ -224,7 +218,16 @@ def _new_person(email: str, found: PersonRecord, provides_org: bool) -> NewPerso
     )
 
 
-def _update(person: Person | NewPerson, found: PersonRecord, provides_org: bool) -> bool:
+def _compared(person: KnownPerson) -> tuple[object, ...]:
+    """What a batch may change of someone known (the Slack id at `SLACK_ID_AT`)."""
+    return (person.name, person.slack_user_id, person.manager_email, person.department,
+            person.active, person.in_directory)  # fmt: skip
+
+
+SLACK_ID_AT = 1
+
+
+def _update(person: KnownPerson | NewPerson, found: PersonRecord, provides_org: bool) -> bool:
     wanted: dict[str, object] = {
         "name": found.name or person.name,
         "slack_user_id": found.slack_user_id or person.slack_user_id,

@@ -76,7 +76,7 @@ def directory_conflicts(rows: list[PersonRow], file: str, *, uow: UnitOfWork) ->
     """Lines whose Slack id already belongs to someone else in the directory."""
     in_file = {row.email for row in rows}
     wanted = [row.slack_user_id for row in rows if row.slack_user_id]
-    holders = {person.slack_user_id: person for person in uow.people.by_slack_ids(wanted)}
+    holders = {person.slack_user_id: person for person in uow.people.rows_by_slack_ids(wanted)}
     problems = []
     for row in rows:
         holder = holders.get(row.slack_user_id) if row.slack_user_id else None

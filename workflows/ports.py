@@ -135,6 +135,22 @@ class NewPerson:
 
 
 @dataclass(slots=True)
+class KnownPerson:
+    """What a directory batch compares and may change of someone known, read as a plain row
+    (an import of thousands would otherwise load as many objects)."""
+
+    id: int
+    email: str
+    name: str
+    slack_user_id: str | None
+    manager_email: str | None
+    department: str
+    active: bool
+    in_directory: bool
+    pushed_at: dt.datetime | None
+
+
+@dataclass(slots=True)
 class HeldRow:
     """What a sync compares and may change of a held seat, read as a plain row."""
 
@@ -282,6 +298,9 @@ class PeopleRepository(Protocol):
     def by_emails(self, emails: Iterable[str]) -> list[Person]: ...
     def slack_ids(self, emails: Iterable[str]) -> dict[str, str | None]: ...
     def add_new(self, people: Sequence[NewPerson]) -> None: ...
+    def rows_by_emails(self, emails: Iterable[str]) -> list[KnownPerson]: ...
+    def rows_by_slack_ids(self, slack_user_ids: Iterable[str]) -> list[KnownPerson]: ...
+    def save_rows(self, rows: Sequence[KnownPerson], *, freed: Sequence[int] = ()) -> None: ...
     def by_ids(self, person_ids: Iterable[int]) -> list[Person]: ...
     def by_slack_ids(self, slack_user_ids: Iterable[str]) -> list[Person]: ...
     def listed_by_directory(self) -> dict[str, bool]: ...

@@ -32,11 +32,13 @@ def in_batches(
     pause: float = 0.0,
     size: int = BATCH,
 ) -> list[R]:
-    """`run(verb, command(batch))` for each batch of `items`, `pause` seconds apart."""
+    """`run(verb, command(batch))` for each batch of `items`, the write lock left free for
+    `pause` seconds after each second of writing (`Breather`)."""
     results: list[R] = []
+    breathe = Breather(pause)
     for start in range(0, len(items), size):
         if start:
-            time.sleep(pause)
+            breathe()
         results.append(run(verb, command(items[start : start + size])))
     return results
 

@@ -65,6 +65,7 @@ from workflows.ports import (
     GroupRepository,
     HeldRow,
     JobRepository,
+    KnownPerson,
     NewPerson,
     NewSeat,
     PeopleRepository,
@@ -261,6 +262,27 @@ class FakePeopleRepository(PeopleRepository):
         """Stage a new person."""
         self._tables.people.append(person)
 
+    def rows_by_emails(self, emails: Iterable[str]) -> list[KnownPerson]:
+        """Copies of the people with any of these emails, by email."""
+        return [_person_row(p) for p in self.by_emails(emails)]
+
+    def rows_by_slack_ids(self, slack_user_ids: Iterable[str]) -> list[KnownPerson]:
+        """Copies of the people holding any of these Slack ids, by Slack id."""
+        return [_person_row(p) for p in self.by_slack_ids(slack_user_ids)]
+
+    def save_rows(self, rows: Sequence[KnownPerson], *, freed: Sequence[int] = ()) -> None:
+        """Free the Slack ids of `freed`, then write the rows to their people (checked as the
+        schema would check them)."""
+        self._flush()
+        by_id = {p.id: p for p in self._tables.people}
+        for person_id in freed:
+            by_id[person_id].slack_user_id = None
+        self._flush()
+        for row in rows:
+            for f in fields(KnownPerson):
+                setattr(by_id[row.id], f.name, getattr(row, f.name))
+        self._flush()
+
     def add_new(self, people: Sequence[NewPerson]) -> None:
         """Add people from plain rows, refusing a second holder of an email or Slack id."""
         self._flush()
@@ -272,6 +294,10 @@ class FakePeopleRepository(PeopleRepository):
         """Everyone in the directory, by email."""
         self._flush()
         return sorted(self._tables.people, key=lambda p: p.email)
+
+
+def _person_row(person: Person) -> KnownPerson:
+    return KnownPerson(*(getattr(person, f.name) for f in fields(KnownPerson)))
 
 
 class FakeSeatRepository(SeatRepository):

@@ -151,3 +151,23 @@ def test_a_bulk_insert_fills_in_the_fixed_defaults_of_the_columns_it_does_not_gi
         ("ann@acme.com", "", True, False),
         ("bo@acme.com", "", True, False),
     ]
+
+
+def test_people_written_back_may_swap_slack_ids_once_those_are_freed(engine: Engine) -> None:
+    uow = SqlUnitOfWork(session_factory(engine))
+    with uow:
+        uow.people.add(Person(email="ann@acme.com", name="Ann", slack_user_id="U00000001"))
+        uow.people.add(Person(email="bo@acme.com", name="Bo", slack_user_id="U00000002"))
+        uow.commit()
+    with uow:
+        ann, bo = uow.people.rows_by_emails(["ann@acme.com", "bo@acme.com"])
+        ann.slack_user_id, bo.slack_user_id, bo.name = "U00000002", "U00000001", "Bo Bell"
+        uow.people.save_rows([ann, bo], freed=[ann.id, bo.id])
+        uow.commit()
+
+    with uow:
+        rows = uow.people.rows_by_slack_ids(["U00000001", "U00000002"])
+    assert [(r.slack_user_id, r.email, r.name) for r in rows] == [
+        ("U00000001", "bo@acme.com", "Bo Bell"),
+        ("U00000002", "ann@acme.com", "Ann"),
+    ]
