@@ -87,6 +87,12 @@ def insert_rows(engine: Engine, table: Table, rows: Iterable[dict[str, Any]]) ->
         values = [pick(row) if len(names) > 1 else (pick(row),) for row in batch]
         with engine.begin() as connection:
             execute_values(connection, statement, bound_names(names), values)
+    if engine.dialect.name == "postgresql":
+        # As Seatkeeper's own bulk writes do: a part measured right after would otherwise be
+        # planned against an empty table's statistics (autovacuum gets to it a minute later,
+        # or later still when busy after another part).
+        with engine.begin() as connection:
+            connection.execute(text(f"ANALYZE {table.name}"))
 
 
 def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
