@@ -26,7 +26,7 @@ from tests.integration.people_files import (
     write_people,
 )
 
-PEOPLE = 20_000
+PEOPLE = 60_000
 SIGNING_SECRET = "import-beside-slack-signing-secret"
 SLACK_LIMIT = 3.0  # seconds Slack waits for an answer before telling the user it failed
 COUNT = "SELECT count(*) FROM people"
@@ -70,7 +70,7 @@ def ask_for_help(sender: SlackSender, database: Path) -> Answer:
     return Answer(response.status_code, text, seconds, before, scalar(database, COUNT))
 
 
-def test_slack_requests_are_answered_in_time_while_20000_people_are_imported(
+def test_slack_requests_are_answered_in_time_while_60000_people_are_imported(
     tmp_path: Path, slack_app: SlackSender
 ) -> None:
     database = tmp_path / "seatkeeper.db"
